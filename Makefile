@@ -1,0 +1,46 @@
+# motcua — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint typecheck bench chromium clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## make run: migrate, load Phú Thọ's 148 communes with officers, serve on http://$(HOST):$(PORT)
+run: $(STAMP)
+	$(BIN)/motcua migrate
+	$(BIN)/motcua demo-data
+	$(BIN)/motcua serve --host $(HOST) --port $(PORT)
+
+## Debian's Chromium drives the browser tests; never a downloaded browser.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench migrations scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## make test: lint, types, then every test on SQLite and on PostgreSQL, browser journeys in Chromium.
+## Without PostgreSQL the run fails; MOTCUA_TEST_WITHOUT_POSTGRES=1 opts out explicitly.
+test: $(STAMP) chromium lint typecheck
+	$(BIN)/pytest -n 2 --dist loadgroup -q
+
+bench: $(STAMP)
+	@for b in bench/*.py; do case $$b in */__init__.py) ;; *) echo "== $$b"; $(BIN)/python $$b || exit 1;; esac; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

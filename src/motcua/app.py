@@ -1,0 +1,170 @@
+"""The application factory: routers, middleware and the one place errors become pages or JSON."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from motcua import __version__
+from motcua.config import Settings, get_settings
+from motcua.db import make_engine, make_session_factory
+from motcua.kit.clock import Clock, SystemClock
+from motcua.kit.errors import MotcuaError, NotAuthenticated
+from motcua.web.middleware import BodyLimitMiddleware, WebContextMiddleware
+from motcua.web.templating import render
+
+log = logging.getLogger("motcua")
+
+API_PREFIX = "/api/v1"
+
+HTTP_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Vui lòng đăng nhập để tiếp tục.",
+    403: "Bạn không có quyền truy cập trang này.",
+    404: "Không tìm thấy trang hoặc dữ liệu bạn yêu cầu.",
+    405: "Phương thức không được hỗ trợ cho địa chỉ này.",
+    413: "Dữ liệu gửi lên quá lớn.",
+    422: "Dữ liệu nhập chưa hợp lệ.",
+    429: "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau.",
+    500: "Hệ thống gặp sự cố. Lỗi đã được ghi lại; vui lòng thử lại sau ít phút.",
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(
+    request: Request, status: int, code: str, message: str, fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if _is_api(request):
+        body: dict[str, Any] = {"error": {"code": code, "message": message}}
+        if fields:
+            body["error"]["fields"] = fields
+        return JSONResponse(body, status_code=status, headers=headers)
+    response = render(
+        request, "error.html", {"status": status, "message": message, "fields": fields or {}}, status_code=status
+    )
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MotcuaError)
+    async def motcua_error(request: Request, exc: MotcuaError) -> Response:
+        if isinstance(exc, NotAuthenticated) and not _is_api(request) and request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+        headers = None
+        if "retry_after" in exc.extra:
+            headers = {"Retry-After": str(exc.extra["retry_after"])}
+        return _error_response(request, exc.status_code, exc.code, exc.message, exc.fields, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
+            fields[".".join(loc) or "body"] = error.get("msg", "không hợp lệ")
+        status = 422 if _is_api(request) else 400
+        return _error_response(request, status, "validation_failed", HTTP_MESSAGES[422], fields)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        status = exc.status_code
+        return _error_response(request, status, f"http_{status}", HTTP_MESSAGES.get(status, str(exc.detail)))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "internal_error", HTTP_MESSAGES[500])
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    methods: frozenset[str]
+    path: str
+    endpoint: Any
+
+
+def route_table(app: FastAPI) -> list[RouteInfo]:
+    """Every route the application serves, with its full path (used by the access and CSRF tests and docs)."""
+    table = []
+    for prefix, router in app.state.routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                table.append(RouteInfo(frozenset(route.methods or ()), prefix + route.path, route.endpoint))
+    return table
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+    clock: Clock | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    if session_factory is None:
+        engine = engine or make_engine(settings.database_url)
+        session_factory = make_session_factory(engine)
+    app = FastAPI(
+        title="motcua API",
+        version=__version__,
+        description=(
+            "JSON API of motcua, the one-stop administrative service centre software of Vietnamese communes. "
+            "Authenticate with `Authorization: Bearer <token>` (tokens are issued by an administrator and scoped "
+            "to a province or a commune). Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}` with "
+            "Vietnamese messages."
+        ),
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.clock = clock or SystemClock()
+
+    from motcua.auth import api as auth_api
+    from motcua.auth import views as auth_views
+    from motcua.org import api as org_api
+    from motcua.org import views as org_views
+    from motcua.web import views as web_views
+
+    routers = [
+        ("", web_views.router),
+        ("", auth_views.router),
+        ("", org_views.router),
+        (API_PREFIX, auth_api.router),
+        (API_PREFIX, org_api.router),
+    ]
+    for prefix, router in routers:
+        app.include_router(router, prefix=prefix)
+    app.state.routers = routers
+
+    static_dir = resources.files("motcua.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
+
+    _install_error_handlers(app)
+    app.add_middleware(
+        WebContextMiddleware, default_language=settings.default_language, cookie_secure=settings.cookie_secure
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+__all__ = ["create_app", "route_table"]

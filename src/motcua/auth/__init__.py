@@ -1,0 +1,1 @@
+"""Login, sessions, API tokens, permissions and the access gates."""

@@ -1,0 +1,173 @@
+"""Every write of the auth package: logging in and out, issuing and revoking API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from motcua.audit.actions import record
+from motcua.auth.models import ApiToken, LoginAttempt, LoginSession
+from motcua.auth.principal import Principal
+from motcua.auth.secrets import digest, new_token, verify_password
+from motcua.config import Settings
+from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
+from motcua.org.models import Officer
+
+#: An address may fail more often than one account (several officers share a centre's connection).
+IP_FAILURE_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    ok: bool
+    token: str | None = None
+    csrf_token: str | None = None
+    officer_id: int | None = None
+    message: str | None = None
+
+
+def _check_throttle(session: Session, username: str, ip: str | None, now: datetime, settings: Settings) -> None:
+    since = now - timedelta(minutes=settings.login_window_minutes)
+    failures_user = session.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.username == username, LoginAttempt.at > since, LoginAttempt.success.is_(False))
+    ).scalar_one()
+    failures_ip = 0
+    if ip:
+        failures_ip = session.execute(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(LoginAttempt.ip == ip, LoginAttempt.at > since, LoginAttempt.success.is_(False))
+        ).scalar_one()
+    if failures_user >= settings.login_max_failures or failures_ip >= settings.login_max_failures * IP_FAILURE_FACTOR:
+        raise TooManyRequests(
+            f"Đăng nhập sai quá {settings.login_max_failures} lần. "
+            f"Vui lòng thử lại sau {settings.login_window_minutes} phút.",
+            retry_after=settings.login_window_minutes * 60,
+        )
+
+
+def login(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    ip: str | None,
+    user_agent: str | None,
+    now: datetime,
+    settings: Settings,
+) -> LoginOutcome:
+    """Check the password and open a session. A failure is recorded (and committed) so throttling counts it."""
+    _check_throttle(session, username, ip, now, settings)
+    officer = session.execute(select(Officer).where(Officer.username == username)).scalar_one_or_none()
+    valid = verify_password(officer.password_hash if officer else None, password)
+    ok = bool(officer and officer.active and valid)
+    session.add(LoginAttempt(username=username, ip=ip, at=now, success=ok))
+    if not ok or officer is None:
+        record(
+            session,
+            actor=Principal(kind="anonymous", id=None, name=username, province_code="", commune_code=None),
+            action="auth.login_failed",
+            now=now,
+            object_kind="officer",
+            object_id=officer.id if officer else None,
+            province_code=officer.province_code if officer else None,
+            commune_code=officer.commune_code if officer else None,
+            data={"username": username, "ip": ip},
+        )
+        return LoginOutcome(ok=False, message="Tên đăng nhập hoặc mật khẩu không đúng.")
+    token = new_token()
+    csrf = new_token(24)
+    session.add(
+        LoginSession(
+            token_hash=digest(token),
+            officer_id=officer.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(hours=settings.session_hours),
+            ip=ip,
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    # Old expired sessions of this officer are of no use to anyone.
+    session.execute(delete(LoginSession).where(LoginSession.officer_id == officer.id, LoginSession.expires_at < now))
+    record(
+        session,
+        actor=Principal(kind="officer", id=officer.id, name=officer.username,
+                        province_code=officer.province_code, commune_code=officer.commune_code),
+        action="auth.login",
+        now=now,
+        object_kind="officer",
+        object_id=officer.id,
+        province_code=officer.province_code,
+        commune_code=officer.commune_code,
+        data={"ip": ip},
+    )
+    return LoginOutcome(ok=True, token=token, csrf_token=csrf, officer_id=officer.id)
+
+
+def logout(session: Session, *, token: str, actor: Principal, now: datetime) -> None:
+    session.execute(delete(LoginSession).where(LoginSession.token_hash == digest(token)))
+    record(session, actor=actor, action="auth.logout", now=now, object_kind="officer", object_id=actor.id,
+           province_code=actor.province_code, commune_code=actor.commune_code)
+
+
+def create_api_token(
+    session: Session,
+    *,
+    actor: Principal,
+    name: str,
+    commune_code: str | None,
+    days_valid: int,
+    now: datetime,
+) -> tuple[ApiToken, str]:
+    """Issue a token in the actor's own jurisdiction; the raw value is shown once and stored only as a digest."""
+    if commune_code is None and not actor.is_province_level:
+        commune_code = actor.commune_code
+    if commune_code is not None and not actor.is_province_level and commune_code != actor.commune_code:
+        raise ValidationFailed(fields={"commune_code": "Chỉ được cấp mã cho xã của mình."})
+    if commune_code is not None:
+        from motcua.org.queries import get_commune_for  # local import: org depends on auth, not the reverse
+
+        get_commune_for(session, actor, commune_code)
+    raw = "mc_" + new_token()
+    token = ApiToken(
+        name=name,
+        prefix=raw[:10],
+        token_hash=digest(raw),
+        province_code=actor.province_code,
+        commune_code=commune_code,
+        created_by=actor.id,
+        created_at=now,
+        expires_at=now + timedelta(days=days_valid),
+    )
+    session.add(token)
+    session.flush()
+    record(session, actor=actor, action="api_token.create", now=now, object_kind="api_token", object_id=token.id,
+           province_code=token.province_code, commune_code=token.commune_code, data={"name": name})
+    return token, raw
+
+
+def revoke_api_token(session: Session, *, actor: Principal, token_id: int, now: datetime) -> ApiToken:
+    from motcua.auth.queries import get_api_token_for
+
+    token = get_api_token_for(session, actor, token_id)
+    changed = session.execute(
+        update(ApiToken).where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise NotFound("Mã truy cập đã bị thu hồi trước đó.")
+    session.refresh(token)
+    record(session, actor=actor, action="api_token.revoke", now=now, object_kind="api_token", object_id=token.id,
+           province_code=token.province_code, commune_code=token.commune_code)
+    return token
+
+
+def purge_expired(session: Session, *, now: datetime, keep_attempts_days: int = 30) -> None:
+    """Housekeeping for the worker: drop expired sessions and old login attempts."""
+    session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=keep_attempts_days)))

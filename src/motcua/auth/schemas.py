@@ -1,0 +1,36 @@
+"""Validated inputs of the auth package."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field, field_validator
+
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+
+
+class LoginForm(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+    @field_validator("username")
+    @classmethod
+    def _normalise(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class ApiTokenCreate(BaseModel):
+    name: str = Field(min_length=3, max_length=100)
+    commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+    days_valid: int = Field(default=365, ge=1, le=3650)
+
+
+class ApiTokenOut(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    province_code: str
+    commune_code: str | None
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None

@@ -1,0 +1,138 @@
+"""The ``motcua`` command: serve, migrate, demo-data, create-officer, audit verify."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from motcua.auth.principal import SYSTEM
+from motcua.config import get_settings
+from motcua.db import make_engine, make_session_factory
+from motcua.kit.clock import SystemClock
+from motcua.kit.errors import MotcuaError
+from motcua.org.roles import Role
+
+app = typer.Typer(help="motcua — Trung tâm Phục vụ hành chính công cấp xã", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+console = Console()
+
+
+def _session_factory() -> sessionmaker[Session]:
+    return make_session_factory(make_engine(get_settings().database_url))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and load the 34 provinces and 3,321 communes of 1 July 2025."""
+    from motcua.migrate import upgrade
+    from motcua.org.actions import load_units_file, sync_units
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    data = load_units_file()
+    total = sum(len(p["communes"]) for p in data["provinces"])
+    factory = _session_factory()
+    with Progress(console=console, transient=True) as progress, factory.begin() as session:
+        task = progress.add_task("Đơn vị hành chính", total=total)
+        result = sync_units(session, data=data, progress=lambda n: progress.advance(task, n))
+    console.print(f"Cơ sở dữ liệu đã cập nhật: {result.provinces} tỉnh/thành, {result.communes} xã/phường/đặc khu "
+                  f"({result.added} mới).")
+
+
+@app.command("demo-data")
+def demo_data(
+    province: Annotated[str, typer.Option(help="Province code (default: 25, Phú Thọ)")] = "25",
+) -> None:
+    """Load officers in every commune of a province (idempotent) and print the demo logins."""
+    from motcua.demo.org import DEMO_PASSWORD, load_demo_org
+    from motcua.org.models import Commune
+
+    factory = _session_factory()
+    now = SystemClock().now()
+    with factory.begin() as session:
+        total = session.execute(select(func.count()).select_from(Commune)
+                                .where(Commune.province_code == province)).scalar_one()
+    if total == 0:
+        console.print(f"[red]Không có xã nào của tỉnh mã {province}. Chạy `motcua migrate` trước.[/red]")
+        raise typer.Exit(1)
+    with Progress(console=console, transient=True) as progress, factory.begin() as session:
+        task = progress.add_task("Cán bộ các xã", total=total)
+        summary = load_demo_org(session, now=now, province_code=province,
+                                progress=lambda n: progress.advance(task, n))
+    console.print(f"Dữ liệu mẫu: {summary.communes} xã, {summary.officers} cán bộ mới. Mật khẩu: {DEMO_PASSWORD}")
+
+
+@app.command("create-officer")
+def create_officer_cmd(
+    username: Annotated[str, typer.Option(help="Login name, lower-case ASCII")],
+    full_name: Annotated[str, typer.Option(help="Họ và tên")],
+    province: Annotated[str, typer.Option(help="2-digit province code")],
+    role: Annotated[list[Role], typer.Option(help="Role; repeat for several (kiêm nhiệm)")],
+    commune: Annotated[str | None, typer.Option(help="5-digit commune code; empty for a province officer")] = None,
+    password: Annotated[str | None, typer.Option(help="Asked for when not given")] = None,
+) -> None:
+    """Create an officer (the first administrator of a province, say)."""
+    from motcua.org.actions import create_officer
+    from motcua.org.schemas import OfficerCreate
+
+    if password is None:
+        password = getpass.getpass("Mật khẩu (ít nhất 8 ký tự): ") if sys.stdin.isatty() else sys.stdin.readline()
+    try:
+        data = OfficerCreate(username=username, full_name=full_name, password=(password or "").strip(),
+                             province_code=province, commune_code=commune, roles=role)
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
+        raise typer.Exit(2) from exc
+    factory = _session_factory()
+    try:
+        with factory.begin() as session:
+            officer = create_officer(session, actor=SYSTEM, data=data, now=SystemClock().now())
+            officer_id = officer.id
+    except MotcuaError as exc:
+        console.print(f"[red]{exc.message}[/red] {exc.fields or ''}")
+        raise typer.Exit(2) from exc
+    console.print(f"Đã tạo cán bộ {username} (id {officer_id}).")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 naming the first row that was edited, removed or inserted."""
+    from motcua.audit.queries import count_events, verify_chain
+
+    factory = _session_factory()
+    with factory() as session:
+        total = count_events(session)
+        with Progress(console=console, transient=True) as progress:
+            task = progress.add_task("Kiểm tra nhật ký", total=total)
+            result = verify_chain(session, progress=lambda n: progress.advance(task, n))
+    if result.ok:
+        console.print(f"Nhật ký toàn vẹn: {result.checked} sự kiện, chuỗi băm khớp.")
+        return
+    console.print(f"[red]Nhật ký bị can thiệp: {result.problem} (row {result.bad_seq}).[/red]")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[int, typer.Option(min=1)] = 1,
+) -> None:
+    """Serve the web application and the API."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("motcua.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+

@@ -1,0 +1,44 @@
+"""Settings, read from the environment with the ``MOTCUA_`` prefix (or a ``.env`` file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOTCUA_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{ROOT / 'var' / 'motcua.db'}",
+        description="SQLAlchemy URL. SQLite (WAL) is the embedded default; PostgreSQL in production.",
+    )
+    secret_key: str = Field(default="dev-only-change-me", min_length=8)
+    session_hours: int = Field(default=10, ge=1, le=24 * 14, description="Login session lifetime")
+    cookie_secure: bool = Field(default=True, description="Send cookies only over HTTPS (and localhost)")
+    login_max_failures: int = Field(default=5, ge=1, description="Failed logins before throttling")
+    login_window_minutes: int = Field(default=15, ge=1)
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="Largest request body")
+    default_language: str = Field(default="vi", pattern="^(vi|en)$")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_pg(cls, value: str) -> str:
+        # One driver for PostgreSQL: psycopg 3.
+        if value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgres://")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,138 @@
+"""Officers, posts and roles for every commune of the demo province.
+
+Staffing is deliberately uneven and some officers hold a second post (kiêm nhiệm), as seed 004 reports for
+Phú Thọ; every commune has the fixed demo logins printed by ``make run``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.auth.principal import SYSTEM
+from motcua.auth.secrets import hash_password
+from motcua.demo.names import person_name
+from motcua.kit.text import slug
+from motcua.org.actions import assign_post, create_officer, ensure_departments
+from motcua.org.models import Commune, Officer, Post
+from motcua.org.roles import DepartmentKind, Role
+from motcua.org.schemas import OfficerCreate
+
+DEMO_PROVINCE = "25"  # Phú Thọ: 148 communes (seed 002, 004)
+DEMO_PASSWORD = "motcua2025"  # noqa: S105 — printed by `make run` for the demo; never a real account
+MERGE_DAY = date(2025, 7, 1)
+
+#: (department, post title, role(s) of its holders, how many holders at least..most)
+POSTS: list[tuple[DepartmentKind, str, tuple[Role, ...], tuple[int, int]]] = [
+    (DepartmentKind.SERVICE_CENTRE, "Giám đốc Trung tâm (Phó Chủ tịch UBND)", (Role.CENTRE_DIRECTOR, Role.APPROVER),
+     (1, 1)),
+    (DepartmentKind.SERVICE_CENTRE, "Cán bộ tiếp nhận và trả kết quả", (Role.RECEPTION,), (2, 5)),
+    (DepartmentKind.OFFICE, "Chánh Văn phòng HĐND và UBND", (Role.APPROVER,), (1, 1)),
+    (DepartmentKind.OFFICE, "Chuyên viên tư pháp - hộ tịch", (Role.SPECIALIST,), (1, 3)),
+    (DepartmentKind.ECONOMIC, "Trưởng phòng Kinh tế", (Role.APPROVER,), (1, 1)),
+    (DepartmentKind.ECONOMIC, "Chuyên viên địa chính - xây dựng", (Role.SPECIALIST,), (1, 3)),
+    (DepartmentKind.CULTURE_SOCIETY, "Trưởng phòng Văn hóa - Xã hội", (Role.APPROVER,), (1, 1)),
+    (DepartmentKind.CULTURE_SOCIETY, "Chuyên viên lao động - thương binh - xã hội", (Role.SPECIALIST,), (1, 2)),
+    (DepartmentKind.COMPREHENSIVE_CENTRE, "Viên chức khuyến nông - thú y", (Role.SPECIALIST,), (0, 3)),
+]
+
+#: The fixed logins of each commune, by role: ``{commune slug}.{suffix}``.
+LOGIN_SUFFIX = {
+    Role.RECEPTION: "tiepnhan",
+    Role.SPECIALIST: "chuyenvien",
+    Role.APPROVER: "lanhdao",
+    Role.CENTRE_DIRECTOR: "giamdoc",
+    Role.ADMIN: "quantri",
+    Role.VOLUNTEER: "tinhnguyen",
+    Role.COUNCIL: "hdnd",
+}
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    province_code: str
+    communes: int
+    officers: int
+
+
+def commune_login_prefix(commune: Commune, taken: set[str]) -> str:
+    base = slug(commune.name)
+    prefix = base if base not in taken else f"{base}{commune.code}"
+    taken.add(prefix)
+    return prefix
+
+
+def load_demo_org(
+    session: Session,
+    *,
+    now: datetime,
+    province_code: str = DEMO_PROVINCE,
+    seed: int = 118,
+    progress: Callable[[int], None] | None = None,
+) -> DemoSummary:
+    """Idempotent: a commune that already has officers is left as it is."""
+    rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not a secret
+    password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts keeps loading fast
+    communes = list(session.scalars(select(Commune).where(Commune.province_code == province_code)
+                                    .order_by(Commune.code)))
+    staffed = set(session.scalars(select(Officer.commune_code).where(Officer.province_code == province_code)))
+    taken: set[str] = set()
+    officers = 0
+
+    def make(username: str, name: str, commune_code: str | None, roles: list[Role]) -> Officer:
+        nonlocal officers
+        officers += 1
+        phone = "09" + "".join(rng.choice("0123456789") for _ in range(8))
+        return create_officer(
+            session,
+            actor=SYSTEM,
+            data=OfficerCreate(username=username, full_name=name, password=DEMO_PASSWORD,
+                               province_code=province_code, commune_code=commune_code, roles=roles,
+                               phone=phone, email=f"{username}@demo.motcua.vn"),
+            now=now,
+            password_hash=password_hash,
+        )
+
+    if session.execute(select(Officer.id).where(Officer.username == f"tinh{province_code}.theodoi")).first() is None:
+        make(f"tinh{province_code}.theodoi", person_name(rng), None, [Role.PROVINCE_MONITOR])
+        make(f"tinh{province_code}.quantri", person_name(rng), None, [Role.ADMIN])
+
+    for commune in communes:
+        prefix = commune_login_prefix(commune, taken)
+        if commune.code in staffed:
+            if progress:
+                progress(1)
+            continue
+        departments = {d.kind: d for d in ensure_departments(session, commune)}
+        used_suffix: set[str] = set()
+        holders: list[Officer] = []
+        for kind, title, roles, (low, high) in POSTS:
+            post = Post(department_id=departments[kind.value].id, title=title, norm=max(high - 1, 1))
+            session.add(post)
+            session.flush()
+            for _ in range(rng.randint(low, high)):
+                suffix = LOGIN_SUFFIX.get(roles[0], "canbo")
+                username = f"{prefix}.{suffix}" if suffix not in used_suffix else None
+                used_suffix.add(suffix)
+                officer = make(username or f"{prefix}.cb{officers}", person_name(rng), commune.code, list(roles))
+                assign_post(session, actor=SYSTEM, officer=officer, post=post, concurrent=False,
+                            since=MERGE_DAY, now=now)
+                holders.append(officer)
+        # Kiêm nhiệm: a specialist who also keeps the centre's counter on busy days.
+        extra_post = session.scalars(select(Post).where(Post.department_id == departments["service_centre"].id)
+                                     .order_by(Post.id.desc()).limit(1)).one()
+        specialists = [o for o in holders if o.username.endswith(".chuyenvien")]
+        if specialists:
+            assign_post(session, actor=SYSTEM, officer=specialists[0], post=extra_post, concurrent=True,
+                        since=MERGE_DAY, now=now)
+        make(f"{prefix}.quantri", person_name(rng), commune.code, [Role.ADMIN])
+        make(f"{prefix}.hdnd", person_name(rng), commune.code, [Role.COUNCIL])
+        make(f"{prefix}.tinhnguyen", person_name(rng), commune.code, [Role.VOLUNTEER])
+        if progress:
+            progress(1)
+    return DemoSummary(province_code, len(communes), officers)

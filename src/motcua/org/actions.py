@@ -1,0 +1,180 @@
+"""Every write of the organisation package."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from motcua.audit.actions import record
+from motcua.auth.principal import Principal
+from motcua.auth.secrets import hash_password
+from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
+from motcua.kit.text import fold
+from motcua.org.models import (
+    Assignment,
+    Commune,
+    Department,
+    Officer,
+    OfficerRole,
+    Post,
+    PredecessorUnit,
+    Province,
+)
+from motcua.org.roles import (
+    DEPARTMENT_NAMES,
+    PROVINCE_ROLES,
+    WARD_ECONOMIC_NAME,
+    DepartmentKind,
+    Role,
+)
+from motcua.org.schemas import OfficerCreate
+
+
+def load_units_file() -> dict[str, Any]:
+    """The shipped list of the 34 provinces and 3,321 communes of 1 July 2025 (see org/data/SOURCE.md)."""
+    text = resources.files("motcua.org.data").joinpath("units_2025.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@dataclass(frozen=True)
+class UnitsSync:
+    provinces: int
+    communes: int
+    added: int
+
+
+def sync_units(
+    session: Session,
+    *,
+    data: dict[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> UnitsSync:
+    """Bring the reference list of units into the database; idempotent, never deletes a unit in use."""
+    data = data or load_units_file()
+    existing = set(session.scalars(select(Commune.code)))
+    provinces = 0
+    communes = 0
+    added = 0
+    for p in data["provinces"]:
+        provinces += 1
+        province = session.get(Province, p["code"])
+        if province is None:
+            session.add(Province(code=p["code"], name=p["name"], kind=p["type"]))
+        else:
+            province.name, province.kind = p["name"], p["type"]
+        session.flush()
+        for c in p["communes"]:
+            communes += 1
+            if c["code"] in existing:
+                continue
+            added += 1
+            session.add(
+                Commune(
+                    code=c["code"],
+                    province_code=p["code"],
+                    name=c["name"],
+                    kind=c["type"],
+                    name_folded=fold(c["name"]),
+                )
+            )
+            for pred in c.get("predecessors", []):
+                session.add(
+                    PredecessorUnit(
+                        commune_code=c["code"],
+                        name=pred["name"],
+                        code=pred.get("code"),
+                        district=pred.get("district"),
+                        province=pred.get("province"),
+                    )
+                )
+        session.flush()
+        if progress is not None:
+            progress(len(p["communes"]))
+    return UnitsSync(provinces, communes, added)
+
+
+def ensure_departments(session: Session, commune: Commune) -> list[Department]:
+    """The four bodies of a commune committee plus the comprehensive service centre (DOMAIN.md §1)."""
+    have = {d.kind: d for d in session.scalars(select(Department).where(Department.commune_code == commune.code))}
+    for kind in DepartmentKind:
+        if kind.value in have:
+            continue
+        name = DEPARTMENT_NAMES[kind]
+        if kind is DepartmentKind.ECONOMIC and commune.kind == "phường":
+            name = WARD_ECONOMIC_NAME
+        department = Department(commune_code=commune.code, kind=kind.value, name=name)
+        session.add(department)
+        have[kind.value] = department
+    session.flush()
+    return [have[k.value] for k in DepartmentKind]
+
+
+def create_officer(
+    session: Session,
+    *,
+    actor: Principal,
+    data: OfficerCreate,
+    now: datetime,
+    password_hash: str | None = None,
+) -> Officer:
+    """Create an officer inside the actor's jurisdiction; the role set must fit the officer's level."""
+    if actor.kind != "system":
+        if not actor.has_role(Role.ADMIN):
+            raise Forbidden()
+        if not actor.may_see(data.province_code, data.commune_code):
+            raise Forbidden("Chỉ được tạo cán bộ trong phạm vi quản lý của mình.")
+    if session.get(Province, data.province_code) is None:
+        raise ValidationFailed(fields={"province_code": "Không có tỉnh/thành phố với mã này."})
+    if data.commune_code is not None:
+        commune = session.get(Commune, data.commune_code)
+        if commune is None or commune.province_code != data.province_code:
+            raise ValidationFailed(fields={"commune_code": "Xã/phường không thuộc tỉnh đã chọn."})
+        if PROVINCE_ROLES & set(data.roles):
+            raise ValidationFailed(fields={"roles": "Vai trò cấp tỉnh không gán cho cán bộ cấp xã."})
+    officer = Officer(
+        username=data.username,
+        full_name=data.full_name,
+        full_name_folded=fold(data.full_name),
+        province_code=data.province_code,
+        commune_code=data.commune_code,
+        email=data.email,
+        phone=data.phone,
+        password_hash=password_hash or hash_password(data.password),
+        active=True,
+        created_at=now,
+    )
+    officer.roles = [OfficerRole(role=r.value) for r in dict.fromkeys(data.roles)]
+    session.add(officer)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"Tên đăng nhập «{data.username}» đã được dùng.",
+                       fields={"username": "Tên đăng nhập đã tồn tại."}) from exc
+    record(session, actor=actor, action="officer.create", now=now, object_kind="officer", object_id=officer.id,
+           province_code=officer.province_code, commune_code=officer.commune_code,
+           data={"username": officer.username, "roles": [r.value for r in data.roles]})
+    return officer
+
+
+def assign_post(
+    session: Session, *, actor: Principal, officer: Officer, post: Post, concurrent: bool, since: date, now: datetime
+) -> Assignment:
+    """Give an officer a post; a second post held alongside the first is kiêm nhiệm (seed 004)."""
+    assignment = Assignment(officer_id=officer.id, post_id=post.id, concurrent=concurrent, since=since)
+    session.add(assignment)
+    session.flush()
+    record(session, actor=actor, action="officer.assign_post", now=now, object_kind="officer", object_id=officer.id,
+           province_code=officer.province_code, commune_code=officer.commune_code,
+           data={"post_id": post.id, "concurrent": concurrent})
+    return assignment
+

@@ -1,0 +1,69 @@
+"""Validated inputs and outputs of the organisation package."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from motcua.auth.schemas import USERNAME_PATTERN
+from motcua.org.roles import Role
+
+PHONE_PATTERN = r"^0\d{9}$"
+
+
+class OfficerCreate(BaseModel):
+    username: str = Field(pattern=USERNAME_PATTERN)
+    full_name: str = Field(min_length=2, max_length=120)
+    password: str = Field(min_length=8, max_length=256)
+    province_code: str = Field(pattern=r"^\d{2}$")
+    commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+    roles: list[Role] = Field(min_length=1)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+
+    @field_validator("full_name")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if any(ch.isdigit() for ch in value):
+            raise ValueError("Họ tên không được chứa chữ số")
+        return value
+
+
+class PredecessorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    name: str
+    code: str | None
+    district: str | None
+    province: str | None
+
+
+class CommuneOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    code: str
+    name: str
+    kind: str
+    province_code: str
+    agency_id: str | None
+
+
+class CommuneDetailOut(CommuneOut):
+    predecessors: list[PredecessorOut]
+
+
+class OfficerOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    username: str
+    full_name: str
+    province_code: str
+    commune_code: str | None
+    roles: list[str]
+    active: bool
+
+
+class MeOut(BaseModel):
+    kind: str
+    name: str
+    province_code: str
+    commune_code: str | None
+    roles: list[str]

@@ -1,0 +1,37 @@
+"""What each role sees first (DOMAIN.md §2); read-only, built from the domain queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from motcua.audit.queries import recent_events_for
+from motcua.auth.principal import Principal
+from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, get_province, province_overview
+from motcua.org.roles import Role
+
+
+def home_context(session: Session, principal: Principal, now: datetime) -> dict[str, Any]:
+    assert principal.id is not None
+    officer = get_officer_for(session, principal, principal.id)
+    province = get_province(session, principal.province_code)
+    ctx: dict[str, Any] = {"officer": officer, "province": province, "now": now, "panels": []}
+    if principal.commune_code is not None:
+        commune = get_commune_for(session, principal, principal.commune_code)
+        ctx["commune"] = commune
+        ctx["staff"] = commune_staff(session, commune)
+    else:
+        overview = province_overview(session, principal.province_code)
+        staffed = [n for _, n in overview if n]
+        ctx["overview"] = overview
+        ctx["overview_stats"] = {
+            "communes": len(overview),
+            "officers": sum(staffed),
+            "min": min(staffed) if staffed else 0,
+            "max": max(staffed) if staffed else 0,
+        }
+    if principal.has_role(Role.ADMIN, Role.CENTRE_DIRECTOR, Role.PROVINCE_MONITOR):
+        ctx["events"] = recent_events_for(session, principal, limit=15)
+    return ctx

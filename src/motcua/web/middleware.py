@@ -1,0 +1,131 @@
+"""ASGI middleware: request body limit, language choice, the anonymous CSRF cookie and security headers."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from motcua.kit.errors import PayloadTooLarge
+from motcua.web.i18n import LANGUAGES
+
+LANG_COOKIE = "motcua_lang"
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies larger than the configured limit before anything reads them (no 500, no memory blow-up)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > self.max_bytes
+            except ValueError:
+                too_big = True
+            if too_big:
+                await self._refuse(scope, send)
+                return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise PayloadTooLarge(self._message())
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _message(self) -> str:
+        return f"Dữ liệu gửi lên quá lớn (tối đa {self.max_bytes // 1024} KB)."
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if path.startswith("/api/"):
+            body = json.dumps(
+                {"error": {"code": "payload_too_large", "message": self._message()}}, ensure_ascii=False
+            ).encode()
+            ctype = b"application/json"
+        else:
+            body = (
+                "<!doctype html><html lang=vi><meta charset=utf-8><title>Dữ liệu quá lớn</title>"
+                f"<h1>Dữ liệu quá lớn</h1><p>{self._message()}</p><p><a href=/>Về trang chủ</a></p></html>"
+            ).encode()
+            ctype = b"text/html; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()),
+                            (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class WebContextMiddleware:
+    """Chooses the UI language and keeps a CSRF cookie for forms shown before login."""
+
+    def __init__(self, app: ASGIApp, *, default_language: str, cookie_secure: bool) -> None:
+        self.app = app
+        self.default_language = default_language
+        self.cookie_secure = cookie_secure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        lang = cookies.get(LANG_COOKIE, self.default_language)
+        if lang not in LANGUAGES:
+            lang = self.default_language
+        anon_csrf = cookies.get("motcua_csrf", "")
+        new_cookie = None
+        if len(anon_csrf) < 20:
+            anon_csrf = secrets.token_urlsafe(24)
+            new_cookie = anon_csrf
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["lang"] = lang
+        state["anon_csrf"] = anon_csrf
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"content-security-policy",
+                     b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"),
+                ]
+                if new_cookie is not None:
+                    secure = "; Secure" if self.cookie_secure else ""
+                    headers.append((b"set-cookie",
+                                    f"motcua_csrf={new_cookie}; Path=/; HttpOnly; SameSite=Lax{secure}".encode()))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in scope.get("headers") or []:
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                if "=" in part:
+                    key, _, val = part.strip().partition("=")
+                    out[key] = val
+    return out

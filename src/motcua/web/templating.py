@@ -1,0 +1,88 @@
+"""Rendering pages: one Jinja environment, Vietnamese date filters, the context every page needs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from motcua.kit.clock import to_local
+from motcua.org.roles import ROLE_LABELS, Role
+from motcua.web.i18n import translations
+
+WEEKDAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+
+
+def vn_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return f"{value.day:02d}/{value.month:02d}/{value.year}"
+
+
+def vn_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = to_local(value)
+    return f"{local.hour:02d}:{local.minute:02d} {vn_date(local)}"
+
+
+def vn_long_date(value: date | datetime | None) -> str:
+    """"ngày 24 tháng 11 năm 2026", the way official documents write it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
+
+
+def role_label(role: str | Role) -> str:
+    try:
+        return ROLE_LABELS[Role(role)]
+    except ValueError:
+        return str(role)
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("motcua.web", "templates"),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["vn_date"] = vn_date
+    env.filters["vn_datetime"] = vn_datetime
+    env.filters["vn_long_date"] = vn_long_date
+    env.filters["role_label"] = role_label
+    return env
+
+
+_ENV = make_environment()
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    lang = getattr(request.state, "lang", "vi")
+    principal = getattr(request.state, "principal", None)
+    csrf = principal.csrf_token if principal is not None and principal.csrf_token else None
+    if csrf is None:
+        csrf = getattr(request.state, "anon_csrf", "")
+    trans = translations(lang)
+    ctx: dict[str, Any] = {
+        "request": request,
+        "lang": lang,
+        "principal": principal,
+        "csrf_token": csrf,
+        "_": trans.gettext,
+        "gettext": trans.gettext,
+        "ngettext": trans.ngettext,
+    }
+    ctx.update(context or {})
+    html = _ENV.get_template(template).render(ctx)
+    return HTMLResponse(html, status_code=status_code)

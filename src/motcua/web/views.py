@@ -1,0 +1,54 @@
+"""The shell pages: landing, the home page of each role, language switch and health check."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from motcua.auth.deps import get_now, get_session, optional_principal
+from motcua.auth.principal import Principal
+from motcua.web.home import home_context
+from motcua.web.i18n import LANGUAGES
+from motcua.web.middleware import LANG_COOKIE
+from motcua.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def landing(request: Request, principal: Principal | None = Depends(optional_principal)) -> Response:
+    if principal is not None and principal.kind == "officer":
+        return RedirectResponse("/home", status_code=303)
+    return render(request, "landing.html")
+
+
+@router.get("/home", response_class=HTMLResponse)
+def home(
+    request: Request,
+    principal: Principal | None = Depends(optional_principal),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    if principal is None or principal.kind != "officer":
+        return RedirectResponse("/login?next=/home", status_code=303)
+    return render(request, "home.html", home_context(session, principal, now))
+
+
+@router.get("/lang/{lang}")
+def set_language(request: Request, lang: str, next: str = Query(default="/", max_length=300)) -> Response:
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if lang in LANGUAGES:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax",
+                            secure=request.app.state.settings.cookie_secure, httponly=True)
+    return response
+
+
+@router.get("/healthz")
+def health(session: Session = Depends(get_session)) -> Response:
+    session.execute(text("SELECT 1"))
+    return JSONResponse({"status": "ok"})

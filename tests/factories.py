@@ -1,0 +1,80 @@
+"""Factories for the models and small helpers for driving the web app in tests."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.auth.principal import SYSTEM
+from motcua.auth.secrets import hash_password
+from motcua.org.actions import assign_post, create_officer, ensure_departments
+from motcua.org.models import Commune, Officer, Post
+from motcua.org.roles import Role
+from motcua.org.schemas import OfficerCreate
+
+PASSWORD = "mat-khau-dung-2025"
+_HASH = hash_password(PASSWORD)
+_counter = itertools.count(1)
+
+CHI_TIEN = "08218"  # Xã Chí Tiên, Phú Thọ (seed 002)
+T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+def other_commune(session: Session, province_code: str = "25", not_code: str = CHI_TIEN) -> str:
+    return session.scalars(
+        select(Commune.code).where(Commune.province_code == province_code, Commune.code != not_code)
+        .order_by(Commune.code).limit(1)
+    ).one()
+
+
+def make_officer(
+    session: Session,
+    *,
+    commune_code: str | None = CHI_TIEN,
+    province_code: str = "25",
+    roles: tuple[Role, ...] = (Role.RECEPTION,),
+    username: str | None = None,
+    full_name: str = "Đặng Văn Đức",
+    with_post: bool = True,
+) -> Officer:
+    username = username or f"canbo{next(_counter)}"
+    officer = create_officer(
+        session,
+        actor=SYSTEM,
+        data=OfficerCreate(username=username, full_name=full_name, password=PASSWORD,
+                           province_code=province_code, commune_code=commune_code, roles=list(roles),
+                           phone="0912345678", email=f"{username}@example.vn"),
+        now=T0,
+        password_hash=_HASH,
+    )
+    if with_post and commune_code is not None:
+        commune = session.get(Commune, commune_code)
+        assert commune is not None
+        departments = ensure_departments(session, commune)
+        post = Post(department_id=departments[0].id, title="Chuyên viên", norm=1)
+        session.add(post)
+        session.flush()
+        assign_post(session, actor=SYSTEM, officer=officer, post=post, concurrent=False, since=T0.date(), now=T0)
+    session.commit()
+    return officer
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: TestClient, path: str = "/login") -> str:
+    match = _CSRF.search(client.get(path).text)
+    assert match, f"no CSRF field on {path}"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> Response:
+    token = csrf_token(client)
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token,
+                                       "next": "/home"}, follow_redirects=False)

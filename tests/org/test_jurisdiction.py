@@ -1,0 +1,105 @@
+"""ARCHITECTURE rule 7: outside the user's jurisdiction every object is 404, never someone else's data.
+
+Commune officers see only their commune; province officers see every commune of their province and nothing of
+another province. The first test walks the application's route table, so a new route with a path parameter
+fails here until it is covered.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from motcua.app import route_table
+from motcua.org.roles import Role
+from tests.factories import CHI_TIEN, csrf_token, login, make_officer, other_commune
+
+#: How to fill each path parameter with an object that belongs to commune B.
+PARAMS = {"code": "commune_code", "officer_id": "officer_id", "token_id": "token_id"}
+#: Path parameters that name no object of any jurisdiction.
+NOT_OBJECTS = {"lang"}
+
+
+@pytest.fixture
+def two_communes(session):
+    commune_b = other_commune(session)
+    officer_a = make_officer(session, commune_code=CHI_TIEN, username="xa.a", roles=(Role.ADMIN, Role.RECEPTION))
+    officer_b = make_officer(session, commune_code=commune_b, username="xa.b", roles=(Role.ADMIN,),
+                             full_name="Phạm Thị Bích")
+    return commune_b, officer_a, officer_b
+
+
+def _token_of(client, session, username):
+    """An API token issued by an admin of commune B (through the real page)."""
+    from sqlalchemy import select
+
+    from motcua.auth.models import ApiToken
+
+    login(client, username)
+    client.post("/admin/tokens", data={"name": "Cổng B", "csrf_token": csrf_token(client, "/admin/tokens")})
+    client.cookies.clear()
+    return session.scalars(select(ApiToken.id).order_by(ApiToken.id.desc())).first()
+
+
+def test_every_route_with_an_object_of_commune_b_is_404_for_an_officer_of_commune_a(client, session, app,
+                                                                                   two_communes):
+    commune_b, _officer_a, officer_b = two_communes
+    values = {"commune_code": commune_b, "officer_id": officer_b.id,
+              "token_id": _token_of(client, session, "xa.b")}
+    login(client, "xa.a")
+    token = csrf_token(client, "/home")
+    checked = 0
+    for route in route_table(app):
+        names = [part[1:-1] for part in route.path.split("/") if part.startswith("{")]
+        if not names or set(names) <= NOT_OBJECTS:
+            continue
+        missing = [n for n in names if n not in PARAMS]
+        assert not missing, f"{route.path}: add {missing} to PARAMS so this route's access gate is tested"
+        path = route.path
+        for name in names:
+            path = path.replace("{" + name + "}", str(values[PARAMS[name]]))
+        for method in sorted(route.methods - {"HEAD"}):
+            response = client.request(method, path, data={"csrf_token": token} if method != "GET" else None)
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert "Phạm Thị Bích" not in response.text
+            checked += 1
+    assert checked >= 5
+
+
+def test_own_commune_objects_are_visible(client, session, two_communes):
+    _commune_b, officer_a, _ = two_communes
+    login(client, "xa.a")
+    assert client.get(f"/communes/{CHI_TIEN}").status_code == 200
+    assert client.get(f"/officers/{officer_a.id}").status_code == 200
+    assert client.get(f"/api/v1/communes/{CHI_TIEN}").json()["name"] == "Chí Tiên"
+
+
+def test_commune_lists_show_only_the_own_commune(client, session, two_communes):
+    login(client, "xa.a")
+    codes = [c["code"] for c in client.get("/api/v1/communes").json()]
+    assert codes == [CHI_TIEN]
+
+
+def test_province_officer_sees_every_commune_of_the_province_and_none_of_another(client, session, two_communes):
+    commune_b, _, officer_b = two_communes
+    make_officer(session, commune_code=None, username="tinh.theodoi", roles=(Role.PROVINCE_MONITOR,))
+    ha_noi_officer = make_officer(session, commune_code=other_commune(session, "01", ""), province_code="01",
+                                  username="hanoi.a")
+    login(client, "tinh.theodoi")
+    assert len(client.get("/api/v1/communes").json()) == 148
+    assert client.get(f"/communes/{commune_b}").status_code == 200
+    assert client.get(f"/officers/{officer_b.id}").status_code == 200
+    assert client.get(f"/communes/{ha_noi_officer.commune_code}").status_code == 404
+    assert client.get(f"/officers/{ha_noi_officer.id}").status_code == 404
+
+
+def test_commune_officer_cannot_open_province_staff(client, session, two_communes):
+    monitor = make_officer(session, commune_code=None, username="tinh.theodoi", roles=(Role.PROVINCE_MONITOR,))
+    login(client, "xa.a")
+    assert client.get(f"/officers/{monitor.id}").status_code == 404
+
+
+def test_search_without_diacritics_finds_the_commune(client, session, two_communes):
+    make_officer(session, commune_code=None, username="tinh.theodoi", roles=(Role.PROVINCE_MONITOR,))
+    login(client, "tinh.theodoi")
+    names = [c["name"] for c in client.get("/api/v1/communes", params={"q": "chi tien"}).json()]
+    assert names == ["Chí Tiên"]

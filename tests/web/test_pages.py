@@ -1,0 +1,92 @@
+"""The web shell: Vietnamese error pages, the language switch, the per-role home pages, the OpenAPI schema."""
+
+from __future__ import annotations
+
+from motcua.org.roles import Role
+from tests.factories import login, make_officer
+
+
+def test_404_page_is_in_vietnamese(client):
+    response = client.get("/khong-co-trang-nay")
+    assert response.status_code == 404
+    assert "Không tìm thấy" in response.text and 'lang="vi"' in response.text
+
+
+def test_403_page_is_in_vietnamese(client, session):
+    make_officer(session, username="tiepnhan")
+    login(client, "tiepnhan")
+    response = client.get("/admin/tokens")
+    assert response.status_code == 403 and "Không có quyền truy cập" in response.text
+
+
+def test_500_page_is_in_vietnamese_and_leaks_nothing(client, app):
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    app.add_api_route("/boom", boom)
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Hệ thống gặp sự cố" in response.text and "secret internal detail" not in response.text
+
+
+def test_api_errors_are_json_with_a_vietnamese_message(client):
+    response = client.get("/api/v1/communes")
+    assert response.status_code == 401
+    assert response.json() == {"error": {"code": "not_authenticated", "message": "Vui lòng đăng nhập để tiếp tục."}}
+
+
+def test_english_is_available(client):
+    client.get("/lang/en?next=/login")
+    page = client.get("/login")
+    assert 'lang="en"' in page.text and "Log in" in page.text and "Password" in page.text
+    client.get("/lang/vi")
+    assert "Mật khẩu" in client.get("/login").text
+
+
+def test_unknown_language_keeps_vietnamese(client):
+    client.get("/lang/fr")
+    assert 'lang="vi"' in client.get("/login").text
+
+
+def test_province_monitor_home_lists_every_commune_with_staff_counts(client, session):
+    make_officer(session, commune_code=None, username="tinh.theodoi", roles=(Role.PROVINCE_MONITOR,))
+    make_officer(session, username="chitien.a")
+    login(client, "tinh.theodoi")
+    page = client.get("/home").text
+    assert "148 đơn vị cấp xã" in page and "Chí Tiên" in page and "Theo dõi cấp tỉnh" in page
+
+
+def test_each_role_gets_its_own_panel(client, session):
+    panels = {Role.RECEPTION: "Quầy tiếp nhận", Role.SPECIALIST: "Hồ sơ cần xử lý",
+              Role.APPROVER: "Hồ sơ chờ phê duyệt", Role.VOLUNTEER: "Hỗ trợ người dân nộp trực tuyến",
+              Role.COUNCIL: "Kiến nghị cử tri"}
+    for role, title in panels.items():
+        make_officer(session, username=f"vai.{role.value}", roles=(role,))
+        client.cookies.clear()
+        login(client, f"vai.{role.value}")
+        page = client.get("/home").text
+        assert title in page, role
+        assert all(other not in page for r, other in panels.items() if r is not role), role
+
+
+def test_commune_home_shows_the_merged_units(client, session):
+    make_officer(session, username="chitien.a")
+    login(client, "chitien.a")
+    page = client.get("/home").text
+    assert "Chí Tiên" in page and "Sơn Cương" in page and "Thanh Hà" in page
+
+
+def test_openapi_schema_lists_the_api_and_not_the_pages(client):
+    schema = client.get("/api/openapi.json").json()
+    paths = set(schema["paths"])
+    assert {"/api/v1/me", "/api/v1/communes", "/api/v1/communes/{code}", "/api/v1/officers/{officer_id}"} <= paths
+    assert not any(p.startswith(("/login", "/home")) for p in paths)
+
+
+def test_security_headers_are_set(client):
+    headers = client.get("/login").headers
+    assert headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+def test_health_check_touches_the_database(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
