@@ -10,6 +10,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress
+from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -53,7 +54,7 @@ def demo_data(
     province: Annotated[str, typer.Option(help="Province code (default: 25, Phú Thọ)")] = "25",
 ) -> None:
     """Load officers in every commune of a province (idempotent) and print the demo logins."""
-    from motcua.demo.org import DEMO_PASSWORD, load_demo_org
+    from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
     from motcua.org.models import Commune
 
     factory = _session_factory()
@@ -68,7 +69,16 @@ def demo_data(
         task = progress.add_task("Cán bộ các xã", total=total)
         summary = load_demo_org(session, now=now, province_code=province,
                                 progress=lambda n: progress.advance(task, n))
-    console.print(f"Dữ liệu mẫu: {summary.communes} xã, {summary.officers} cán bộ mới. Mật khẩu: {DEMO_PASSWORD}")
+    console.print(f"Dữ liệu mẫu: {summary.communes} xã, {summary.officers} cán bộ mới.")
+    with factory() as session:
+        logins = demo_logins(session, province)
+    table = Table(title=f"Tài khoản dùng thử — mật khẩu chung: {DEMO_PASSWORD}")
+    table.add_column("Tên đăng nhập")
+    table.add_column("Họ tên")
+    table.add_column("Vai trò")
+    for username, full_name, label in logins:
+        table.add_row(username, full_name, label)
+    console.print(table)
 
 
 @app.command("create-officer")
@@ -132,6 +142,8 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    address = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(f"[bold]motcua đang chạy tại {address}[/bold]  (Ctrl+C để dừng)")
     uvicorn.run("motcua.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
                 proxy_headers=True, log_level="info")
 

@@ -53,6 +53,35 @@ LOGIN_SUFFIX = {
 }
 
 
+#: The logins ``make run`` prints: the province's two, and one of each role in Chí Tiên (seed 002).
+SHOWCASE_COMMUNE = "08218"
+
+
+def demo_logins(session: Session, province_code: str = DEMO_PROVINCE) -> list[tuple[str, str, str]]:
+    """(username, full name, what they are) for the accounts worth trying first."""
+    from motcua.org.models import OfficerRole
+    from motcua.org.roles import ROLE_LABELS
+
+    rows = session.execute(
+        select(Officer.username, Officer.full_name, Officer.commune_code, OfficerRole.role)
+        .join(OfficerRole, OfficerRole.officer_id == Officer.id)
+        .where(Officer.province_code == province_code,
+               (Officer.commune_code.is_(None)) | (Officer.commune_code == SHOWCASE_COMMUNE))
+        .order_by(Officer.commune_code.is_not(None), Officer.username)
+    )
+    seen: dict[str, tuple[str, str, str]] = {}
+    for username, full_name, commune_code, role in rows:
+        if "." not in username or username.rstrip("0123456789") != username:
+            continue
+        where = "tỉnh" if commune_code is None else "xã Chí Tiên"
+        label = ROLE_LABELS[Role(role)]
+        if username in seen:
+            seen[username] = (username, full_name, seen[username][2].replace(f" ({where})", "") + f", {label} ({where})")
+        else:
+            seen[username] = (username, full_name, f"{label} ({where})")
+    return list(seen.values())
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     province_code: str
@@ -109,17 +138,18 @@ def load_demo_org(
                 progress(1)
             continue
         departments = {d.kind: d for d in ensure_departments(session, commune)}
-        used_suffix: set[str] = set()
+        used_suffix: dict[str, int] = {}
         holders: list[Officer] = []
         for kind, title, roles, (low, high) in POSTS:
             post = Post(department_id=departments[kind.value].id, title=title, norm=max(high - 1, 1))
             session.add(post)
             session.flush()
             for _ in range(rng.randint(low, high)):
-                suffix = LOGIN_SUFFIX.get(roles[0], "canbo")
-                username = f"{prefix}.{suffix}" if suffix not in used_suffix else None
-                used_suffix.add(suffix)
-                officer = make(username or f"{prefix}.cb{officers}", person_name(rng), commune.code, list(roles))
+                suffix = LOGIN_SUFFIX[roles[0]]
+                used_suffix[suffix] = used_suffix.get(suffix, 0) + 1
+                number = used_suffix[suffix]
+                username = f"{prefix}.{suffix}" if number == 1 else f"{prefix}.{suffix}{number}"
+                officer = make(username, person_name(rng), commune.code, list(roles))
                 assign_post(session, actor=SYSTEM, officer=officer, post=post, concurrent=False,
                             since=MERGE_DAY, now=now)
                 holders.append(officer)

@@ -1,0 +1,77 @@
+"""The `motcua` command on a real database: migrate loads the units, demo-data staffs a province, create-officer."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from motcua.cli import app as cli
+from motcua.config import get_settings
+from motcua.org.models import Assignment, Commune, Officer, PredecessorUnit, Province
+
+
+@pytest.fixture
+def cli_db(fresh_db, monkeypatch):
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", fresh_db.url)
+    get_settings.cache_clear()
+    yield fresh_db
+    get_settings.cache_clear()
+
+
+def _count(engine, model, *where):
+    with Session(engine) as s:
+        return s.execute(select(func.count()).select_from(model).where(*where)).scalar_one()
+
+
+def test_migrate_loads_all_34_provinces_and_3321_communes(cli_db):
+    """Resolution 202/2025/QH15 and Decision 19/2025/QĐ-TTg: 34 provinces, 3,321 commune-level units."""
+    result = CliRunner().invoke(cli, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert _count(cli_db.engine, Province) == 34
+    assert _count(cli_db.engine, Commune) == 3321
+    assert _count(cli_db.engine, PredecessorUnit) > 3321  # most communes were merged from several
+    again = CliRunner().invoke(cli, ["migrate"])
+    assert "(0 mới)" in again.output and _count(cli_db.engine, Commune) == 3321
+
+
+def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db):
+    CliRunner().invoke(cli, ["migrate"])
+    result = CliRunner().invoke(cli, ["demo-data"])
+    assert result.exit_code == 0, result.output
+    assert "chitien.tiepnhan" in result.output and "tinh25.theodoi" in result.output and "motcua2025" in result.output
+    with Session(cli_db.engine) as s:
+        staffed = s.execute(select(func.count(func.distinct(Officer.commune_code)))
+                            .where(Officer.province_code == "25")).scalar_one()
+        receptions = s.scalars(select(Officer.username).where(Officer.username.like("%.tiepnhan"))).all()
+        concurrent = s.execute(select(func.count()).select_from(Assignment)
+                               .where(Assignment.concurrent.is_(True))).scalar_one()
+        sizes = s.execute(select(func.count()).select_from(Officer).where(Officer.commune_code.is_not(None))
+                          .group_by(Officer.commune_code)).scalars().all()
+    assert staffed == 148 and len(receptions) == 148
+    assert concurrent > 0  # kiêm nhiệm (seed 004)
+    assert min(sizes) < max(sizes)  # staffing is uneven between communes (seed 004)
+    before = _count(cli_db.engine, Officer)
+    assert CliRunner().invoke(cli, ["demo-data"]).exit_code == 0
+    assert _count(cli_db.engine, Officer) == before
+
+
+def test_create_officer_validates_its_input(cli_db):
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["create-officer", "--username", "chitien.moi", "--full-name", "Lò Văn Páo",
+                             "--province", "25", "--commune", "08218", "--role", "reception", "--role", "specialist",
+                             "--password", "mat-khau-8"])
+    assert ok.exit_code == 0, ok.output
+    duplicate = runner.invoke(cli, ["create-officer", "--username", "chitien.moi", "--full-name", "Lò Văn Páo",
+                                    "--province", "25", "--commune", "08218", "--role", "reception",
+                                    "--password", "mat-khau-8"])
+    assert duplicate.exit_code == 2 and "đã được dùng" in duplicate.output
+    for args in (["--username", "Có Dấu"], ["--commune", "99999"], ["--password", "ngan"], ["--province", "1"]):
+        base = {"--username": "hople", "--full-name": "Lò Văn Páo", "--province": "25", "--commune": "08218",
+                "--role": "reception", "--password": "mat-khau-8"}
+        base.update(dict([args]))
+        flat = [x for kv in base.items() for x in kv]
+        bad = runner.invoke(cli, ["create-officer", *flat])
+        assert bad.exit_code == 2, (args, bad.output)
+    assert _count(cli_db.engine, Officer) == 1
