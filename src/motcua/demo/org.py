@@ -58,7 +58,7 @@ SHOWCASE_COMMUNE = "08218"
 
 
 def demo_logins(session: Session, province_code: str = DEMO_PROVINCE) -> list[tuple[str, str, str]]:
-    """(username, full name, what they are) for the accounts worth trying first."""
+    """(username, full name, roles and where) of the province's accounts and the first of each role in Chí Tiên."""
     from motcua.org.models import OfficerRole
     from motcua.org.roles import ROLE_LABELS
 
@@ -66,20 +66,16 @@ def demo_logins(session: Session, province_code: str = DEMO_PROVINCE) -> list[tu
         select(Officer.username, Officer.full_name, Officer.commune_code, OfficerRole.role)
         .join(OfficerRole, OfficerRole.officer_id == Officer.id)
         .where(Officer.province_code == province_code,
-               (Officer.commune_code.is_(None)) | (Officer.commune_code == SHOWCASE_COMMUNE))
-        .order_by(Officer.commune_code.is_not(None), Officer.username)
+               Officer.commune_code.is_(None) | (Officer.commune_code == SHOWCASE_COMMUNE))
+        .order_by(Officer.commune_code.is_not(None), Officer.username, OfficerRole.role)
     )
-    seen: dict[str, tuple[str, str, str]] = {}
+    found: dict[str, tuple[str, str | None, list[str]]] = {}
     for username, full_name, commune_code, role in rows:
-        if "." not in username or username.rstrip("0123456789") != username:
+        if username[-1].isdigit():  # the second and later holders of a role
             continue
-        where = "tỉnh" if commune_code is None else "xã Chí Tiên"
-        label = ROLE_LABELS[Role(role)]
-        if username in seen:
-            seen[username] = (username, full_name, seen[username][2].replace(f" ({where})", "") + f", {label} ({where})")
-        else:
-            seen[username] = (username, full_name, f"{label} ({where})")
-    return list(seen.values())
+        found.setdefault(username, (full_name, commune_code, []))[2].append(ROLE_LABELS[Role(role)])
+    return [(username, full_name, ", ".join(labels) + (" — tỉnh" if commune is None else " — xã Chí Tiên"))
+            for username, (full_name, commune, labels) in found.items()]
 
 
 @dataclass(frozen=True)
