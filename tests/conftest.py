@@ -155,3 +155,11 @@ def app(settings: Settings, session_factory: sessionmaker[Session], clock: Fixed
 def client(app: Any) -> Iterator[TestClient]:
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as c:
         yield c
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if WITHOUT_PG:
+        terminalreporter.write_line(
+            "WARNING: MOTCUA_TEST_WITHOUT_POSTGRES=1 — the PostgreSQL half of the database tests did not run.",
+            yellow=True, bold=True,
+        )

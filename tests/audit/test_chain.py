@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from motcua.audit.actions import record
@@ -14,6 +16,16 @@ from motcua.config import get_settings
 from tests.factories import T0, login, make_officer
 
 ACTOR = Principal(kind="officer", id=7, name="canbo", province_code="25", commune_code="08218")
+
+
+def tamper(conn, sql, params):
+    """What someone with the database owner's rights can do: drop the append-only triggers, then edit."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+    else:
+        conn.execute(text("DROP TRIGGER audit_event_no_update"))
+        conn.execute(text("DROP TRIGGER audit_event_no_delete"))
+    conn.execute(text(sql), params)
 
 
 def _write(session, n):
@@ -33,7 +45,7 @@ def test_a_clean_chain_verifies(session):
 def test_an_edited_row_is_named(session):
     _write(session, 10)
     target = session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1).offset(4)).one()
-    session.execute(text("UPDATE audit_event SET data = :d WHERE seq = :s"), {"d": '{"i":999}', "s": target})
+    tamper(session.connection(), "UPDATE audit_event SET data = :d WHERE seq = :s", {"d": '{"i":999}', "s": target})
     result = verify_chain(session)
     assert not result.ok and result.bad_seq == target and "changed" in (result.problem or "")
 
@@ -41,7 +53,7 @@ def test_an_edited_row_is_named(session):
 def test_a_deleted_row_is_named(session):
     _write(session, 10)
     target = session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1).offset(3)).one()
-    session.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": target})
+    tamper(session.connection(), "DELETE FROM audit_event WHERE seq = :s", {"s": target})
     result = verify_chain(session)
     assert not result.ok and result.bad_seq == target
 
@@ -49,9 +61,18 @@ def test_a_deleted_row_is_named(session):
 def test_deleting_the_newest_rows_is_detected(session):
     _write(session, 5)
     last = session.execute(select(func.max(AuditEvent.seq))).scalar_one()
-    session.execute(text("DELETE FROM audit_event WHERE seq = :s"), {"s": last})
+    tamper(session.connection(), "DELETE FROM audit_event WHERE seq = :s", {"s": last})
     result = verify_chain(session)
     assert not result.ok and result.bad_seq == last
+
+
+@pytest.mark.parametrize("sql", ["UPDATE audit_event SET data = '{}'", "DELETE FROM audit_event"])
+def test_the_database_refuses_to_edit_or_delete_events(session, sql):
+    """Append-only: the application's own connection cannot change a written event."""
+    _write(session, 2)
+    with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
+        session.execute(text(sql))
+    assert verify_chain(session).ok
 
 
 def test_the_event_is_written_in_the_same_transaction_as_the_change(session):
@@ -89,7 +110,7 @@ def test_cli_verify_passes_then_fails_naming_the_edited_row(fresh_db, monkeypatc
         assert ok.exit_code == 0, ok.output
         assert "12 sự kiện" in ok.output
         with fresh_db.engine.begin() as conn:
-            conn.execute(text("UPDATE audit_event SET actor_id = '999' WHERE seq = 7"))
+            tamper(conn, "UPDATE audit_event SET actor_id = '999' WHERE seq = 7", {})
         bad = runner.invoke(cli, ["audit", "verify"])
         assert bad.exit_code == 1
         assert "row 7" in bad.output
