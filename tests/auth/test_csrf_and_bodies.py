@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 
@@ -19,7 +20,7 @@ def _html_unsafe_routes(app):
 
 
 def _concrete(path: str) -> str:
-    return path.replace("{token_id}", "1")
+    return re.sub(r"\{[a-z_]+\}", "1", path)
 
 
 def test_every_form_route_refuses_a_post_without_its_csrf_token(client, session, app):
@@ -28,7 +29,7 @@ def test_every_form_route_refuses_a_post_without_its_csrf_token(client, session,
 
     make_officer(session, username="quantri", roles=(Role.ADMIN,))
     routes = list(_html_unsafe_routes(app))
-    assert {r.path for r in routes} >= {"/login", "/logout", "/admin/tokens"}
+    assert {r.path for r in routes} >= {"/login", "/logout", "/admin/tokens", "/admin/officers", "/account/password"}
     for route in routes:
         anonymous = client.post(_concrete(route.path), data={"username": "quantri", "password": "x"})
         assert anonymous.status_code == 403, route.path

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record
 from motcua.auth.models import ApiToken, LoginAttempt, LoginSession
 from motcua.auth.principal import Principal
-from motcua.auth.secrets import digest, new_token, verify_password
+from motcua.auth.secrets import digest, hash_password, new_token, verify_password
 from motcua.config import Settings
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
 from motcua.org.models import Officer
@@ -108,6 +108,44 @@ def login(
         data={"ip": ip},
     )
     return LoginOutcome(ok=True, token=token, csrf_token=csrf, officer_id=officer.id)
+
+
+def change_password(
+    session: Session,
+    *,
+    actor: Principal,
+    current: str,
+    new: str,
+    confirm: str,
+    keep_session_token: str | None,
+    now: datetime,
+) -> None:
+    """Change one's own password; every other open session of the officer ends (a stolen cookie dies with it)."""
+    officer = session.get(Officer, actor.id) if actor.kind == "officer" else None
+    if officer is None:
+        raise NotFound()
+    fields: dict[str, str] = {}
+    if not verify_password(officer.password_hash, current):
+        fields["current"] = "Mật khẩu hiện tại không đúng."
+    if len(new) < 8:
+        fields["new"] = "Mật khẩu mới phải có ít nhất 8 ký tự."
+    elif len(new) > 256:
+        fields["new"] = "Mật khẩu mới quá dài (tối đa 256 ký tự)."
+    elif new == current:
+        fields["new"] = "Mật khẩu mới phải khác mật khẩu hiện tại."
+    elif officer.username in new.lower():
+        fields["new"] = "Mật khẩu không được chứa tên đăng nhập."
+    if new != confirm:
+        fields["confirm"] = "Xác nhận mật khẩu không khớp."
+    if fields:
+        raise ValidationFailed(fields=fields)
+    officer.password_hash = hash_password(new)
+    others = delete(LoginSession).where(LoginSession.officer_id == officer.id)
+    if keep_session_token:
+        others = others.where(LoginSession.token_hash != digest(keep_session_token))
+    session.execute(others)
+    record(session, actor=actor, action="auth.password_change", now=now, object_kind="officer", object_id=officer.id,
+           province_code=officer.province_code, commune_code=officer.commune_code)
 
 
 def logout(session: Session, *, token: str, actor: Principal, now: datetime) -> None:

@@ -148,3 +148,26 @@ def tokens_revoke(
 ) -> Response:
     actions.revoke_api_token(session, actor=principal, token_id=token_id, now=now)
     return RedirectResponse("/admin/tokens", status_code=303)
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+def password_page(request: Request, principal: Principal = Depends(current_officer)) -> Response:
+    return render(request, "password.html", {"errors": {}})
+
+
+@router.post("/account/password", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def password_change(
+    request: Request,
+    current: str = Form(default="", max_length=500),
+    new: str = Form(default="", max_length=500),
+    confirm: str = Form(default="", max_length=500),
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    try:
+        actions.change_password(session, actor=principal, current=current, new=new, confirm=confirm,
+                                keep_session_token=request.cookies.get(SESSION_COOKIE), now=now)
+    except ValidationFailed as exc:
+        return render(request, "password.html", {"errors": exc.fields}, status_code=422)
+    return render(request, "password.html", {"errors": {}, "done": True})

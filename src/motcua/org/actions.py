@@ -9,11 +9,12 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
+from motcua.auth.models import LoginSession
 from motcua.auth.principal import Principal
 from motcua.auth.secrets import hash_password
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
@@ -153,9 +154,10 @@ def create_officer(
         created_at=now,
     )
     officer.roles = [OfficerRole(role=r.value) for r in dict.fromkeys(data.roles)]
-    session.add(officer)
     try:
+        # The savepoint must open before the INSERT is pending: begin_nested() flushes what is pending first.
         with session.begin_nested():
+            session.add(officer)
             session.flush()
     except IntegrityError as exc:
         raise Conflict(f"Tên đăng nhập «{data.username}» đã được dùng.",
@@ -177,4 +179,31 @@ def assign_post(
            province_code=officer.province_code, commune_code=officer.commune_code,
            data={"post_id": post.id, "concurrent": concurrent})
     return assignment
+
+
+
+def set_officer_active(session: Session, *, actor: Principal, officer_id: int, active: bool, now: datetime) -> Officer:
+    """Lock or unlock an account (an officer who left, or was seconded elsewhere: Decree 118 Art. 11(3)).
+
+    Locking ends the officer's open sessions at once. An administrator cannot lock themselves out.
+    """
+    from motcua.org.queries import get_officer_for
+
+    officer = get_officer_for(session, actor, officer_id)
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden()
+    if officer.id == actor.id and not active:
+        raise ValidationFailed("Không thể tự khóa tài khoản của chính mình.")
+    changed = session.execute(
+        update(Officer).where(Officer.id == officer.id, Officer.active.is_(not active)).values(active=active)
+    ).rowcount  # type: ignore[attr-defined]
+    if not changed:
+        raise Conflict("Tài khoản đã ở trạng thái này (có thể người khác vừa thay đổi).")
+    if not active:
+        session.execute(delete(LoginSession).where(LoginSession.officer_id == officer.id))
+    session.refresh(officer)
+    record(session, actor=actor, action="officer.unlock" if active else "officer.lock", now=now,
+           object_kind="officer", object_id=officer.id, province_code=officer.province_code,
+           commune_code=officer.commune_code)
+    return officer
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.auth.deps import current_officer, get_now, get_session
+from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
 from motcua.auth.principal import Principal
+from motcua.kit.errors import Conflict, ValidationFailed
+from motcua.org.actions import create_officer, set_officer_active
 from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, list_communes_for
+from motcua.org.roles import PROVINCE_ROLES, ROLE_LABELS, Role
+from motcua.org.schemas import OfficerCreate
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+OFFICER_ID = Path(ge=1, le=2**31 - 1)
 COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decision 19/2025/QĐ-TTg)")
 
 
@@ -43,7 +49,7 @@ def commune_page(
 @router.get("/officers/{officer_id}", response_class=HTMLResponse)
 def officer_page(
     request: Request,
-    officer_id: int = Path(ge=1, le=2**31 - 1),
+    officer_id: int = OFFICER_ID,
     principal: Principal = Depends(current_officer),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
@@ -53,3 +59,78 @@ def officer_page(
                               province_code=officer.province_code, commune_code=officer.commune_code,
                               fields=["email", "phone"])
     return render(request, "officer.html", {"officer": officer})
+
+
+def _officer_form(request: Request, session: Session, principal: Principal, values: dict[str, object],
+                  errors: dict[str, str], status_code: int = 200) -> Response:
+    roles = [(r.value, ROLE_LABELS[r]) for r in Role if principal.is_province_level or r not in PROVINCE_ROLES]
+    return render(request, "officer_form.html", {
+        "values": values, "errors": errors, "roles": roles, "communes": list_communes_for(session, principal),
+    }, status_code=status_code)
+
+
+@router.get("/admin/officers/new", response_class=HTMLResponse)
+def officer_new(
+    request: Request,
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    session: Session = Depends(get_session),
+) -> Response:
+    return _officer_form(request, session, principal, {"commune_code": principal.commune_code or ""}, {})
+
+
+@router.post("/admin/officers", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def officer_create(
+    request: Request,
+    username: str = Form(default="", max_length=300),
+    full_name: str = Form(default="", max_length=300),
+    commune_code: str = Form(default="", max_length=20),
+    email: str = Form(default="", max_length=300),
+    phone: str = Form(default="", max_length=40),
+    password: str = Form(default="", max_length=300),
+    roles: list[str] = Form(default=[], max_length=20),
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    values: dict[str, object] = {"username": username.strip(), "full_name": full_name, "email": email.strip(),
+                                 "commune_code": commune_code, "phone": phone.strip(), "roles": roles}
+    try:
+        data = OfficerCreate.model_validate({
+            **values,
+            "password": password,
+            "province_code": principal.province_code,
+            "commune_code": commune_code or None,
+            "email": email.strip() or None,
+            "phone": phone.strip() or None,
+        })
+    except ValidationError as exc:
+        errors = {str(e["loc"][0]): e["msg"].removeprefix("Value error, ") for e in exc.errors() if e["loc"]}
+        return _officer_form(request, session, principal, values, errors, status_code=422)
+    try:
+        officer = create_officer(session, actor=principal, data=data, now=now)
+    except (ValidationFailed, Conflict) as exc:
+        return _officer_form(request, session, principal, values, exc.fields or {"username": exc.message},
+                             status_code=exc.status_code)
+    return RedirectResponse(f"/officers/{officer.id}?created=1", status_code=303)
+
+
+@router.post("/officers/{officer_id}/lock", dependencies=[Depends(require_csrf)])
+def officer_lock(
+    officer_id: int = OFFICER_ID,
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    set_officer_active(session, actor=principal, officer_id=officer_id, active=False, now=now)
+    return RedirectResponse(f"/officers/{officer_id}", status_code=303)
+
+
+@router.post("/officers/{officer_id}/unlock", dependencies=[Depends(require_csrf)])
+def officer_unlock(
+    officer_id: int = OFFICER_ID,
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    set_officer_active(session, actor=principal, officer_id=officer_id, active=True, now=now)
+    return RedirectResponse(f"/officers/{officer_id}", status_code=303)
