@@ -90,3 +90,27 @@ def test_security_headers_are_set(client):
 
 def test_health_check_touches_the_database(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_home_says_when_today_is_a_holiday_and_when_the_clock_resumes(client, session, clock):
+    """Labour Code 2019 Art. 112 as amended: 24 Nov is Vietnamese Culture Day, a day off, from 2026."""
+    from datetime import UTC, datetime
+
+    make_officer(session, username="chitien.a")
+    login(client, "chitien.a")
+    assert "Hôm nay là ngày làm việc" in client.get("/home").text  # Monday 23 Nov 2026
+    clock.instant = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    login(client, "chitien.a")  # yesterday's session has expired
+    page = client.get("/home").text
+    assert "Hôm nay là ngày nghỉ" in page and "Văn hóa" in page and "25/11/2026" in page
+
+
+def test_home_names_a_make_up_saturday_and_its_document(client, session, clock):
+    """CV 12729/VPCP-KGVX: Saturday 10 Jan 2026 is worked in exchange for Friday 2 Jan."""
+    from datetime import UTC, datetime
+
+    make_officer(session, username="chitien.a")
+    clock.instant = datetime(2026, 1, 10, 3, 0, tzinfo=UTC)
+    login(client, "chitien.a")
+    page = client.get("/home").text
+    assert "Hôm nay là ngày làm việc" in page and "ngày làm bù" in page and "12729" in page

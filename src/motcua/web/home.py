@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.queries import recent_events_for
 from motcua.auth.principal import Principal
+from motcua.calendar import CalendarError, calendar_for
+from motcua.kit.clock import to_local
 from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, get_province, province_overview
 from motcua.org.roles import Role
 
@@ -17,7 +19,7 @@ def home_context(session: Session, principal: Principal, now: datetime) -> dict[
     assert principal.id is not None
     officer = get_officer_for(session, principal, principal.id)
     province = get_province(session, principal.province_code)
-    ctx: dict[str, Any] = {"officer": officer, "province": province, "now": now, "panels": []}
+    ctx: dict[str, Any] = {"officer": officer, "province": province, "now": now, "today": _today(principal, now)}
     if principal.commune_code is not None:
         commune = get_commune_for(session, principal, principal.commune_code)
         ctx["commune"] = commune
@@ -35,3 +37,15 @@ def home_context(session: Session, principal: Principal, now: datetime) -> dict[
     if principal.has_role(Role.ADMIN, Role.CENTRE_DIRECTOR, Role.PROVINCE_MONITOR):
         ctx["events"] = recent_events_for(session, principal, limit=15)
     return ctx
+
+
+def _today(principal: Principal, now: datetime) -> dict[str, Any] | None:
+    """Whether today is a working day for deadlines in this province, and if not, why and when work resumes."""
+    today = to_local(now).date()
+    try:
+        calendar = calendar_for(principal.province_code)
+        info = calendar.describe(today)
+        next_day = None if info.is_workday else calendar.roll_forward(today)
+    except CalendarError:
+        return None
+    return {"info": info, "next_workday": next_day}
