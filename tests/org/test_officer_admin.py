@@ -88,13 +88,13 @@ def test_locking_an_officer_ends_their_sessions_and_is_audited(client, session, 
         assert other.get("/home").status_code == 200
         login(client, "chitien.quantri")
         token = csrf_token(client, "/home")
-        assert client.post(f"/officers/{target.id}/lock", data={"csrf_token": token}).status_code == 200
+        assert client.post(f"/officers/{target.id}/active", data={"active": "false", "csrf_token": token}).status_code == 200
         assert other.get("/home", follow_redirects=False).status_code == 303  # thrown out at once
         assert session.scalars(select(LoginSession).where(LoginSession.officer_id == target.id)).all() == []
         assert login(other, "chitien.nghi", PASSWORD).status_code == 401
     # Locking twice (two admins at once) is a clear conflict, not a silent no-op.
-    assert client.post(f"/officers/{target.id}/lock", data={"csrf_token": token}).status_code == 409
-    assert client.post(f"/officers/{target.id}/unlock", data={"csrf_token": token}).status_code == 200
+    assert client.post(f"/officers/{target.id}/active", data={"active": "false", "csrf_token": token}).status_code == 409
+    assert client.post(f"/officers/{target.id}/active", data={"active": "true", "csrf_token": token}).status_code == 200
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(target.id))).all()
     assert "officer.lock" in actions and "officer.unlock" in actions
 
@@ -102,5 +102,15 @@ def test_locking_an_officer_ends_their_sessions_and_is_audited(client, session, 
 def test_an_admin_cannot_lock_themselves_out(client, session):
     admin = make_officer(session, username="chitien.quantri", roles=(Role.ADMIN,))
     login(client, "chitien.quantri")
-    response = client.post(f"/officers/{admin.id}/lock", data={"csrf_token": csrf_token(client, "/home")})
+    response = client.post(f"/officers/{admin.id}/active",
+                           data={"active": "false", "csrf_token": csrf_token(client, "/home")})
     assert response.status_code == 422 and "chính mình" in response.text
+
+
+def test_the_active_flag_must_be_a_boolean(client, session):
+    make_officer(session, username="chitien.quantri", roles=(Role.ADMIN,))
+    target = make_officer(session, username="chitien.b")
+    login(client, "chitien.quantri")
+    response = client.post(f"/officers/{target.id}/active",
+                           data={"active": "co-le", "csrf_token": csrf_token(client, "/home")})
+    assert response.status_code == 400 and session.get(Officer, target.id).active

@@ -114,23 +114,13 @@ def officer_create(
     return RedirectResponse(f"/officers/{officer.id}?created=1", status_code=303)
 
 
-@router.post("/officers/{officer_id}/lock", dependencies=[Depends(require_csrf)])
-def officer_lock(
+@router.post("/officers/{officer_id}/active", dependencies=[Depends(require_csrf)])
+def officer_set_active(
     officer_id: int = OFFICER_ID,
+    active: bool = Form(description="false locks the account, true unlocks it"),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
-    set_officer_active(session, actor=principal, officer_id=officer_id, active=False, now=now)
-    return RedirectResponse(f"/officers/{officer_id}", status_code=303)
-
-
-@router.post("/officers/{officer_id}/unlock", dependencies=[Depends(require_csrf)])
-def officer_unlock(
-    officer_id: int = OFFICER_ID,
-    principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
-) -> Response:
-    set_officer_active(session, actor=principal, officer_id=officer_id, active=True, now=now)
+    set_officer_active(session, actor=principal, officer_id=officer_id, active=active, now=now)
     return RedirectResponse(f"/officers/{officer_id}", status_code=303)
