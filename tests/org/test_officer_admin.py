@@ -15,6 +15,10 @@ FORM = {"full_name": "Lò Văn Páo", "username": "chitien.pao", "commune_code":
         "password": "mat-khau-ban-dau"}
 
 
+def set_active(client, officer_id, value, token):
+    return client.post(f"/officers/{officer_id}/active", data={"active": value, "csrf_token": token})
+
+
 def _post(client, **changes):
     data = {**FORM, **changes, "csrf_token": csrf_token(client, "/admin/officers/new")}
     return client.post("/admin/officers", data=data, follow_redirects=False)
@@ -88,13 +92,13 @@ def test_locking_an_officer_ends_their_sessions_and_is_audited(client, session, 
         assert other.get("/home").status_code == 200
         login(client, "chitien.quantri")
         token = csrf_token(client, "/home")
-        assert client.post(f"/officers/{target.id}/active", data={"active": "false", "csrf_token": token}).status_code == 200
+        assert set_active(client, target.id, "false", token).status_code == 200
         assert other.get("/home", follow_redirects=False).status_code == 303  # thrown out at once
         assert session.scalars(select(LoginSession).where(LoginSession.officer_id == target.id)).all() == []
         assert login(other, "chitien.nghi", PASSWORD).status_code == 401
     # Locking twice (two admins at once) is a clear conflict, not a silent no-op.
-    assert client.post(f"/officers/{target.id}/active", data={"active": "false", "csrf_token": token}).status_code == 409
-    assert client.post(f"/officers/{target.id}/active", data={"active": "true", "csrf_token": token}).status_code == 200
+    assert set_active(client, target.id, "false", token).status_code == 409
+    assert set_active(client, target.id, "true", token).status_code == 200
     actions = session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == str(target.id))).all()
     assert "officer.lock" in actions and "officer.unlock" in actions
 
