@@ -11,6 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -22,6 +23,7 @@ from motcua.config import Settings, get_settings
 from motcua.db import make_engine, make_session_factory
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
+from motcua.kit.schemas import error_responses
 from motcua.web.middleware import BodyLimitMiddleware, WebContextMiddleware
 from motcua.web.templating import render
 
@@ -86,7 +88,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
-        return _error_response(request, status, f"http_{status}", HTTP_MESSAGES.get(status, str(exc.detail)))
+        # Keep the framework's headers: a 405 must say which methods are allowed (RFC 9110 §15.5.6).
+        return _error_response(request, status, f"http_{status}", HTTP_MESSAGES.get(status, str(exc.detail)),
+                               headers=dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -109,6 +113,19 @@ def route_table(app: FastAPI) -> list[RouteInfo]:
             if isinstance(route, APIRoute):
                 table.append(RouteInfo(frozenset(route.methods or ()), prefix + route.path, route.endpoint))
     return table
+
+
+def _openapi_with_bearer(app: FastAPI) -> dict[str, Any]:
+    """The schema with its security scheme: every API operation takes ``Authorization: Bearer <token>``."""
+    if app.openapi_schema is None:
+        schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "API token issued by an administrator at /admin/tokens"}
+        }
+        schema["security"] = [{"bearer": []}]
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def create_app(
@@ -153,9 +170,13 @@ def create_app(
         (API_PREFIX, org_api.router),
     ]
     for prefix, router in routers:
-        app.include_router(router, prefix=prefix)
+        if prefix == API_PREFIX:
+            app.include_router(router, prefix=prefix, responses=error_responses(401, 422))
+        else:
+            app.include_router(router, prefix=prefix)
     app.state.routers = routers
 
+    app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     static_dir = resources.files("motcua.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
 

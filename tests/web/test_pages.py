@@ -114,3 +114,20 @@ def test_home_names_a_make_up_saturday_and_its_document(client, session, clock):
     login(client, "chitien.a")
     page = client.get("/home").text
     assert "Hôm nay là ngày làm việc" in page and "ngày làm bù" in page and "12729" in page
+
+
+def test_openapi_documents_the_bearer_scheme_and_the_error_envelope(client):
+    schema = client.get("/api/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for status in ("401", "422"):
+                ref = operation["responses"][status]["content"]["application/json"]["schema"]["$ref"]
+                assert ref.endswith("/ErrorOut"), (path, status)
+
+
+def test_405_says_which_methods_are_allowed(client):
+    """RFC 9110 §15.5.6: a 405 response carries an Allow header."""
+    response = client.post("/api/v1/me")
+    assert response.status_code == 405 and "GET" in response.headers["allow"]
+    assert response.json()["error"]["code"] == "http_405"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import current_principal, get_now, get_session
 from motcua.auth.principal import Principal
+from motcua.kit.schemas import error_responses
 from motcua.org.queries import get_commune_for, get_officer_for, list_communes_for
 from motcua.org.schemas import CommuneDetailOut, CommuneOut, OfficerOut
 
@@ -26,7 +27,7 @@ def list_communes(
 
 
 @router.get("/communes/{code}", response_model=CommuneDetailOut, summary="A commune and the units merged into it",
-            responses={404: {"description": "No such commune in the caller's jurisdiction"}})
+            responses=error_responses(404))
 def get_commune(
     code: str = Path(pattern=r"^\d{5}$"),
     principal: Principal = Depends(current_principal),
@@ -36,7 +37,7 @@ def get_commune(
 
 
 @router.get("/officers/{officer_id}", response_model=OfficerOut, summary="An officer (reading it is audited)",
-            responses={404: {"description": "No such officer in the caller's jurisdiction"}})
+            responses=error_responses(404))
 def get_officer(
     officer_id: int = Path(ge=1, le=2**31 - 1),
     principal: Principal = Depends(current_principal),

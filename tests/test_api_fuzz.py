@@ -1,0 +1,201 @@
+"""ARCHITECTURE rule 6: bad input never becomes a 500; every API field is validated.
+
+Schemathesis reads the app's own OpenAPI schema (``/api/openapi.json``, which holds only ``/api/v1/*``) and sends
+every operation, in process through its ASGI transport, valid and malformed path and query values (positive and
+negative generation, plus its coverage phase: boundary values, wrong types, other HTTP methods), with arbitrary
+extra headers (language, cookies, CSRF token, forwarding, and any other header name). It runs on SQLite and on
+PostgreSQL (the ``db``-parametrised fixtures of conftest), bounded and derandomised, and checks that
+
+- no response is a server error (5xx);
+- with a real API token of an administrator, every status code is one the schema documents for the operation,
+  the content type is the documented one, and the body matches the documented response model;
+- without valid credentials (no header, a bogus bearer token, a bogus session cookie) the documented method
+  answers 401, and any other method 405;
+- every API response is JSON, and every error is the ``{"error": {"code", "message"}}`` envelope.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from schemathesis import Case, CheckContext, Response
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from motcua.app import create_app
+from motcua.auth.actions import create_api_token
+from motcua.auth.principal import Principal
+from motcua.config import Settings
+from motcua.org.roles import Role
+from tests.factories import CHI_TIEN, T0, make_officer
+
+# The schema is read once, at collection, from an app with no database behind it (routes and parameters do not
+# depend on one), so that pytest collects one test per operation and backend. Every request then goes, in
+# process, to the test's own app (``app=``), which runs on the test's database.
+_SCHEMA_APP = create_app(
+    Settings(database_url="sqlite://", secret_key="schema-only-key"), session_factory=sessionmaker()
+)
+schema = schemathesis.openapi.from_asgi("/api/openapi.json", _SCHEMA_APP)
+
+FUZZ = settings(
+    max_examples=50,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+# Header values as HTTP allows them (visible ASCII and obs-text, inner spaces and tabs; no CR, LF or other
+# controls, which the HTTP server refuses before the app sees them) under token names. Framing headers belong to
+# the HTTP server, not the app; Authorization and Cookie are generated on purpose below.
+_VALUE = st.text(
+    st.characters(codec="latin-1", exclude_categories=["Cc"]) | st.sampled_from("\t "), max_size=60
+).map(str.strip)
+_NOT_FUZZED = {"host", "content-length", "transfer-encoding", "connection", "authorization", "cookie"}
+_NAME = st.from_regex(r"\A[A-Za-z0-9!#$%&'*+.^_`|~-]{1,30}\Z").filter(lambda n: n.lower() not in _NOT_FUZZED)
+_KNOWN = ("Accept-Language", "Accept", "X-CSRF-Token", "X-Forwarded-For", "User-Agent", "Origin", "Referer")
+_TOKENISH = st.from_regex(r"\A[A-Za-z0-9_-]{0,60}\Z")
+_COOKIE = st.fixed_dictionaries(
+    {},
+    optional={
+        "motcua_lang": st.sampled_from(["vi", "en", "fr", ""]) | _VALUE,
+        "motcua_session": _TOKENISH,
+        "motcua_csrf": _TOKENISH,
+    },
+).map(lambda c: "; ".join(f"{k}={v}" for k, v in c.items()))
+_EXTRA_HEADERS = st.dictionaries(st.sampled_from(_KNOWN) | _NAME, _VALUE, max_size=4).flatmap(
+    lambda h: st.one_of(st.just(h), _COOKIE.filter(bool).map(lambda c: {**h, "Cookie": c}))
+)
+# What a caller without a valid token may send instead (None: no Authorization header at all).
+_BOGUS_AUTHORIZATION = st.one_of(
+    st.none(),
+    st.builds(lambda s: f"Bearer {s}", _VALUE),
+    st.builds(lambda s: f"Bearer mc_{s}", _TOKENISH),
+    st.sampled_from(["Bearer", "bearer ", "Basic YWRtaW46YWRtaW4=", "Token mc_x", ""]),
+    _VALUE,
+)
+
+#: Rows that exist in the test's database, by path parameter (``bearer`` adds its officer), and when a generated
+#: value is well formed enough to be swapped for one.
+_REAL_ROWS: dict[str, Any] = {"code": CHI_TIEN}
+_WELL_FORMED = {
+    "code": lambda v: isinstance(v, str) and re.fullmatch(r"\d{5}", v) is not None,
+    "officer_id": lambda v: type(v) is int and 1 <= v <= 2**31 - 1,
+}
+
+
+# Hooks (flatmap_headers, flatmap_path_parameters), applied per test below.
+
+
+def _with_extra_headers(ctx: Any, headers: dict[str, str] | None) -> st.SearchStrategy[dict[str, str]]:
+    return _EXTRA_HEADERS.map(lambda extra: {**extra, **(headers or {})})
+
+
+def _with_bogus_credentials(ctx: Any, headers: dict[str, str] | None) -> st.SearchStrategy[dict[str, str]]:
+    return st.tuples(_with_extra_headers(ctx, headers), _BOGUS_AUTHORIZATION).map(
+        lambda pair: pair[0] if pair[1] is None else {**pair[0], "Authorization": pair[1]}
+    )
+
+
+def _sometimes_a_real_row(ctx: Any, path: dict[str, Any] | None) -> st.SearchStrategy[dict[str, Any] | None]:
+    """Random ids almost never exist: aim some well-formed ones at real rows, so that 200 bodies are checked too."""
+    real = {k: v for k, v in _REAL_ROWS.items() if path and k in path and _WELL_FORMED[k](path[k])}
+    return st.sampled_from([path, {**path, **real}]) if path and real else st.just(path)
+
+
+# Fixtures.
+
+
+@pytest.fixture
+def served(app: Any) -> Any:
+    """The app as a server runs it: Starlette re-raises an unhandled error after sending the 500 response; the
+    server logs it and the client sees the 500. Without this the error would escape into the test instead of
+    being reported by ``not_a_server_error`` with the request that caused it."""
+
+    async def asgi(scope: Any, receive: Any, send: Any) -> None:
+        started = False
+
+        async def watched_send(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await app(scope, receive, watched_send)
+        except Exception:
+            if not started:
+                raise
+
+    return asgi
+
+
+@pytest.fixture
+def bearer(session: Session, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A real API token issued by an administrator of Xã Chí Tiên, committed to the test's savepoint."""
+    officer = make_officer(session, roles=(Role.ADMIN,))
+    monkeypatch.setitem(_REAL_ROWS, "officer_id", officer.id)
+    actor = Principal(
+        kind="officer", id=officer.id, name=officer.username, full_name=officer.full_name,
+        province_code=officer.province_code, commune_code=officer.commune_code,
+        roles=frozenset(Role(r.role) for r in officer.roles),
+    )
+    _, raw = create_api_token(session, actor=actor, name="Kiểm thử fuzz", commune_code=None, days_valid=30, now=T0)
+    session.commit()
+    return raw
+
+
+# Checks, besides schemathesis's own.
+
+
+def json_error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every /api response is JSON; every error is {"error": {"code": str, "message": str, ...}}."""
+    content_type = response.headers.get("content-type", [""])[0]
+    assert content_type.split(";")[0].strip() == "application/json", (
+        f"{case.method} {case.formatted_path} -> {response.status_code} with content type {content_type!r}"
+    )
+    body = response.json()
+    if response.status_code >= 400:
+        error = body.get("error") if isinstance(body, dict) else None
+        assert isinstance(error, dict) and isinstance(error.get("code"), str) and isinstance(
+            error.get("message"), str
+        ), f"{case.method} {case.formatted_path} -> {response.status_code}: not the error envelope: {body!r}"
+    return None
+
+
+def refused_without_credentials(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """401 for the documented method; 405 for the others (routing comes before authentication)."""
+    expected = 401 if case.method.upper() == case.operation.method.upper() else 405
+    assert response.status_code == expected, (
+        f"{case.method} {case.formatted_path} without valid credentials -> {response.status_code}, not {expected}"
+    )
+    return None
+
+
+@schema.hooks.apply(_with_extra_headers, name="flatmap_headers")
+@schema.hooks.apply(_sometimes_a_real_row, name="flatmap_path_parameters")
+@schema.parametrize()
+@FUZZ
+def test_api_with_a_token_never_fails_and_follows_its_schema(case: Case, served: Any, bearer: str) -> None:
+    case.call_and_validate(
+        app=served,
+        headers={"Authorization": f"Bearer {bearer}"},
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
+                json_error_envelope],
+    )
+
+
+@schema.hooks.apply(_with_bogus_credentials, name="flatmap_headers")
+@schema.parametrize()
+@FUZZ
+def test_api_without_credentials_answers_401_in_json(case: Case, served: Any) -> None:
+    case.call_and_validate(app=served, checks=[not_a_server_error, refused_without_credentials, json_error_envelope])
