@@ -75,3 +75,8 @@ def test_create_officer_validates_its_input(cli_db):
         bad = runner.invoke(cli, ["create-officer", *flat])
         assert bad.exit_code == 2, (args, bad.output)
     assert _count(cli_db.engine, Officer) == 1
+
+
+def test_housekeeping_runs_on_a_real_database(cli_db):
+    result = CliRunner().invoke(cli, ["housekeeping"])
+    assert result.exit_code == 0 and "0 phiên hết hạn" in result.output

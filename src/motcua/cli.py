@@ -133,6 +133,18 @@ def audit_verify() -> None:
 
 
 @app.command()
+def housekeeping(
+    keep_attempts_days: Annotated[int, typer.Option(min=1, help="Keep login attempts this many days")] = 30,
+) -> None:
+    """Remove expired login sessions and old login attempts (run daily from cron)."""
+    from motcua.auth.actions import purge_expired
+
+    with _session_factory().begin() as session:
+        sessions, attempts = purge_expired(session, now=SystemClock().now(), keep_attempts_days=keep_attempts_days)
+    console.print(f"Đã xóa {sessions} phiên hết hạn và {attempts} lượt đăng nhập cũ.")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,

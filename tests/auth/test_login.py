@@ -101,3 +101,28 @@ def test_next_parameter_cannot_send_the_user_off_site(client, session):
     response = client.post("/login", data={"username": "dangvanduc", "password": PASSWORD, "csrf_token": token,
                                            "next": "//evil.example/phish"}, follow_redirects=False)
     assert response.headers["location"] == "/home"
+
+
+def test_one_address_trying_many_accounts_is_throttled(client, session, settings):
+    """Password spraying: failures from one address across accounts are capped too (4× the per-account limit)."""
+    from motcua.auth.actions import IP_FAILURE_FACTOR
+
+    make_officer(session, username="dangvanduc")
+    for i in range(settings.login_max_failures * IP_FAILURE_FACTOR):
+        assert login(client, f"doan{i % 7}", "sai").status_code == 401
+    assert login(client, "dangvanduc").status_code == 429
+
+
+def test_housekeeping_removes_expired_sessions_and_old_attempts(session, clock):
+    from motcua.auth.actions import purge_expired
+    from motcua.auth.models import LoginAttempt
+
+    make_officer(session, username="dangvanduc")
+    session.add(LoginAttempt(username="x", ip="1.2.3.4", at=clock.now() - timedelta(days=40), success=False))
+    session.add(LoginAttempt(username="x", ip="1.2.3.4", at=clock.now() - timedelta(days=1), success=False))
+    session.add(LoginSession(token_hash="a" * 64, officer_id=session.scalars(select(Officer.id)).first(),
+                             csrf_token="c", created_at=clock.now() - timedelta(days=2),
+                             expires_at=clock.now() - timedelta(days=1)))
+    session.flush()
+    assert purge_expired(session, now=clock.now()) == (1, 1)
+    assert len(session.scalars(select(LoginAttempt)).all()) == 1

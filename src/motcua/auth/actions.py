@@ -205,7 +205,13 @@ def revoke_api_token(session: Session, *, actor: Principal, token_id: int, now: 
     return token
 
 
-def purge_expired(session: Session, *, now: datetime, keep_attempts_days: int = 30) -> None:
-    """Housekeeping for the worker: drop expired sessions and old login attempts."""
-    session.execute(delete(LoginSession).where(LoginSession.expires_at < now))
-    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=keep_attempts_days)))
+def purge_expired(session: Session, *, now: datetime, keep_attempts_days: int = 30) -> tuple[int, int]:
+    """Housekeeping (cron or the worker): drop expired sessions and login attempts older than the throttle needs.
+
+    Returns (sessions removed, attempts removed).
+    """
+    sessions = session.execute(delete(LoginSession).where(LoginSession.expires_at < now)).rowcount  # type: ignore[attr-defined]
+    attempts = session.execute(
+        delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=keep_attempts_days))
+    ).rowcount  # type: ignore[attr-defined]
+    return int(sessions or 0), int(attempts or 0)
