@@ -16,6 +16,7 @@ from __future__ import annotations
 import statistics
 import time
 import timeit
+from collections.abc import Callable
 from datetime import date, datetime
 
 import numpy as np
@@ -27,17 +28,17 @@ SEED = 20260101
 REPEATS = 7
 
 
-def best_of(fn: object, repeats: int = REPEATS) -> float:
+def best_of(fn: Callable[[], object], repeats: int = REPEATS) -> float:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        fn()  # type: ignore[operator]
+        fn()
         times.append(time.perf_counter() - start)
     return min(times)
 
 
-def per_call_us(stmt: object, number: int = 20_000, repeat: int = 31) -> float:
-    runs = timeit.repeat(stmt, number=number, repeat=repeat)  # type: ignore[arg-type]
+def per_call_us(stmt: Callable[[], object], number: int = 20_000, repeat: int = 31) -> float:
+    runs = timeit.repeat(stmt, number=number, repeat=repeat)
     return statistics.median(runs) / number * 1e6
 
 

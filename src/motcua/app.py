@@ -176,6 +176,7 @@ def create_app(
             app.include_router(router, prefix=prefix)
     app.state.routers = routers
 
+    # FastAPI's documented way to extend the schema is to replace app.openapi; mypy sees a method assignment.
     app.openapi = lambda: _openapi_with_bearer(app)  # type: ignore[method-assign]
     static_dir = resources.files("motcua.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Delete, MetaData, Update, create_engine, event
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -70,3 +70,10 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def affected_rows(session: Session, statement: Update | Delete) -> int:
+    """Run a guarded UPDATE/DELETE and say how many rows it changed (house rule 4: 0 means someone was first)."""
+    result = session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount)

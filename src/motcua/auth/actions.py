@@ -13,6 +13,7 @@ from motcua.auth.models import ApiToken, LoginAttempt, LoginSession
 from motcua.auth.principal import Principal
 from motcua.auth.secrets import digest, hash_password, new_token, verify_password
 from motcua.config import Settings
+from motcua.db import affected_rows
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
 from motcua.org.models import Officer
 
@@ -194,9 +195,9 @@ def revoke_api_token(session: Session, *, actor: Principal, token_id: int, now: 
     from motcua.auth.queries import get_api_token_for
 
     token = get_api_token_for(session, actor, token_id)
-    changed = session.execute(
-        update(ApiToken).where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
-    ).rowcount  # type: ignore[attr-defined]
+    changed = affected_rows(
+        session, update(ApiToken).where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+    )
     if not changed:
         raise NotFound("Mã truy cập đã bị thu hồi trước đó.")
     session.refresh(token)
@@ -210,8 +211,8 @@ def purge_expired(session: Session, *, now: datetime, keep_attempts_days: int = 
 
     Returns (sessions removed, attempts removed).
     """
-    sessions = session.execute(delete(LoginSession).where(LoginSession.expires_at < now)).rowcount  # type: ignore[attr-defined]
-    attempts = session.execute(
-        delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=keep_attempts_days))
-    ).rowcount  # type: ignore[attr-defined]
-    return int(sessions or 0), int(attempts or 0)
+    sessions = affected_rows(session, delete(LoginSession).where(LoginSession.expires_at < now))
+    attempts = affected_rows(
+        session, delete(LoginAttempt).where(LoginAttempt.at < now - timedelta(days=keep_attempts_days))
+    )
+    return sessions, attempts

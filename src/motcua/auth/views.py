@@ -120,13 +120,15 @@ def tokens_create(
     request: Request,
     name: str = Form(default="", max_length=500),
     commune_code: str = Form(default="", max_length=20),
-    days_valid: str = Form(default="365", max_length=10),
+    days_valid: str = Form(default="365", max_length=10),  # parsed by ApiTokenCreate, so errors show per field
     principal: Principal = Depends(require_roles(Role.ADMIN)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
     try:
-        data = ApiTokenCreate(name=name.strip(), commune_code=commune_code or None, days_valid=days_valid)  # type: ignore[arg-type]
+        data = ApiTokenCreate.model_validate(
+            {"name": name.strip(), "commune_code": commune_code or None, "days_valid": days_valid}
+        )
     except ValidationError as exc:
         raise ValidationFailed(fields=_field_errors(exc)) from exc
     token, raw = actions.create_api_token(session, actor=principal, name=data.name,

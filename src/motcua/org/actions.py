@@ -17,6 +17,7 @@ from motcua.audit.actions import record
 from motcua.auth.models import LoginSession
 from motcua.auth.principal import Principal
 from motcua.auth.secrets import hash_password
+from motcua.db import affected_rows
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.kit.text import fold
 from motcua.org.models import (
@@ -194,9 +195,9 @@ def set_officer_active(session: Session, *, actor: Principal, officer_id: int, a
         raise Forbidden()
     if officer.id == actor.id and not active:
         raise ValidationFailed("Không thể tự khóa tài khoản của chính mình.")
-    changed = session.execute(
-        update(Officer).where(Officer.id == officer.id, Officer.active.is_(not active)).values(active=active)
-    ).rowcount  # type: ignore[attr-defined]
+    changed = affected_rows(
+        session, update(Officer).where(Officer.id == officer.id, Officer.active.is_(not active)).values(active=active)
+    )
     if not changed:
         raise Conflict("Tài khoản đã ở trạng thái này (có thể người khác vừa thay đổi).")
     if not active:
