@@ -8,6 +8,7 @@ same-day procedures and paper transfers (Art. 18, 20(2)).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -194,9 +195,9 @@ def test_vectorised_add_working_days_matches_scalar() -> None:
         (lambda: TimeLimit(Decimal("1E-12"), "working_hours"), InvalidTimeLimit),
     ],
 )
-def test_bad_time_limits(make: object, error: type[CalendarError]) -> None:
+def test_bad_time_limits(make: Callable[[], object], error: type[CalendarError]) -> None:
     with pytest.raises(error) as info:
-        make()  # type: ignore[operator]
+        make()
     err = info.value
     assert isinstance(err, ValueError)  # bad input, never a 500
     assert isinstance(err, CalendarError)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record
 from motcua.auth.models import ApiToken, LoginAttempt, LoginSession
 from motcua.auth.principal import Principal
-from motcua.auth.secrets import digest, hash_password, new_token, verify_password
+from motcua.auth.secrets import digest, hash_password, new_token, password_problem, verify_password
 from motcua.config import Settings
 from motcua.db import affected_rows
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
@@ -111,6 +111,14 @@ def login(
     return LoginOutcome(ok=True, token=token, csrf_token=csrf, officer_id=officer.id)
 
 
+def end_sessions(session: Session, *, officer_id: int, keep_token: str | None = None) -> int:
+    """Log an officer out everywhere (but the session holding ``keep_token``); returns how many sessions ended."""
+    statement = delete(LoginSession).where(LoginSession.officer_id == officer_id)
+    if keep_token:
+        statement = statement.where(LoginSession.token_hash != digest(keep_token))
+    return affected_rows(session, statement)
+
+
 def change_password(
     session: Session,
     *,
@@ -128,23 +136,17 @@ def change_password(
     fields: dict[str, str] = {}
     if not verify_password(officer.password_hash, current):
         fields["current"] = "Mật khẩu hiện tại không đúng."
-    if len(new) < 8:
-        fields["new"] = "Mật khẩu mới phải có ít nhất 8 ký tự."
-    elif len(new) > 256:
-        fields["new"] = "Mật khẩu mới quá dài (tối đa 256 ký tự)."
-    elif new == current:
-        fields["new"] = "Mật khẩu mới phải khác mật khẩu hiện tại."
-    elif officer.username in new.lower():
-        fields["new"] = "Mật khẩu không được chứa tên đăng nhập."
+    problem = password_problem(new, officer.username)
+    if problem is None and new == current:
+        problem = "Mật khẩu mới phải khác mật khẩu hiện tại."
+    if problem:
+        fields["new"] = problem
     if new != confirm:
         fields["confirm"] = "Xác nhận mật khẩu không khớp."
     if fields:
         raise ValidationFailed(fields=fields)
     officer.password_hash = hash_password(new)
-    others = delete(LoginSession).where(LoginSession.officer_id == officer.id)
-    if keep_session_token:
-        others = others.where(LoginSession.token_hash != digest(keep_session_token))
-    session.execute(others)
+    end_sessions(session, officer_id=officer.id, keep_token=keep_session_token)
     record(session, actor=actor, action="auth.password_change", now=now, object_kind="officer", object_id=officer.id,
            province_code=officer.province_code, commune_code=officer.commune_code)
 

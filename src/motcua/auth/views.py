@@ -22,7 +22,7 @@ from motcua.auth.deps import (
 from motcua.auth.principal import Principal
 from motcua.auth.queries import list_api_tokens_for
 from motcua.auth.schemas import ApiTokenCreate, LoginForm
-from motcua.kit.errors import ValidationFailed
+from motcua.kit.errors import ValidationFailed, field_errors
 from motcua.org.queries import list_communes_for
 from motcua.org.roles import Role
 from motcua.web.templating import render
@@ -34,10 +34,6 @@ def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target[:300]
     return "/home"
-
-
-def _field_errors(exc: ValidationError) -> dict[str, str]:
-    return {".".join(str(p) for p in e["loc"]): e["msg"] for e in exc.errors()}
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -130,7 +126,7 @@ def tokens_create(
             {"name": name.strip(), "commune_code": commune_code or None, "days_valid": days_valid}
         )
     except ValidationError as exc:
-        raise ValidationFailed(fields=_field_errors(exc)) from exc
+        raise ValidationFailed(fields=field_errors(exc)) from exc
     token, raw = actions.create_api_token(session, actor=principal, name=data.name,
                                           commune_code=data.commune_code, days_valid=data.days_valid, now=now)
     return render(request, "tokens.html", {

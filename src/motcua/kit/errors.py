@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class MotcuaError(Exception):
     status_code = 400
@@ -70,3 +72,11 @@ class TooManyRequests(MotcuaError):
     status_code = 429
     code = "too_many_requests"
     default_message = "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau."
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    """Pydantic's errors as {field: message}, the shape forms show next to each field and the API returns."""
+    return {
+        ".".join(str(part) for part in error["loc"]) or "body": error["msg"].removeprefix("Value error, ")
+        for error in exc.errors()
+    }

@@ -9,12 +9,12 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.models import LoginSession
+from motcua.auth.actions import end_sessions
 from motcua.auth.principal import Principal
 from motcua.auth.secrets import hash_password
 from motcua.db import affected_rows
@@ -201,7 +201,7 @@ def set_officer_active(session: Session, *, actor: Principal, officer_id: int, a
     if not changed:
         raise Conflict("Tài khoản đã ở trạng thái này (có thể người khác vừa thay đổi).")
     if not active:
-        session.execute(delete(LoginSession).where(LoginSession.officer_id == officer.id))
+        end_sessions(session, officer_id=officer.id)
     session.refresh(officer)
     record(session, actor=actor, action="officer.unlock" if active else "officer.lock", now=now,
            object_kind="officer", object_id=officer.id, province_code=officer.province_code,

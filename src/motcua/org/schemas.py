@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
 
 from motcua.auth.schemas import USERNAME_PATTERN
+from motcua.auth.secrets import PASSWORD_MAX_LENGTH, password_problem
 from motcua.org.roles import Role
 
 PHONE_PATTERN = r"^0\d{9}$"
@@ -13,7 +14,7 @@ PHONE_PATTERN = r"^0\d{9}$"
 class OfficerCreate(BaseModel):
     username: str = Field(pattern=USERNAME_PATTERN)
     full_name: str = Field(min_length=2, max_length=120)
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(max_length=PASSWORD_MAX_LENGTH)
     province_code: str = Field(pattern=r"^\d{2}$")
     commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
     roles: list[Role] = Field(min_length=1)
@@ -26,6 +27,14 @@ class OfficerCreate(BaseModel):
         value = " ".join(value.split())
         if any(ch.isdigit() for ch in value):
             raise ValueError("Họ tên không được chứa chữ số")
+        return value
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str, info: ValidationInfo) -> str:
+        problem = password_problem(value, str(info.data.get("username") or ""))
+        if problem:
+            raise ValueError(problem)
         return value
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
 from motcua.auth.principal import Principal
-from motcua.kit.errors import Conflict, ValidationFailed
+from motcua.kit.errors import Conflict, ValidationFailed, field_errors
 from motcua.org.actions import create_officer, set_officer_active
 from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, list_communes_for
 from motcua.org.roles import PROVINCE_ROLES, ROLE_LABELS, Role
@@ -104,8 +104,7 @@ def officer_create(
             "phone": phone.strip() or None,
         })
     except ValidationError as exc:
-        errors = {str(e["loc"][0]): e["msg"].removeprefix("Value error, ") for e in exc.errors() if e["loc"]}
-        return _officer_form(request, session, principal, values, errors, status_code=422)
+        return _officer_form(request, session, principal, values, field_errors(exc), status_code=422)
     try:
         officer = create_officer(session, actor=principal, data=data, now=now)
     except (ValidationFailed, Conflict) as exc:
