@@ -25,6 +25,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.app import create_app
+from motcua.auth.principal import SYSTEM
+from motcua.catalog.actions import import_catalogue
+from motcua.catalog.exchange import load_shipped
 from motcua.config import Settings
 from motcua.db import make_engine
 from motcua.kit.clock import FixedClock
@@ -97,6 +100,8 @@ def create_database(kind: str, directory: Path, *, units: bool = True) -> TestDa
         subset = {**data, "provinces": [p for p in data["provinces"] if p["code"] in TEST_PROVINCES]}
         with Session(engine) as session, session.begin():
             sync_units(session, data=subset)
+            import_catalogue(session, actor=SYSTEM, catalogue=load_shipped(), now=datetime(2026, 1, 1, tzinfo=UTC),
+                             source="shipped")
     return TestDatabase(kind, url, engine, name)
 
 
@@ -142,8 +147,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def settings(db: TestDatabase) -> Settings:
-    return Settings(database_url=db.url, secret_key="test-secret-key", cookie_secure=True)
+def settings(db: TestDatabase, tmp_path: Path) -> Settings:
+    return Settings(database_url=db.url, secret_key="test-secret-key", cookie_secure=True,
+                    files_dir=tmp_path / "files", public_base_url="https://motcua.example.vn")
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import SYSTEM
+from motcua.auth.principal import SYSTEM, Principal
 from motcua.auth.secrets import hash_password
+from motcua.dossier.schemas import IntakeIn
 from motcua.org.actions import assign_post, create_officer, ensure_departments
 from motcua.org.models import Commune, Officer, Post
 from motcua.org.roles import Role
@@ -78,3 +79,48 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Respon
     token = csrf_token(client)
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token,
                                        "next": "/home"}, follow_redirects=False)
+
+
+# ------------------------------------------------------------------------------------------------ dossiers
+
+VALID_ID = "025090001234"  # born in Phú Thọ (025), century digit 0 → 1900s, 1990
+HKD = "1.001612"  # Đăng ký thành lập hộ kinh doanh: 3 working days, Phòng Kinh tế
+
+
+def pdf_bytes() -> bytes:
+    """A real one-page PDF, made by pypdf."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def principal_of(officer: Officer, *roles: Role) -> Principal:
+    return Principal(kind="officer", id=officer.id, name=officer.username, full_name=officer.full_name,
+                     province_code=officer.province_code, commune_code=officer.commune_code, roles=frozenset(roles))
+
+
+def staff(session: Session, commune_code: str = CHI_TIEN) -> dict[str, Principal]:
+    """A counter officer, a specialist, an approver and a centre director of one commune."""
+    out = {}
+    for key, role in (("reception", Role.RECEPTION), ("specialist", Role.SPECIALIST), ("approver", Role.APPROVER),
+                      ("director", Role.CENTRE_DIRECTOR)):
+        officer = make_officer(session, commune_code=commune_code, roles=(role,), with_post=False,
+                               full_name={"reception": "Nguyễn Thị Hoa", "specialist": "Trần Văn Nam",
+                                          "approver": "Lê Minh Quân", "director": "Phạm Thu Hà"}[key])
+        out[key] = principal_of(officer, role)
+    return out
+
+
+def intake_data(**overrides: object) -> IntakeIn:
+    data: dict[str, object] = {
+        "procedure_code": HKD, "applicant_name": "Đặng Văn Đức", "id_number": VALID_ID, "phone": "0912345678",
+        "address": "Khu 3, xã Chí Tiên, tỉnh Phú Thọ", "documents_present": ["giay_de_nghi"],
+    }
+    data.update(overrides)
+    return IntakeIn.model_validate(data)

@@ -15,12 +15,16 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
+from motcua.calendar.errors import CalendarError
 from motcua.config import Settings, get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.dossier.files import FileStore
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
 from motcua.kit.schemas import error_responses
@@ -65,6 +69,30 @@ def _error_response(
     return response
 
 
+PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/lookup"})
+
+
+def _is_authenticated(request: Request) -> bool:
+    """Whether the request carries valid credentials (used when input fails before authentication ran)."""
+    from motcua.auth.deps import optional_principal
+
+    with request.app.state.session_factory() as session:
+        try:
+            return optional_principal(request, session) is not None
+        except NotAuthenticated:
+            return False
+
+
+async def _refused_unless_authenticated(request: Request) -> Response | None:
+    """FastAPI parses the body before it resolves dependencies, so a malformed body would be answered 422 before
+    the missing credentials were noticed; an unauthenticated caller must learn only that it needs to log in."""
+    if not _is_api(request) or request.url.path in PUBLIC_API_PATHS:
+        return None
+    if await run_in_threadpool(_is_authenticated, request):
+        return None
+    return _error_response(request, 401, "not_authenticated", HTTP_MESSAGES[401])
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MotcuaError)
     async def motcua_error(request: Request, exc: MotcuaError) -> Response:
@@ -76,8 +104,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(exc.extra["retry_after"])}
         return _error_response(request, exc.status_code, exc.code, exc.message, exc.fields, headers)
 
+    @app.exception_handler(CalendarError)
+    async def calendar_error(request: Request, exc: CalendarError) -> Response:
+        return _error_response(request, 422, exc.code, exc.message)
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        refused = await _refused_unless_authenticated(request)
+        if refused is not None:
+            return refused
         fields: dict[str, str] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
@@ -88,9 +123,23 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         status = exc.status_code
+        if status == 400 and _is_api(request):  # FastAPI's "error parsing the body": invalid input, like any other
+            refused = await _refused_unless_authenticated(request)
+            if refused is not None:
+                return refused
+            return _error_response(request, 422, "validation_failed", "Nội dung gửi lên không phải JSON hợp lệ.",
+                                   {"body": "Không đọc được JSON."})
         # Keep the framework's headers: a 405 must say which methods are allowed (RFC 9110 §15.5.6).
         return _error_response(request, status, f"http_{status}", HTTP_MESSAGES.get(status, str(exc.detail)),
                                headers=dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # The database refused a value the validators let through (a NUL character, which PostgreSQL text cannot
+        # hold; a string longer than its column): bad input, answered as such, and the transaction is rolled back.
+        log.warning("database refused input on %s %s: %s", request.method, request.url.path, exc.orig)
+        return _error_response(request, 422, "validation_failed",
+                               "Dữ liệu có ký tự hoặc độ dài không hợp lệ. Vui lòng kiểm tra lại.")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -158,16 +207,29 @@ def create_app(
 
     from motcua.auth import api as auth_api
     from motcua.auth import views as auth_views
+    from motcua.calendar import api as calendar_api
+    from motcua.calendar import views as calendar_views
+    from motcua.catalog import api as catalog_api
+    from motcua.catalog import views as catalog_views
+    from motcua.dossier import api as dossier_api
+    from motcua.dossier import views as dossier_views
     from motcua.org import api as org_api
     from motcua.org import views as org_views
     from motcua.web import views as web_views
 
+    app.state.files = FileStore(settings.files_dir)
     routers = [
         ("", web_views.router),
         ("", auth_views.router),
         ("", org_views.router),
+        ("", calendar_views.router),
+        ("", catalog_views.router),
+        ("", dossier_views.router),
         (API_PREFIX, auth_api.router),
         (API_PREFIX, org_api.router),
+        (API_PREFIX, calendar_api.router),
+        (API_PREFIX, catalog_api.router),
+        (API_PREFIX, dossier_api.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:
@@ -185,7 +247,9 @@ def create_app(
     app.add_middleware(
         WebContextMiddleware, default_language=settings.default_language, cookie_secure=settings.cookie_secure
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
+                       upload_max_bytes=settings.max_upload_body_bytes,
+                       upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue"))
     return app
 
 

@@ -24,6 +24,11 @@ from motcua.org.roles import Role
 app = typer.Typer(help="motcua — Trung tâm Phục vụ hành chính công cấp xã", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
+calendar_app = typer.Typer(help="The working-day calendar: announcements of days off and make-up days",
+                           no_args_is_help=True)
+app.add_typer(calendar_app, name="calendar")
+catalog_app = typer.Typer(help="The procedure catalogue", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
 console = Console()
 
 
@@ -47,6 +52,14 @@ def migrate() -> None:
         result = sync_units(session, data=data, progress=lambda n: progress.advance(task, n))
     console.print(f"Cơ sở dữ liệu đã cập nhật: {result.provinces} tỉnh/thành, {result.communes} xã/phường/đặc khu "
                   f"({result.added} mới).")
+    from motcua.catalog.actions import import_catalogue
+    from motcua.catalog.exchange import load_shipped
+
+    with factory.begin() as session:
+        imported = import_catalogue(session, actor=SYSTEM, catalogue=load_shipped(), now=SystemClock().now(),
+                                    source="shipped")
+    console.print(f"Danh mục thủ tục: {imported.created} thủ tục mới, {imported.versioned} phiên bản mới, "
+                  f"{imported.unchanged} không đổi.")
 
 
 @app.command("demo-data")
@@ -130,6 +143,84 @@ def audit_verify() -> None:
         return
     console.print(f"[red]Nhật ký bị can thiệp: {result.problem} (row {result.bad_seq}).[/red]")
     raise typer.Exit(1)
+
+
+@calendar_app.command("announce")
+def calendar_announce(
+    day: Annotated[str, typer.Option(help="YYYY-MM-DD")],
+    kind: Annotated[str, typer.Option(help="day_off | make_up_workday")],
+    document: Annotated[str, typer.Option(help="The announcing document (số, ký hiệu)")],
+    scope: Annotated[str, typer.Option(help='"national" or a two-digit province code')] = "national",
+    note: Annotated[str, typer.Option()] = "",
+) -> None:
+    """Record a day off or make-up working day; open dossiers' due dates are recomputed in the same transaction."""
+    from motcua.calendar.actions import record_announcement
+    from motcua.calendar.schemas import AnnouncementIn
+
+    try:
+        data = AnnouncementIn.model_validate({"day": day, "kind": kind, "scope": scope, "document": document,
+                                              "note": note})
+        with _session_factory().begin() as session:
+            change = record_announcement(session, actor=SYSTEM, data=data, now=SystemClock().now())
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
+        raise typer.Exit(2) from exc
+    except MotcuaError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Đã ghi nhận ngày {data.day:%d/%m/%Y}; {change.recomputed} hồ sơ được tính lại ngày hẹn.")
+
+
+@calendar_app.command("list")
+def calendar_list(
+    province: Annotated[str, typer.Option(help="Province code")] = "25",
+) -> None:
+    """Announcements recorded in the database that apply to a province."""
+    from motcua.calendar.queries import announcements_for
+
+    table = Table("Ngày", "Loại", "Phạm vi", "Văn bản")
+    with _session_factory()() as session:
+        for a in announcements_for(session, province):
+            table.add_row(f"{a.day:%d/%m/%Y}", a.kind, a.scope, a.document)
+    console.print(table)
+
+
+@catalog_app.command("import")
+def catalog_import(path: Annotated[str, typer.Argument(help="A .json or .xlsx catalogue file")]) -> None:
+    """Import procedures: new codes and new versions (by effective date); identical versions are left alone."""
+    from pathlib import Path
+
+    from motcua.catalog.actions import import_catalogue
+    from motcua.catalog.exchange import from_json, from_xlsx
+
+    raw = Path(path).read_bytes()
+    try:
+        catalogue = from_xlsx(raw) if path.lower().endswith(".xlsx") else from_json(raw)
+        with _session_factory().begin() as session:
+            result = import_catalogue(session, actor=SYSTEM, catalogue=catalogue, now=SystemClock().now(),
+                                      source=Path(path).name)
+    except MotcuaError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        for field, message in exc.fields.items():
+            console.print(f"  {field}: {message}")
+        raise typer.Exit(2) from exc
+    console.print(f"{result.created} thủ tục mới, {result.versioned} phiên bản mới, {result.unchanged} không đổi.")
+
+
+@catalog_app.command("export")
+def catalog_export(path: Annotated[str, typer.Argument(help="Write to this .json or .xlsx file")]) -> None:
+    """Export the versions in force today."""
+    from pathlib import Path
+
+    from motcua.catalog import exchange
+    from motcua.catalog.queries import catalogue_now
+
+    with _session_factory()() as session:
+        catalogue = catalogue_now(session, SystemClock().now())
+    data = exchange.to_xlsx(catalogue) if path.lower().endswith(".xlsx") else exchange.to_json(catalogue)
+    Path(path).write_bytes(data)
+    console.print(f"Đã ghi {len(catalogue.procedures)} thủ tục vào {path}.")
 
 
 @app.command()

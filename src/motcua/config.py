@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1, description="Failed logins before throttling")
     login_window_minutes: int = Field(default=15, ge=1)
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="Largest request body")
+    max_upload_body_bytes: int = Field(default=40 * 1024 * 1024, ge=1024,
+                                       description="Largest body on routes that take scans (dossier intake)")
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, description="Largest single attached file")
+    files_dir: Path = Field(default=ROOT / "var" / "files", description="Where attached scans are stored")
+    public_base_url: str = Field(default="http://127.0.0.1:8000",
+                                 description="Address printed in the QR codes of the forms (public lookup)")
     default_language: str = Field(default="vi", pattern="^(vi|en)$")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

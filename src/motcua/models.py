@@ -2,9 +2,13 @@
 
 from motcua.audit import models as audit_models
 from motcua.auth import models as auth_models
+from motcua.calendar import models as calendar_models
+from motcua.catalog import models as catalog_models
 from motcua.db import Base
+from motcua.dossier import models as dossier_models
 from motcua.org import models as org_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "auth_models", "metadata", "org_models"]
+__all__ = ["audit_models", "auth_models", "calendar_models", "catalog_models", "dossier_models", "metadata",
+           "org_models"]

@@ -7,18 +7,38 @@ fails here until it is covered.
 
 from __future__ import annotations
 
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+
 import pytest
 
 from motcua.app import route_table
 from motcua.org.roles import Role
-from tests.factories import CHI_TIEN, csrf_token, login, make_officer, other_commune
+from tests.factories import (
+    CHI_TIEN,
+    T0,
+    csrf_token,
+    intake_data,
+    login,
+    make_officer,
+    other_commune,
+    pdf_bytes,
+    staff,
+)
 
 #: How to fill each path parameter with an object that belongs to commune B.
-PARAMS = {"code": "commune_code", "officer_id": "officer_id", "token_id": "token_id"}
+PARAMS = {"code": "commune_code", "officer_id": "officer_id", "token_id": "token_id", "dossier_id": "dossier_id",
+          "document_id": "document_id", "announcement_id": "announcement_id"}
 #: Valid form fields, so that a POST passes validation and reaches the access gate.
-FORM_VALUES = {"active": "false", "name": "Cổng thử nghiệm"}
-#: Path parameters that name no object of any jurisdiction.
-NOT_OBJECTS = {"lang"}
+FORM_VALUES = {"active": "false", "name": "Cổng thử nghiệm", "version": "1", "note": "Kiểm tra quyền truy cập",
+               "reason": "Kiểm tra quyền truy cập"}
+JSON_VALUES = {"version": 1, "note": "Kiểm tra quyền truy cập"}
+QUERY = {"reason": "Kiểm tra quyền truy cập"}
+#: Path parameters that name no object of any jurisdiction, with a valid value.
+NOT_OBJECTS = {"lang": "vi", "action": "transfer", "form": "receipt", "fmt": "json"}
+_PARAM = re.compile(r"\{(\w+)\}")
 
 
 @pytest.fixture
@@ -28,6 +48,27 @@ def two_communes(session):
     officer_b = make_officer(session, commune_code=commune_b, username="xa.b", roles=(Role.ADMIN,),
                              full_name="Phạm Thị Bích")
     return commune_b, officer_a, officer_b
+
+
+def _dossier_objects_of(session, commune_b):
+    """A dossier received in commune B with a document, and an announcement of another province."""
+    from motcua.auth.principal import SYSTEM
+    from motcua.calendar.actions import record_announcement
+    from motcua.calendar.schemas import AnnouncementIn
+    from motcua.dossier.actions import Upload, receive_dossier
+    from motcua.dossier.files import FileStore
+    from motcua.dossier.queries import documents
+
+    store = FileStore(Path(tempfile.mkdtemp()))
+    dossier = receive_dossier(session, actor=staff(session, commune_b)["reception"], data=intake_data(),
+                              uploads=[Upload("giay_de_nghi", "don.pdf", pdf_bytes())], store=store,
+                              now=T0).dossier
+    change = record_announcement(session, actor=SYSTEM, now=T0, data=AnnouncementIn(
+        day=date(2026, 12, 7), kind="day_off", scope="01", document="QĐ thử nghiệm của Hà Nội"))
+    session.commit()
+    assert change.announcement is not None
+    return {"dossier_id": dossier.id, "document_id": documents(session, dossier)[0].id,
+            "announcement_id": change.announcement.id}
 
 
 def _token_of(client, session, username):
@@ -46,23 +87,32 @@ def test_every_route_with_an_object_of_commune_b_is_404_for_an_officer_of_commun
                                                                                    two_communes):
     commune_b, _officer_a, officer_b = two_communes
     values = {"commune_code": commune_b, "officer_id": officer_b.id,
-              "token_id": _token_of(client, session, "xa.b")}
+              "token_id": _token_of(client, session, "xa.b"), **_dossier_objects_of(session, commune_b)}
     login(client, "xa.a")
     token = csrf_token(client, "/home")
     checked = 0
     for route in route_table(app):
-        names = [part[1:-1] for part in route.path.split("/") if part.startswith("{")]
-        if not names or set(names) <= NOT_OBJECTS:
+        names = _PARAM.findall(route.path)
+        if not names or set(names) <= set(NOT_OBJECTS):
             continue
-        missing = [n for n in names if n not in PARAMS]
+        missing = [n for n in names if n not in PARAMS and n not in NOT_OBJECTS]
         assert not missing, f"{route.path}: add {missing} to PARAMS so this route's access gate is tested"
         path = route.path
         for name in names:
-            path = path.replace("{" + name + "}", str(values[PARAMS[name]]))
+            value = NOT_OBJECTS[name] if name in NOT_OBJECTS else values[PARAMS[name]]
+            path = path.replace("{" + name + "}", str(value))
         for method in sorted(route.methods - {"HEAD"}):
-            body = {"csrf_token": token, **FORM_VALUES} if method != "GET" else None
-            response = client.request(method, path, data=body)
-            assert response.status_code == 404, (method, path, response.status_code)
+            headers = {"X-CSRF-Token": token}
+            if method == "GET":
+                response = client.request(method, path, params=QUERY)
+            elif path.startswith("/api/") and path.endswith("/documents"):
+                response = client.request(method, path, headers=headers,
+                                          files={"file": ("a.pdf", pdf_bytes(), "application/pdf")})
+            elif path.startswith("/api/"):
+                response = client.request(method, path, headers=headers, params=QUERY, json=JSON_VALUES)
+            else:
+                response = client.request(method, path, data={"csrf_token": token, **FORM_VALUES})
+            assert response.status_code == 404, (method, path, response.status_code, response.text[:300])
             assert "Phạm Thị Bích" not in response.text
             checked += 1
     assert checked >= 5

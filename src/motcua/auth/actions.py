@@ -16,6 +16,7 @@ from motcua.config import Settings
 from motcua.db import affected_rows
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
 from motcua.org.models import Officer
+from motcua.org.roles import TOKEN_ROLES, Role
 
 #: An address may fail more often than one account (several officers share a centre's connection).
 IP_FAILURE_FACTOR = 4
@@ -165,6 +166,7 @@ def create_api_token(
     commune_code: str | None,
     days_valid: int,
     now: datetime,
+    roles: tuple[Role, ...] = (),
 ) -> tuple[ApiToken, str]:
     """Issue a token in the actor's own jurisdiction; the raw value is shown once and stored only as a digest."""
     if commune_code is None and not actor.is_province_level:
@@ -185,11 +187,15 @@ def create_api_token(
         created_by=actor.id,
         created_at=now,
         expires_at=now + timedelta(days=days_valid),
+        roles=",".join(sorted(r.value for r in roles if r in TOKEN_ROLES)),
     )
+    if roles and commune_code is None:
+        raise ValidationFailed(fields={"roles": "Mã có vai trò xử lý hồ sơ phải gắn với một xã."})
     session.add(token)
     session.flush()
     record(session, actor=actor, action="api_token.create", now=now, object_kind="api_token", object_id=token.id,
-           province_code=token.province_code, commune_code=token.commune_code, data={"name": name})
+           province_code=token.province_code, commune_code=token.commune_code,
+           data={"name": name, "roles": token.roles})
     return token, raw
 
 

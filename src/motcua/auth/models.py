@@ -49,3 +49,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Workflow roles the integration acts with (comma-separated; e.g. a kiosk files as "reception"). Never admin.
+    roles: Mapped[str] = mapped_column(String(200), default="", server_default="")

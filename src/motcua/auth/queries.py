@@ -13,7 +13,9 @@ from motcua.auth.secrets import digest
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound
 from motcua.org.models import Officer
-from motcua.org.roles import Role
+from motcua.org.roles import TOKEN_ROLES, Role
+
+TOKEN_ROLES_VALUES = frozenset(r.value for r in TOKEN_ROLES)
 
 
 def principal_from_session_token(session: Session, token: str, now: datetime) -> Principal | None:
@@ -51,7 +53,7 @@ def principal_from_api_token(session: Session, raw: str, now: datetime) -> Princ
         full_name=token.name,
         province_code=token.province_code,
         commune_code=token.commune_code,
-        roles=frozenset(),
+        roles=frozenset(Role(r) for r in token.roles.split(",") if r in TOKEN_ROLES_VALUES),
     )
 
 

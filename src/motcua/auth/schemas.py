@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from motcua.org.roles import TOKEN_ROLES, Role
+
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 
 
@@ -23,6 +25,14 @@ class ApiTokenCreate(BaseModel):
     name: str = Field(min_length=3, max_length=100)
     commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
     days_valid: int = Field(default=365, ge=1, le=3650)
+    roles: list[Role] = Field(default_factory=list, max_length=3)
+
+    @field_validator("roles")
+    @classmethod
+    def _workflow_roles_only(cls, value: list[Role]) -> list[Role]:
+        if any(r not in TOKEN_ROLES for r in value):
+            raise ValueError("Mã API chỉ được mang vai trò tiếp nhận, chuyên viên hoặc lãnh đạo phê duyệt.")
+        return value
 
 
 class ApiTokenOut(BaseModel):

@@ -24,7 +24,7 @@ from motcua.auth.queries import list_api_tokens_for
 from motcua.auth.schemas import ApiTokenCreate, LoginForm
 from motcua.kit.errors import ValidationFailed, field_errors
 from motcua.org.queries import list_communes_for
-from motcua.org.roles import Role
+from motcua.org.roles import ROLE_LABELS, TOKEN_ROLES, Role
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -108,6 +108,7 @@ def tokens_page(
     return render(request, "tokens.html", {
         "tokens": list_api_tokens_for(session, principal),
         "communes": list_communes_for(session, principal),
+        "token_roles": [(r.value, ROLE_LABELS[r]) for r in TOKEN_ROLES],
     })
 
 
@@ -117,21 +118,25 @@ def tokens_create(
     name: str = Form(default="", max_length=500),
     commune_code: str = Form(default="", max_length=20),
     days_valid: str = Form(default="365", max_length=10),  # parsed by ApiTokenCreate, so errors show per field
+    roles: list[str] = Form(default=[], max_length=5),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
     try:
         data = ApiTokenCreate.model_validate(
-            {"name": name.strip(), "commune_code": commune_code or None, "days_valid": days_valid}
+            {"name": name.strip(), "commune_code": commune_code or None, "days_valid": days_valid,
+             "roles": roles}
         )
     except ValidationError as exc:
         raise ValidationFailed(fields=field_errors(exc)) from exc
     token, raw = actions.create_api_token(session, actor=principal, name=data.name,
-                                          commune_code=data.commune_code, days_valid=data.days_valid, now=now)
+                                          commune_code=data.commune_code, days_valid=data.days_valid, now=now,
+                                          roles=tuple(data.roles))
     return render(request, "tokens.html", {
         "tokens": list_api_tokens_for(session, principal),
         "communes": list_communes_for(session, principal),
+        "token_roles": [(r.value, ROLE_LABELS[r]) for r in TOKEN_ROLES],
         "new_token": raw,
         "new_token_name": token.name,
     }, status_code=201)

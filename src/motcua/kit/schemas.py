@@ -27,5 +27,6 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Changed by someone else meanwhile",
         413: "Request body too large",
         422: "Input failed validation; `fields` says which and why",
+        429: "Too many attempts; retry after the number of seconds in Retry-After",
     }
     return {status: {"model": ErrorOut, "description": descriptions[status]} for status in statuses}

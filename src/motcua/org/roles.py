@@ -29,6 +29,9 @@ ROLE_LABELS: dict[Role, str] = {
     Role.ADMIN: "Quản trị hệ thống",
 }
 
+#: Roles an integration's API token may act with: the workflow roles, never administration.
+TOKEN_ROLES = (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
+
 #: Roles that only make sense for a whole province (the officer has no commune).
 PROVINCE_ROLES = frozenset({Role.PROVINCE_MONITOR})
 

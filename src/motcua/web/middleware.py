@@ -17,23 +17,34 @@ LANG_COOKIE = "motcua_lang"
 class BodyLimitMiddleware:
     """Refuse bodies larger than the configured limit before anything reads them (no 500, no memory blow-up)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, upload_max_bytes: int | None = None,
+                 upload_paths: tuple[str, ...] = ()) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_max_bytes = max_bytes
+        self.upload_max_bytes = upload_max_bytes or max_bytes
+        self.upload_paths = upload_paths
+
+    def _limit(self, scope: Scope) -> int:
+        """Routes that take scanned documents get the larger limit; every file is then checked on its own."""
+        path: str = scope.get("path", "")
+        if scope.get("method") == "POST" and any(path == p or path.startswith(p + "/") for p in self.upload_paths):
+            return self.upload_max_bytes
+        return self.default_max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self._limit(scope)
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None:
             try:
-                too_big = int(declared) > self.max_bytes
+                too_big = int(declared) > max_bytes
             except ValueError:
                 too_big = True
             if too_big:
-                await self._refuse(scope, send)
+                await self._refuse(scope, send, max_bytes)
                 return
         seen = 0
 
@@ -42,26 +53,27 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise PayloadTooLarge(self._message())
+                if seen > max_bytes:
+                    raise PayloadTooLarge(self._message(max_bytes))
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _message(self) -> str:
-        return f"Dữ liệu gửi lên quá lớn (tối đa {self.max_bytes // 1024} KB)."
+    @staticmethod
+    def _message(max_bytes: int) -> str:
+        return f"Dữ liệu gửi lên quá lớn (tối đa {max_bytes // 1024} KB)."
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
+    async def _refuse(self, scope: Scope, send: Send, max_bytes: int) -> None:
         path: str = scope.get("path", "")
         if path.startswith("/api/"):
             body = json.dumps(
-                {"error": {"code": "payload_too_large", "message": self._message()}}, ensure_ascii=False
+                {"error": {"code": "payload_too_large", "message": self._message(max_bytes)}}, ensure_ascii=False
             ).encode()
             ctype = b"application/json"
         else:
             body = (
                 "<!doctype html><html lang=vi><meta charset=utf-8><title>Dữ liệu quá lớn</title>"
-                f"<h1>Dữ liệu quá lớn</h1><p>{self._message()}</p><p><a href=/>Về trang chủ</a></p></html>"
+                f"<h1>Dữ liệu quá lớn</h1><p>{self._message(max_bytes)}</p><p><a href=/>Về trang chủ</a></p></html>"
             ).encode()
             ctype = b"text/html; charset=utf-8"
         await send(

@@ -1,0 +1,1 @@
+"""Catalogue of administrative procedures (thủ tục hành chính): limits, fees, documents, internal process."""

@@ -1,0 +1,258 @@
+"""The administrative-procedure catalogue as validated data (danh mục thủ tục hành chính).
+
+One ``ProcedureIn`` carries the seven parts a published procedure must have (Decision 766/QĐ-TTg indicator 1.3:
+name, steps, channels, documents, time limit, who may file, deciding body), its fees, the legal texts that set
+them, and the internal process (quy trình nội bộ) that splits the time limit among the commune's bodies
+(Decree 118/2025/NĐ-CP Art. 18, 20(2): the Phiếu kiểm soát quá trình giải quyết hồ sơ names each body and its
+time budget). Error texts are Vietnamese: they reach the administrator who imports a catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from motcua.calendar import CalendarError, StepBudget, TimeLimit, TimeUnit
+from motcua.org.roles import DepartmentKind, Role
+
+SLUG_PATTERN = r"^[a-z0-9_]{1,40}$"
+PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"
+"""National procedure code of the National Database on Administrative Procedures (CSDLQG về TTHC), e.g. 1.001193."""
+
+HOURS_PER_WORKING_DAY = 8
+"""How the catalogue adds step budgets: a working day counts as 8 working hours (07:30–11:30, 13:00–17:00)."""
+
+DAYS_PER_MONTH = 30
+"""Only to bound the steps of a procedure counted in months; the due date itself follows Civil Code Art. 148."""
+
+STEP_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.APPROVER})
+"""The roles that act on a dossier in the internal process (DOMAIN §2): receive, appraise, approve."""
+
+DocumentForm = Literal["original", "copy", "certified_copy", "original_or_copy"]
+Channel = Literal["in_person", "post", "online"]
+OnlineLevel = Literal["full", "partial", "none"]
+StepUnit = Literal["working_days", "working_hours"]
+
+_MODEL_CONFIG = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+def _limit(amount: Decimal, unit: str) -> TimeLimit:
+    """A ``TimeLimit``, with the calendar's Vietnamese message when it refuses the amount or the unit."""
+    try:
+        return TimeLimit(amount, unit)  # type: ignore[arg-type]  # the calendar checks the unit itself
+    except CalendarError as exc:
+        raise ValueError(exc.message) from exc
+
+
+def _fmt(value: Decimal) -> str:
+    """Hours as a person writes them: 12, 4.5 — never 12.000 or 4.50."""
+    text = format(value.normalize(), "f")
+    return text.replace(".", ",")
+
+
+class RequiredDocument(BaseModel):
+    """One item of the dossier (thành phần hồ sơ)."""
+
+    model_config = _MODEL_CONFIG
+
+    key: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=500)
+    form: DocumentForm
+    count: int = Field(default=1, ge=1, le=1000)
+    template: str | None = Field(default=None, max_length=500)
+    mandatory: bool = True
+
+    @field_validator("template")
+    @classmethod
+    def _empty_template_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class Fee(BaseModel):
+    """A fee or charge (phí, lệ phí) in đồng."""
+
+    model_config = _MODEL_CONFIG
+
+    name: str = Field(min_length=1, max_length=300)
+    amount_vnd: int = Field(ge=0, le=10_000_000_000)
+    note: str = Field(default="", max_length=1000)
+
+
+class ProcessStep(BaseModel):
+    """One step of the internal process: the body in charge, who acts, and its share of the time limit."""
+
+    model_config = _MODEL_CONFIG
+
+    key: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=300)
+    department: DepartmentKind
+    role: Role
+    budget_amount: Decimal = Field(gt=0, le=10_000, max_digits=10, decimal_places=2)
+    budget_unit: StepUnit
+
+    @field_validator("role")
+    @classmethod
+    def _acting_role(cls, value: Role) -> Role:
+        if value not in STEP_ROLES:
+            allowed = ", ".join(sorted(role.value for role in STEP_ROLES))
+            raise ValueError(f"Vai trò '{value.value}' không thực hiện bước xử lý hồ sơ; chỉ nhận: {allowed}.")
+        return value
+
+    @model_validator(mode="after")
+    def _budget_is_countable(self) -> ProcessStep:
+        _limit(self.budget_amount, self.budget_unit)
+        return self
+
+    def budget(self) -> TimeLimit:
+        return _limit(self.budget_amount, self.budget_unit)
+
+    def budget_hours(self) -> Decimal:
+        factor = HOURS_PER_WORKING_DAY if self.budget_unit == "working_days" else 1
+        return self.budget_amount * factor
+
+
+class ProcedureIn(BaseModel):
+    """A commune-level administrative procedure as the catalogue publishes it."""
+
+    model_config = _MODEL_CONFIG
+
+    code: str = Field(pattern=PROCEDURE_CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=1000)
+    field: str = Field(min_length=1, max_length=200)
+    level: Literal["commune"] = "commune"
+    deciding_authority: str = Field(min_length=1, max_length=300)
+    handling_department: DepartmentKind
+    time_limit_amount: Decimal = Field(ge=0, le=10_000, max_digits=10, decimal_places=2)
+    time_limit_unit: TimeUnit
+    time_limit_note: str = Field(default="", max_length=1000)
+    fees: list[Fee]
+    documents: list[RequiredDocument] = Field(min_length=1)
+    channels: list[Channel] = Field(min_length=1)
+    online_level: OnlineLevel
+    paper_result_required: bool
+    process: list[ProcessStep] = Field(min_length=1)
+    result_template: str = Field(min_length=1, max_length=500)
+    legal_sources: list[str] = Field(min_length=1)
+    effective_from: date
+
+    @field_validator("legal_sources")
+    @classmethod
+    def _sources_named(cls, value: list[str]) -> list[str]:
+        if any(not source for source in value):
+            raise ValueError("Căn cứ pháp lý không được để trống.")
+        if len(set(value)) != len(value):
+            raise ValueError("Căn cứ pháp lý bị lặp.")
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _channels_once(cls, value: list[Channel]) -> list[Channel]:
+        if len(set(value)) != len(value):
+            raise ValueError("Mỗi cách thức nộp hồ sơ chỉ được nêu một lần.")
+        return value
+
+    @field_validator("documents")
+    @classmethod
+    def _document_keys_unique(cls, value: list[RequiredDocument]) -> list[RequiredDocument]:
+        duplicates = _duplicates(document.key for document in value)
+        if duplicates:
+            raise ValueError(f"Khóa thành phần hồ sơ bị trùng: {', '.join(duplicates)}.")
+        return value
+
+    @field_validator("process")
+    @classmethod
+    def _process_shape(cls, value: list[ProcessStep]) -> list[ProcessStep]:
+        duplicates = _duplicates(step.key for step in value)
+        if duplicates:
+            raise ValueError(f"Khóa bước quy trình bị trùng: {', '.join(duplicates)}.")
+        first = value[0]
+        if first.role != Role.RECEPTION or first.department != DepartmentKind.SERVICE_CENTRE:
+            raise ValueError(
+                "Bước đầu tiên của quy trình phải là tiếp nhận hồ sơ (vai trò reception) "
+                "tại Trung tâm Phục vụ hành chính công (service_centre)."
+            )
+        if not any(step.role == Role.APPROVER for step in value):
+            raise ValueError("Quy trình phải có bước lãnh đạo phê duyệt, ký kết quả (vai trò approver).")
+        return value
+
+    @model_validator(mode="after")
+    def _limits_agree(self) -> ProcedureIn:
+        limit = self.time_limit()
+        if ("online" in self.channels) != (self.online_level != "none"):
+            raise ValueError(
+                "Cách thức nộp trực tuyến (online) phải có khi và chỉ khi thủ tục được cung cấp trực tuyến "
+                "(mức độ full hoặc partial)."
+            )
+        total = sum((step.budget_hours() for step in self.process), Decimal(0))
+        unit = limit.unit
+        if unit in ("working_days", "working_hours"):
+            factor = HOURS_PER_WORKING_DAY if unit == "working_days" else 1
+            expected = Decimal(limit.amount) * factor
+            if total != expected:
+                raise ValueError(
+                    f"Tổng thời gian các bước của quy trình nội bộ ({_fmt(total)} giờ làm việc) phải bằng "
+                    f"thời hạn giải quyết ({_fmt(expected)} giờ làm việc)."
+                )
+        elif unit == "same_day":
+            if total > HOURS_PER_WORKING_DAY:
+                raise ValueError(
+                    f"Thủ tục trả kết quả trong ngày: tổng thời gian các bước ({_fmt(total)} giờ) không được "
+                    f"vượt quá {HOURS_PER_WORKING_DAY} giờ làm việc."
+                )
+        else:
+            days = Decimal(limit.amount) * (DAYS_PER_MONTH if unit == "months" else 1)
+            ceiling = days * HOURS_PER_WORKING_DAY
+            if total > ceiling:
+                raise ValueError(
+                    f"Tổng thời gian các bước ({_fmt(total)} giờ làm việc) vượt quá thời hạn giải quyết "
+                    f"({_fmt(days)} ngày, tính tối đa {_fmt(ceiling)} giờ)."
+                )
+        return self
+
+    def time_limit(self) -> TimeLimit:
+        """The legal time limit (thời hạn giải quyết) as the calendar counts it."""
+        return _limit(self.time_limit_amount, self.time_limit_unit)
+
+    def step_budgets(self) -> tuple[StepBudget, ...]:
+        """The internal process as the dossier clock ledger's step budgets (one per step, in order)."""
+        return tuple(
+            StepBudget(step=step.key, body=step.department.value, budget=step.budget()) for step in self.process
+        )
+
+    def total_fee_vnd(self) -> int:
+        return sum(fee.amount_vnd for fee in self.fees)
+
+
+class Catalogue(BaseModel):
+    """A whole catalogue, as shipped, exported or imported."""
+
+    model_config = _MODEL_CONFIG
+
+    version: int = Field(default=1, ge=1)
+    procedures: list[ProcedureIn]
+
+    @field_validator("procedures")
+    @classmethod
+    def _codes_unique(cls, value: list[ProcedureIn]) -> list[ProcedureIn]:
+        duplicates = _duplicates(procedure.code for procedure in value)
+        if duplicates:
+            raise ValueError(f"Mã thủ tục bị trùng: {', '.join(duplicates)}.")
+        return value
+
+    def by_code(self, code: str) -> ProcedureIn | None:
+        return next((procedure for procedure in self.procedures if procedure.code == code), None)
+
+
+def _duplicates(values: Iterable[object]) -> list[str]:
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for value in values:
+        text = str(value)
+        if text in seen and text not in repeated:
+            repeated.append(text)
+        seen.add(text)
+    return repeated

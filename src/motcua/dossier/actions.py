@@ -1,0 +1,350 @@
+"""Every write to a dossier (house rules 2–4): check the workflow table, change state with a guarded UPDATE,
+append the timeline event and the audit event — all in the caller's transaction.
+
+``receive_dossier`` is the counter intake (Decree 118 Art. 15–17); ``perform`` carries out any other row of the
+workflow table. Two officers acting on the same dossier at once: the guarded ``UPDATE … WHERE version = :seen``
+lets exactly one through; the other gets ``Conflict`` with a clear message and nothing changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from motcua.audit.actions import record
+from motcua.auth.principal import Principal
+from motcua.calendar import (
+    CalendarError,
+    ClockEvent,
+    Extended,
+    Finished,
+    HandedOver,
+    Paused,
+    RestartedFromZero,
+    Started,
+    TimeLimit,
+    due_instant,
+    end_of_office_day,
+    paper_transfer_deadline,
+    to_vietnam_time,
+)
+from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.catalog.models import ProcedureVersion
+from motcua.catalog.queries import version_in_force
+from motcua.db import affected_rows
+from motcua.dossier.clock import dossier_ledger, event_to_json, ledger_of
+from motcua.dossier.codes import issue_code
+from motcua.dossier.files import FileStore, inspect_upload
+from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossier.queries import get_dossier_for
+from motcua.dossier.schemas import ActionIn, IntakeIn
+from motcua.dossier.workflow import OPEN_STATES, Action, Status, Transition, plan
+from motcua.kit.clock import as_utc
+from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.kit.text import fold
+from motcua.org.models import Commune, Officer, OfficerRole
+from motcua.org.roles import DepartmentKind, Role
+
+CORRECTION_LIMIT = TimeLimit(3, "working_days")
+"""Decree 118 Art. 23(1): a wrong result is corrected and returned within 3 working days."""
+INTERCOMMUNE_TRANSFER = TimeLimit(1, "working_days")
+"""Art. 14(2), 20(1): a dossier received for another commune goes on paper within 1 working day."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    requirement_key: str | None
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    dossier: Dossier
+    replayed: bool  # the same idempotency key was seen before: nothing new was written
+
+
+def _digest(data: IntakeIn, uploads: Sequence[Upload]) -> str:
+    body = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    files = "|".join(f"{u.requirement_key}:{hashlib.sha256(u.data).hexdigest()}" for u in uploads)
+    return hashlib.sha256(f"{body}#{files}".encode()).hexdigest()
+
+
+def _actor_officer_id(actor: Principal) -> int | None:
+    return actor.id if actor.kind == "officer" else None
+
+
+def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str, from_status: str | None,
+           to_status: str, now: datetime, note: str = "", data: dict[str, Any] | None = None) -> None:
+    session.add(DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=from_status,
+                             to_status=to_status, actor_id=_actor_officer_id(actor),
+                             actor_name=actor.full_name or actor.name, department=dossier.current_department,
+                             note=note, data=data or {}))
+
+
+def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploads: Sequence[Upload],
+                    store: FileStore, now: datetime, idempotency_key: str | None = None,
+                    max_upload_bytes: int = 10 * 1024 * 1024) -> IntakeResult:
+    """Tiếp nhận hồ sơ at the counter: received (clock starts), incomplete (supplement slip) or refused.
+
+    Every outcome gets a dossier code (Art. 28) so the slip handed to the citizen can be traced. Files are
+    checked by content before anything is written; they are stored before the commit, and a crash between the two
+    leaves only unreferenced files that ``motcua housekeeping`` sweeps.
+    """
+    if not actor.has_role(Role.RECEPTION) or actor.commune_code is None:
+        raise Forbidden("Chỉ cán bộ tiếp nhận của Trung tâm Phục vụ hành chính công được tiếp nhận hồ sơ.")
+    scope = f"{actor.kind}:{actor.id}"
+    digest = _digest(data, uploads)
+    if idempotency_key is not None:
+        seen = session.scalar(select(Dossier).where(Dossier.idempotency_scope == scope,
+                                                    Dossier.idempotency_key == idempotency_key))
+        if seen is not None:
+            if seen.request_digest != digest:
+                raise Conflict("Khóa chống gửi trùng (Idempotency-Key) đã dùng cho một yêu cầu khác.")
+            return IntakeResult(seen, replayed=True)
+
+    receiving = session.get_one(Commune, actor.commune_code)
+    deciding_code = data.deciding_commune_code or receiving.code
+    deciding = session.get(Commune, deciding_code)
+    if deciding is None or deciding.province_code != receiving.province_code:
+        raise ValidationFailed("Cơ quan giải quyết phải là một xã, phường trong tỉnh (Điều 14).",
+                               fields={"deciding_commune_code": "Không thuộc tỉnh."})
+    day = to_vietnam_time(now).date()
+    procedure, version = version_in_force(session, data.procedure_code, day)
+    required = {d["key"]: d for d in version.data.get("documents", [])}
+    unknown = [k for k in data.documents_present if k not in required]
+    if unknown:
+        raise ValidationFailed("Giấy tờ không thuộc thành phần hồ sơ của thủ tục.",
+                               fields={"documents_present": ", ".join(unknown)})
+    missing = [d["name"] for k, d in required.items() if d.get("mandatory", True) and k not in data.documents_present]
+    if data.outcome == "received" and missing:
+        raise ValidationFailed(
+            "Hồ sơ chưa đủ thành phần; hãy lập Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (Điều 17(1)).",
+            fields={"documents_present": "Còn thiếu: " + "; ".join(missing)},
+        )
+    if data.channel == 2 and "online" not in version.data.get("channels", ["online"]):
+        raise ValidationFailed("Thủ tục này không tiếp nhận trực tuyến.", fields={"channel": "Không hỗ trợ."})
+    checked = []
+    for upload in uploads:
+        if upload.requirement_key is not None and upload.requirement_key not in required:
+            raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ.",
+                                   fields={"files": upload.requirement_key})
+        checked.append((upload, inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)))
+
+    status = {"received": Status.RECEIVED, "incomplete": Status.INTAKE_INCOMPLETE,
+              "refused": Status.INTAKE_REFUSED}[data.outcome]
+    action = {"received": Action.RECEIVE, "incomplete": Action.REQUEST_INTAKE_SUPPLEMENT,
+              "refused": Action.REFUSE_INTAKE}[data.outcome]
+    plan(action, Status.NEW, actor.roles)
+
+    calendar = calendar_for_province(session, receiving.province_code)
+    hours = working_hours_for(session, receiving.province_code)
+    clock: list[dict[str, Any]] = []
+    due = paper_due = None
+    if status is Status.RECEIVED:
+        limit = TimeLimit(version.time_limit_amount, version.time_limit_unit)  # type: ignore[arg-type]
+        clock = [event_to_json(Started(now, limit))]
+        due = ledger_of(clock, calendar, hours, version.data).due(now)
+        paper_due = (due_instant(now, INTERCOMMUNE_TRANSFER, calendar, hours) if deciding.code != receiving.code
+                     else paper_transfer_deadline(now, calendar, hours))
+
+    dossier = Dossier(
+        code=issue_code(session, deciding, day), version=1, status=status.value,
+        province_code=receiving.province_code, receiving_commune_code=receiving.code,
+        deciding_commune_code=deciding.code, procedure_version_id=version.id, procedure_code=procedure.code,
+        procedure_name=procedure.name, channel=data.channel, filed_by="officer" if data.channel == 2 else "citizen",
+        applicant_kind=data.applicant_kind, applicant_name=data.applicant_name,
+        applicant_name_folded=fold(data.applicant_name), id_number=data.id_number, tax_code=data.tax_code,
+        phone=data.phone, email=str(data.email) if data.email else None, address=data.address,
+        address_commune_code=data.address_commune_code, received_at=now, due_at=due, original_due_at=due,
+        paper_transfer_due=paper_due, ended_at=None if status is Status.RECEIVED else now, clock_events=clock,
+        supplement_count=0, extended=False, current_department=DepartmentKind.SERVICE_CENTRE.value,
+        received_by_id=_actor_officer_id(actor), idempotency_scope=scope if idempotency_key else None,
+        idempotency_key=idempotency_key, request_digest=digest, created_at=now,
+    )
+    session.add(dossier)
+    session.flush()
+    for upload, info in checked:
+        key = store.put(info, upload.data)
+        name = required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name
+        session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
+                                    file_key=key, file_name=info.safe_name, content_type=info.content_type,
+                                    size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
+    _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value, now=now,
+           note=data.reasons, data={"missing": missing} if missing else {})
+    record(session, actor=actor, action=f"dossier.{action.value}", now=now, object_kind="dossier",
+           object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
+           data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
+    return IntakeResult(dossier, replayed=False)
+
+
+# ------------------------------------------------------------------------------------------------ the workflow
+
+
+def _check_place(actor: Principal, dossier: Dossier, row: Transition) -> None:
+    """Counter actions belong to the receiving (or deciding) commune; division work to the deciding commune."""
+    if actor.commune_code is None:
+        raise Forbidden("Cán bộ cấp tỉnh không xử lý hồ sơ của xã.")
+    counter_only = row.roles <= {Role.RECEPTION, Role.CENTRE_DIRECTOR}
+    allowed = ({dossier.receiving_commune_code, dossier.deciding_commune_code} if counter_only
+               else {dossier.deciding_commune_code})
+    if actor.commune_code not in allowed:
+        raise Forbidden("Hồ sơ này do xã khác giải quyết; bạn chỉ xem được, không xử lý được.")
+
+
+def _step_for(version: ProcedureVersion, role: Role) -> str | None:
+    steps = [s for s in version.data.get("process", []) if s.get("role") == role.value]
+    return steps[0]["key"] if steps else None
+
+
+def _check_handler(session: Session, dossier: Dossier, handler_id: int | None) -> Officer:
+    if handler_id is None:
+        raise ValidationFailed("Chọn cán bộ xử lý.", fields={"handler_id": "Bắt buộc."})
+    officer = session.scalar(
+        select(Officer).join(OfficerRole).where(Officer.id == handler_id, Officer.active.is_(True),
+                                                Officer.commune_code == dossier.deciding_commune_code,
+                                                OfficerRole.role == Role.SPECIALIST.value)
+    )
+    if officer is None:
+        raise ValidationFailed("Cán bộ được phân công phải là chuyên viên đang làm việc của xã giải quyết.",
+                               fields={"handler_id": "Không hợp lệ."})
+    return officer
+
+
+def perform(session: Session, *, actor: Principal, dossier_id: int, action: Action | str, data: ActionIn,
+            now: datetime) -> Dossier:
+    """Carry out one row of the workflow table on a dossier (every action except the intake)."""
+    dossier = get_dossier_for(session, actor, dossier_id)
+    if data.version != dossier.version:  # first: whoever acted on an old view learns that, whatever else is true
+        raise Conflict("Hồ sơ vừa được cán bộ khác cập nhật. Vui lòng tải lại trang để xem trạng thái mới.")
+    row = plan(action, dossier.status, actor.roles)
+    if row.action is Action.RECEIVE:
+        raise NotFound()
+    _check_place(actor, dossier, row)
+    if row.needs_note and len(data.note) < 5:
+        raise ValidationFailed("Ghi rõ lý do hoặc nội dung (ít nhất 5 ký tự).", fields={"note": "Bắt buộc."})
+    if (dossier.handler_id is not None and row.roles == {Role.SPECIALIST} and actor.id != dossier.handler_id
+            and not actor.has_role(Role.APPROVER)):
+        raise Forbidden("Hồ sơ đã được phân công cho chuyên viên khác.")
+
+    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    clock_event: ClockEvent | None = None
+    hours = working_hours_for(session, dossier.province_code)
+    calendar = calendar_for_province(session, dossier.province_code)
+    act = row.action
+    if act is Action.TRANSFER:
+        values["current_department"] = version.handling_department
+        step = _step_for(version, Role.SPECIALIST)
+        clock_event = HandedOver(now, step) if step else None
+    elif act is Action.ASSIGN:
+        handler = _check_handler(session, dossier, data.handler_id)
+        values["handler_id"] = handler.id
+        extra["handler"] = handler.full_name
+    elif act is Action.REQUEST_SUPPLEMENT:
+        if dossier.supplement_count >= 1:
+            raise ValidationFailed("Hồ sơ chỉ được yêu cầu bổ sung một lần (Điều 11(2)(c), Điều 16(3)).")
+        values.update(supplement_count=dossier.supplement_count + 1, supplement_requested_at=now,
+                      current_department=DepartmentKind.SERVICE_CENTRE.value)
+        clock_event = Paused(now, "supplement")
+    elif act is Action.RECEIVE_SUPPLEMENT:
+        values["current_department"] = version.handling_department
+        clock_event = RestartedFromZero(now)
+    elif act is Action.CLOSE_UNSUPPLIED:
+        if not dossier_ledger(session, dossier).supplement_expired(now):
+            raise ValidationFailed("Chưa quá 15 ngày kể từ khi yêu cầu bổ sung; chưa được đóng hồ sơ (Điều 19(5)).")
+        clock_event = Finished(now)
+        values["ended_at"] = now
+    elif act is Action.SUBMIT_FOR_APPROVAL:
+        step = _step_for(version, Role.APPROVER)
+        clock_event = HandedOver(now, step) if step else None
+    elif act in (Action.APPROVE, Action.CONFIRM_REFUSAL):
+        clock_event = Finished(now)
+        values.update(processed_at=now, current_department=DepartmentKind.SERVICE_CENTRE.value)
+        if act is Action.APPROVE:
+            values["result_summary"] = data.result_summary or data.note or None
+        else:
+            values["ended_at"] = now
+            values["result_summary"] = data.note or None
+    elif act is Action.RETURN_RESULT:
+        values.update(returned_at=now, ended_at=now)
+    elif act in (Action.WITHDRAW, Action.STOP):
+        clock_event = Finished(now)
+        values["ended_at"] = now
+    elif act is Action.EXTEND:
+        if data.new_due_date is None:
+            raise ValidationFailed("Chọn ngày hẹn trả mới.", fields={"new_due_date": "Bắt buộc."})
+        if not calendar.is_workday(data.new_due_date):
+            raise ValidationFailed("Ngày hẹn mới phải là ngày làm việc.", fields={"new_due_date": "Không hợp lệ."})
+        clock_event = Extended(now, end_of_office_day(data.new_due_date, hours), data.note)
+        values["extended"] = True
+    elif act is Action.START_CORRECTION:
+        values.update(correction_due=due_instant(now, CORRECTION_LIMIT, calendar, hours), ended_at=None,
+                      current_department=version.handling_department)
+    elif act is Action.FINISH_CORRECTION:
+        values.update(current_department=DepartmentKind.SERVICE_CENTRE.value, ended_at=None)
+
+    if clock_event is not None:
+        events = [*dossier.clock_events, event_to_json(clock_event)]
+        try:
+            ledger = ledger_of(events, calendar, hours, version.data)
+        except CalendarError as exc:
+            raise ValidationFailed(exc.message) from exc
+        values["clock_events"] = events
+        values["due_at"] = ledger.due(now)
+    target = row.target.value if row.target is not None else dossier.status
+    guarded = (update(Dossier)
+               .where(Dossier.id == dossier.id, Dossier.version == data.version, Dossier.status == dossier.status)
+               .values(status=target, version=Dossier.version + 1, **values))
+    if affected_rows(session, guarded) != 1:
+        raise Conflict("Hồ sơ vừa được cán bộ khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.")
+    previous = dossier.status
+    session.refresh(dossier)
+    if act is Action.EXTEND:
+        extra["new_due"] = as_utc(dossier.due_at).isoformat() if dossier.due_at else None
+    _event(session, dossier, actor=actor, action=act.value, from_status=previous, to_status=target, now=now,
+           note=data.note, data=extra)
+    record(session, actor=actor, action=f"dossier.{act.value}", now=now, object_kind="dossier", object_id=dossier.id,
+           province_code=dossier.province_code, commune_code=dossier.deciding_commune_code,
+           data={"code": dossier.code, "from": previous, "to": target, **extra})
+    return dossier
+
+
+def add_document(session: Session, *, actor: Principal, dossier_id: int, upload: Upload, store: FileStore,
+                 now: datetime, max_upload_bytes: int = 10 * 1024 * 1024) -> Dossier:
+    """Attach one scan to an open dossier (số hóa hồ sơ). The same file for the same item twice is one document."""
+    dossier = get_dossier_for(session, actor, dossier_id)
+    if not actor.has_role(Role.RECEPTION, Role.SPECIALIST):
+        raise Forbidden("Chỉ cán bộ tiếp nhận hoặc chuyên viên được đính kèm tài liệu.")
+    if actor.commune_code not in (dossier.receiving_commune_code, dossier.deciding_commune_code):
+        raise Forbidden("Hồ sơ này do xã khác giải quyết.")
+    if Status(dossier.status) not in (*OPEN_STATES, Status.RESULT_READY, Status.IN_CORRECTION):
+        raise ValidationFailed("Hồ sơ đã kết thúc; không đính kèm thêm được.")
+    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    required = {d["key"]: d for d in version.data.get("documents", [])}
+    if upload.requirement_key is not None and upload.requirement_key not in required:
+        raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ.", fields={"requirement_key": "Không có."})
+    info = inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)
+    key = store.put(info, upload.data)
+    existing = session.scalar(select(DossierDocument).where(
+        DossierDocument.dossier_id == dossier.id, DossierDocument.file_key == key,
+        DossierDocument.requirement_key.is_(None) if upload.requirement_key is None
+        else DossierDocument.requirement_key == upload.requirement_key))
+    if existing is not None:
+        return dossier
+    name = required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name
+    session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
+                                file_key=key, file_name=info.safe_name, content_type=info.content_type,
+                                size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
+    record(session, actor=actor, action="dossier.document_added", now=now, object_kind="dossier",
+           object_id=dossier.id, province_code=dossier.province_code, commune_code=actor.commune_code,
+           data={"code": dossier.code, "file": key, "item": upload.requirement_key})
+    return dossier

@@ -1,0 +1,121 @@
+"""The bridge between a stored dossier and the pure legal clock (``motcua.calendar.ledger``).
+
+A dossier stores its clock as a list of events (JSON); the due date shown, sorted on and counted by the index is
+derived from them with the province's calendar and working hours. When an announcement changes the calendar,
+``recompute_due_dates`` re-derives ``due_at`` for every open dossier of the province in one batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from motcua.calendar import (
+    ClockEvent,
+    ClockLedger,
+    Extended,
+    Finished,
+    HandedOver,
+    Paused,
+    RestartedFromZero,
+    Resumed,
+    Started,
+    StepBudget,
+    TimeLimit,
+    WorkCalendar,
+    WorkingHours,
+)
+from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.catalog.models import ProcedureVersion
+from motcua.dossier.models import Dossier
+from motcua.dossier.workflow import OPEN_STATES
+from motcua.kit.clock import as_utc
+
+
+def event_to_json(event: ClockEvent) -> dict[str, Any]:
+    at = event.at.isoformat()
+    if isinstance(event, Started):
+        return {"type": "started", "at": at, "amount": str(event.limit.amount), "unit": event.limit.unit}
+    if isinstance(event, Paused):
+        return {"type": "paused", "at": at, "reason": event.reason}
+    if isinstance(event, Resumed):
+        return {"type": "resumed", "at": at}
+    if isinstance(event, RestartedFromZero):
+        return {"type": "restarted", "at": at}
+    if isinstance(event, Extended):
+        return {"type": "extended", "at": at, "new_due": event.new_due.isoformat(), "document": event.document}
+    if isinstance(event, HandedOver):
+        return {"type": "handed_over", "at": at, "step": event.step}
+    return {"type": "finished", "at": at}
+
+
+def event_from_json(raw: dict[str, Any]) -> ClockEvent:
+    at = datetime.fromisoformat(raw["at"])
+    kind = raw["type"]
+    if kind == "started":
+        return Started(at, TimeLimit(Decimal(raw["amount"]), raw["unit"]))
+    if kind == "paused":
+        return Paused(at, raw["reason"])
+    if kind == "resumed":
+        return Resumed(at)
+    if kind == "restarted":
+        return RestartedFromZero(at)
+    if kind == "extended":
+        return Extended(at, datetime.fromisoformat(raw["new_due"]), raw.get("document", ""))
+    if kind == "handed_over":
+        return HandedOver(at, raw["step"])
+    if kind == "finished":
+        return Finished(at)
+    raise ValueError(f"unknown clock event {kind!r}")
+
+
+def step_budgets(version_data: dict[str, Any]) -> tuple[StepBudget, ...]:
+    """The internal process of a procedure version as the ledger's step budgets (quy trình nội bộ)."""
+    return tuple(
+        StepBudget(step=s["key"], body=s["department"],
+                   budget=TimeLimit(Decimal(str(s["budget_amount"])), s["budget_unit"]))
+        for s in version_data.get("process", [])
+    )
+
+
+def ledger_of(events: Sequence[dict[str, Any]], calendar: WorkCalendar, hours: WorkingHours,
+              version_data: dict[str, Any]) -> ClockLedger:
+    return ClockLedger(calendar, hours, step_budgets(version_data), tuple(event_from_json(e) for e in events))
+
+
+def dossier_ledger(session: Session, dossier: Dossier) -> ClockLedger:
+    """The dossier's ledger read against its province's current calendar and hours."""
+    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    return ledger_of(dossier.clock_events, calendar_for_province(session, dossier.province_code),
+                     working_hours_for(session, dossier.province_code), version.data)
+
+
+def recompute_due_dates(session: Session, province_code: str | None, now: datetime) -> int:
+    """Re-derive ``due_at`` of every open dossier (of a province, or all when ``None``); returns how many changed.
+
+    Runs inside the caller's transaction, after an announcement was recorded or withdrawn, so the change and the
+    recomputation commit together. Dossiers are read in batches; each changed one is updated by id.
+    """
+    query = (select(Dossier.id, Dossier.province_code, Dossier.clock_events, Dossier.due_at, ProcedureVersion.data)
+             .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+             .where(Dossier.status.in_([s.value for s in OPEN_STATES])))
+    if province_code is not None:
+        query = query.where(Dossier.province_code == province_code)
+    changed = 0
+    calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
+    for row in session.execute(query.execution_options(yield_per=1000)):
+        if row.province_code not in calendars:
+            calendars[row.province_code] = (calendar_for_province(session, row.province_code),
+                                            working_hours_for(session, row.province_code))
+        calendar, hours = calendars[row.province_code]
+        due = ledger_of(row.clock_events, calendar, hours, row.data).due(now)
+        if row.due_at is None or due != as_utc(row.due_at):
+            session.execute(update(Dossier).where(Dossier.id == row.id).values(due_at=due))
+            changed += 1
+    return changed
+

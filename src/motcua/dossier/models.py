@@ -1,0 +1,152 @@
+"""The dossier (hồ sơ thủ tục hành chính) and what hangs off it: timeline, documents, code counters.
+
+Concurrency (house rule 4): every state change is a guarded ``UPDATE … WHERE id = :id AND version = :v``; codes
+come from a counter row per (agency, day) incremented inside the receiving transaction, so a rolled-back intake
+gives its number back and two counters never get the same one (unique constraint on ``code`` as the last guard).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua.db import Base
+
+
+class Dossier(Base):
+    __tablename__ = "dossier"
+    __table_args__ = (
+        Index("ix_dossier_deciding_status_due", "deciding_commune_code", "status", "due_at"),
+        Index("ix_dossier_receiving_received", "receiving_commune_code", "received_at"),
+        UniqueConstraint("idempotency_scope", "idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # Art. 28: AGENCYID-YYMMDD-NNNN
+    version: Mapped[int] = mapped_column(Integer, default=1)  # optimistic lock for every state change
+    status: Mapped[str] = mapped_column(String(30), index=True)
+
+    province_code: Mapped[str] = mapped_column(ForeignKey("province.code"), index=True)
+    receiving_commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))
+    deciding_commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))
+    procedure_version_id: Mapped[int] = mapped_column(ForeignKey("procedure_version.id"), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(20))
+    procedure_name: Mapped[str] = mapped_column(Text)
+
+    channel: Mapped[int] = mapped_column(Integer)  # KenhThucHien: 1 in person, 2 online, 3 post
+    filed_by: Mapped[str] = mapped_column(String(20))  # citizen | officer | volunteer (assisted filing)
+
+    applicant_kind: Mapped[str] = mapped_column(String(20))  # person | organisation
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    applicant_name_folded: Mapped[str] = mapped_column(String(200), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(12), index=True)  # CCCD, 12 digits
+    tax_code: Mapped[str | None] = mapped_column(String(14))
+    phone: Mapped[str | None] = mapped_column(String(15), index=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    address_commune_code: Mapped[str | None] = mapped_column(ForeignKey("commune.code"))
+
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # NgayTiepNhan
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # NgayHenTra (current)
+    original_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paper_transfer_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # NgayKetThucXuLy
+    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    correction_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    clock_events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    supplement_count: Mapped[int] = mapped_column(Integer, default=0)
+    supplement_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    current_department: Mapped[str | None] = mapped_column(String(30))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    paid_online: Mapped[bool] = mapped_column(Boolean, default=False)  # DuocThanhToanTrucTuyen
+    result_summary: Mapped[str | None] = mapped_column(Text)
+
+    idempotency_scope: Mapped[str | None] = mapped_column(String(40))
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    request_digest: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    events: Mapped[list[DossierEvent]] = relationship(
+        back_populates="dossier", lazy="raise", order_by="DossierEvent.id"
+    )
+    documents: Mapped[list[DossierDocument]] = relationship(
+        back_populates="dossier", lazy="raise", order_by="DossierDocument.id"
+    )
+
+
+class DossierEvent(Base):
+    """One line of the dossier's timeline: who did what, when, from which state to which."""
+
+    __tablename__ = "dossier_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    department: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    dossier: Mapped[Dossier] = relationship(back_populates="events", lazy="raise")
+
+
+class DossierDocument(Base):
+    """A scanned document attached to a dossier, stored content-addressed in the file store."""
+
+    __tablename__ = "dossier_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    requirement_key: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(300))
+    file_key: Mapped[str] = mapped_column(String(80), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+
+    dossier: Mapped[Dossier] = relationship(back_populates="documents", lazy="raise")
+
+
+class DossierCodeCounter(Base):
+    """The day's sequence per deciding body (Art. 28(b)): the last number issued."""
+
+    __tablename__ = "dossier_code_counter"
+
+    agency_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class LookupAttempt(Base):
+    """A public lookup (tra cứu hồ sơ): counted per address so that codes cannot be guessed at speed."""
+
+    __tablename__ = "lookup_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,180 @@
+"""Input and output of the dossier pages and API (pydantic), with the identity checks of DOMAIN.md §6."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+from motcua.dossier.workflow import Action
+
+#: Province-of-birth codes used in the 12-digit personal identification number (the 63 pre-2025 provinces).
+ID_PROVINCE_CODES = frozenset((
+    "001", "002", "004", "006", "008", "010", "011", "012", "014", "015", "017", "019", "020", "022", "024", "025",
+    "026", "027", "030", "031", "033", "034", "035", "036", "037", "038", "040", "042", "044", "045", "046", "048",
+    "049", "051", "052", "054", "056", "058", "060", "062", "064", "066", "067", "068", "070", "072", "074", "075",
+    "077", "079", "080", "082", "083", "084", "086", "087", "089", "091", "092", "093", "094", "095", "096",
+))
+_PHONE = re.compile(r"^0\d{9,10}$")
+_TAX = re.compile(r"^\d{10}(-\d{3})?$")
+
+
+def id_number_problem(value: str, today: date | None = None) -> str | None:
+    """Why a số định danh cá nhân (CCCD) is not valid, or None: 12 digits = province (3), century+sex (1), year (2),
+    random (6). The century digit gives 1900s (0/1), 2000s (2/3), 2100s (4/5)…; a birth year in the future is
+    refused."""
+    if not re.fullmatch(r"\d{12}", value):
+        return "Số định danh cá nhân phải gồm đúng 12 chữ số."
+    if value[:3] not in ID_PROVINCE_CODES:
+        return f"Mã tỉnh nơi đăng ký khai sinh «{value[:3]}» trong số định danh không tồn tại."
+    century = int(value[3])
+    if century > 9:  # pragma: no cover - a digit
+        return "Số định danh không hợp lệ."
+    year = 1900 + (century // 2) * 100 + int(value[4:6])
+    if year > (today or date.today()).year:
+        return "Năm sinh trong số định danh lớn hơn năm hiện tại."
+    return None
+
+
+def normalise_phone(value: str) -> str:
+    digits = re.sub(r"[\s.\-()]", "", value)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+class IntakeIn(BaseModel):
+    """What the reception officer enters at the counter (Decree 118 Art. 15–17)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    procedure_code: str = Field(min_length=3, max_length=20)
+    outcome: Literal["received", "incomplete", "refused"] = "received"
+    applicant_kind: Literal["person", "organisation"] = "person"
+    applicant_name: str = Field(min_length=2, max_length=200)
+    id_number: str | None = Field(default=None, description="12-digit personal identification number")
+    tax_code: str | None = None
+    phone: str | None = None
+    email: EmailStr | None = None
+    address: str = Field(min_length=5, max_length=300)
+    address_commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
+    channel: Literal[1, 2, 3] = Field(default=1, description="1 in person, 2 online (filed for the citizen), 3 post")
+    deciding_commune_code: str | None = Field(default=None, pattern=r"^\d{5}$",
+                                              description="when it differs from the receiving commune (Art. 14)")
+    documents_present: list[str] = Field(default_factory=list, max_length=50)
+    reasons: str = Field(default="", max_length=2000)
+
+    @field_validator("id_number")
+    @classmethod
+    def _id(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        problem = id_number_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        phone = normalise_phone(value)
+        if not _PHONE.match(phone):
+            raise ValueError("Số điện thoại không hợp lệ (10 chữ số, bắt đầu bằng 0).")
+        return phone
+
+    @field_validator("tax_code")
+    @classmethod
+    def _tax(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _TAX.match(value):
+            raise ValueError("Mã số thuế phải gồm 10 chữ số (hoặc 10 chữ số, gạch ngang, 3 chữ số).")
+        return value
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _empty_email(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _rules(self) -> IntakeIn:
+        if self.applicant_kind == "person" and self.id_number is None:
+            raise ValueError("Cá nhân nộp hồ sơ phải có số định danh cá nhân (12 chữ số).")
+        if self.applicant_kind == "organisation" and self.tax_code is None:
+            raise ValueError("Tổ chức nộp hồ sơ phải có mã số thuế.")
+        if self.phone is None and self.email is None:
+            raise ValueError("Cần ít nhất một cách liên hệ: số điện thoại hoặc thư điện tử.")
+        if self.outcome != "received" and len(self.reasons) < 5:
+            raise ValueError("Ghi rõ lý do (yêu cầu bổ sung hoặc từ chối tiếp nhận) — Điều 16(3), 17(1).")
+        if len(set(self.documents_present)) != len(self.documents_present):
+            raise ValueError("Danh mục giấy tờ bị trùng.")
+        return self
+
+
+class ActionIn(BaseModel):
+    """One workflow action on a dossier; ``version`` is the version the officer saw (optimistic lock)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    version: int = Field(ge=1)
+    note: str = Field(default="", max_length=2000)
+    handler_id: int | None = Field(default=None, ge=1, description="for assign")
+    new_due_date: date | None = Field(default=None, description="for extend: the new appointment date")
+    result_summary: str | None = Field(default=None, max_length=2000, description="for approve")
+
+
+class DossierEventOut(BaseModel):
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_name: str
+    note: str
+
+
+class DossierOut(BaseModel):
+    id: int
+    code: str
+    version: int
+    status: str
+    status_label: str
+    procedure_code: str
+    procedure_name: str
+    receiving_commune_code: str
+    deciding_commune_code: str
+    channel: int
+    filed_by: str
+    applicant_name: str
+    received_at: datetime
+    due_at: datetime | None
+    processed_at: datetime | None
+    returned_at: datetime | None
+    supplement_count: int
+    extended: bool
+    current_department: str | None
+    handler_id: int | None
+    allowed_actions: list[Action] = Field(default_factory=list)
+    events: list[DossierEventOut] = Field(default_factory=list)
+
+
+class DossierPage(BaseModel):
+    items: list[DossierOut]
+    total: int
+
+
+class LookupOut(BaseModel):
+    """What the public sees: status and appointment, nothing personal."""
+
+    code: str
+    procedure_name: str
+    status: str
+    status_label: str
+    received_at: datetime
+    due_at: datetime | None
+    returned_at: datetime | None

@@ -1,0 +1,294 @@
+"""Pages of the officer workspace: inbox, counter intake, the dossier page, forms, the register; public lookup."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import NoReturn
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
+from motcua.auth.principal import Principal
+from motcua.calendar import to_vietnam_time
+from motcua.catalog.queries import search_procedures, version_in_force
+from motcua.dossier import printing
+from motcua.dossier.actions import Upload, perform, receive_dossier
+from motcua.dossier.clock import dossier_ledger
+from motcua.dossier.deps import client_ip, get_store
+from motcua.dossier.files import FileStore
+from motcua.dossier.queries import (
+    InboxFilter,
+    documents,
+    get_dossier_for,
+    inbox,
+    public_lookup,
+    register_rows,
+    timeline,
+    urgency,
+    workload_by_department,
+)
+from motcua.dossier.schemas import ActionIn, IntakeIn
+from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
+from motcua.kit.errors import MotcuaError, NotFound, ValidationFailed, field_errors
+from motcua.org.models import Commune
+from motcua.org.queries import list_communes_for
+from motcua.org.roles import DEPARTMENT_NAMES, DepartmentKind, Role
+from motcua.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+DOSSIER_ID = Path(ge=1, le=2**31 - 1)
+FORM_KEY = Path(pattern=r"^[a-z_]{4,30}$")
+ACTION_KEY = Path(pattern=r"^[a-z_]{4,30}$")
+
+
+_KEPT_FIELDS = ("procedure_code", "outcome", "applicant_kind", "applicant_name", "id_number", "tax_code", "phone",
+                "email", "address", "channel", "deciding_commune_code", "reasons")
+
+
+def _labels() -> dict[str, object]:
+    return {"status_labels": {s.value: v for s, v in STATUS_LABELS.items()},
+            "department_names": {d.value: v for d, v in DEPARTMENT_NAMES.items()}}
+
+
+@router.get("/dossiers", response_class=HTMLResponse)
+def inbox_page(
+    request: Request,
+    q: str | None = Query(default=None, max_length=100),
+    status: Status | None = Query(default=None),
+    mine: bool = Query(default=False),
+    overdue: bool = Query(default=False),
+    page: int = Query(default=1, ge=1, le=10_000),
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    flt = InboxFilter(status=status.value if status else None, q=q, only_mine=mine, overdue=overdue,
+                      limit=50, offset=(page - 1) * 50)
+    rows, total = inbox(session, principal, flt, now)
+    return render(request, "dossiers.html", {
+        "rows": [(d, urgency(d, now)) for d in rows], "total": total, "q": q or "", "status": flt.status,
+        "mine": mine, "overdue": overdue, "page": page, "pages": max(1, (total + 49) // 50),
+        "statuses": list(STATUS_LABELS.items())[1:], "workload": workload_by_department(session, principal),
+        **_labels(),
+    })
+
+
+def _intake_form(request: Request, session: Session, principal: Principal, now: datetime,
+                 values: dict[str, object], errors: dict[str, str], status_code: int = 200) -> Response:
+    procedures = search_procedures(session)
+    code = str(values.get("procedure_code") or "")
+    checklist: list[dict[str, object]] = []
+    version_data: dict[str, object] = {}
+    if code:
+        try:
+            _, version = version_in_force(session, code, to_vietnam_time(now).date())
+            version_data = version.data
+            checklist = list(version.data.get("documents", []))
+        except MotcuaError as exc:
+            errors = {**errors, "procedure_code": exc.message}
+    return render(request, "intake.html", {
+        "procedures": procedures, "values": values, "errors": errors, "checklist": checklist,
+        "procedure": version_data, "communes": list_communes_for(session, principal),
+    }, status_code=status_code)
+
+
+@router.get("/dossiers/new", response_class=HTMLResponse)
+def intake_page(
+    request: Request,
+    procedure: str | None = Query(default=None, max_length=20),
+    principal: Principal = Depends(require_roles(Role.RECEPTION)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    values: dict[str, object] = {"procedure_code": procedure or "", "channel": 1, "applicant_kind": "person",
+                                 "deciding_commune_code": principal.commune_code or ""}
+    if request.headers.get("HX-Request") == "true":  # the procedure changed: keep what was typed
+        params = request.query_params
+        values.update({k: params[k][:300] for k in _KEPT_FIELDS if k in params})
+        values["documents_present"] = params.getlist("documents_present")
+    return _intake_form(request, session, principal, now, values, {})
+
+
+@router.post("/dossiers", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def intake_submit(
+    request: Request,
+    procedure_code: str = Form(default="", max_length=20),
+    outcome: str = Form(default="received", max_length=20),
+    applicant_kind: str = Form(default="person", max_length=20),
+    applicant_name: str = Form(default="", max_length=300),
+    id_number: str = Form(default="", max_length=40),
+    tax_code: str = Form(default="", max_length=40),
+    phone: str = Form(default="", max_length=40),
+    email: str = Form(default="", max_length=300),
+    address: str = Form(default="", max_length=400),
+    channel: str = Form(default="1", max_length=2),
+    deciding_commune_code: str = Form(default="", max_length=10),
+    documents_present: list[str] = Form(default=[], max_length=50),
+    reasons: str = Form(default="", max_length=3000),
+    file_keys: list[str] = Form(default=[], max_length=50),
+    files: list[UploadFile] = File(default=[], max_length=50),
+    submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
+    principal: Principal = Depends(require_roles(Role.RECEPTION)),
+    session: Session = Depends(get_session),
+    store: FileStore = Depends(get_store),
+    now: datetime = Depends(get_now),
+) -> Response:
+    values: dict[str, object] = {
+        "procedure_code": procedure_code, "outcome": outcome, "applicant_kind": applicant_kind,
+        "applicant_name": applicant_name, "id_number": id_number.strip(), "tax_code": tax_code.strip(),
+        "phone": phone.strip(), "email": email.strip(), "address": address, "channel": channel,
+        "deciding_commune_code": deciding_commune_code, "documents_present": documents_present, "reasons": reasons,
+    }
+    try:
+        data = IntakeIn.model_validate({
+            **values, "channel": int(channel) if channel.isdigit() else channel,
+            "id_number": values["id_number"] or None, "tax_code": values["tax_code"] or None,
+            "phone": values["phone"] or None, "email": values["email"] or None,
+            "deciding_commune_code": deciding_commune_code or None,
+        })
+    except ValidationError as exc:
+        return _intake_form(request, session, principal, now, values, field_errors(exc), status_code=422)
+    uploads = [Upload(key or None, f.filename or "", f.file.read())
+               for key, f in zip(file_keys, files, strict=False) if f.filename]
+    try:
+        result = receive_dossier(session, actor=principal, data=data, uploads=uploads, store=store, now=now,
+                                 idempotency_key=submission or None,
+                                 max_upload_bytes=request.app.state.settings.max_upload_bytes)
+    except MotcuaError as exc:
+        session.rollback()  # nothing of a refused intake stays (its code number included)
+        errors = {"files": exc.message} if exc.code == "upload_rejected" else dict(exc.fields)
+        return _intake_form(request, session, principal, now, values, {**errors, "form": exc.message},
+                            status_code=exc.status_code)
+    return RedirectResponse(f"/dossiers/{result.dossier.id}?received=1", status_code=303)
+
+
+@router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
+def dossier_page(
+    request: Request,
+    dossier_id: int = DOSSIER_ID,
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    dossier = get_dossier_for(session, principal, dossier_id)
+    state = dossier_ledger(session, dossier).state(now) if dossier.clock_events else None
+    actions = available_actions(dossier.status, principal.roles)
+    handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
+    return render(request, "dossier.html", {
+        "d": dossier, "events": timeline(session, dossier), "documents": documents(session, dossier),
+        "state": state, "actions": actions, "handlers": handlers, "urgency": urgency(dossier, now),
+        "forms": printing.forms_for(dossier), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
+        "receiving": session.get(Commune, dossier.receiving_commune_code),
+        "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),
+    })
+
+
+@router.post("/dossiers/{dossier_id}/actions/{action}", dependencies=[Depends(require_csrf)])
+def dossier_action(
+    request: Request,
+    dossier_id: int = DOSSIER_ID,
+    action: str = ACTION_KEY,
+    version: int = Form(ge=1, le=2**31 - 1),
+    note: str = Form(default="", max_length=2000),
+    handler_id: str = Form(default="", max_length=12),
+    new_due_date: str = Form(default="", max_length=10),
+    result_summary: str = Form(default="", max_length=2000),
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    try:
+        data = ActionIn.model_validate({
+            "version": version, "note": note, "handler_id": int(handler_id) if handler_id.isdigit() else None,
+            "new_due_date": new_due_date or None, "result_summary": result_summary or None,
+        })
+    except ValidationError as exc:
+        raise_validation(exc)
+    perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now)
+    return RedirectResponse(f"/dossiers/{dossier_id}?done={action}", status_code=303)
+
+
+def raise_validation(exc: ValidationError) -> NoReturn:
+    fields = field_errors(exc)
+    raise ValidationFailed("; ".join(fields.values()), fields=fields)
+
+
+@router.get("/dossiers/{dossier_id}/forms/{form}.pdf")
+def dossier_form(
+    request: Request,
+    dossier_id: int = DOSSIER_ID,
+    form: str = FORM_KEY,
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    dossier = get_dossier_for(session, principal, dossier_id)
+    pdf = printing.form_pdf(session, dossier, form, base_url=request.app.state.settings.public_base_url, now=now)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{dossier.code}-{form}.pdf"'})
+
+
+@router.get("/dossiers/{dossier_id}/documents/{document_id}")
+def dossier_document(
+    dossier_id: int = DOSSIER_ID,
+    document_id: int = Path(ge=1, le=2**31 - 1),
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    store: FileStore = Depends(get_store),
+) -> Response:
+    dossier = get_dossier_for(session, principal, dossier_id)
+    doc = next((d for d in documents(session, dossier) if d.id == document_id), None)
+    if doc is None:
+        raise NotFound("Không tìm thấy tài liệu.")
+    return Response(store.read(doc.file_key), media_type=doc.content_type,
+                    headers={"Content-Disposition": f'inline; filename="{doc.file_name}"'})
+
+
+@router.get("/register.xlsx")
+def register_export(
+    date_from: date | None = Query(default=None, alias="from"),
+    date_to: date | None = Query(default=None, alias="to"),
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    today = to_vietnam_time(now).date()
+    last = date_to or today
+    first = date_from or (last - timedelta(days=30))
+    if first > last or (last - first).days > 366:
+        raise ValidationFailed("Khoảng thời gian không hợp lệ (tối đa 1 năm).")
+    content = printing.register(session, principal, register_rows(session, principal, first, last), first, last, now)
+    return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{first}-{last}.xlsx"'})
+
+
+# -------------------------------------------------------------------------------------------- public lookup
+
+
+@router.get("/tra-cuu", response_class=HTMLResponse)
+def lookup_page(
+    request: Request,
+    ma: str = Query(default="", max_length=40, description="dossier code (from the QR)"),
+) -> Response:
+    return render(request, "lookup.html", {"code": ma, "result": None, "errors": {}})
+
+
+@router.post("/tra-cuu", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def lookup_submit(
+    request: Request,
+    code: str = Form(default="", max_length=40),
+    secret: str = Form(default="", max_length=20),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    dossier = public_lookup(session, code=code, secret=secret, ip=client_ip(request), now=now)
+    if dossier is None:
+        return render(request, "lookup.html", {"code": code, "result": None,
+                                               "errors": {"form": "Không tìm thấy hồ sơ với mã và 4 chữ số đã nhập."}},
+                      status_code=404)
+    return render(request, "lookup.html", {"code": code, "result": dossier, "errors": {},
+                                           "department_kind": DepartmentKind, **_labels()})
