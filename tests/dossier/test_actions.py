@@ -288,3 +288,24 @@ def test_correcting_a_wrong_result(session: Session, team: dict, store: FileStor
     assert d.status == Status.IN_CORRECTION and vn(d.correction_due) == datetime(2026, 12, 1, 17, 0)
     d = act(session, team["approver"], d, Action.FINISH_CORRECTION, T0 + timedelta(days=4))
     assert d.status == Status.RESULT_READY
+
+
+def test_agency_identifier_heads_new_codes(session: Session, team: dict, store: FileStore) -> None:
+    """Art. 28(a): once the commune's electronic identifier (Decision 20/2020/QĐ-TTg) is entered, new codes start
+    with it; a malformed or already-used identifier is refused; the change is audited."""
+    from motcua.org.actions import set_agency_id
+    from motcua.org.roles import Role
+    from tests.factories import make_officer, principal_of
+
+    admin = principal_of(make_officer(session, roles=(Role.ADMIN,), with_post=False), Role.ADMIN)
+    with pytest.raises(ValidationFailed):
+        set_agency_id(session, actor=admin, commune_code=CHI_TIEN, agency_id="H25-08218", now=T0)
+    set_agency_id(session, actor=admin, commune_code=CHI_TIEN, agency_id="000.00.18.h25", now=T0)
+    assert receive(session, team, store).code == "000.00.18.H25-261123-0001"
+    other = other_commune(session)
+    other_admin = principal_of(make_officer(session, commune_code=other, roles=(Role.ADMIN,), with_post=False),
+                               Role.ADMIN)
+    with pytest.raises(Conflict):
+        set_agency_id(session, actor=other_admin, commune_code=other, agency_id="000.00.18.H25", now=T0)
+    assert session.scalar(select(func.count()).select_from(AuditEvent)
+                          .where(AuditEvent.action == "commune.agency_id_set")) == 1

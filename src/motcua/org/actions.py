@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -208,3 +210,31 @@ def set_officer_active(session: Session, *, actor: Principal, officer_id: int, a
            commune_code=officer.commune_code)
     return officer
 
+
+
+AGENCY_ID = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
+
+
+def set_agency_id(session: Session, *, actor: Principal, commune_code: str, agency_id: str, now: datetime) -> Commune:
+    """Mã định danh điện tử of the commune (Decision 20/2020/QĐ-TTg, amended by 09/2025/QĐ-TTg), e.g.
+    ``000.00.14.H56``: the first part of every dossier code from now on (Decree 118 Art. 28(a)). Codes already
+    issued keep the identifier they were issued with."""
+    from motcua.org.queries import get_commune_for
+
+    commune = get_commune_for(session, actor, commune_code)
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden()
+    value = agency_id.strip().upper()
+    if not AGENCY_ID.match(value):
+        raise ValidationFailed("Mã định danh phải có dạng 000.00.00.H00 (Quyết định 20/2020/QĐ-TTg).",
+                               fields={"agency_id": "Sai định dạng, ví dụ 000.00.14.H56."})
+    taken = session.scalar(select(Commune.code).where(Commune.agency_id == value, Commune.code != commune.code))
+    if taken is not None:
+        raise Conflict(f"Mã định danh {value} đã gán cho đơn vị {taken}.", fields={"agency_id": "Đã được dùng."})
+    previous = commune.agency_id
+    commune.agency_id = value
+    session.flush()
+    record(session, actor=actor, action="commune.agency_id_set", now=now, object_kind="commune",
+           object_id=commune.code, province_code=commune.province_code, commune_code=commune.code,
+           data={"from": previous, "to": value})
+    return commune

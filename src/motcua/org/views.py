@@ -13,7 +13,7 @@ from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
-from motcua.org.actions import create_officer, set_officer_active
+from motcua.org.actions import create_officer, set_agency_id, set_officer_active
 from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, list_communes_for
 from motcua.org.roles import PROVINCE_ROLES, ROLE_LABELS, Role
 from motcua.org.schemas import OfficerCreate
@@ -111,6 +111,18 @@ def officer_create(
         return _officer_form(request, session, principal, values, exc.fields or {"username": exc.message},
                              status_code=exc.status_code)
     return RedirectResponse(f"/officers/{officer.id}?created=1", status_code=303)
+
+
+@router.post("/communes/{code}/agency-id", dependencies=[Depends(require_csrf)])
+def commune_set_agency_id(
+    code: str = COMMUNE_CODE,
+    agency_id: str = Form(default="", max_length=40),
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> Response:
+    set_agency_id(session, actor=principal, commune_code=code, agency_id=agency_id, now=now)
+    return RedirectResponse(f"/communes/{code}?saved=1", status_code=303)
 
 
 @router.post("/officers/{officer_id}/active", dependencies=[Depends(require_csrf)])
