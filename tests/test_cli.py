@@ -13,8 +13,9 @@ from motcua.org.models import Assignment, Commune, Officer, PredecessorUnit, Pro
 
 
 @pytest.fixture
-def cli_db(fresh_db, monkeypatch):
+def cli_db(fresh_db, monkeypatch, tmp_path):
     monkeypatch.setenv("MOTCUA_DATABASE_URL", fresh_db.url)
+    monkeypatch.setenv("MOTCUA_FILES_DIR", str(tmp_path / "files"))
     get_settings.cache_clear()
     yield fresh_db
     get_settings.cache_clear()
@@ -78,5 +79,17 @@ def test_create_officer_validates_its_input(cli_db):
 
 
 def test_housekeeping_runs_on_a_real_database(cli_db):
+    """Daily housekeeping: expired sessions, old login attempts, and a scan no dossier references (a request that
+    failed after storing its file) older than an hour is removed."""
+    import hashlib
+    import os
+
+    root = get_settings().files_dir
+    digest = hashlib.sha256(b"orphan").hexdigest()
+    orphan = root / digest[:2] / digest[2:]
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"orphan")
+    os.utime(orphan, (1_000_000_000, 1_000_000_000))
     result = CliRunner().invoke(cli, ["housekeeping"])
-    assert result.exit_code == 0 and "0 phiên hết hạn" in result.output
+    assert result.exit_code == 0 and "0 phiên hết hạn" in result.output, result.output
+    assert "1 tệp" in result.output and not orphan.exists()

@@ -227,12 +227,17 @@ def catalog_export(path: Annotated[str, typer.Argument(help="Write to this .json
 def housekeeping(
     keep_attempts_days: Annotated[int, typer.Option(min=1, help="Keep login attempts this many days")] = 30,
 ) -> None:
-    """Remove expired login sessions and old login attempts (run daily from cron)."""
+    """Remove expired login sessions, old login attempts and scans no dossier references (run daily from cron)."""
     from motcua.auth.actions import purge_expired
+    from motcua.dossier.files import FileStore
+    from motcua.dossier.tasks import sweep_orphan_files
 
+    now = SystemClock().now()
     with _session_factory().begin() as session:
-        sessions, attempts = purge_expired(session, now=SystemClock().now(), keep_attempts_days=keep_attempts_days)
-    console.print(f"Đã xóa {sessions} phiên hết hạn và {attempts} lượt đăng nhập cũ.")
+        sessions, attempts = purge_expired(session, now=now, keep_attempts_days=keep_attempts_days)
+        removed = sweep_orphan_files(session, FileStore(get_settings().files_dir), now=now)
+    console.print(f"Đã xóa {sessions} phiên hết hạn, {attempts} lượt đăng nhập cũ và {len(removed)} tệp không "
+                  "thuộc hồ sơ nào.")
 
 
 @app.command()

@@ -58,6 +58,13 @@ def live_server(fresh_db) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+@pytest.fixture
+def live_server_files(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``live_server`` keeping attached scans in the test's own directory, not the checkout's var/files."""
+    monkeypatch.setenv("MOTCUA_FILES_DIR", str(tmp_path / "files"))
+    return str(request.getfixturevalue("live_server"))
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
@@ -155,6 +156,9 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         paper_due = (due_instant(now, INTERCOMMUNE_TRANSFER, calendar, hours) if deciding.code != receiving.code
                      else paper_transfer_deadline(now, calendar, hours))
 
+    # A double submit can race past the lookup above; the unique (scope, key) decides, inside a savepoint so that
+    # the loser gives its code number back and answers with the winner's dossier.
+    savepoint = session.begin_nested()
     dossier = Dossier(
         code=issue_code(session, deciding, day), version=1, status=status.value,
         province_code=receiving.province_code, receiving_commune_code=receiving.code,
@@ -170,7 +174,20 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         idempotency_key=idempotency_key, request_digest=digest, created_at=now,
     )
     session.add(dossier)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        savepoint.rollback()
+        if idempotency_key is None:
+            raise
+        seen = session.scalar(select(Dossier).where(Dossier.idempotency_scope == scope,
+                                                    Dossier.idempotency_key == idempotency_key))
+        if seen is None:
+            raise
+        if seen.request_digest != digest:
+            raise Conflict("Khóa chống gửi trùng (Idempotency-Key) đã dùng cho một yêu cầu khác.") from None
+        return IntakeResult(seen, replayed=True)
+    savepoint.commit()
     for upload, info in checked:
         key = store.put(info, upload.data)
         name = required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name

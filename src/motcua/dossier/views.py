@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.calendar import to_vietnam_time
+from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
 from motcua.dossier import printing
 from motcua.dossier.actions import Upload, perform, receive_dossier
@@ -58,7 +59,7 @@ def _labels() -> dict[str, object]:
 def inbox_page(
     request: Request,
     q: str | None = Query(default=None, max_length=100),
-    status: Status | None = Query(default=None),
+    status: Literal[""] | Status | None = Query(default=None, description='"" (the form\'s default) means "my work"'),
     mine: bool = Query(default=False),
     overdue: bool = Query(default=False),
     page: int = Query(default=1, ge=1, le=10_000),
@@ -176,11 +177,14 @@ def dossier_page(
 ) -> Response:
     dossier = get_dossier_for(session, principal, dossier_id)
     state = dossier_ledger(session, dossier).state(now) if dossier.clock_events else None
+    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    step_names = {s["key"]: s["name"] for s in version.data.get("process", [])}
     actions = available_actions(dossier.status, principal.roles)
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
     return render(request, "dossier.html", {
         "d": dossier, "events": timeline(session, dossier), "documents": documents(session, dossier),
-        "state": state, "actions": actions, "handlers": handlers, "urgency": urgency(dossier, now),
+        "state": state, "step_names": step_names, "actions": actions, "handlers": handlers,
+        "urgency": urgency(dossier, now),
         "forms": printing.forms_for(dossier), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
         "receiving": session.get(Commune, dossier.receiving_commune_code),
         "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),
