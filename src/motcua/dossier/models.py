@@ -32,6 +32,9 @@ class Dossier(Base):
     __table_args__ = (
         Index("ix_dossier_deciding_status_due", "deciding_commune_code", "status", "due_at"),
         Index("ix_dossier_receiving_received", "receiving_commune_code", "received_at"),
+        # The counter's inbox: (receiving = X OR deciding = X) AND status IN (...) ORDER BY due_at — both sides of the
+        # OR need (commune, status, due_at), or PostgreSQL's generic plan reads every dossier the commune received.
+        Index("ix_dossier_receiving_status_due", "receiving_commune_code", "status", "due_at"),
         UniqueConstraint("idempotency_scope", "idempotency_key"),
     )
 

@@ -134,10 +134,9 @@ def register_rows(session: Session, principal: Principal, first: date, last: dat
 
 
 def workload_by_department(session: Session, principal: Principal) -> dict[str, int]:
-    """Open dossiers per body (where each one is now), for the centre director's view."""
-    open_ids = (_visible(principal).where(Dossier.status.in_([s.value for s in OPEN_STATES]))
-                .with_only_columns(Dossier.id))
-    rows = session.execute(select(Dossier.current_department, func.count()).where(Dossier.id.in_(open_ids))
+    """Open dossiers per body (where each one is now), for the centre director's view: one GROUP BY."""
+    visible = _visible(principal).where(Dossier.status.in_([s.value for s in OPEN_STATES]))
+    rows = session.execute(visible.with_only_columns(Dossier.current_department, func.count())
                            .group_by(Dossier.current_department))
     return {str(k or DepartmentKind.SERVICE_CENTRE.value): int(v) for k, v in rows}
 
