@@ -39,8 +39,9 @@ def test_migrate_loads_all_34_provinces_and_3321_communes(cli_db):
 
 def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db):
     CliRunner().invoke(cli, ["migrate"])
-    result = CliRunner().invoke(cli, ["demo-data"])
+    result = CliRunner().invoke(cli, ["demo-data", "--months", "1"])
     assert result.exit_code == 0, result.output
+    assert "Hồ sơ mẫu:" in result.output
     assert "chitien.tiepnhan" in result.output and "tinh25.theodoi" in result.output and "motcua2025" in result.output
     with Session(cli_db.engine) as s:
         staffed = s.execute(select(func.count(func.distinct(Officer.commune_code)))
@@ -54,7 +55,7 @@ def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db):
     assert concurrent > 0  # kiêm nhiệm (seed 004)
     assert min(sizes) < max(sizes)  # staffing is uneven between communes (seed 004)
     before = _count(cli_db.engine, Officer)
-    assert CliRunner().invoke(cli, ["demo-data"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["demo-data", "--months", "1"]).exit_code == 0
     assert _count(cli_db.engine, Officer) == before
 
 

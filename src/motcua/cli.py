@@ -65,8 +65,9 @@ def migrate() -> None:
 @app.command("demo-data")
 def demo_data(
     province: Annotated[str, typer.Option(help="Province code (default: 25, Phú Thọ)")] = "25",
+    months: Annotated[int, typer.Option(min=1, max=24, help="Months of dossiers up to today")] = 12,
 ) -> None:
-    """Load officers in every commune of a province (idempotent) and print the demo logins."""
+    """Load officers in every commune of a province and a year of dossiers (idempotent); print the demo logins."""
     from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
     from motcua.org.models import Commune
 
@@ -83,6 +84,15 @@ def demo_data(
         summary = load_demo_org(session, now=now, province_code=province,
                                 progress=lambda n: progress.advance(task, n))
     console.print(f"Dữ liệu mẫu: {summary.communes} xã, {summary.officers} cán bộ mới.")
+    from motcua.demo.dossiers import load_demo_dossiers
+
+    with Progress(console=console, transient=True) as progress, factory.begin() as session:
+        task = progress.add_task(f"Hồ sơ {months} tháng", total=total)
+        loaded = load_demo_dossiers(session, province_code=province, now=now, months=months,
+                                    progress=lambda n: progress.advance(task, n))
+    if not loaded.skipped and loaded.dossiers:
+        console.print(f"Hồ sơ mẫu: {loaded.dossiers:,} hồ sơ, {loaded.events:,} bước xử lý "
+                      f"({loaded.first_day:%d/%m/%Y}–{loaded.last_day:%d/%m/%Y}).")
     with factory() as session:
         logins = demo_logins(session, province)
     table = Table(title=f"Tài khoản dùng thử — mật khẩu chung: {DEMO_PASSWORD}")
