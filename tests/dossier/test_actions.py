@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent
@@ -309,3 +309,16 @@ def test_agency_identifier_heads_new_codes(session: Session, team: dict, store: 
         set_agency_id(session, actor=other_admin, commune_code=other, agency_id="000.00.18.H25", now=T0)
     assert session.scalar(select(func.count()).select_from(AuditEvent)
                           .where(AuditEvent.action == "commune.agency_id_set")) == 1
+
+
+def test_accepting_an_online_dossier_starts_the_clock(session: Session, team: dict, store: FileStore) -> None:
+    """Art. 17(2)-(3): a dossier filed online waits in "submitted" without a clock; when the centre accepts it,
+    the time limit runs from that acceptance (here Mon 23/11 10:00 + 3 working days, Culture Day skipped)."""
+    filed = receive(session, team, store)
+    session.execute(update(Dossier).where(Dossier.id == filed.id).values(
+        status=Status.SUBMITTED.value, clock_events=[], due_at=None, original_due_at=None, channel=2,
+        filed_by="citizen"))
+    session.refresh(filed)
+    d = act(session, team["reception"], filed, Action.ACCEPT_ONLINE, T0)
+    assert d.status == Status.RECEIVED and d.clock_events[0]["type"] == "started"
+    assert vn(d.due_at) == datetime(2026, 11, 27, 17, 0) and d.original_due_at == d.due_at

@@ -258,7 +258,11 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     hours = working_hours_for(session, dossier.province_code)
     calendar = calendar_for_province(session, dossier.province_code)
     act = row.action
-    if act is Action.TRANSFER:
+    if act is Action.ACCEPT_ONLINE:  # Art. 17(2)-(3): the clock runs from the acceptance of the complete dossier
+        limit = TimeLimit(version.time_limit_amount, version.time_limit_unit)  # type: ignore[arg-type]
+        clock_event = Started(now, limit)
+        values["received_by_id"] = _actor_officer_id(actor)
+    elif act is Action.TRANSFER:
         values["current_department"] = version.handling_department
         step = _step_for(version, Role.SPECIALIST)
         clock_event = HandedOver(now, step) if step else None
@@ -317,6 +321,8 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
             raise ValidationFailed(exc.message) from exc
         values["clock_events"] = events
         values["due_at"] = ledger.due(now)
+        if act is Action.ACCEPT_ONLINE:
+            values["original_due_at"] = values["due_at"]
     target = row.target.value if row.target is not None else dossier.status
     guarded = (update(Dossier)
                .where(Dossier.id == dossier.id, Dossier.version == data.version, Dossier.status == dossier.status)
