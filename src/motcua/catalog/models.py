@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from motcua.calendar.deadlines import TimeLimit
 from motcua.db import Base
 
 
@@ -49,3 +50,7 @@ class ProcedureVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     procedure: Mapped[Procedure] = relationship(back_populates="versions", lazy="raise")
+
+    def time_limit(self) -> TimeLimit:
+        """The version's time limit for the legal clock (the unit was validated on import; TimeLimit checks it)."""
+        return TimeLimit(self.time_limit_amount, self.time_limit_unit)  # type: ignore[arg-type]

@@ -333,7 +333,7 @@ def _versions(session: Session) -> dict[str, list[_Version]]:
         process = data.get("process", [])
         spec = [s for s in process if s.get("role") == Role.SPECIALIST.value]
         appr = [s for s in process if s.get("role") == Role.APPROVER.value]
-        limit = TimeLimit(version.time_limit_amount, version.time_limit_unit)  # type: ignore[arg-type]
+        limit = version.time_limit()
         out.setdefault(code, []).append(_Version(
             id=version.id, code=code, name=name, category=PROCEDURE_MIX[code][0],
             effective_from=version.effective_from, limit=limit, handling=version.handling_department, data=data,

@@ -150,7 +150,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     clock: list[dict[str, Any]] = []
     due = paper_due = None
     if status is Status.RECEIVED:
-        limit = TimeLimit(version.time_limit_amount, version.time_limit_unit)  # type: ignore[arg-type]
+        limit = version.time_limit()
         clock = [event_to_json(Started(now, limit))]
         due = ledger_of(clock, calendar, hours, version.data).due(now)
         paper_due = (due_instant(now, INTERCOMMUNE_TRANSFER, calendar, hours) if deciding.code != receiving.code
@@ -259,7 +259,7 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     calendar = calendar_for_province(session, dossier.province_code)
     act = row.action
     if act is Action.ACCEPT_ONLINE:  # Art. 17(2)-(3): the clock runs from the acceptance of the complete dossier
-        limit = TimeLimit(version.time_limit_amount, version.time_limit_unit)  # type: ignore[arg-type]
+        limit = version.time_limit()
         clock_event = Started(now, limit)
         values["received_by_id"] = _actor_officer_id(actor)
     elif act is Action.TRANSFER:

@@ -46,32 +46,11 @@ def _events(session: Session, dossier: Dossier) -> list[DossierEvent]:
                                 .order_by(DossierEvent.id)))
 
 
-def forms_for(dossier: Dossier, events: list[DossierEvent] | None = None) -> list[tuple[str, str]]:
-    """The forms that exist for this dossier now: (key, Vietnamese title)."""
-    done = {e.action for e in events} if events is not None else None
-    status = Status(dossier.status)
-    keys = []
-    for key, sources in _FORM_SOURCES.items():
-        present = any(a.value in done for a in sources) if done is not None else _likely(key, dossier, status)
-        if present:
-            keys.append((key, forms.FORM_TITLES[key]))
-    return keys
-
-
-def _likely(key: str, d: Dossier, status: Status) -> bool:
-    if key == "receipt":
-        return bool(d.clock_events)
-    if key == "supplement_request":
-        return status is Status.INTAKE_INCOMPLETE or d.supplement_count > 0
-    if key == "refusal_intake":
-        return status is Status.INTAKE_REFUSED
-    if key == "refusal_processing":
-        return status is Status.REFUSED
-    if key == "apology_extension":
-        return d.extended
-    if key == "stop_notice":
-        return status in (Status.STOPPED, Status.CLOSED_UNSUPPLIED)
-    return d.current_department is not None and bool(d.clock_events) and status is not Status.RECEIVED
+def forms_for(events: list[DossierEvent]) -> list[tuple[str, str]]:
+    """The forms that exist for a dossier, from what its timeline says happened: (key, Vietnamese title)."""
+    done = {e.action for e in events}
+    return [(key, forms.FORM_TITLES[key]) for key, sources in _FORM_SOURCES.items()
+            if any(a.value in done for a in sources)]
 
 
 def _issuer(session: Session, dossier: Dossier) -> forms.Issuer:
@@ -129,7 +108,7 @@ def _control_steps(session: Session, dossier: Dossier, events: list[DossierEvent
 def form_pdf(session: Session, dossier: Dossier, key: str, *, base_url: str, now: datetime) -> bytes:
     """One official form of this dossier as PDF; 404 for a form the dossier does not have."""
     events = _events(session, dossier)
-    if key not in dict(forms_for(dossier, events)):
+    if key not in dict(forms_for(events)):
         raise NotFound("Hồ sơ này không có biểu mẫu được yêu cầu.")
     issuer, fd = _issuer(session, dossier), form_dossier(session, dossier, base_url)
     if key == "receipt":

@@ -180,12 +180,13 @@ def dossier_page(
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     step_names = {s["key"]: s["name"] for s in version.data.get("process", [])}
     actions = available_actions(dossier.status, principal.roles)
+    events = timeline(session, dossier)
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
     return render(request, "dossier.html", {
-        "d": dossier, "events": timeline(session, dossier), "documents": documents(session, dossier),
+        "d": dossier, "events": events, "documents": documents(session, dossier),
         "state": state, "step_names": step_names, "actions": actions, "handlers": handlers,
         "urgency": urgency(dossier, now),
-        "forms": printing.forms_for(dossier), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
+        "forms": printing.forms_for(events), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
         "receiving": session.get(Commune, dossier.receiving_commune_code),
         "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),
     })
