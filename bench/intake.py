@@ -3,14 +3,14 @@
     .venv/bin/python bench/intake.py           # full run (about 5 minutes)
     .venv/bin/python bench/intake.py --quick   # smoke run: 200 intakes, 50,000 dossiers, about half a minute
 
-1. Intakes per second, on SQLite (WAL) and on PostgreSQL. A fresh migrated database with Phú Thọ's communes and
-   the shipped catalogue, a reception officer of xã Chí Tiên and an API token with the reception role; the real
-   server (``uvicorn motcua.asgi:app --workers N`` in a subprocess; the full run measures N = 1 and 2 on each
-   backend, the quick run 1 on SQLite and 2 on PostgreSQL); 16 client threads, each with a keep-alive
-   ``httpx.Client``, POST ``/api/v1/dossiers`` with a unique ``Idempotency-Key`` each, after a warm-up. Every
-   answer must be 201, every code distinct, every dossier stored. Baseline in the same run: the same rows (the
-   column values the intakes wrote) INSERTed into ``dossier`` straight through the same driver, one row per
-   transaction, 16 threads. Target: at least 200 intakes/s on PostgreSQL on a 2-core machine.
+1. Intakes per second, on SQLite (WAL) and on PostgreSQL. A fresh migrated database with Phú Thọ's communes and the
+   shipped catalogue, a reception officer of xã Chí Tiên and an API token with the reception role; the real server
+   (``motcua.web.server.run``, what ``motcua serve --workers N`` runs, in a subprocess; the full run measures N = 1
+   and 2 on each backend, the quick run 1 on SQLite and 2 on PostgreSQL); 16 client threads, each with a keep-alive
+   ``httpx.Client``, POST ``/api/v1/dossiers`` with a unique ``Idempotency-Key`` each, after a warm-up. Every answer
+   must be 201, every code distinct, every dossier stored. Baseline in the same run: the same rows (the column
+   values the intakes wrote) INSERTed into ``dossier`` straight through the same driver, one row per transaction, 16
+   threads. Target: at least 200 intakes/s on PostgreSQL on a 2-core machine.
 2. The inbox with 1,000,000 dossiers in PostgreSQL: bulk-loaded with one ``INSERT … SELECT generate_series`` (a year
    of dossiers over the province's 148 communes, a skewed share per commune with Chí Tiên the busiest, ~3% open,
    due dates of open ones around now), then VACUUM ANALYZE. ``GET /dossiers`` (the HTML page, logged in with the
@@ -84,9 +84,9 @@ GIVEN = ["Anh", "Bình", "Châu", "Dũng", "Đức", "Giang", "Hà", "Hải", "H
 
 
 #: httpx writes a POST's headers and body separately; without TCP_NODELAY, Nagle's algorithm holds the body until
-#: the server's delayed ACK (~40 ms) and the benchmark would measure that instead of the server. (The same holds the
-#: other way with ``uvicorn --workers N`` for N > 1, whose accepted sockets lack TCP_NODELAY, uvicorn issue #3149:
-#: that the benchmark measures, as it is what such a deployment serves; see the /healthz row.)
+#: the server's delayed ACK (~40 ms) and the benchmark would measure that instead of the server. (The server side
+#: has the same trap with ``uvicorn --workers N``; ``motcua.web.server`` — what ``motcua serve`` runs, and what is
+#: started here — binds its socket so that asyncio sets TCP_NODELAY; see the /healthz row.)
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 
@@ -220,8 +220,9 @@ def serve(url: str, workers: int, workdir: Path) -> Iterator[Server]:
     log_path = workdir / f"uvicorn-{port}.log"
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "motcua.asgi:app", "--host", "127.0.0.1", "--port", str(port),
-             "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+            [sys.executable, "-c", "import sys; from motcua.web.server import run; "
+             "run('127.0.0.1', int(sys.argv[1]), workers=int(sys.argv[2]), log_level='warning', access_log=False)",
+             str(port), str(workers)],
             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
         base = f"http://127.0.0.1:{port}"

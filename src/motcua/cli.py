@@ -257,12 +257,11 @@ def serve(
     workers: Annotated[int, typer.Option(min=1)] = 1,
 ) -> None:
     """Serve the web application and the API."""
-    import uvicorn
+    from motcua.web.server import run
 
     settings = get_settings()
     address = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[bold]motcua đang chạy tại {address}[/bold]  (Ctrl+C để dừng)")
-    uvicorn.run("motcua.asgi:app", host=host or settings.host, port=port or settings.port, workers=workers,
-                proxy_headers=True, log_level="info")
+    run(host or settings.host, port or settings.port, workers=workers, proxy_headers=True, log_level="info")
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Delete, MetaData, Update, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -70,6 +71,13 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    """The backend's own INSERT (PostgreSQL's or SQLite's), which has ``on_conflict_do_nothing/update``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def affected_rows(session: Session, statement: Update | Delete) -> int:

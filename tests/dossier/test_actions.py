@@ -16,7 +16,7 @@ from motcua.calendar.actions import record_announcement, withdraw_announcement
 from motcua.calendar.schemas import AnnouncementIn
 from motcua.dossier.actions import Upload, perform, receive_dossier
 from motcua.dossier.files import FileStore, UploadRejected
-from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossier.models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent
 from motcua.dossier.queries import InboxFilter, get_dossier_for, inbox, public_lookup
 from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action, Status, TransitionNotAllowed
@@ -72,6 +72,19 @@ def test_codes_are_sequential_per_body_and_day(session: Session, team: dict, sto
     assert [c[-4:] for c in codes] == ["0001", "0002", "0003"]
     next_day = receive(session, team, store, now=T0 + timedelta(days=2))
     assert next_day.code.endswith("-261125-0001")
+
+
+def test_the_stored_code_is_the_issued_one_past_ten_thousand(session: Session, team: dict, store: FileStore) -> None:
+    """Art. 28(b): the number is at least four digits and never cut — the 10,000th dossier of a day is -10000. The
+    dossier is inserted under a placeholder and gets its code just before the commit; what is stored is the code
+    returned, on both backends (PostgreSQL issues it in one statement, SQLite in two)."""
+    first = receive(session, team, store)
+    session.execute(update(DossierCodeCounter).values(last_seq=9998))
+    codes = [receive(session, team, store).code for _ in range(2)]
+    assert [c.rsplit("-", 1)[1] for c in codes] == ["9999", "10000"]
+    stored = session.scalars(select(Dossier.code).where(Dossier.id != first.id).order_by(Dossier.id)).all()
+    assert stored == codes
+    assert not session.scalar(select(func.count()).select_from(Dossier).where(Dossier.code.startswith("~")))
 
 
 def test_a_rolled_back_intake_gives_its_number_back(session: Session, team: dict, store: FileStore) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent, AuditHead
@@ -65,45 +65,29 @@ def record(
     province_code: str | None = None,
     commune_code: str | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Write one event. The head row is updated first, which takes its lock, so concurrent writers queue."""
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    seq, prev_hash = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+) -> None:
+    """Write one event. The head row is updated first, which takes its lock, so concurrent writers queue.
+
+    Three statements: the head's ``UPDATE … RETURNING``, the event's INSERT and the head's new hash. A caller that
+    holds other hot rows calls this last, just before its commit, to keep the queue short.
+    """
+    seq, prev_hash = session.execute(_NEXT_SEQ).one()
     actor_kind, actor_id = actor.audit_actor
     at = as_utc(now)
     payload = canonical_json(data or {})
     oid = None if object_id is None else str(object_id)
-    digest = event_digest(
-        seq=seq,
-        prev_hash=prev_hash,
-        at=at,
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        action=action,
-        object_kind=object_kind,
-        object_id=oid,
-        province_code=province_code,
-        commune_code=commune_code,
-        data=payload,
-    )
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor_kind=actor_kind,
-        actor_id=actor_id,
-        action=action,
-        object_kind=object_kind,
-        object_id=oid,
-        province_code=province_code,
-        commune_code=commune_code,
-        data=payload,
-        prev_hash=prev_hash,
-        hash=digest,
-    )
-    session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
-    session.flush()
-    return event
+    row = dict(seq=seq, at=at, actor_kind=actor_kind, actor_id=actor_id, action=action, object_kind=object_kind,
+               object_id=oid, province_code=province_code, commune_code=commune_code, data=payload)
+    digest = event_digest(prev_hash=prev_hash, **row)
+    session.execute(_INSERT_EVENT, {**row, "prev_hash": prev_hash, "hash": digest})
+    session.execute(_SET_HASH, {"digest": digest})
+
+
+_HEAD = cast(Table, AuditHead.__table__)
+_NEXT_SEQ = update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1).returning(_HEAD.c.seq, _HEAD.c.hash)
+_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+_SET_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("digest"))
+"""Core statements built once: every audited write runs them, most often while holding other hot rows."""
 
 
 def record_personal_data_read(
@@ -116,9 +100,9 @@ def record_personal_data_read(
     province_code: str | None,
     commune_code: str | None,
     fields: list[str],
-) -> AuditEvent:
+) -> None:
     """Reading a person's personal data is itself an event (Decree 13/2023/NĐ-CP on personal data protection)."""
-    return record(
+    record(
         session,
         actor=actor,
         action="personal_data.read",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 
 from fastapi import Depends, Request
@@ -27,7 +27,7 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from session_scope(request.app.state.session_factory)
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now
 
@@ -48,13 +48,13 @@ def optional_principal(request: Request, session: Session = Depends(get_session)
     return principal
 
 
-def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
+async def current_principal(principal: Principal | None = Depends(optional_principal)) -> Principal:
     if principal is None:
         raise NotAuthenticated()
     return principal
 
 
-def current_officer(principal: Principal = Depends(current_principal)) -> Principal:
+async def current_officer(principal: Principal = Depends(current_principal)) -> Principal:
     """Pages are for officers logged in through the web; API tokens are for the JSON API only."""
     if principal.kind != "officer":
         raise Forbidden("Mã truy cập API chỉ dùng cho giao diện lập trình (API).")
@@ -85,8 +85,8 @@ async def require_csrf(request: Request, principal: Principal | None = Depends(o
         raise CsrfFailed()
 
 
-def require_roles(*roles: Role) -> Callable[..., Principal]:
-    def check(principal: Principal = Depends(current_officer)) -> Principal:
+def require_roles(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    async def check(principal: Principal = Depends(current_officer)) -> Principal:
         if not principal.has_role(*roles):
             raise Forbidden()
         return principal

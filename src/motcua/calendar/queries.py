@@ -44,7 +44,12 @@ def calendar_for_province(session: Session, province_code: str | None) -> WorkCa
     The records are read in the caller's transaction (a handful of rows), so a recorded or withdrawn
     announcement is seen by the very next computation, and two databases never share a wrong entry.
     """
-    rows = tuple(as_announcement(r) for r in recorded_announcements(session, province_code))
+    a = CalendarAnnouncement
+    rows = tuple(
+        Announcement(day=r.day, kind=r.kind, scope=r.scope, document=r.document, note=r.note)
+        for r in session.execute(select(a.day, a.kind, a.scope, a.document, a.note)
+                                 .where(_rows_filter(province_code)).order_by(a.day, a.scope))
+    )
     key = (province_code, rows)
     with _cache_lock:
         cached = _cache.get(key)

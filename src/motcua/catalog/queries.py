@@ -16,19 +16,19 @@ from motcua.kit.text import fold
 
 def version_in_force(session: Session, code: str, day: date) -> tuple[Procedure, ProcedureVersion]:
     """The version a dossier received on ``day`` is handled under (the latest effective on or before it)."""
+    found = session.execute(
+        select(Procedure, ProcedureVersion).join(ProcedureVersion.procedure)
+        .where(Procedure.code == code, Procedure.active.is_(True), ProcedureVersion.effective_from <= day)
+        .order_by(ProcedureVersion.effective_from.desc()).limit(1)
+    ).one_or_none()
+    if found is not None:
+        return found.Procedure, found.ProcedureVersion
     procedure = session.scalar(select(Procedure).where(Procedure.code == code))
     if procedure is None or not procedure.active:
         raise ValidationFailed(f"Không có thủ tục mã «{code}» trong danh mục.",
                                fields={"procedure_code": "Thủ tục không có trong danh mục."})
-    version = session.scalar(
-        select(ProcedureVersion)
-        .where(ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.effective_from <= day)
-        .order_by(ProcedureVersion.effective_from.desc()).limit(1)
-    )
-    if version is None:
-        raise ValidationFailed(f"Thủ tục «{code}» chưa có hiệu lực vào ngày {day:%d/%m/%Y}.",
-                               fields={"procedure_code": "Thủ tục chưa có hiệu lực."})
-    return procedure, version
+    raise ValidationFailed(f"Thủ tục «{code}» chưa có hiệu lực vào ngày {day:%d/%m/%Y}.",
+                           fields={"procedure_code": "Thủ tục chưa có hiệu lực."})
 
 
 def search_procedures(session: Session, q: str | None = None, field: str | None = None,

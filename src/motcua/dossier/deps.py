@@ -7,7 +7,7 @@ from fastapi import Request
 from motcua.dossier.files import FileStore
 
 
-def get_store(request: Request) -> FileStore:
+async def get_store(request: Request) -> FileStore:
     store: FileStore = request.app.state.files
     return store
 
