@@ -213,8 +213,11 @@ def create_app(
     from motcua.catalog import views as catalog_views
     from motcua.dossier import api as dossier_api
     from motcua.dossier import views as dossier_views
+    from motcua.index import views as index_views
     from motcua.org import api as org_api
     from motcua.org import views as org_views
+    from motcua.report import api as report_api
+    from motcua.report import views as report_views
     from motcua.web import views as web_views
 
     app.state.files = FileStore(settings.files_dir)
@@ -225,11 +228,14 @@ def create_app(
         ("", calendar_views.router),
         ("", catalog_views.router),
         ("", dossier_views.router),
+        ("", report_views.router),
+        ("", index_views.router),
         (API_PREFIX, auth_api.router),
         (API_PREFIX, org_api.router),
         (API_PREFIX, calendar_api.router),
         (API_PREFIX, catalog_api.router),
         (API_PREFIX, dossier_api.router),
+        (API_PREFIX, report_api.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:

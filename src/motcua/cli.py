@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import sys
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -27,6 +29,8 @@ app.add_typer(audit_app, name="audit")
 calendar_app = typer.Typer(help="The working-day calendar: announcements of days off and make-up days",
                            no_args_is_help=True)
 app.add_typer(calendar_app, name="calendar")
+index_app = typer.Typer(help="The service index (Decision 766/QĐ-TTg)", no_args_is_help=True)
+app.add_typer(index_app, name="index")
 catalog_app = typer.Typer(help="The procedure catalogue", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 console = Console()
@@ -93,6 +97,8 @@ def demo_data(
     if not loaded.skipped and loaded.dossiers:
         console.print(f"Hồ sơ mẫu: {loaded.dossiers:,} hồ sơ, {loaded.events:,} bước xử lý "
                       f"({loaded.first_day:%d/%m/%Y}–{loaded.last_day:%d/%m/%Y}).")
+        _rebuild_index(factory, now)
+        console.print("Chỉ số phục vụ (Quyết định 766) đã tính cho mọi hồ sơ.")
     with factory() as session:
         logins = demo_logins(session, province)
     table = Table(title=f"Tài khoản dùng thử — mật khẩu chung: {DEMO_PASSWORD}")
@@ -255,13 +261,56 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
     workers: Annotated[int, typer.Option(min=1)] = 1,
+    worker: Annotated[bool, typer.Option(help="Run the worker (index fold, sweeps) in a thread beside the server; "
+                                              "turn off when `motcua worker` runs on its own")] = True,
 ) -> None:
     """Serve the web application and the API."""
     from motcua.web.server import run
+    from motcua.worker import start_in_thread
 
     settings = get_settings()
     address = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[bold]motcua đang chạy tại {address}[/bold]  (Ctrl+C để dừng)")
+    if worker:
+        start_in_thread(_session_factory(), SystemClock().now)
     run(host or settings.host, port or settings.port, workers=workers, proxy_headers=True, log_level="info")
+
+
+@app.command("worker")
+def worker_cmd(
+    once: Annotated[bool, typer.Option(help="One round, then exit")] = False,
+    interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds")] = 5.0,
+) -> None:
+    """The worker: keeps the service index current (fold of changed dossiers, sweep of due dates)."""
+    import threading
+
+    from motcua.worker import run_forever, run_round
+
+    if once:
+        report = run_round(_session_factory(), SystemClock().now())
+        console.print(f"Đã quét {report.swept} hồ sơ đến hạn, tính lại chỉ số cho {report.folded} hồ sơ.")
+        return
+    console.print(f"[bold]Worker đang chạy[/bold] (mỗi {interval:g} giây; Ctrl+C để dừng)")
+    with contextlib.suppress(KeyboardInterrupt):
+        run_forever(_session_factory(), SystemClock().now, interval, threading.Event())
+
+
+@index_app.command("rebuild")
+def index_rebuild() -> None:
+    """Recompute every dossier's contribution to the service index (after a change of rules, or an import)."""
+    queued = _rebuild_index(_session_factory(), SystemClock().now())
+    console.print(f"Đã tính lại chỉ số cho {queued:,} hồ sơ.")
+
+
+def _rebuild_index(factory: sessionmaker[Session], now: datetime) -> int:
+    from motcua.index.tasks import rebuild
+    from motcua.worker import run_round
+
+    with factory.begin() as session:
+        queued = rebuild(session, now)
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("Chỉ số phục vụ (Quyết định 766)", total=queued)
+        run_round(factory, now, progress=lambda n: progress.advance(task, n))
+    return queued
 
 

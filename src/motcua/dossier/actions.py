@@ -47,6 +47,7 @@ from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import OPEN_STATES, Action, Status, Transition, plan
+from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.text import fold
@@ -189,6 +190,8 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
                                     size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
     _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value, now=now,
            note=data.reasons, data={"missing": missing} if missing else {})
+    if status is Status.RECEIVED:
+        queue_fold(session, [dossier.id])  # the service index counts it (Decision 766)
     session.flush()
     # The two rows every intake of the body shares — the day's code counter and the audit chain's head — are
     # locked from their first write to the commit, so they are written last: concurrent counters queue only for
@@ -333,6 +336,7 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
         extra["new_due"] = as_utc(dossier.due_at).isoformat() if dossier.due_at else None
     _event(session, dossier, actor=actor, action=act.value, from_status=previous, to_status=target, now=now,
            note=data.note, data=extra)
+    queue_fold(session, [dossier.id])  # the service index folds it again (Decision 766)
     record(session, actor=actor, action=f"dossier.{act.value}", now=now, object_kind="dossier", object_id=dossier.id,
            province_code=dossier.province_code, commune_code=dossier.deciding_commune_code,
            data={"code": dossier.code, "from": previous, "to": target, **extra})

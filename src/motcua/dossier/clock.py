@@ -34,6 +34,7 @@ from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
+from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 
 
@@ -106,7 +107,7 @@ def recompute_due_dates(session: Session, province_code: str | None, now: dateti
              .where(Dossier.status.in_([s.value for s in OPEN_STATES])))
     if province_code is not None:
         query = query.where(Dossier.province_code == province_code)
-    changed = 0
+    changed_ids: list[int] = []
     calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
     for row in session.execute(query.execution_options(yield_per=1000)):
         if row.province_code not in calendars:
@@ -116,6 +117,7 @@ def recompute_due_dates(session: Session, province_code: str | None, now: dateti
         due = ledger_of(row.clock_events, calendar, hours, row.data).due(now)
         if row.due_at is None or due != as_utc(row.due_at):
             session.execute(update(Dossier).where(Dossier.id == row.id).values(due_at=due))
-            changed += 1
-    return changed
+            changed_ids.append(row.id)
+    queue_fold(session, changed_ids)  # their judgement by the service index may change
+    return len(changed_ids)
 

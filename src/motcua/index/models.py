@@ -1,0 +1,112 @@
+"""Tables of the service index (Decision 766/QĐ-TTg): what each dossier contributes, month by month, and the
+monthly rollups the rankings and dashboards read.
+
+How they stay current (``index.tasks.fold``): every dossier action adds the dossier's id to ``index_pending`` in
+its own transaction (an INSERT, no shared row, so officers never queue on the index). The worker folds pending
+dossiers in batches: it judges each one again (``index.judge``), compares with the contributions stored for it,
+applies the difference to ``index_rollup`` and replaces the contributions. A dossier that only becomes late with
+time (no action) is queued by the worker's sweep of due dates; at a month's turn the open dossiers are queued so
+the closed month judges them at its end.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.db import Base
+
+#: The rollup's counters, in the order of ``index.score.DossierCounters`` (ratings and feedback come later).
+ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online")
+
+
+class IndexPending(Base):
+    """A dossier whose contributions must be folded again (written by every dossier action)."""
+
+    __tablename__ = "index_pending"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+
+
+class IndexContribution(Base):
+    """One dossier in one month: received in it, counted by indicator 2.1 in it (and why), its channel and fee.
+
+    The drill-down of a dashboard reads these rows ("which dossiers cost points, and why").
+    """
+
+    __tablename__ = "index_contribution"
+    __table_args__ = (Index("ix_index_contribution_commune_month", "commune_code", "month", "on_time"),)
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day, Vietnam time
+    province_code: Mapped[str] = mapped_column(String(10))
+    commune_code: Mapped[str] = mapped_column(String(10))  # the deciding commune: its clock, its score
+    procedure_code: Mapped[str] = mapped_column(String(20))
+    department: Mapped[str] = mapped_column(String(30))  # the division that handles the procedure
+
+    received: Mapped[bool] = mapped_column(Boolean)
+    counted: Mapped[bool] = mapped_column(Boolean)  # in 2.1's denominator this month
+    on_time: Mapped[bool] = mapped_column(Boolean)
+    open_at_end: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(40))  # index.judge.Reason
+    judged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    late_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # working hours past due_at
+    late_step: Mapped[str | None] = mapped_column(String(40))  # the step of the internal process that overran
+    late_body: Mapped[str | None] = mapped_column(String(30))
+    supplement_requests: Mapped[int] = mapped_column(Integer)
+    explanation: Mapped[str] = mapped_column(Text)
+
+    online_by_citizen: Mapped[bool] = mapped_column(Boolean)
+    online_assisted: Mapped[bool] = mapped_column(Boolean)
+    with_fee: Mapped[bool] = mapped_column(Boolean)
+    paid_online: Mapped[bool] = mapped_column(Boolean)
+
+
+class IndexRollup(Base):
+    """The sums of ``index_contribution`` per month, commune, procedure and division."""
+
+    __tablename__ = "index_rollup"
+    __table_args__ = (Index("ix_index_rollup_province_month", "province_code", "month"),)
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    procedure_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    department: Mapped[str] = mapped_column(String(30), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(10))
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    counted: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    online_by_citizen: Mapped[int] = mapped_column(Integer, default=0)
+    online_assisted: Mapped[int] = mapped_column(Integer, default=0)
+    with_fee: Mapped[int] = mapped_column(Integer, default=0)
+    paid_online: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IndexState(Base):
+    """The worker's bookmarks: the last due-date sweep, the last month turned."""
+
+    __tablename__ = "index_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+
+
+class IndexSnapshot(Base):
+    """A published monthly ranking, frozen with the hash of its content so that it can be shown unchanged later."""
+
+    __tablename__ = "index_snapshot"
+    __table_args__ = (UniqueConstraint("province_code", "month", "metric_set"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    province_code: Mapped[str] = mapped_column(ForeignKey("province.code"))
+    month: Mapped[date] = mapped_column(Date)
+    metric_set: Mapped[str] = mapped_column(String(40))
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[str] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON: the ranking and the digest of every dossier behind it
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of ``content``

@@ -1,0 +1,180 @@
+"""The worker's jobs that keep the index current (see ``index.models`` for the design).
+
+* ``fold`` judges the dossiers queued in ``index_pending`` again and applies the difference to the rollups;
+* ``sweep`` queues the dossiers whose appointment passed since the last sweep (they became late with no action)
+  and, at a month's turn, every open dossier (the closed month must judge it at its end, Decision 766's rule for
+  dossiers still open at the end of the period);
+* ``rebuild`` queues every dossier (after a change of the rules, or to load existing data).
+
+Folding is idempotent: a dossier folded twice contributes once. Only one fold runs at a time (a PostgreSQL
+advisory lock; SQLite serialises writers anyway), so the rollups have a single writer and officers never wait on
+them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from motcua.calendar import WorkCalendar, WorkingHours
+from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.catalog.models import ProcedureVersion
+from motcua.db import dialect_insert
+from motcua.dossier.clock import ledger_of
+from motcua.dossier.models import Dossier
+from motcua.dossier.workflow import OPEN_STATES
+from motcua.index.facts import DossierRow, VersionFacts, contribution_rows, month_of
+from motcua.index.models import ROLLUP_COUNTERS, IndexContribution, IndexPending, IndexRollup, IndexState
+from motcua.kit.clock import as_utc
+
+FOLD_LOCK = 76_602_022  # PostgreSQL advisory lock key of the fold (Decision 766 of 2022)
+ROLLUP_KEY = ("month", "commune_code", "procedure_code", "department")
+
+
+@dataclass(frozen=True)
+class FoldReport:
+    dossiers: int
+    rows_written: int
+    pending_left: bool
+
+
+def fold(session: Session, now: datetime, batch: int = 2000) -> FoldReport:
+    """Fold up to ``batch`` queued dossiers in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": FOLD_LOCK}):
+        return FoldReport(0, 0, pending_left=True)  # another worker is folding
+    pending = session.execute(select(IndexPending.id, IndexPending.dossier_id).order_by(IndexPending.id)
+                              .limit(batch)).all()
+    if not pending:
+        return FoldReport(0, 0, pending_left=False)
+    dossier_ids = sorted({p.dossier_id for p in pending})
+    written = fold_dossiers(session, dossier_ids, now)
+    # Only the queue rows read: one added meanwhile by an action that committed later is folded next time.
+    session.execute(delete(IndexPending).where(IndexPending.id.in_([p.id for p in pending])))
+    return FoldReport(len(dossier_ids), written, pending_left=len(pending) == batch)
+
+
+def fold_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) -> int:
+    """Judge the dossiers again, apply the difference to the rollups and replace their contributions."""
+    new_rows = list(_judge(session, dossier_ids, now))
+    contribution = IndexContribution.__table__
+    old_rows = [dict(r._mapping) for r in session.execute(
+        select(contribution).where(contribution.c.dossier_id.in_(dossier_ids)))]
+    deltas: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
+    provinces: dict[tuple[Any, ...], str] = {}
+    for rows, sign in ((old_rows, -1), (new_rows, 1)):
+        for row in rows:
+            key = tuple(row[k] for k in ROLLUP_KEY)
+            provinces[key] = row["province_code"]
+            delta = deltas[key]
+            for counter in ROLLUP_COUNTERS:
+                delta[counter] += sign * int(bool(row[counter]))
+    _apply(session, [({**dict(zip(ROLLUP_KEY, key, strict=True)), "province_code": provinces[key]}, delta)
+                     for key, delta in deltas.items() if any(delta.values())])
+    session.execute(delete(IndexContribution).where(IndexContribution.dossier_id.in_(dossier_ids)))
+    if new_rows:
+        session.execute(insert(IndexContribution), new_rows)
+    return len(new_rows)
+
+
+def _judge(session: Session, dossier_ids: Sequence[int], now: datetime) -> Iterable[dict[str, Any]]:
+    d = Dossier
+    query = (select(d.id, d.province_code, d.deciding_commune_code, d.procedure_code, d.channel, d.filed_by,
+                    d.paid_online, d.received_at, d.processed_at, d.returned_at, d.ended_at, d.clock_events,
+                    d.procedure_version_id)
+             .where(d.id.in_(dossier_ids)))
+    versions: dict[int, VersionFacts] = {}
+    calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
+    for r in session.execute(query):
+        if r.procedure_version_id not in versions:
+            v = session.execute(select(ProcedureVersion.handling_department, ProcedureVersion.data)
+                                .where(ProcedureVersion.id == r.procedure_version_id)).one()
+            versions[r.procedure_version_id] = VersionFacts.of(v.handling_department, v.data)
+        if r.province_code not in calendars:
+            calendars[r.province_code] = (calendar_for_province(session, r.province_code),
+                                          working_hours_for(session, r.province_code))
+        version = versions[r.procedure_version_id]
+        calendar, hours = calendars[r.province_code]
+        row = DossierRow(r.id, r.province_code, r.deciding_commune_code, r.procedure_code, r.channel, r.filed_by,
+                         r.paid_online, as_utc(r.received_at), _utc(r.processed_at), _utc(r.returned_at),
+                         _utc(r.ended_at), r.clock_events)
+        ledger = ledger_of(r.clock_events, calendar, hours, dict(version.data))
+        yield from contribution_rows(row, version, ledger, now)
+
+
+def _utc(instant: datetime | None) -> datetime | None:
+    """SQLite gives timestamps back without their zone; they are stored in UTC."""
+    return None if instant is None else as_utc(instant)
+
+
+def _apply(session: Session, changes: list[tuple[dict[str, Any], dict[str, int]]]) -> None:
+    """Add each delta to its rollup row (created at zero when missing)."""
+    if not changes:
+        return
+    table: Table = IndexRollup.__table__  # type: ignore[assignment]
+    rows = [{**key, **delta} for key, delta in changes]
+    upsert = dialect_insert(session, table)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=list(ROLLUP_KEY),
+        set_={c: table.c[c] + upsert.excluded[c] for c in ROLLUP_COUNTERS},
+    )
+    session.execute(upsert, rows)
+
+
+# ------------------------------------------------------------------------------------------------ sweeps
+
+
+def _state(session: Session, key: str) -> str | None:
+    return session.scalar(select(IndexState.value).where(IndexState.key == key))
+
+
+def _set_state(session: Session, key: str, value: str) -> None:
+    upsert = dialect_insert(session, IndexState).values(key=key, value=value)
+    session.execute(upsert.on_conflict_do_update(index_elements=[IndexState.key], set_={"value": value}))
+
+
+def _queue_select(session: Session, query: Any) -> int:
+    table: Table = IndexPending.__table__  # type: ignore[assignment]
+    result = session.execute(insert(table).from_select(["dossier_id"], query))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sweep(session: Session, now: datetime) -> int:
+    """Queue the open dossiers whose appointment passed since the last sweep, and at a month's turn every open one.
+
+    Returns how many were queued. The first sweep only sets its bookmarks (``rebuild`` loads existing data).
+    """
+    open_states = [s.value for s in OPEN_STATES]
+    queued = 0
+    last = _state(session, "due_sweep")
+    if last is not None:
+        queued += _queue_select(session, select(Dossier.id).where(
+            Dossier.status.in_(open_states), Dossier.due_at > datetime.fromisoformat(last), Dossier.due_at <= now))
+    month = month_of(now).isoformat()
+    turned = _state(session, "month")
+    if turned is not None and turned != month:
+        queued += _queue_select(session, select(Dossier.id).where(Dossier.status.in_(open_states)))
+    _set_state(session, "due_sweep", now.isoformat())
+    _set_state(session, "month", month)
+    return queued
+
+
+def rebuild(session: Session, now: datetime) -> int:
+    """Forget every contribution and rollup and queue every dossier (those whose clock never started add nothing)."""
+    session.execute(delete(IndexPending))
+    session.execute(delete(IndexContribution))
+    session.execute(delete(IndexRollup))
+    queued = _queue_select(session, select(Dossier.id))
+    _set_state(session, "due_sweep", now.isoformat())
+    _set_state(session, "month", month_of(now).isoformat())
+    return queued
+
+
+def pending_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(IndexPending)) or 0)
