@@ -257,8 +257,8 @@ def province_ranking(session: Session, principal: Principal, province_code: str,
     province = session.get(Province, province_code)
     if province is None:
         raise NotFound("Không tìm thấy tỉnh.")
-    communes = dict(session.execute(select(Commune.code, Commune.name)
-                                    .where(Commune.province_code == province_code)).tuples().all())
+    communes = {code: name for code, name in session.execute(
+        select(Commune.code, Commune.name).where(Commune.province_code == province_code))}
     metric_set = metric_set_for(_add_months(period.end, -1))
     catalogue = catalogue_counters(session, _add_months(period.end, -1))
     rows = _rank_rows(session, province_code, period, metric_set, catalogue, communes)
@@ -311,8 +311,8 @@ def commune_report(session: Session, principal: Principal, commune_code: str, pe
     total = rollup_counters(session, commune.province_code, period, by="commune_code", where=mine)
     counters = total.get(commune.code, DossierCounters.zero())
     procedures = rollup_counters(session, commune.province_code, period, by="procedure_code", where=mine)
-    names = dict(session.execute(select(Procedure.code, Procedure.name)
-                                 .where(Procedure.code.in_(list(procedures)))).tuples().all())
+    names = {code: name for code, name in session.execute(
+        select(Procedure.code, Procedure.name).where(Procedure.code.in_(list(procedures))))}
     departments = rollup_counters(session, commune.province_code, period, by="department", where=mine)
     trend_period = Period("custom", _add_months(period.end, -trend_months), period.end, "")
     monthly = rollup_counters(session, commune.province_code, trend_period, by="month", where=mine)

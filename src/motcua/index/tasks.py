@@ -141,8 +141,7 @@ def _set_state(session: Session, key: str, value: str) -> None:
 
 def _queue_select(session: Session, query: Any) -> int:
     table: Table = IndexPending.__table__  # type: ignore[assignment]
-    result = session.execute(insert(table).from_select(["dossier_id"], query))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return len(session.execute(insert(table).from_select(["dossier_id"], query).returning(table.c.id)).all())
 
 
 def sweep(session: Session, now: datetime) -> int:

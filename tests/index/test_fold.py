@@ -1,0 +1,206 @@
+"""The index kept current from the dossiers (SQLite and PostgreSQL): the fold queue, the sweeps, the rollups, the
+rankings and the drill-down, on a scenario computed by hand.
+
+The scenario (xã Chí Tiên and one other commune of Phú Thọ; Đăng ký hộ kinh doanh, 3 working days): received
+Mon 23/11/2026 10:00, so due Fri 27/11 17:00 (Tue 24/11, Culture Day, is not a working day).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from motcua.dossier.actions import perform, receive_dossier
+from motcua.dossier.files import FileStore
+from motcua.dossier.models import Dossier
+from motcua.dossier.schemas import ActionIn
+from motcua.dossier.workflow import Action
+from motcua.index.models import ROLLUP_COUNTERS, IndexContribution, IndexPending, IndexRollup
+from motcua.index.queries import commune_report, costly_dossiers, parse_period, province_ranking
+from motcua.index.tasks import fold, rebuild, sweep
+from motcua.kit.errors import NotFound, ValidationFailed
+from motcua.org.roles import Role
+from tests.factories import CHI_TIEN, T0, intake_data, make_officer, other_commune, principal_of, staff
+
+NOV = parse_period("2026-11", T0.date())
+MON_30 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Mon 30/11 09:00: past Fri 27/11 17:00
+DEC_1 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FileStore:
+    return FileStore(tmp_path / "files")
+
+
+def _act(session: Session, who, dossier: Dossier, action: Action, now: datetime, **data: object) -> Dossier:
+    return perform(session, actor=who, dossier_id=dossier.id, action=action,
+                   data=ActionIn(version=dossier.version, **data), now=now)
+
+
+def _receive(session: Session, team: dict, store: FileStore) -> Dossier:
+    return receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store,
+                           now=T0).dossier
+
+
+def _approve(session: Session, team: dict, d: Dossier, at: datetime) -> Dossier:
+    d = _act(session, team["reception"], d, Action.TRANSFER, T0 + timedelta(hours=1))
+    d = _act(session, team["approver"], d, Action.ASSIGN, T0 + timedelta(hours=1), handler_id=team["specialist"].id)
+    d = _act(session, team["specialist"], d, Action.SUBMIT_FOR_APPROVAL, at - timedelta(hours=1))
+    return _act(session, team["approver"], d, Action.APPROVE, at, note="GCN số 12/HKD")
+
+
+def _rollup(session: Session, commune: str) -> dict[str, int]:
+    row = session.execute(select(*[func.coalesce(func.sum(getattr(IndexRollup, c)), 0).label(c)
+                                   for c in ROLLUP_COUNTERS])
+                          .where(IndexRollup.commune_code == commune, IndexRollup.month == NOV.start)).one()
+    return {c: int(getattr(row, c)) for c in ("received", "counted", "on_time")}
+
+
+def _assert_rollups_are_sums_of_contributions(session: Session) -> None:
+    """The invariant of the fold: every rollup row is the sum of the contributions it stands for."""
+    c = IndexContribution
+    key = (c.month, c.commune_code, c.procedure_code, c.department)
+    sums = {tuple(r[:4]): tuple(int(x) for x in r[4:]) for r in session.execute(
+        select(*key, *[func.sum(func.cast(getattr(c, n), IndexRollup.received.type)) for n in ROLLUP_COUNTERS])
+        .group_by(*key))}
+    rollups = {(r.month, r.commune_code, r.procedure_code, r.department): tuple(getattr(r, n) for n in ROLLUP_COUNTERS)
+               for r in session.scalars(select(IndexRollup))}
+    assert {k: v for k, v in rollups.items() if any(v)} == sums
+
+
+@pytest.fixture
+def scenario(session: Session, store: FileStore) -> dict:
+    """A on time, B still open (late from Mon 30/11), C waiting for a supplement asked within time; D in another
+    commune, on time."""
+    team = staff(session)
+    a = _approve(session, team, _receive(session, team, store), T0 + timedelta(days=2))
+    b = _receive(session, team, store)
+    c = _receive(session, team, store)
+    c = _act(session, team["reception"], c, Action.TRANSFER, T0 + timedelta(hours=1))
+    c = _act(session, team["approver"], c, Action.ASSIGN, T0 + timedelta(hours=1), handler_id=team["specialist"].id)
+    c = _act(session, team["specialist"], c, Action.REQUEST_SUPPLEMENT, T0 + timedelta(hours=2),
+             note="Bổ sung bản sao hợp đồng thuê địa điểm")
+    other = other_commune(session)
+    other_team = staff(session, other)
+    d = receive_dossier(session, actor=other_team["reception"], data=intake_data(), uploads=(), store=store,
+                        now=T0).dossier
+    d = _approve(session, other_team, d, T0 + timedelta(days=1))
+    return {"team": team, "a": a, "b": b, "c": c, "d": d, "other": other, "other_team": other_team}
+
+
+def test_every_action_queues_the_dossier_and_a_fold_empties_the_queue(session: Session, scenario: dict) -> None:
+    """Officers never wait for the index: their action only adds the dossier to the queue (one row each)."""
+    queued = session.scalar(select(func.count(func.distinct(IndexPending.dossier_id))))
+    assert queued == 4
+    report = fold(session, MON_30)
+    assert report.dossiers == 4 and not report.pending_left
+    assert session.scalar(select(func.count()).select_from(IndexPending)) == 0
+    _assert_rollups_are_sums_of_contributions(session)
+
+
+def test_on_time_counts_by_hand(session: Session, scenario: dict) -> None:
+    """Indicator 2.1 for November, judged on Mon 30/11: A finished on time, B open past its due date (late), C
+    waiting for a supplement asked within time (judged at the request: on time) → Chí Tiên 2 of 3; the other
+    commune 1 of 1. Points: 20 × 2/3 = 13.33 and 20."""
+    fold(session, MON_30)
+    assert _rollup(session, CHI_TIEN) == {"received": 3, "counted": 3, "on_time": 2}
+    assert _rollup(session, scenario["other"]) == {"received": 1, "counted": 1, "on_time": 1}
+    monitor = principal_of(make_officer(session, commune_code=None, roles=(Role.PROVINCE_MONITOR,)),
+                           Role.PROVINCE_MONITOR)
+    ranking = province_ranking(session, monitor, "25", NOV)
+    first, second = ranking.rows[0], ranking.rows[1]
+    assert (first.commune_code, first.rank) == (scenario["other"], 1)
+    assert (second.commune_code, second.rank) == (CHI_TIEN, 2)
+    assert str(second.card.indicator("2.1").points_shown) == "13.33"
+    assert str(first.card.indicator("2.1").points_shown) == "20.00"
+    assert ranking.ranked == 2  # the 146 communes without dossiers are listed, unranked
+    assert all(r.rank is None for r in ranking.rows[2:])
+    assert second.group_ranks["progress"] == 2
+
+
+def test_the_late_dossier_is_named_with_its_reason(session: Session, scenario: dict) -> None:
+    """The drill-down: which dossier cost Chí Tiên points on 2.1, and why."""
+    fold(session, MON_30)
+    director = scenario["team"]["director"]
+    late, total = costly_dossiers(session, director, CHI_TIEN, NOV)
+    assert total == 1 and late[0].dossier_id == scenario["b"].id
+    assert late[0].reason == "open_late" and "trễ" in late[0].explanation.lower()
+    report = commune_report(session, director, CHI_TIEN, NOV)
+    assert report.counters.counted == 3 and report.by_department[0][0] == "economic"
+
+
+def test_a_dossier_becomes_late_without_any_action_through_the_sweep(session: Session, scenario: dict) -> None:
+    """No officer touches B after Fri 27/11 17:00; the worker's sweep of due dates queues it and the fold judges it
+    late — while it was on time at the first fold."""
+    sweep(session, T0 + timedelta(hours=3))  # the bookmark
+    fold(session, T0 + timedelta(hours=3))
+    assert _rollup(session, CHI_TIEN)["on_time"] == 3
+    # B and C passed their stored appointment since; C waits for a supplement asked within time and stays on time.
+    assert sweep(session, MON_30) == 2
+    fold(session, MON_30)
+    assert _rollup(session, CHI_TIEN)["on_time"] == 2
+    _assert_rollups_are_sums_of_contributions(session)
+
+
+def test_a_month_turn_judges_open_dossiers_at_the_end_of_the_closed_month(session: Session, scenario: dict) -> None:
+    """Decision 766, 2.1: a dossier still open at the end of the period uses the period's end. At the turn to
+    December the open ones (B, C) are queued; November keeps B late (judged at 30/11 24:00) and C on time, and
+    both now count in December too."""
+    sweep(session, MON_30)
+    fold(session, MON_30)
+    assert sweep(session, DEC_1) == 2
+    fold(session, DEC_1)
+    assert _rollup(session, CHI_TIEN) == {"received": 3, "counted": 3, "on_time": 2}
+    months = session.scalars(select(IndexContribution.month)
+                             .where(IndexContribution.dossier_id == scenario["b"].id)).all()
+    assert len(months) == 2
+    b_nov = session.scalars(select(IndexContribution).where(IndexContribution.dossier_id == scenario["b"].id,
+                                                            IndexContribution.month == NOV.start)).one()
+    assert b_nov.open_at_end and not b_nov.on_time
+    assert b_nov.judged_at is not None and b_nov.judged_at.replace(tzinfo=UTC) == datetime(2026, 11, 30, 17,
+                                                                                           tzinfo=UTC)
+
+
+def test_folding_twice_counts_once_and_a_rebuild_gives_the_same_rollups(session: Session, scenario: dict) -> None:
+    fold(session, MON_30)
+    before = {c: _rollup(session, c) for c in (CHI_TIEN, scenario["other"])}
+    from motcua.index.actions import queue_fold
+
+    queue_fold(session, [scenario["a"].id, scenario["a"].id, scenario["b"].id])
+    fold(session, MON_30)
+    assert {c: _rollup(session, c) for c in (CHI_TIEN, scenario["other"])} == before
+    assert rebuild(session, MON_30) >= 4
+    fold(session, MON_30)
+    assert {c: _rollup(session, c) for c in (CHI_TIEN, scenario["other"])} == before
+    _assert_rollups_are_sums_of_contributions(session)
+
+
+def test_a_commune_sees_the_ranking_but_not_another_communes_details(session: Session, scenario: dict) -> None:
+    """Rankings are published (seeds: "2nd of 148"); a commune's dossiers stay within its jurisdiction."""
+    fold(session, MON_30)
+    director = scenario["team"]["director"]
+    assert province_ranking(session, director, "25", NOV).row(CHI_TIEN).rank == 2
+    with pytest.raises(NotFound):
+        commune_report(session, director, scenario["other"], NOV)
+    with pytest.raises(NotFound):
+        costly_dossiers(session, director, scenario["other"], NOV)
+    with pytest.raises(NotFound):
+        province_ranking(session, director, "01", NOV)
+
+
+@pytest.mark.parametrize("value", ["2026-13", "2026-Q5", "26-11", "2026-06..2026-01", "x", "2026-11; DROP"])
+def test_a_bad_period_is_refused_in_vietnamese(value: str) -> None:
+    with pytest.raises(ValidationFailed, match="Kỳ không hợp lệ"):
+        parse_period(value, T0.date())
+
+
+def test_periods_cover_whole_months() -> None:
+    q4 = parse_period("2026-Q4", T0.date())
+    assert [m.month for m in q4.months] == [10, 11, 12] and q4.previous().value == "2026-Q3"
+    assert parse_period("", T0.date()).value == "2026-11"
+    assert parse_period("2026-01..2026-06", T0.date()).label == "Từ tháng 1/2026 đến tháng 6/2026"
+    assert len(parse_period("2025", T0.date()).months) == 12
