@@ -1,4 +1,5 @@
-"""The service index (Decision 766/QĐ-TTg): per-dossier monthly contributions, monthly rollups, the fold queue,
+"""The service index (Decision 766/QĐ-TTg): per-dossier monthly contributions, monthly rollups (by commune, procedure
+and division; and by commune alone for the rankings), the fold queue,
 the worker's bookmarks and published snapshots.
 
 Revision ID: 20261125_index
@@ -36,6 +37,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("month", "commune_code", "procedure_code", "department", name=op.f("pk_index_rollup")),
     )
     op.create_index("ix_index_rollup_province_month", "index_rollup", ["province_code", "month"], unique=False)
+    op.create_table(
+        "index_rollup_commune",
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("commune_code", sa.String(length=10), nullable=False),
+        sa.Column("province_code", sa.String(length=10), nullable=False),
+        sa.Column("received", sa.Integer(), nullable=False),
+        sa.Column("counted", sa.Integer(), nullable=False),
+        sa.Column("on_time", sa.Integer(), nullable=False),
+        sa.Column("online_by_citizen", sa.Integer(), nullable=False),
+        sa.Column("online_assisted", sa.Integer(), nullable=False),
+        sa.Column("with_fee", sa.Integer(), nullable=False),
+        sa.Column("paid_online", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("month", "commune_code", name=op.f("pk_index_rollup_commune")),
+    )
+    op.create_index(
+        "ix_index_rollup_commune_province_month", "index_rollup_commune", ["province_code", "month"], unique=False
+    )
     op.create_table(
         "index_state",
         sa.Column("key", sa.String(length=40), nullable=False),
@@ -101,5 +119,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("index_pending", "index_contribution", "index_snapshot", "index_state", "index_rollup"):
+    for table in ("index_pending", "index_contribution", "index_snapshot", "index_state", "index_rollup_commune",
+                  "index_rollup"):
         op.drop_table(table)

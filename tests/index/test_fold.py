@@ -19,7 +19,13 @@ from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
 from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
-from motcua.index.models import ROLLUP_COUNTERS, IndexContribution, IndexPending, IndexRollup
+from motcua.index.models import (
+    ROLLUP_COUNTERS,
+    IndexContribution,
+    IndexPending,
+    IndexRollup,
+    IndexRollupCommune,
+)
 from motcua.index.queries import commune_report, costly_dossiers, parse_period, province_ranking
 from motcua.index.tasks import fold, rebuild, sweep
 from motcua.kit.errors import NotFound, ValidationFailed
@@ -70,6 +76,13 @@ def _assert_rollups_are_sums_of_contributions(session: Session) -> None:
     rollups = {(r.month, r.commune_code, r.procedure_code, r.department): tuple(getattr(r, n) for n in ROLLUP_COUNTERS)
                for r in session.scalars(select(IndexRollup))}
     assert {k: v for k, v in rollups.items() if any(v)} == sums
+    by_commune: dict[tuple, list[int]] = {}
+    for (month, commune, _, _), values in sums.items():
+        total = by_commune.setdefault((month, commune), [0] * len(values))
+        by_commune[(month, commune)] = [a + b for a, b in zip(total, values, strict=True)]
+    communes = {(r.month, r.commune_code): list(getattr(r, n) for n in ROLLUP_COUNTERS)
+                for r in session.scalars(select(IndexRollupCommune))}
+    assert {k: v for k, v in communes.items() if any(v)} == by_commune
 
 
 @pytest.fixture

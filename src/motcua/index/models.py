@@ -87,6 +87,26 @@ class IndexRollup(Base):
     paid_online: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IndexRollupCommune(Base):
+    """The same sums per month and commune only: what a ranking reads (148 rows a province-month, not thousands)."""
+
+    __tablename__ = "index_rollup_commune"
+    __table_args__ = (
+        Index("ix_index_rollup_commune_province_month", "province_code", "month"),
+    )
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    province_code: Mapped[str] = mapped_column(String(10))
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    counted: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    online_by_citizen: Mapped[int] = mapped_column(Integer, default=0)
+    online_assisted: Mapped[int] = mapped_column(Integer, default=0)
+    with_fee: Mapped[int] = mapped_column(Integer, default=0)
+    paid_online: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class IndexState(Base):
     """The worker's bookmarks: the last due-date sweep, the last month turned."""
 

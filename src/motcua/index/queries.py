@@ -24,7 +24,7 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.dossier.models import Dossier
 from motcua.index.definitions import MetricSet, metric_set_for
 from motcua.index.facts import month_of
-from motcua.index.models import ROLLUP_COUNTERS, IndexContribution, IndexRollup
+from motcua.index.models import ROLLUP_COUNTERS, IndexContribution, IndexRollup, IndexRollupCommune
 from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard, Subtotal, score
 from motcua.kit.errors import NotFound, ValidationFailed
 from motcua.org.models import Commune, Province
@@ -76,6 +76,10 @@ class Period:
             out.append(month)
             month = _add_months(month, 1)
         return out
+
+    @property
+    def start_instant(self) -> datetime:
+        return datetime(self.start.year, self.start.month, 1, tzinfo=VIETNAM_TZ).astimezone(UTC)
 
     @property
     def end_instant(self) -> datetime:
@@ -130,8 +134,22 @@ def parse_period(value: str | None, today: date) -> Period:
 # --------------------------------------------------------------------------------------------- counters
 
 
-def _sums() -> list[Any]:
-    return [func.coalesce(func.sum(getattr(IndexRollup, c)), 0).label(c) for c in ROLLUP_COUNTERS]
+def _sums(model: type[IndexRollup | IndexRollupCommune] = IndexRollup) -> list[Any]:
+    return [func.coalesce(func.sum(getattr(model, c)), 0).label(c) for c in ROLLUP_COUNTERS]
+
+
+def for_commune(commune_code: str) -> ColumnElement[bool]:
+    """The filter ``rollup_counters`` accepts on either rollup: one commune."""
+    return IndexRollup.commune_code == commune_code
+
+
+def _on_commune(clause: ColumnElement[bool]) -> bool:
+    left = getattr(clause, "left", None)
+    return left is not None and getattr(left, "key", None) == "commune_code"
+
+
+def _rebind(clause: ColumnElement[bool]) -> ColumnElement[bool]:
+    return IndexRollupCommune.commune_code == clause.right
 
 
 def _counters(row: Any) -> DossierCounters:
@@ -140,12 +158,19 @@ def _counters(row: Any) -> DossierCounters:
 
 def rollup_counters(session: Session, province_code: str, period: Period, by: str = "commune_code",
                     where: Sequence[ColumnElement[bool]] = ()) -> dict[Any, DossierCounters]:
-    """Sums of the rollups over the period, grouped by commune, procedure or division."""
-    key = getattr(IndexRollup, by)
+    """Sums of the rollups over the period, grouped by commune, procedure, division or month.
+
+    By commune (or month) with no other filter than the commune, the per-commune rollup answers (one row per
+    commune and month); otherwise the detailed one."""
+    model: type[IndexRollup | IndexRollupCommune] = IndexRollup
+    if by in ("commune_code", "month") and all(_on_commune(w) for w in where):
+        model = IndexRollupCommune
+        where = [_rebind(w) for w in where]
+    key = getattr(model, by)
     rows = session.execute(
-        select(key.label("key"), *_sums())
-        .where(IndexRollup.province_code == province_code, IndexRollup.month >= period.start,
-               IndexRollup.month < period.end, *where)
+        select(key.label("key"), *_sums(model))
+        .where(model.province_code == province_code, model.month >= period.start, model.month < period.end,
+               *where)
         .group_by(key)
     )
     return {row.key: _counters(row) for row in rows}
@@ -307,7 +332,7 @@ def commune_report(session: Session, principal: Principal, commune_code: str, pe
     commune = _commune_for(session, principal, commune_code)
     last = _add_months(period.end, -1)
     metric_set, catalogue = metric_set_for(last), catalogue_counters(session, last)
-    mine = [IndexRollup.commune_code == commune.code]
+    mine = [for_commune(commune.code)]
     total = rollup_counters(session, commune.province_code, period, by="commune_code", where=mine)
     counters = total.get(commune.code, DossierCounters.zero())
     procedures = rollup_counters(session, commune.province_code, period, by="procedure_code", where=mine)
@@ -378,3 +403,213 @@ def dossier_contributions(session: Session, dossier_id: int) -> list[IndexContri
 
 def current_month(now: datetime) -> date:
     return month_of(now)
+
+
+# --------------------------------------------------------------------------------------------- dashboards
+# Reads for the province and commune dashboards and their exports (``motcua.report``): each page calls one of
+# ``province_dashboard`` / ``commune_dashboard``, built on the reads above. (Imports are local so that this section
+# only adds to the module.)
+
+#: Why a dossier counted late on 2.1, for the person reading the dashboard (``index.judge.Reason``).
+REASON_LABELS: dict[str, str] = {
+    "finished_on_time": "Hoàn thành đúng hạn",
+    "finished_late": "Hoàn thành quá hạn",
+    "open_within_time": "Đang giải quyết, còn trong hạn",
+    "open_late": "Đang giải quyết, đã quá hạn",
+    "waiting_supplement": "Chờ bổ sung: tính tại thời điểm yêu cầu bổ sung, đã quá hạn",
+    "supplemented_more_than_once": "Yêu cầu bổ sung quá một lần: tính là trễ hạn",
+}
+def index_period(value: str | None, today: date) -> Period:
+    """``parse_period``, refusing a period that no metric set covers (before Decision 766 took effect on
+    23/6/2022): its ranking cannot be scored, and its previous period or trend could fall before year 1."""
+    from motcua.index.definitions import NoMetricSetInForce
+
+    period = parse_period(value, today)
+    try:
+        metric_set_for(_add_months(period.end, -1))
+    except NoMetricSetInForce as exc:
+        raise ValidationFailed(f"Kỳ không hợp lệ: {exc.message}", fields={"period": exc.message}) from None
+    return period
+
+
+def recent_periods(today: date, months: int = 12) -> list[Period]:
+    """What the period selector offers: the last ``months`` months, the last four quarters, this year and last."""
+    current = date(today.year, today.month, 1)
+    out = [parse_period(f"{_add_months(current, -i):%Y-%m}", today) for i in range(months)]
+    quarter = date(current.year, 3 * ((current.month - 1) // 3) + 1, 1)
+    out += [parse_period(_value("quarter", q, q), today) for q in (_add_months(quarter, -3 * i) for i in range(4))]
+    out += [parse_period(str(current.year - i), today) for i in range(2)]
+    return out
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    """Communes whose total percent lies in ``[low, high)`` (the last bin includes 100)."""
+
+    low: Decimal
+    high: Decimal
+    count: int
+
+
+def percent_histogram(percents: Sequence[Decimal], width: int = 5) -> list[HistogramBin]:
+    """Equal-width bins from the bin of the lowest percent up to 100."""
+    if not percents:
+        return []
+    low = int(min(percents)) // width * width
+    low = min(low, 100 - width)
+    bins = []
+    for start in range(low, 100, width):
+        end = start + width
+        count = sum(1 for p in percents if start <= p < end or (end >= 100 and p >= 100))
+        bins.append(HistogramBin(Decimal(start), Decimal(min(end, 100)), count))
+    return bins
+
+
+def _trend(metric_set: MetricSet, catalogue: CatalogueCounters, monthly: dict[Any, DossierCounters],
+           period: Period) -> list[TrendPoint]:
+    points = []
+    for month in period.months:
+        c = monthly.get(month, DossierCounters.zero())
+        points.append(TrendPoint(month, scorecard(metric_set, c, catalogue).percent if c.counted else None,
+                                 _on_time_percent(c), c.received))
+    return points
+
+
+def province_trend(session: Session, principal: Principal, province_code: str, period: Period,
+                   months: int = 12) -> list[TrendPoint]:
+    """The province's rollups summed month by month over the ``months`` months ending with the period: its 2.1
+    on-time rate and its total (percent of the attainable points, scored on the province's summed counters)."""
+    if principal.province_code != province_code:
+        raise NotFound("Không tìm thấy tỉnh.")
+    last = _add_months(period.end, -1)
+    trend_period = Period("custom", _add_months(period.end, -months), period.end, "")
+    monthly = rollup_counters(session, province_code, trend_period, by="month")
+    return _trend(metric_set_for(last), catalogue_counters(session, last), monthly, trend_period)
+
+
+@dataclass(frozen=True)
+class OfficerWorkload:
+    """Open dossiers at one handler (None: not assigned yet — at the counter or waiting for the division head)."""
+
+    officer_id: int | None
+    officer_name: str | None
+    open: int
+    overdue: int
+
+
+def open_workload_by_officer(session: Session, principal: Principal, commune_code: str,
+                             now: datetime) -> list[OfficerWorkload]:
+    """Open dossiers the commune decides, grouped by handler, with how many are past their appointment now."""
+    from sqlalchemy import case
+
+    from motcua.dossier.workflow import OPEN_STATES
+    from motcua.org.models import Officer
+
+    commune = _commune_for(session, principal, commune_code)
+    overdue = func.sum(case((Dossier.due_at < now, 1), else_=0))
+    rows = session.execute(
+        select(Dossier.handler_id, Officer.full_name, func.count().label("open"), overdue.label("overdue"))
+        .outerjoin(Officer, Officer.id == Dossier.handler_id)
+        .where(Dossier.deciding_commune_code == commune.code,
+               Dossier.status.in_([s.value for s in OPEN_STATES]))
+        .group_by(Dossier.handler_id, Officer.full_name)
+    ).all()
+    out = [OfficerWorkload(r.handler_id, r.full_name, int(r.open), int(r.overdue or 0)) for r in rows]
+    return sorted(out, key=lambda w: (w.officer_id is None, -w.overdue, -w.open, w.officer_name or ""))
+
+
+def late_text(hours: Decimal, day_hours: Decimal = Decimal(8)) -> str:
+    """Working hours late as "2 ngày 3 giờ làm việc" (days of the province's working day, 8 hours by default)."""
+    if hours <= 0:
+        return "Không tính theo giờ (quá hạn theo quy tắc)"
+    days = int(hours // day_hours)
+    rest = (hours - days * day_hours).quantize(Decimal("0.01"))
+    parts = [f"{days} ngày"] if days else []
+    if rest:
+        parts.append(f"{format(rest.normalize(), 'f').replace('.', ',')} giờ")
+    return f"{' '.join(parts)} làm việc"
+
+
+@dataclass(frozen=True)
+class LateDossier:
+    """A costly dossier with what its reader needs in words: the step that overran and its body, the reason."""
+
+    dossier: CostlyDossier
+    step_name: str | None
+    body_name: str | None
+    reason_label: str
+    late_text: str
+
+
+def late_dossiers(session: Session, principal: Principal, commune_code: str, period: Period, limit: int = 50,
+                  offset: int = 0) -> tuple[list[LateDossier], int]:
+    """``costly_dossiers`` (same gate) with the overrun step's name from the dossier's procedure version, its body,
+    the reason in words and the lateness in working days of the province."""
+    from motcua.calendar.queries import working_hours_for
+    from motcua.org.roles import DEPARTMENT_NAMES
+
+    costly, total = costly_dossiers(session, principal, commune_code, period, limit, offset)
+    bodies = {kind.value: name for kind, name in DEPARTMENT_NAMES.items()}
+    ids = [c.dossier_id for c in costly if c.late_step]
+    steps: dict[int, dict[str, str]] = {}
+    if ids:
+        versions = dict(session.execute(select(Dossier.id, Dossier.procedure_version_id)
+                                        .where(Dossier.id.in_(ids))).tuples().all())
+        data: dict[int, dict[str, Any]] = dict(session.execute(
+            select(ProcedureVersion.id, ProcedureVersion.data)
+            .where(ProcedureVersion.id.in_(set(versions.values())))).tuples().all())
+        for dossier_id, version_id in versions.items():
+            steps[dossier_id] = {s.get("key", ""): s.get("name", "") for s in data[version_id].get("process", [])}
+    province_code = session.scalar(select(Commune.province_code).where(Commune.code == commune_code)) or ""
+    day_hours = Decimal(working_hours_for(session, province_code).day_us) / 3_600_000_000
+    return [LateDossier(c, steps.get(c.dossier_id, {}).get(c.late_step or "", c.late_step),
+                        bodies.get(c.late_body or "", c.late_body), REASON_LABELS.get(c.reason, c.reason),
+                        late_text(c.late_hours, day_hours))
+            for c in costly], total
+
+
+@dataclass(frozen=True)
+class ProvinceDashboard:
+    ranking: Ranking
+    card: Scorecard  # the province as a whole: its communes' counters summed
+    counters: DossierCounters
+    trend: list[TrendPoint]
+    histogram: list[HistogramBin]
+
+
+def province_dashboard(session: Session, principal: Principal, period: Period) -> ProvinceDashboard:
+    """The ranking of the principal's province (published figures: every officer of the province may read it)."""
+    from motcua.index.score import merge_all
+
+    ranking = province_ranking(session, principal, principal.province_code, period)
+    counters = merge_all(r.counters for r in ranking.rows)
+    return ProvinceDashboard(
+        ranking, scorecard(ranking.metric_set, counters, ranking.catalogue), counters,
+        province_trend(session, principal, principal.province_code, period),
+        percent_histogram([r.card.percent for r in ranking.rows if r.rank is not None and r.card.percent is not None]),
+    )
+
+
+@dataclass(frozen=True)
+class CommuneDashboard:
+    report: CommuneReport
+    metric_set: MetricSet
+    province_name: str
+    row: RankRow  # its place in the province's ranking
+    ranked: int  # how many communes of the province were ranked
+    late: list[LateDossier]
+    late_total: int
+    workload: list[OfficerWorkload]
+
+
+def commune_dashboard(session: Session, principal: Principal, commune_code: str, period: Period, now: datetime,
+                      late_limit: int = 50, late_offset: int = 0) -> CommuneDashboard:
+    """One commune: its scorecard and rank, trend, the dossiers that cost it points, its workload. The gate is
+    the commune's (province users: any commune of the province; commune users: their own only)."""
+    report = commune_report(session, principal, commune_code, period)
+    ranking = province_ranking(session, principal, report.commune.province_code, period)
+    late, total = late_dossiers(session, principal, commune_code, period, late_limit, late_offset)
+    return CommuneDashboard(
+        report, ranking.metric_set, ranking.province_name, ranking.row(report.commune.code), ranking.ranked,
+        late, total, open_workload_by_officer(session, principal, commune_code, now),
+    )

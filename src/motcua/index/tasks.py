@@ -30,7 +30,14 @@ from motcua.dossier.clock import ledger_of
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
 from motcua.index.facts import DossierRow, VersionFacts, contribution_rows, month_of
-from motcua.index.models import ROLLUP_COUNTERS, IndexContribution, IndexPending, IndexRollup, IndexState
+from motcua.index.models import (
+    ROLLUP_COUNTERS,
+    IndexContribution,
+    IndexPending,
+    IndexRollup,
+    IndexRollupCommune,
+    IndexState,
+)
 from motcua.kit.clock import as_utc
 
 FOLD_LOCK = 76_602_022  # PostgreSQL advisory lock key of the fold (Decision 766 of 2022)
@@ -75,8 +82,17 @@ def fold_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) -
             delta = deltas[key]
             for counter in ROLLUP_COUNTERS:
                 delta[counter] += sign * int(bool(row[counter]))
-    _apply(session, [({**dict(zip(ROLLUP_KEY, key, strict=True)), "province_code": provinces[key]}, delta)
-                     for key, delta in deltas.items() if any(delta.values())])
+    changes = [({**dict(zip(ROLLUP_KEY, key, strict=True)), "province_code": provinces[key]}, delta)
+               for key, delta in deltas.items() if any(delta.values())]
+    _apply(session, IndexRollup, ROLLUP_KEY, changes)
+    by_commune: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
+    for detail, delta in changes:
+        total = by_commune[(detail["month"], detail["commune_code"], detail["province_code"])]
+        for counter in ROLLUP_COUNTERS:
+            total[counter] += delta[counter]
+    _apply(session, IndexRollupCommune, ("month", "commune_code"),
+           [({"month": m, "commune_code": c, "province_code": p}, delta)
+            for (m, c, p), delta in by_commune.items() if any(delta.values())])
     session.execute(delete(IndexContribution).where(IndexContribution.dossier_id.in_(dossier_ids)))
     if new_rows:
         session.execute(insert(IndexContribution), new_rows)
@@ -113,15 +129,16 @@ def _utc(instant: datetime | None) -> datetime | None:
     return None if instant is None else as_utc(instant)
 
 
-def _apply(session: Session, changes: list[tuple[dict[str, Any], dict[str, int]]]) -> None:
+def _apply(session: Session, model: type[IndexRollup | IndexRollupCommune], key: Sequence[str],
+           changes: list[tuple[dict[str, Any], dict[str, int]]]) -> None:
     """Add each delta to its rollup row (created at zero when missing)."""
     if not changes:
         return
-    table: Table = IndexRollup.__table__  # type: ignore[assignment]
-    rows = [{**key, **delta} for key, delta in changes]
+    table: Table = model.__table__  # type: ignore[assignment]
+    rows = [{**k, **delta} for k, delta in sorted(changes, key=lambda c: tuple(c[0][n] for n in key))]
     upsert = dialect_insert(session, table)
     upsert = upsert.on_conflict_do_update(
-        index_elements=list(ROLLUP_KEY),
+        index_elements=list(key),
         set_={c: table.c[c] + upsert.excluded[c] for c in ROLLUP_COUNTERS},
     )
     session.execute(upsert, rows)
@@ -169,6 +186,7 @@ def rebuild(session: Session, now: datetime) -> int:
     session.execute(delete(IndexPending))
     session.execute(delete(IndexContribution))
     session.execute(delete(IndexRollup))
+    session.execute(delete(IndexRollupCommune))
     queued = _queue_select(session, select(Dossier.id))
     _set_state(session, "due_sweep", now.isoformat())
     _set_state(session, "month", month_of(now).isoformat())
