@@ -266,13 +266,16 @@ def serve(
 ) -> None:
     """Serve the web application and the API."""
     from motcua.web.server import run
-    from motcua.worker import start_in_thread
+    from motcua.worker import Worker, senders_for
 
     settings = get_settings()
     address = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[bold]motcua đang chạy tại {address}[/bold]  (Ctrl+C để dừng)")
     if worker:
-        start_in_thread(_session_factory(), SystemClock().now)
+        senders, simulators = senders_for(settings)
+        for line in simulators:
+            console.print(f"  {line}")
+        Worker(_session_factory(), senders).start_in_thread(SystemClock().now)
     run(host or settings.host, port or settings.port, workers=workers, proxy_headers=True, log_level="info")
 
 
@@ -281,18 +284,23 @@ def worker_cmd(
     once: Annotated[bool, typer.Option(help="One round, then exit")] = False,
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds")] = 5.0,
 ) -> None:
-    """The worker: keeps the service index current (fold of changed dossiers, sweep of due dates)."""
+    """The worker: keeps the service index current and sends the notifications queued in the outbox."""
     import threading
 
-    from motcua.worker import run_forever, run_round
+    from motcua.worker import Worker, senders_for
 
+    senders, simulators = senders_for(get_settings())
+    for line in simulators:
+        console.print(f"  {line}")
+    worker = Worker(_session_factory(), senders)
     if once:
-        report = run_round(_session_factory(), SystemClock().now())
-        console.print(f"Đã quét {report.swept} hồ sơ đến hạn, tính lại chỉ số cho {report.folded} hồ sơ.")
+        report = worker.run_round(SystemClock().now())
+        console.print(f"Đã quét {report.swept} hồ sơ đến hạn, tính lại chỉ số cho {report.folded} hồ sơ, "
+                      f"gửi {report.sent} thông báo.")
         return
     console.print(f"[bold]Worker đang chạy[/bold] (mỗi {interval:g} giây; Ctrl+C để dừng)")
     with contextlib.suppress(KeyboardInterrupt):
-        run_forever(_session_factory(), SystemClock().now, interval, threading.Event())
+        worker.run_forever(SystemClock().now, interval, threading.Event())
 
 
 @index_app.command("rebuild")
@@ -304,13 +312,13 @@ def index_rebuild() -> None:
 
 def _rebuild_index(factory: sessionmaker[Session], now: datetime) -> int:
     from motcua.index.tasks import rebuild
-    from motcua.worker import run_round
+    from motcua.worker import Worker
 
     with factory.begin() as session:
         queued = rebuild(session, now)
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("Chỉ số phục vụ (Quyết định 766)", total=queued)
-        run_round(factory, now, progress=lambda n: progress.advance(task, n))
+        Worker(factory).run_round(now, progress=lambda n: progress.advance(task, n))
     return queued
 
 

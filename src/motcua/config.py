@@ -31,6 +31,24 @@ class Settings(BaseSettings):
     public_base_url: str = Field(default="http://127.0.0.1:8000",
                                  description="Address printed in the QR codes of the forms (public lookup)")
     default_language: str = Field(default="vi", pattern="^(vi|en)$")
+
+    # Notifications to applicants (notify/): a channel with an empty host or URL is off, its messages wait queued.
+    smtp_host: str = Field(default="", description="SMTP server for email notices; empty: email off")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = Field(default="motcua@localhost", description="From address of email notices")
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_timeout: float = Field(default=10.0, gt=0, le=120)
+    sms_base_url: str = Field(default="", description="SMS gateway (HTTP JSON); empty: SMS off")
+    sms_api_key: str = ""
+    sms_brandname: str = "UBND XA"
+    zalo_base_url: str = Field(default="", description="Zalo ZNS API; empty: Zalo off")
+    zalo_access_token: str = ""
+    zalo_template_id: str = ""
+    notify_http_timeout: float = Field(default=5.0, gt=0, le=60)
+    simulators: bool = Field(default=False, description="Start the local SMS and Zalo simulators with `motcua serve` "
+                                                        "and send to them (demo and development)")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

@@ -39,6 +39,7 @@ from motcua.calendar import (
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import version_in_force
+from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.clock import dossier_ledger, event_to_json, ledger_of
 from motcua.dossier.codes import assign_code
@@ -51,6 +52,8 @@ from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.text import fold
+from motcua.notify.actions import NoticeExtra, enqueue_for_dossier
+from motcua.notify.models import NoticeKind
 from motcua.org.models import Commune, Officer, OfficerRole
 from motcua.org.roles import DepartmentKind, Role
 
@@ -61,6 +64,27 @@ PLACEHOLDER_PREFIX = "~"
 no committed dossier ever carries a placeholder."""
 INTERCOMMUNE_TRANSFER = TimeLimit(1, "working_days")
 """Art. 14(2), 20(1): a dossier received for another commune goes on paper within 1 working day."""
+
+
+#: The notices the applicant gets (notify/), by workflow action; the intake's are chosen in ``receive_dossier``.
+NOTICES: dict[Action, NoticeKind] = {
+    Action.REQUEST_SUPPLEMENT: NoticeKind.SUPPLEMENT_REQUESTED,  # Art. 19(5): what is missing, 15 days
+    Action.EXTEND: NoticeKind.EXTENDED,  # Art. 19(6): the apology and the new date
+    Action.APPROVE: NoticeKind.RESULT_READY,
+    Action.RETURN_RESULT: NoticeKind.RETURNED,
+}
+
+
+def _base_url() -> str:
+    """The public address links in notices point to, when the caller (a view, with its app's settings) gives none."""
+    return get_settings().public_base_url
+
+
+def _notice_extra(act: Action, note: str, previous_due: datetime | None) -> NoticeExtra:
+    extra: NoticeExtra = {"note": note} if note else {}
+    if act is Action.EXTEND and previous_due is not None:
+        extra["previous_due_at"] = as_utc(previous_due)
+    return extra
 
 
 @dataclass(frozen=True)
@@ -96,7 +120,7 @@ def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str,
 
 def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploads: Sequence[Upload],
                     store: FileStore, now: datetime, idempotency_key: str | None = None,
-                    max_upload_bytes: int = 10 * 1024 * 1024) -> IntakeResult:
+                    max_upload_bytes: int = 10 * 1024 * 1024, public_base_url: str | None = None) -> IntakeResult:
     """Tiếp nhận hồ sơ at the counter: received (clock starts), incomplete (supplement slip) or refused.
 
     Every outcome gets a dossier code (Art. 28) so the slip handed to the citizen can be traced. Files are
@@ -197,6 +221,10 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     # locked from their first write to the commit, so they are written last: concurrent counters queue only for
     # these few statements, not for the whole intake (bench/intake.py measures it).
     assign_code(session, dossier, deciding, day)
+    if status is not Status.INTAKE_REFUSED:  # refused at the counter: the citizen holds the refusal slip
+        kind = NoticeKind.RECEIVED if status is Status.RECEIVED else NoticeKind.SUPPLEMENT_REQUESTED
+        enqueue_for_dossier(session, dossier, kind, now=now, public_base_url=public_base_url or _base_url(),
+                            extra={"note": data.reasons} if data.reasons else None)
     record(session, actor=actor, action=f"dossier.{action.value}", now=now, object_kind="dossier",
            object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
            data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
@@ -237,7 +265,7 @@ def _check_handler(session: Session, dossier: Dossier, handler_id: int | None) -
 
 
 def perform(session: Session, *, actor: Principal, dossier_id: int, action: Action | str, data: ActionIn,
-            now: datetime) -> Dossier:
+            now: datetime, public_base_url: str | None = None) -> Dossier:
     """Carry out one row of the workflow table on a dossier (every action except the intake)."""
     dossier = get_dossier_for(session, actor, dossier_id)
     if data.version != dossier.version:  # first: whoever acted on an old view learns that, whatever else is true
@@ -328,15 +356,19 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     guarded = (update(Dossier)
                .where(Dossier.id == dossier.id, Dossier.version == data.version, Dossier.status == dossier.status)
                .values(status=target, version=Dossier.version + 1, **values))
+    previous, previous_due = dossier.status, dossier.due_at  # before the UPDATE, which syncs the loaded object
     if affected_rows(session, guarded) != 1:
         raise Conflict("Hồ sơ vừa được cán bộ khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.")
-    previous = dossier.status
     session.refresh(dossier)
     if act is Action.EXTEND:
         extra["new_due"] = as_utc(dossier.due_at).isoformat() if dossier.due_at else None
     _event(session, dossier, actor=actor, action=act.value, from_status=previous, to_status=target, now=now,
            note=data.note, data=extra)
     queue_fold(session, [dossier.id])  # the service index folds it again (Decision 766)
+    notice = NOTICES.get(act)
+    if notice is not None:
+        enqueue_for_dossier(session, dossier, notice, now=now, public_base_url=public_base_url or _base_url(),
+                            extra=_notice_extra(act, data.note, previous_due))
     record(session, actor=actor, action=f"dossier.{act.value}", now=now, object_kind="dossier", object_id=dossier.id,
            province_code=dossier.province_code, commune_code=dossier.deciding_commune_code,
            data={"code": dossier.code, "from": previous, "to": target, **extra})

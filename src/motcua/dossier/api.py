@@ -59,7 +59,8 @@ def create_dossier(
     now: datetime = Depends(get_now),
 ) -> Response:
     result = receive_dossier(session, actor=principal, data=data, uploads=(), store=store, now=now,
-                             idempotency_key=idempotency_key)
+                             idempotency_key=idempotency_key,
+                             public_base_url=request.app.state.settings.public_base_url)
     body = dossier_out(session, result.dossier, principal)
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if result.replayed else 201,
                         headers={"Location": f"/api/v1/dossiers/{result.dossier.id}"})
@@ -116,13 +117,15 @@ def get_dossier(
              responses=error_responses(403, 404, 409))
 def act_on_dossier(
     data: ActionIn,
+    request: Request,
     dossier_id: int = DOSSIER_ID,
     action: Action = Path(description="A row of the workflow table"),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> DossierOut:
-    dossier = perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now)
+    dossier = perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now,
+                      public_base_url=request.app.state.settings.public_base_url)
     return dossier_out(session, dossier, principal)
 
 

@@ -158,7 +158,8 @@ def intake_submit(
     try:
         result = receive_dossier(session, actor=principal, data=data, uploads=uploads, store=store, now=now,
                                  idempotency_key=submission or None,
-                                 max_upload_bytes=request.app.state.settings.max_upload_bytes)
+                                 max_upload_bytes=request.app.state.settings.max_upload_bytes,
+                                 public_base_url=request.app.state.settings.public_base_url)
     except MotcuaError as exc:
         session.rollback()  # nothing of a refused intake stays (its code number included)
         errors = {"files": exc.message} if exc.code == "upload_rejected" else dict(exc.fields)
@@ -213,7 +214,8 @@ def dossier_action(
         })
     except ValidationError as exc:
         raise_validation(exc)
-    perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now)
+    perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now,
+            public_base_url=request.app.state.settings.public_base_url)
     return RedirectResponse(f"/dossiers/{dossier_id}?done={action}", status_code=303)
 
 

@@ -1,20 +1,29 @@
 """The worker: scheduled jobs that run beside the web server (``motcua worker``, or a thread of ``motcua serve``).
 
-Each round, in short transactions of its own: the service index's sweep and fold (``index.tasks``) until nothing
-is queued. Officers' requests never wait for it; if it stops, the queue only grows and is folded when it is back.
+Each round, in short transactions of its own:
+
+1. the service index: the sweep of due dates and month turns, then the fold of queued dossiers until none is left
+   (``index.tasks``);
+2. the notification outbox: every due message sent on the channels that have a sender (``notify.tasks.drain``);
+   a sender that is down rests behind its circuit breaker and loses nothing.
+
+Officers' requests never wait for the worker; if it stops, the queues only grow and are worked off when it is back.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from motcua.config import Settings
 from motcua.index import tasks as index_tasks
+from motcua.notify import tasks as notify_tasks
+from motcua.notify.senders import Sender
 
 log = logging.getLogger("motcua.worker")
 
@@ -23,40 +32,67 @@ log = logging.getLogger("motcua.worker")
 class RoundReport:
     swept: int
     folded: int
+    sent: int = 0
 
 
-def run_round(factory: sessionmaker[Session], now: datetime, batch: int = 2000, max_batches: int = 1000,
-              progress: Callable[[int], None] | None = None) -> RoundReport:
-    """One round: sweep, then fold batch after batch until the queue is empty (or ``max_batches``)."""
-    with factory.begin() as session:
-        swept = index_tasks.sweep(session, now)
-    folded = 0
-    for _ in range(max_batches):
-        with factory.begin() as session:
-            report = index_tasks.fold(session, now, batch=batch)
-        folded += report.dossiers
-        if progress is not None and report.dossiers:
-            progress(report.dossiers)
-        if not report.pending_left:
-            break
-    return RoundReport(swept, folded)
+@dataclass
+class Worker:
+    """What the rounds share: the senders and their circuit breaker."""
+
+    factory: sessionmaker[Session]
+    senders: Mapping[str, Sender] = field(default_factory=dict)
+    breaker: notify_tasks.ChannelBreaker = field(default_factory=notify_tasks.ChannelBreaker)
+
+    def run_round(self, now: datetime, batch: int = 2000, max_batches: int = 1000,
+                  progress: Callable[[int], None] | None = None) -> RoundReport:
+        """One round: sweep, fold batch after batch until the queue is empty (or ``max_batches``), then send."""
+        with self.factory.begin() as session:
+            swept = index_tasks.sweep(session, now)
+        folded = 0
+        for _ in range(max_batches):
+            with self.factory.begin() as session:
+                report = index_tasks.fold(session, now, batch=batch)
+            folded += report.dossiers
+            if progress is not None and report.dossiers:
+                progress(report.dossiers)
+            if not report.pending_left:
+                break
+        sent = 0
+        if self.senders:
+            sent = notify_tasks.drain(self.factory, self.senders, now=now, breaker=self.breaker).sent
+        return RoundReport(swept, folded, sent)
+
+    def run_forever(self, clock: Callable[[], datetime], interval: float, stop: threading.Event) -> None:
+        """Rounds every ``interval`` seconds until ``stop`` is set; an error is logged and the next round retries."""
+        while not stop.is_set():
+            try:
+                self.run_round(clock())
+            except Exception:  # a failed round must not end the worker; it is logged and retried
+                log.exception("worker round failed; retrying in %s s", interval)
+            stop.wait(interval)
+
+    def start_in_thread(self, clock: Callable[[], datetime], interval: float = 5.0) -> threading.Event:
+        """Run in a daemon thread (what ``motcua serve`` does); set the returned event to stop it."""
+        stop = threading.Event()
+        threading.Thread(target=self.run_forever, args=(clock, interval, stop), name="motcua-worker",
+                         daemon=True).start()
+        return stop
 
 
-def run_forever(factory: sessionmaker[Session], clock: Callable[[], datetime], interval: float,
-                stop: threading.Event) -> None:
-    """Rounds every ``interval`` seconds until ``stop`` is set; an error is logged and the next round retries."""
-    while not stop.is_set():
-        try:
-            run_round(factory, clock())
-        except Exception:  # a failed round must not end the worker; it is logged and retried
-            log.exception("worker round failed; retrying in %s s", interval)
-        stop.wait(interval)
+def senders_for(settings: Settings) -> tuple[dict[str, Sender], list[str]]:
+    """The configured senders; with ``settings.simulators`` the local SMS and Zalo simulators are started and used.
 
+    Returns the senders and a line per simulator started (for the console).
+    """
+    started: list[str] = []
+    if settings.simulators:
+        from motcua.integrations.simulators import SmsSimulator, ZaloSimulator
 
-def start_in_thread(factory: sessionmaker[Session], clock: Callable[[], datetime],
-                    interval: float = 5.0) -> threading.Event:
-    """Run the worker in a daemon thread (what ``motcua serve`` does); set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=run_forever, args=(factory, clock, interval, stop), name="motcua-worker",
-                     daemon=True).start()
-    return stop
+        sms, zalo = SmsSimulator().start(), ZaloSimulator().start()
+        settings = settings.model_copy(update={
+            "sms_base_url": sms.base_url, "sms_api_key": sms.api_key, "sms_brandname": sms.brandname,
+            "zalo_base_url": zalo.base_url, "zalo_access_token": zalo.access_token,
+            "zalo_template_id": zalo.template_id,
+        })
+        started = [f"SMS (mô phỏng) {sms.base_url}", f"Zalo ZNS (mô phỏng) {zalo.base_url}"]
+    return notify_tasks.build_senders(settings), started
