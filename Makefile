@@ -24,11 +24,12 @@ sysdeps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; }
 
-## make run: migrate, load Phú Thọ's 148 communes with officers, serve on http://$(HOST):$(PORT)
+## make run: migrate, load Phú Thọ's 148 communes, officers and a year of dossiers (index folded), serve on
+## http://$(HOST):$(PORT) with the worker and the local SMS/Zalo simulators
 run: $(STAMP) sysdeps
 	$(BIN)/motcua migrate
 	$(BIN)/motcua demo-data
-	$(BIN)/motcua serve --host $(HOST) --port $(PORT)
+	MOTCUA_SIMULATORS=true $(BIN)/motcua serve --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium drives the browser tests; never a downloaded browser.
 chromium:

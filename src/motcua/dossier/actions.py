@@ -224,7 +224,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     if status is not Status.INTAKE_REFUSED:  # refused at the counter: the citizen holds the refusal slip
         kind = NoticeKind.RECEIVED if status is Status.RECEIVED else NoticeKind.SUPPLEMENT_REQUESTED
         enqueue_for_dossier(session, dossier, kind, now=now, public_base_url=public_base_url or _base_url(),
-                            extra={"note": data.reasons} if data.reasons else None)
+                            extra={"note": data.reasons} if data.reasons else None, fetch=False)
     record(session, actor=actor, action=f"dossier.{action.value}", now=now, object_kind="dossier",
            object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
            data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
@@ -368,7 +368,7 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     notice = NOTICES.get(act)
     if notice is not None:
         enqueue_for_dossier(session, dossier, notice, now=now, public_base_url=public_base_url or _base_url(),
-                            extra=_notice_extra(act, data.note, previous_due))
+                            extra=_notice_extra(act, data.note, previous_due), fetch=False)
     record(session, actor=actor, action=f"dossier.{act.value}", now=now, object_kind="dossier", object_id=dossier.id,
            province_code=dossier.province_code, commune_code=dossier.deciding_commune_code,
            data={"code": dossier.code, "from": previous, "to": target, **extra})

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from motcua.calendar import CalendarError
-from motcua.db import affected_rows
+from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.clock import dossier_ledger
 from motcua.dossier.models import Dossier
 from motcua.kit.clock import as_utc
@@ -49,19 +49,9 @@ def contacts(dossier: Dossier) -> list[tuple[Channel, str]]:
 
 
 def _insert_ignoring_duplicates(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(NotificationOutbox).values(list(rows))
-                        .on_conflict_do_nothing(index_elements=["dedup_key"]))
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(sqlite_insert(NotificationOutbox).values(list(rows))
-                        .on_conflict_do_nothing(index_elements=["dedup_key"]))
-    else:  # pragma: no cover - motcua runs on these two
-        raise NotImplementedError(f"outbox insert on {dialect}")
+    """One INSERT … ON CONFLICT (dedup_key) DO NOTHING, the rows as parameters (compiled once, then cached)."""
+    statement = dialect_insert(session, cast(Table, NotificationOutbox.__table__))
+    session.execute(statement.on_conflict_do_nothing(index_elements=["dedup_key"]), list(rows))
 
 
 def enqueue(session: Session, *, dedup_key: str, kind: NoticeKind | str, channel: Channel | str, recipient: str,
@@ -72,14 +62,18 @@ def enqueue(session: Session, *, dedup_key: str, kind: NoticeKind | str, channel
                                        body=body, dossier_id=dossier_id)], now=now)[0]
 
 
-def enqueue_many(session: Session, messages: Sequence[dict[str, Any]], *, now: datetime) -> list[NotificationOutbox]:
-    """Several messages in one statement (keys as in ``enqueue``); returned in the order given."""
+def enqueue_many(session: Session, messages: Sequence[dict[str, Any]], *, now: datetime,
+                 fetch: bool = True) -> list[NotificationOutbox]:
+    """Several messages in one statement (keys as in ``enqueue``); returned in the order given (not read back when
+    ``fetch`` is false: a workflow action, which holds hot rows until its commit, saves the round trip)."""
     if not messages:
         return []
     at = as_utc(now)
     rows = [{**m, "status": OutboxStatus.PENDING.value, "attempts": 0, "next_attempt_at": at, "created_at": at,
              "last_error": None, "sent_at": None, "provider_message_id": None} for m in messages]
     _insert_ignoring_duplicates(session, rows)
+    if not fetch:
+        return []
     keys = [m["dedup_key"] for m in messages]
     found = {row.dedup_key: row for row in session.scalars(
         select(NotificationOutbox).where(NotificationOutbox.dedup_key.in_(keys)))}
@@ -113,7 +107,8 @@ def notice_context(session: Session, dossier: Dossier, kind: NoticeKind, *, now:
 
 
 def enqueue_for_dossier(session: Session, dossier: Dossier, kind: NoticeKind | str, *, now: datetime,
-                        public_base_url: str, extra: NoticeExtra | None = None) -> list[NotificationOutbox]:
+                        public_base_url: str, extra: NoticeExtra | None = None,
+                        fetch: bool = True) -> list[NotificationOutbox]:
     """Tell the applicant of ``dossier`` about ``kind`` on every channel they gave; no commit.
 
     Call it after the state change and after the dossier has its Art. 28 code (at intake the code is issued last).
@@ -136,7 +131,7 @@ def enqueue_for_dossier(session: Session, dossier: Dossier, kind: NoticeKind | s
         messages.append(dict(dedup_key=f"{dossier.id}:{kind.value}:{channel.value}:{event}", kind=kind.value,
                              channel=channel.value, recipient=recipient, subject=rendered.subject,
                              body=rendered.body, dossier_id=dossier.id))
-    return enqueue_many(session, messages, now=now)
+    return enqueue_many(session, messages, now=now, fetch=fetch)
 
 
 def requeue_dead(session: Session, *, now: datetime, ids: Sequence[int] | None = None) -> int:
