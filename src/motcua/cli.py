@@ -303,6 +303,16 @@ def worker_cmd(
         worker.run_forever(SystemClock().now, interval, threading.Event())
 
 
+def _index_commands() -> None:
+    from motcua.index import cli as index_cli
+
+    index_app.command("publish")(index_cli.publish)
+    index_app.command("verify")(index_cli.verify)
+
+
+_index_commands()
+
+
 @index_app.command("rebuild")
 def index_rebuild() -> None:
     """Recompute every dossier's contribution to the service index (after a change of rules, or an import)."""

@@ -30,7 +30,7 @@ from tests.factories import (
 
 #: How to fill each path parameter with an object that belongs to commune B.
 PARAMS = {"code": "commune_code", "officer_id": "officer_id", "token_id": "token_id", "dossier_id": "dossier_id",
-          "document_id": "document_id", "announcement_id": "announcement_id"}
+          "document_id": "document_id", "announcement_id": "announcement_id", "snapshot_id": "snapshot_id"}
 #: Valid form fields, so that a POST passes validation and reaches the access gate.
 FORM_VALUES = {"active": "false", "name": "Cổng thử nghiệm", "version": "1", "note": "Kiểm tra quyền truy cập",
                "reason": "Kiểm tra quyền truy cập"}
@@ -51,13 +51,15 @@ def two_communes(session):
 
 
 def _dossier_objects_of(session, commune_b):
-    """A dossier received in commune B with a document, and an announcement of another province."""
+    """A dossier received in commune B with a document, an announcement and a published ranking of another
+    province."""
     from motcua.auth.principal import SYSTEM
     from motcua.calendar.actions import record_announcement
     from motcua.calendar.schemas import AnnouncementIn
     from motcua.dossier.actions import Upload, receive_dossier
     from motcua.dossier.files import FileStore
     from motcua.dossier.queries import documents
+    from motcua.index.actions import publish_snapshot
 
     store = FileStore(Path(tempfile.mkdtemp()))
     dossier = receive_dossier(session, actor=staff(session, commune_b)["reception"], data=intake_data(),
@@ -65,10 +67,11 @@ def _dossier_objects_of(session, commune_b):
                               now=T0).dossier
     change = record_announcement(session, actor=SYSTEM, now=T0, data=AnnouncementIn(
         day=date(2026, 12, 7), kind="day_off", scope="01", document="QĐ thử nghiệm của Hà Nội"))
+    snapshot = publish_snapshot(session, actor=SYSTEM, province_code="01", month=date(2026, 10, 1), now=T0)
     session.commit()
     assert change.announcement is not None
     return {"dossier_id": dossier.id, "document_id": documents(session, dossier)[0].id,
-            "announcement_id": change.announcement.id}
+            "announcement_id": change.announcement.id, "snapshot_id": snapshot.id}
 
 
 def _token_of(client, session, username):

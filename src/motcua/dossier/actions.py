@@ -57,6 +57,10 @@ from motcua.notify.models import NoticeKind
 from motcua.org.models import Commune, Officer, OfficerRole
 from motcua.org.roles import DepartmentKind, Role
 
+SUPPLEMENT_WINDOW = TimeLimit(3, "working_days")
+"""Decree 118 Art. 19(5): a dossier that needs supplementing is sent back within 3 working days of its receipt. Later,
+a request would restart the time limit of a dossier already running late (and hide the lateness from indicator
+2.1); the way to more time is the apology and extension of Art. 19(6)."""
 CORRECTION_LIMIT = TimeLimit(3, "working_days")
 """Decree 118 Art. 23(1): a wrong result is corrected and returned within 3 working days."""
 PLACEHOLDER_PREFIX = "~"
@@ -302,6 +306,11 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     elif act is Action.REQUEST_SUPPLEMENT:
         if dossier.supplement_count >= 1:
             raise ValidationFailed("Hồ sơ chỉ được yêu cầu bổ sung một lần (Điều 11(2)(c), Điều 16(3)).")
+        window = due_instant(as_utc(dossier.received_at), SUPPLEMENT_WINDOW, calendar, hours)
+        if now > window:
+            raise ValidationFailed(
+                "Đã quá 03 ngày làm việc kể từ ngày tiếp nhận hồ sơ; không được yêu cầu bổ sung nữa (Điều 19(5)). "
+                "Nếu cần thêm thời gian, hãy gửi văn bản xin lỗi và gia hạn (Điều 19(6)).")
         values.update(supplement_count=dossier.supplement_count + 1, supplement_requested_at=now,
                       current_department=DepartmentKind.SERVICE_CENTRE.value)
         clock_event = Paused(now, "supplement")

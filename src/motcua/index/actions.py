@@ -2,21 +2,103 @@
 
 ``queue_fold`` is what every dossier action calls for the dossier it changed: an INSERT into ``index_pending`` in
 the action's transaction (no shared row, so officers never queue on the index); the worker folds it
-(``index.tasks.fold``).
+(``index.tasks.fold``). ``publish_snapshot`` freezes a month's ranking (``index.snapshots``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from motcua.index.models import IndexPending
+from motcua.audit.actions import record
+from motcua.auth.principal import Principal
+from motcua.index.definitions import metric_set_for
+from motcua.index.facts import month_of
+from motcua.index.models import IndexPending, IndexSnapshot
+from motcua.kit.clock import as_utc, to_local
+from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.org.models import Province
+from motcua.org.roles import Role
+
+_QUEUE = insert(cast(Table, IndexPending.__table__))
+"""A Core INSERT built once: every dossier action runs it (the ORM's bulk path costs a millisecond more)."""
 
 
 def queue_fold(session: Session, dossier_ids: Iterable[int]) -> None:
     """Queue dossiers whose contribution to the index may have changed."""
     ids = [{"dossier_id": i} for i in dossier_ids]
     if ids:
-        session.execute(insert(IndexPending), ids)
+        session.execute(_QUEUE, ids)
+
+
+# ------------------------------------------------------------------------------------------------ snapshots
+
+
+def _may_publish(actor: Principal, province_code: str) -> None:
+    """Publishing a province's ranking is the province's act (Sở Nội vụ, VP UBND tỉnh), or the system's."""
+    if actor.kind == "system":
+        return
+    if not actor.is_province_level or not actor.has_role(Role.PROVINCE_MONITOR, Role.ADMIN):
+        raise Forbidden("Chỉ cán bộ theo dõi hoặc quản trị cấp tỉnh được công bố bảng xếp hạng.")
+    if actor.province_code != province_code:
+        raise NotFound("Không tìm thấy tỉnh.")
+
+
+def _month_label(month: date) -> str:
+    return f"tháng {month.month:02d}/{month.year}"
+
+
+def _already_published(province_name: str, month: date, metric_set: str, existing: IndexSnapshot) -> Conflict:
+    return Conflict(f"Bảng xếp hạng {_month_label(month)} của {province_name} theo bộ chỉ số {metric_set} đã được "
+                    f"công bố ngày {to_local(existing.published_at):%d/%m/%Y} (bản số {existing.id}); mỗi tháng chỉ "
+                    "công bố một lần và bản đã công bố không được thay thế.",
+                    fields={"month": "Đã công bố."})
+
+
+def publish_snapshot(session: Session, *, actor: Principal, province_code: str, month: date,
+                     now: datetime) -> IndexSnapshot:
+    """Công bố bảng xếp hạng tháng: freeze the month's ranking of the province's communes with the SHA-256 of its
+    content (see ``index.snapshots``). Only a month that is over (Vietnam time), once per metric set."""
+    # Imported here: ``dossier.clock`` (which ``index.snapshots`` reads dossiers with) imports ``queue_fold``.
+    from motcua.index.snapshots import PUBLISH_ACTION, build_content, sha256, text_of
+
+    _may_publish(actor, province_code)
+    province = session.get(Province, province_code)
+    if province is None:
+        raise NotFound("Không tìm thấy tỉnh.")
+    month = date(month.year, month.month, 1)
+    current = month_of(now)
+    if month >= current:
+        raise ValidationFailed(f"{_month_label(month).capitalize()} chưa kết thúc: chỉ công bố được tháng đã qua "
+                               f"(trước {_month_label(current)}).", fields={"month": "Tháng chưa kết thúc."})
+    metric_set = metric_set_for(month).id
+    s = IndexSnapshot
+    existing = session.scalars(select(s).where(s.province_code == province_code, s.month == month,
+                                               s.metric_set == metric_set)).first()
+    if existing is not None:
+        raise _already_published(province.name, month, metric_set, existing)
+    published_by = f"{actor.full_name} ({actor.name})" if actor.full_name else actor.name
+    content = build_content(session, province_code=province_code, month=month, now=now,
+                            published_at=as_utc(now).isoformat(), published_by=published_by[:120])
+    text = text_of(content)
+    snapshot = IndexSnapshot(province_code=province_code, month=month, metric_set=metric_set, published_at=now,
+                             published_by=published_by[:120], content=text, digest=sha256(text))
+    try:
+        with session.begin_nested():  # the unique (province, month, metric set) is the guard against a race
+            session.add(snapshot)
+            session.flush()
+    except IntegrityError:
+        winner = session.scalars(select(s).where(s.province_code == province_code, s.month == month,
+                                                 s.metric_set == metric_set)).one()
+        raise _already_published(province.name, month, metric_set, winner) from None
+    record(session, actor=actor, action=PUBLISH_ACTION, now=now, object_kind="index_snapshot",
+           object_id=snapshot.id, province_code=province_code,
+           data={"month": f"{month:%Y-%m}", "metric_set": metric_set, "digest": snapshot.digest,
+                 "communes": len(content["communes"]),
+                 "dossiers": sum(len(c["dossiers"]) for c in content["communes"])})
+    return snapshot

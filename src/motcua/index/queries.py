@@ -419,16 +419,25 @@ REASON_LABELS: dict[str, str] = {
     "waiting_supplement": "Chờ bổ sung: tính tại thời điểm yêu cầu bổ sung, đã quá hạn",
     "supplemented_more_than_once": "Yêu cầu bổ sung quá một lần: tính là trễ hạn",
 }
+#: An indicator's status in words (``index.score.Status``).
+STATUS_LABELS: dict[str, str] = {
+    "ok": "Đã tính điểm",
+    "no_data": "Chưa có dữ liệu",
+    "not_applicable": "Không phát sinh (N/A)",
+}
 def index_period(value: str | None, today: date) -> Period:
     """``parse_period``, refusing a period that no metric set covers (before Decision 766 took effect on
     23/6/2022): its ranking cannot be scored, and its previous period or trend could fall before year 1."""
-    from motcua.index.definitions import NoMetricSetInForce
+    from motcua.index.definitions import NoMetricSetInForce, all_metric_sets
 
     period = parse_period(value, today)
     try:
         metric_set_for(_add_months(period.end, -1))
-    except NoMetricSetInForce as exc:
-        raise ValidationFailed(f"Kỳ không hợp lệ: {exc.message}", fields={"period": exc.message}) from None
+    except NoMetricSetInForce:
+        since = min(s.valid_from for s in all_metric_sets())
+        message = (f"Chưa có bộ chỉ số áp dụng cho kỳ này: Bộ chỉ số theo Quyết định 766/QĐ-TTg áp dụng từ "
+                   f"{since:%d/%m/%Y}.")
+        raise ValidationFailed(f"Kỳ không hợp lệ. {message}", fields={"period": message}) from None
     return period
 
 
@@ -553,11 +562,10 @@ def late_dossiers(session: Session, principal: Principal, commune_code: str, per
     ids = [c.dossier_id for c in costly if c.late_step]
     steps: dict[int, dict[str, str]] = {}
     if ids:
-        versions = dict(session.execute(select(Dossier.id, Dossier.procedure_version_id)
-                                        .where(Dossier.id.in_(ids))).tuples().all())
-        data: dict[int, dict[str, Any]] = dict(session.execute(
-            select(ProcedureVersion.id, ProcedureVersion.data)
-            .where(ProcedureVersion.id.in_(set(versions.values())))).tuples().all())
+        versions: dict[int, int] = {r.id: r.procedure_version_id for r in session.execute(
+            select(Dossier.id, Dossier.procedure_version_id).where(Dossier.id.in_(ids)))}
+        data: dict[int, dict[str, Any]] = {r.id: r.data for r in session.execute(
+            select(ProcedureVersion.id, ProcedureVersion.data).where(ProcedureVersion.id.in_(set(versions.values()))))}
         for dossier_id, version_id in versions.items():
             steps[dossier_id] = {s.get("key", ""): s.get("name", "") for s in data[version_id].get("process", [])}
     province_code = session.scalar(select(Commune.province_code).where(Commune.code == commune_code)) or ""
@@ -591,6 +599,27 @@ def province_dashboard(session: Session, principal: Principal, period: Period) -
 
 
 @dataclass(frozen=True)
+class Breakdown:
+    """A commune's counters for one procedure or one division, with its name."""
+
+    key: str
+    name: str
+    counters: DossierCounters
+
+    @property
+    def late(self) -> int:
+        return self.counters.counted - self.counters.on_time
+
+    @property
+    def on_time_percent(self) -> Decimal | None:
+        """2.1's rate in percent, rounded as the scorecard rounds it (half up)."""
+        from motcua.index.score import shown
+
+        c = self.counters
+        return None if not c.counted else shown(Fraction(c.on_time * 100, c.counted))
+
+
+@dataclass(frozen=True)
 class CommuneDashboard:
     report: CommuneReport
     metric_set: MetricSet
@@ -600,6 +629,8 @@ class CommuneDashboard:
     late: list[LateDossier]
     late_total: int
     workload: list[OfficerWorkload]
+    procedures: list[Breakdown]  # ``report.by_procedure``, most late first
+    divisions: list[Breakdown]  # ``report.by_department`` with the divisions' names
 
 
 def commune_dashboard(session: Session, principal: Principal, commune_code: str, period: Period, now: datetime,
@@ -609,7 +640,12 @@ def commune_dashboard(session: Session, principal: Principal, commune_code: str,
     report = commune_report(session, principal, commune_code, period)
     ranking = province_ranking(session, principal, report.commune.province_code, period)
     late, total = late_dossiers(session, principal, commune_code, period, late_limit, late_offset)
+    from motcua.org.roles import DEPARTMENT_NAMES
+
+    divisions = {kind.value: name for kind, name in DEPARTMENT_NAMES.items()}
     return CommuneDashboard(
         report, ranking.metric_set, ranking.province_name, ranking.row(report.commune.code), ranking.ranked,
         late, total, open_workload_by_officer(session, principal, commune_code, now),
+        [Breakdown(code, name, c) for code, name, c in report.by_procedure],
+        [Breakdown(kind, divisions.get(kind, kind), c) for kind, c in report.by_department],
     )

@@ -1,5 +1,65 @@
-"""Routes (filled in by the index/report work)."""
+"""JSON routes of the service index (Decision 766/QĐ-TTg): the province ranking, one commune's scorecard, the
+dossiers that cost it points. Same reads as the dashboards (``index.queries``), same gates: the ranking is published
+to every officer and token of the province; a commune's details follow the jurisdiction rule (404 outside it)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Path, Query
+from sqlalchemy.orm import Session
+
+from motcua.auth.deps import current_principal, get_now, get_session
+from motcua.auth.principal import Principal
+from motcua.calendar import to_vietnam_time
+from motcua.index.queries import commune_dashboard, index_period, late_dossiers, province_dashboard
+from motcua.kit.schemas import error_responses
+from motcua.report.schemas import CommuneIndexOut, LateDossierOut, LatePage, RankingOut, commune_index_out
+
+router = APIRouter(tags=["service index"])
+
+COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decision 19/2025/QĐ-TTg)")
+PERIOD = Query(default=None, max_length=40,
+               description="A month `2026-11`, a quarter `2026-Q4`, a year `2026` or months `2026-01..2026-06`; "
+                           "empty: the current month")
+
+
+@router.get("/index/ranking", response_model=RankingOut, responses=error_responses(404),
+            summary="Every commune of the caller's province ranked by the service index (Decision 766)")
+def ranking(
+    period: str | None = PERIOD,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> RankingOut:
+    chosen = index_period(period, to_vietnam_time(now).date())
+    return RankingOut.of(province_dashboard(session, principal, chosen))
+
+
+@router.get("/index/communes/{code}", response_model=CommuneIndexOut, responses=error_responses(404),
+            summary="One commune's scorecard, rank, trend and breakdowns")
+def commune_index(
+    code: str = COMMUNE_CODE,
+    period: str | None = PERIOD,
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> CommuneIndexOut:
+    chosen = index_period(period, to_vietnam_time(now).date())
+    return commune_index_out(commune_dashboard(session, principal, code, chosen, now, late_limit=0))
+
+
+@router.get("/index/communes/{code}/late", response_model=LatePage, responses=error_responses(404),
+            summary="The dossiers counted late on indicator 2.1 in the period, most late first, and why")
+def commune_late(
+    code: str = COMMUNE_CODE,
+    period: str | None = PERIOD,
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+    principal: Principal = Depends(current_principal),
+    session: Session = Depends(get_session),
+    now: datetime = Depends(get_now),
+) -> LatePage:
+    chosen = index_period(period, to_vietnam_time(now).date())
+    rows, total = late_dossiers(session, principal, code, chosen, limit, offset)
+    return LatePage(items=[LateDossierOut.of(d) for d in rows], total=total)

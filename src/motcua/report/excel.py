@@ -1,0 +1,215 @@
+"""The service index as Excel workbooks: the province ranking, and one commune's scorecard with its breakdowns and
+the dossiers that cost it points (Decision 766/QĐ-TTg).
+
+Pure: a dashboard read in, ``.xlsx`` bytes out. Every sheet has its title and the period in the first rows, then
+one header row in Vietnamese (frozen, filtered) and the data. Numbers are written as numbers (percent and points
+rounded to 2 decimals, as the pages show them), instants as Excel datetimes in Vietnam time, and text always as
+text: a name that starts with "=" never becomes a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from motcua.index.queries import STATUS_LABELS, Breakdown, CommuneDashboard, Period, ProvinceDashboard
+from motcua.kit.clock import VN_TZ, as_utc
+
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+DECIMAL_FORMAT = "0.00"
+FONT = "Times New Roman"
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+
+#: The ranking's fixed columns before and after the groups (each group adds its points and its rank).
+RANKING_HEAD = ("Hạng", "Mã xã", "Xã, phường", "Tổng (%)", "Điểm đạt", "Điểm có thể đạt")
+RANKING_TAIL = ("2.1 Đúng hạn (%)", "Hồ sơ được tính", "Thay đổi hạng", "Hạng kỳ trước", "Kỳ trước (%)")
+ATTAINABLE_NOTE = ("Tỷ lệ (%) = điểm đạt ÷ điểm có thể đạt × 100; điểm có thể đạt là tổng điểm tối đa của các chỉ "
+                   "tiêu đã có dữ liệu trên hệ thống — chỉ tiêu chưa có dữ liệu hoặc không phát sinh không được tính.")
+
+
+def _number(value: Decimal | int | None) -> float | int | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def _excel_time(instant: datetime | None) -> datetime | None:
+    """Excel has no time zones: the Vietnam wall-clock time, naive (stored instants are UTC)."""
+    if instant is None:
+        return None
+    return as_utc(instant).astimezone(VN_TZ).replace(tzinfo=None)
+
+
+def _put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+    elif isinstance(value, Decimal):
+        cell.value = float(value)
+        cell.number_format = DECIMAL_FORMAT
+    elif isinstance(value, float):
+        cell.value = value
+        cell.number_format = DECIMAL_FORMAT
+    elif isinstance(value, datetime):
+        cell.value = _excel_time(value)
+        cell.number_format = DATETIME_FORMAT
+    else:
+        cell.value = value
+    return cell
+
+
+def _sheet(ws: Worksheet, title: str, lines: Sequence[str], headers: Sequence[str],
+           rows: Sequence[Sequence[object]], widths: Sequence[float]) -> int:
+    """Title lines, the header row and the rows; returns the header row's number."""
+    for r, line in enumerate((title.upper(), *lines), start=1):
+        cell = _put(ws, r, 1, line)
+        cell.font = Font(name=FONT, size=14 if r == 1 else 11, bold=r == 1, italic=r > 2)
+    header_row = len(lines) + 3
+    for col, name in enumerate(headers, start=1):
+        cell = _put(ws, header_row, col, name)
+        cell.font = Font(name=FONT, bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(col)].width = widths[col - 1] if col <= len(widths) else 14
+    body = Font(name=FONT)
+    for offset, values in enumerate(rows, start=1):
+        for col, value in enumerate(values, start=1):
+            cell = _put(ws, header_row + offset, col, value)
+            cell.font = body
+            cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 30)
+    last = get_column_letter(len(headers))
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(rows), 1)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToHeight = 0
+    return header_row
+
+
+def _period_line(period: Period) -> str:
+    return f"Kỳ đánh giá: {period.label} ({period.value})"
+
+
+def _save(wb: Workbook) -> bytes:
+    wb.properties.creator = "motcua"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------ ranking
+
+
+def ranking_headers(dash: ProvinceDashboard) -> list[str]:
+    middle = [h for g in dash.ranking.metric_set.groups for h in (f"{g.name}: điểm", f"{g.name}: hạng")]
+    return [*RANKING_HEAD, *middle, *RANKING_TAIL]
+
+
+def ranking_xlsx(dash: ProvinceDashboard) -> bytes:
+    """The ranking table of the province dashboard, row for row, as one sheet."""
+    ranking = dash.ranking
+    rows: list[list[object]] = []
+    for r in ranking.rows:
+        card = r.card
+        groups: list[object] = []
+        for g in card.groups:
+            groups += [g.total.points if g.total.attainable else None, r.group_ranks.get(g.code)]
+        ranked = [card.percent, card.points, _number(card.attainable), *groups,
+                  card.indicator("2.1").rate_percent_shown]
+        rows.append([
+            r.rank, r.commune_code, r.commune_name, *(ranked if r.rank is not None else [None] * len(ranked)),
+            r.counters.counted, r.change, r.previous_rank,
+            r.previous_percent if r.previous_rank is not None else None,
+        ])
+    wb = Workbook()
+    ws: Worksheet = wb.active
+    ws.title = "Xếp hạng"
+    title = "Bảng xếp hạng Chỉ số phục vụ người dân, doanh nghiệp"
+    wb.properties.title = f"{title} – {ranking.province_name} – {ranking.period.label}"
+    lines = [
+        f"Tỉnh {ranking.province_name} · {ranking.ranked} đơn vị cấp xã được xếp hạng / {len(ranking.rows)}",
+        _period_line(ranking.period),
+        f"Bộ chỉ số: {ranking.metric_set.title} ({ranking.metric_set.id}). {ATTAINABLE_NOTE}",
+    ]
+    widths = [8, 9, 24, 10, 10, 12] + [12, 8] * len(ranking.metric_set.groups) + [12, 12, 10, 10, 12]
+    _sheet(ws, title, lines, ranking_headers(dash), rows, widths)
+    return _save(wb)
+
+
+# ------------------------------------------------------------------------------------------------ one commune
+
+
+BREAKDOWN_HEADERS = ("Tiếp nhận", "Được tính (2.1)", "Đúng hạn", "Trễ hạn", "Tỷ lệ đúng hạn (%)",
+                     "Nộp trực tuyến", "Có phí, lệ phí", "Thanh toán trực tuyến")
+
+
+def _breakdown(b: Breakdown) -> list[object]:
+    c = b.counters
+    return [c.received, c.counted, c.on_time, b.late, b.on_time_percent, c.online_by_citizen + c.online_assisted,
+            c.with_fee, c.paid_online]
+
+
+SCORECARD_HEADERS = ("Nhóm", "Mã", "Chỉ tiêu", "Điểm tối đa", "Tỷ lệ (%)", "Điểm đạt", "Trạng thái", "Hạng trong tỉnh",
+                     "Ghi chú")
+LATE_HEADERS = ("Mã hồ sơ", "Thủ tục", "Tháng tính", "Ngày tiếp nhận", "Hạn trả", "Thời điểm tính",
+                "Trễ (giờ làm việc)", "Trễ", "Bước quá hạn", "Cơ quan", "Lý do", "Diễn giải", "Trạng thái hồ sơ")
+
+
+def commune_xlsx(dash: CommuneDashboard, status_labels: dict[str, str] | None = None) -> bytes:
+    """Four sheets: the scorecard (groups and indicators), by procedure, by division, the late dossiers."""
+    rep, row = dash.report, dash.row
+    commune = rep.commune
+    head = [f"{commune.kind.capitalize()} {commune.name} (mã {commune.code}), tỉnh {dash.province_name}",
+            _period_line(rep.period)]
+    wb = Workbook()
+    wb.properties.title = f"Chỉ số phục vụ – {commune.name} – {rep.period.label}"
+
+    card = rep.card
+    rank = f"{row.rank}/{dash.ranked}" if row.rank is not None else "chưa xếp hạng"
+    score_rows: list[list[object]] = [[
+        "Tổng", "", "Tổng điểm", card.attainable, card.percent, card.points, "", row.rank,
+        f"Hạng {rank}. {ATTAINABLE_NOTE}",
+    ]]
+    for g in card.groups:
+        score_rows.append([g.name, "", "Cộng nhóm", g.total.attainable if g.total.attainable else None,
+                           g.total.percent, g.total.points if g.total.attainable else None,
+                           "" if g.total.attainable else STATUS_LABELS["no_data"], row.group_ranks.get(g.code),
+                           f"Điểm tối đa của nhóm: {g.max_points}"])
+        for i in g.indicators:
+            assumption = dash.metric_set.indicator(i.code).assumption
+            note = "; ".join(part for part in (i.note, f"Giả định: {assumption}" if assumption else "") if part)
+            score_rows.append([g.name, i.code, i.name, i.max_points, i.rate_percent_shown, i.points_shown,
+                               (status_labels or STATUS_LABELS)[i.status], None, note])
+    ws: Worksheet = wb.active
+    ws.title = "Phiếu điểm"
+    _sheet(ws, "Phiếu điểm Chỉ số phục vụ người dân, doanh nghiệp", head, SCORECARD_HEADERS, score_rows,
+           [22, 7, 48, 10, 10, 10, 16, 10, 60])
+
+    procedures = [[b.key, b.name, *_breakdown(b)] for b in dash.procedures]
+    _sheet(wb.create_sheet("Theo thủ tục"), "Hồ sơ theo thủ tục hành chính", head,
+           ("Mã thủ tục", "Tên thủ tục", *BREAKDOWN_HEADERS), procedures, [12, 50, 10, 12, 10, 10, 12, 12, 12, 12])
+
+    divisions = [[b.name, *_breakdown(b)] for b in dash.divisions]
+    _sheet(wb.create_sheet("Theo phòng ban"), "Hồ sơ theo cơ quan chuyên môn", head,
+           ("Cơ quan", *BREAKDOWN_HEADERS), divisions, [36, 10, 12, 10, 10, 12, 12, 12, 12])
+
+    late = [[d.dossier.code, d.dossier.procedure_name, f"{d.dossier.month:%m/%Y}", d.dossier.received_at,
+             d.dossier.due_at, d.dossier.judged_at, d.dossier.late_hours, d.late_text, d.step_name or "",
+             d.body_name or "", d.reason_label, d.dossier.explanation, d.dossier.status] for d in dash.late]
+    _sheet(wb.create_sheet("Hồ sơ trễ hạn"), "Hồ sơ trễ hạn làm giảm điểm chỉ tiêu 2.1", [
+        *head, f"{dash.late_total} lượt hồ sơ trễ hạn (một hồ sơ được tính một lần mỗi tháng)"],
+        LATE_HEADERS, late, [28, 40, 10, 16, 16, 16, 10, 18, 36, 26, 30, 50, 14])
+    return _save(wb)

@@ -1,0 +1,164 @@
+"""Browser journey of the service index (Decision 766) in a real Chromium: a province monitor opens the ranking of
+Phú Thọ's 148 communes for October 2026, drills into Xã Chí Tiên, opens one of the late dossiers that cost it
+points, comes back and downloads the ranking as Excel, whose numbers must be those of the table on the page.
+
+The province is filled with two months of the demo dossiers (a small scale of motcua.demo), folded into the index,
+so every commune has figures and the charts have something to draw. Screenshots for the README are saved to
+docs/screenshots/index.png and index-commune.png.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize
+from sqlalchemy.orm import Session
+
+from motcua.demo.dossiers import load_demo_dossiers
+from motcua.index.tasks import fold, rebuild
+from motcua.org.roles import Role
+from tests.e2e.conftest import ARTIFACTS
+from tests.factories import CHI_TIEN, PASSWORD, make_officer
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 740}
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Mon 23/11/2026 10:00 in Hà Nội
+PERIOD = "2026-10"
+MONITOR = "tinh.theodoi"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _load(engine) -> None:
+    with Session(engine) as session, session.begin():
+        load_demo_dossiers(session, now=NOW, months=2, scale=0.03, parallel=False)
+        rebuild(session, NOW)
+        while fold(session, NOW).pending_left:
+            pass
+    with Session(engine) as session:
+        make_officer(session, commune_code=None, username=MONITOR, roles=(Role.PROVINCE_MONITOR,),
+                     full_name="Vũ Thị Lan")
+
+
+def _table(page: Page) -> list[dict[str, str]]:
+    """The ranking table as the page shows it: each row's commune and the data-value of its cells."""
+    return page.locator("#ranking tbody tr[data-commune]").evaluate_all("""rows => rows.map(r => ({
+        code: r.dataset.commune,
+        name: r.querySelector('th').innerText.trim(),
+        values: Array.from(r.querySelectorAll('td')).map(td => td.dataset.value ?? ''),
+        text: Array.from(r.querySelectorAll('td')).map(td => td.innerText.trim()),
+    }))""")
+
+
+def _number(value: str) -> float | None:
+    return None if value == "" else float(value)
+
+
+def test_province_monitor_ranks_drills_down_and_exports(fresh_db, live_server_files, browser: Browser, tmp_path):
+    _load(fresh_db.engine)
+    base = live_server_files
+    kind = fresh_db.kind
+    context = browser.new_context(viewport=DESKTOP, locale="vi-VN", accept_downloads=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.text} ({m.location.get('url')})") if _is_error(m) else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    try:
+        # ---------------------------------------------------------------- log in, open the ranking for October
+        page.goto(base + "/login")
+        page.get_by_label("Tên đăng nhập").fill(MONITOR)
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/home")
+        assert page.get_by_role("link", name="Xem bảng xếp hạng").is_visible()  # the monitor's home card
+        page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Chỉ số phục vụ").click()
+        page.wait_for_url("**/index")
+        page.get_by_label(re.compile("^Hoặc nhập kỳ")).fill(PERIOD)
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"**/index?period={PERIOD}")
+        assert page.get_by_role("heading", name="Tháng 10/2026").is_visible()
+        rows = _table(page)
+        assert len(rows) == 148
+        ranked = [r for r in rows if r["values"][0]]
+        assert len(ranked) > 100 and all(r["text"][0].endswith(f"/{len(ranked)}") for r in ranked)
+        assert [int(r["values"][0]) for r in ranked] == sorted(int(r["values"][0]) for r in ranked)
+        percents = [float(r["values"][1]) for r in ranked]
+        assert percents == sorted(percents, reverse=True)
+        for chart in ("histogram", "trend", "ranking"):
+            page.locator(f'canvas[data-chart="{chart}"][data-drawn="true"]').wait_for()
+        assert not problems, problems  # no script error, no CSP violation
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
+
+        # The ranking at 360 px: the wide table scrolls inside its box, the page does not.
+        page.set_viewport_size(PHONE)
+        page.reload()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"index-phone-{kind}.png"), full_page=True)
+        page.set_viewport_size(DESKTOP)
+
+        # ---------------------------------------------------------------- drill into Chí Tiên
+        chi_tien = next(r for r in rows if r["code"] == CHI_TIEN)
+        page.locator(f'#ranking tr[data-commune="{CHI_TIEN}"] th a').click()
+        page.wait_for_url(f"**/index/communes/{CHI_TIEN}?period={PERIOD}")
+        assert page.locator("#commune-rank").inner_text() == chi_tien["text"][0]
+        assert page.locator("#commune-percent").inner_text() == chi_tien["text"][1] + "%"
+        page.locator('canvas[data-chart="trend"][data-drawn="true"]').wait_for()
+        first_late = page.locator("#late tbody tr a").first
+        code = first_late.inner_text().strip()
+        assert code.startswith(f"TAM.{CHI_TIEN}-")
+        page.screenshot(path=str(SCREENSHOTS / "index-commune.png"), full_page=True)
+        page.set_viewport_size(PHONE)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.set_viewport_size(DESKTOP)
+
+        # ---------------------------------------------------------------- the late dossier opens
+        first_late.click()
+        page.wait_for_url(re.compile(r"/dossiers/\d+$"))
+        assert page.locator("h1 .code").inner_text().strip() == code
+
+        # ---------------------------------------------------------------- back, and the ranking to Excel
+        page.go_back()
+        page.wait_for_url(f"**/index/communes/{CHI_TIEN}?period={PERIOD}")
+        page.go_back()
+        page.wait_for_url(f"**/index?period={PERIOD}")
+        with page.expect_download() as download:
+            page.get_by_role("link", name="Tải bảng xếp hạng (Excel)").click()
+        assert download.value.suggested_filename == f"chi-so-phuc-vu-25-{PERIOD}.xlsx"
+        target = tmp_path / download.value.suggested_filename
+        download.value.save_as(target)
+        sheet = load_workbook(target)["Xếp hạng"]
+        values = list(sheet.iter_rows(values_only=True))
+        header = next(i for i, row in enumerate(values) if row[0] == "Hạng")
+        assert "Tháng 10/2026" in values[2][0]
+        excel_rows = values[header + 1:]
+        assert len(excel_rows) == len(rows)
+        columns = list(values[header])
+        on_time, counted = columns.index("2.1 Đúng hạn (%)"), columns.index("Hồ sơ được tính")
+        for shown, row in zip(rows, excel_rows, strict=True):
+            v = shown["values"]
+            assert (row[1], row[2]) == (shown["code"], shown["name"])
+            assert row[0] == (int(v[0]) if v[0] else None)
+            assert row[counted] == int(v[-3])
+            if not v[0]:
+                continue
+            assert row[3] == _number(v[1]) and row[4] == _number(v[2])  # total (%), points
+            assert row[on_time] == _number(v[-4])
+            assert row[columns.index("Tiến độ giải quyết: điểm")] == _number(v[4])
+        assert not problems, problems
+    finally:
+        context.close()
+
+
+def _is_error(message: ConsoleMessage) -> bool:
+    """Errors of this page's scripts. htmx's own attempt to add its indicator <style> on every page is refused by
+    the site-wide CSP (style-src 'self') and is not this page's doing; nor is the browser's favicon request."""
+    url = str(message.location.get("url", ""))
+    return message.type == "error" and "htmx" not in url and not url.endswith("/favicon.ico")
