@@ -133,15 +133,16 @@ FROM dossier d JOIN procedure_version v ON v.id = d.procedure_version_id
 
 ROLLUP_SQL = """
 INSERT INTO index_rollup (month, commune_code, procedure_code, department, province_code, received, counted, on_time,
-    online_by_citizen, online_assisted, with_fee, paid_online)
+    online_by_citizen, online_assisted, with_fee, paid_online, ended, ended_on_time)
 SELECT month, commune_code, procedure_code, department, min(province_code), count(*) FILTER (WHERE received),
        count(*) FILTER (WHERE counted), count(*) FILTER (WHERE on_time), count(*) FILTER (WHERE online_by_citizen),
-       count(*) FILTER (WHERE online_assisted), count(*) FILTER (WHERE with_fee), count(*) FILTER (WHERE paid_online)
+       count(*) FILTER (WHERE online_assisted), count(*) FILTER (WHERE with_fee), count(*) FILTER (WHERE paid_online),
+       count(*) FILTER (WHERE NOT open_at_end), count(*) FILTER (WHERE NOT open_at_end AND on_time)
 FROM index_contribution GROUP BY month, commune_code, procedure_code, department;
 INSERT INTO index_rollup_commune (month, commune_code, province_code, received, counted, on_time, online_by_citizen,
-    online_assisted, with_fee, paid_online)
+    online_assisted, with_fee, paid_online, ended, ended_on_time)
 SELECT month, commune_code, min(province_code), sum(received), sum(counted), sum(on_time), sum(online_by_citizen),
-       sum(online_assisted), sum(with_fee), sum(paid_online)
+       sum(online_assisted), sum(with_fee), sum(paid_online), sum(ended), sum(ended_on_time)
 FROM index_rollup GROUP BY month, commune_code
 """
 

@@ -34,6 +34,8 @@ def upgrade() -> None:
         sa.Column("online_assisted", sa.Integer(), nullable=False),
         sa.Column("with_fee", sa.Integer(), nullable=False),
         sa.Column("paid_online", sa.Integer(), nullable=False),
+        sa.Column("ended", sa.Integer(), nullable=False),
+        sa.Column("ended_on_time", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "commune_code", "procedure_code", "department", name=op.f("pk_index_rollup")),
     )
     op.create_index("ix_index_rollup_province_month", "index_rollup", ["province_code", "month"], unique=False)
@@ -49,6 +51,8 @@ def upgrade() -> None:
         sa.Column("online_assisted", sa.Integer(), nullable=False),
         sa.Column("with_fee", sa.Integer(), nullable=False),
         sa.Column("paid_online", sa.Integer(), nullable=False),
+        sa.Column("ended", sa.Integer(), nullable=False),
+        sa.Column("ended_on_time", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("month", "commune_code", name=op.f("pk_index_rollup_commune")),
     )
     op.create_index(

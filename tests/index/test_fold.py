@@ -26,7 +26,14 @@ from motcua.index.models import (
     IndexRollup,
     IndexRollupCommune,
 )
-from motcua.index.queries import commune_report, costly_dossiers, parse_period, province_ranking
+from motcua.index.queries import (
+    commune_report,
+    costly_dossiers,
+    for_commune,
+    parse_period,
+    province_ranking,
+    rollup_counters,
+)
 from motcua.index.tasks import fold, rebuild, sweep
 from motcua.kit.errors import NotFound, ValidationFailed
 from motcua.org.roles import Role
@@ -217,3 +224,37 @@ def test_periods_cover_whole_months() -> None:
     assert parse_period("", T0.date()).value == "2026-11"
     assert parse_period("2026-01..2026-06", T0.date()).label == "Từ tháng 1/2026 đến tháng 6/2026"
     assert len(parse_period("2025", T0.date()).months) == 12
+
+
+def test_a_quarter_counts_each_dossier_once_at_its_end(session: Session, scenario: dict) -> None:
+    """Decision 766, 2.1 over a quarter: B, open from November into December, is one dossier of the quarter, judged
+    at the quarter's end (still open, late); not one in November and another in December. Chí Tiên's Q4 2026 on
+    1/12: A on time, B late, C waiting for a supplement asked within time → 2 of 3, as in November alone."""
+    sweep(session, MON_30)
+    fold(session, MON_30)
+    sweep(session, DEC_1)
+    fold(session, DEC_1)
+    q4 = parse_period("2026-Q4", DEC_1.date())  # asked on 1/12: December is the quarter's last month begun
+    months = rollup_counters(session, "25", NOV, where=[for_commune(CHI_TIEN)])[CHI_TIEN]
+    quarter = rollup_counters(session, "25", q4, where=[for_commune(CHI_TIEN)])[CHI_TIEN]
+    assert (months.counted, months.on_time) == (3, 2)
+    assert (quarter.received, quarter.counted, quarter.on_time) == (3, 3, 2)
+    december = rollup_counters(session, "25", parse_period("2026-12", T0.date()), where=[for_commune(CHI_TIEN)])
+    assert december[CHI_TIEN].counted == 2  # B and C are still open: December counts them too, on their own
+    late, total = costly_dossiers(session, scenario["team"]["director"], CHI_TIEN, q4)
+    assert total == 1 and late[0].dossier_id == scenario["b"].id and late[0].month.month == 12
+
+
+@pytest.mark.parametrize("value", ["2021-10", "2022-06", "0001", "9999-Q1", "2030-01..2030-02"])
+def test_a_period_outside_the_decision_or_in_a_later_year_is_refused(value: str) -> None:
+    """Decision 766 applies from 23/6/2022: there is no index before its first whole month, nor for years ahead."""
+    with pytest.raises(ValidationFailed, match="Kỳ"):
+        parse_period(value, T0.date())
+
+
+def test_a_commune_without_dossiers_has_no_previous_percent(session: Session, scenario: dict) -> None:
+    fold(session, MON_30)
+    monitor = principal_of(make_officer(session, commune_code=None, roles=(Role.PROVINCE_MONITOR,)),
+                           Role.PROVINCE_MONITOR)
+    ranking = province_ranking(session, monitor, "25", NOV)
+    assert all(r.previous_rank is None and r.previous_percent is None for r in ranking.rows)  # October was empty

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from motcua.calendar import VIETNAM_TZ, ClockLedger, WorkingSpan, to_vietnam_time
@@ -194,7 +194,7 @@ def _vn(instant: datetime) -> str:
 
 def _late_text(span: WorkingSpan) -> str:
     """E.g. "Trễ 2 ngày 3 giờ làm việc"; a dossier finished after closing on its due day is late by no working time."""
-    hours = span.hours
+    hours = span.hours.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     parts = []
     if span.days:
         parts.append(f"{span.days} ngày")

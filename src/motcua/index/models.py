@@ -21,6 +21,12 @@ from motcua.db import Base
 
 #: The rollup's counters, in the order of ``index.score.DossierCounters`` (ratings and feedback come later).
 ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online")
+#: Two more per month, for periods of several months: the contributions whose processing ended within the month
+#: (not open at its end), and of those the ones on time. A dossier counts once in a quarter — judged at its end of
+#: processing, or at the quarter's end if still open (Decision 766, 2.1) — so a quarter's 2.1 is these two summed
+#: over its months but the last, plus the last month's ``counted`` and ``on_time`` (``index.queries``).
+ROLLUP_ENDED = ("ended", "ended_on_time")
+ROLLUP_COLUMNS = ROLLUP_COUNTERS + ROLLUP_ENDED
 
 
 class IndexPending(Base):
@@ -85,6 +91,8 @@ class IndexRollup(Base):
     online_assisted: Mapped[int] = mapped_column(Integer, default=0)
     with_fee: Mapped[int] = mapped_column(Integer, default=0)
     paid_online: Mapped[int] = mapped_column(Integer, default=0)
+    ended: Mapped[int] = mapped_column(Integer, default=0)
+    ended_on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IndexRollupCommune(Base):
@@ -105,6 +113,8 @@ class IndexRollupCommune(Base):
     online_assisted: Mapped[int] = mapped_column(Integer, default=0)
     with_fee: Mapped[int] = mapped_column(Integer, default=0)
     paid_online: Mapped[int] = mapped_column(Integer, default=0)
+    ended: Mapped[int] = mapped_column(Integer, default=0)
+    ended_on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IndexState(Base):

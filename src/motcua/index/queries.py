@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.auth.principal import Principal
@@ -25,7 +25,7 @@ from motcua.dossier.models import Dossier
 from motcua.index.definitions import MetricSet, metric_set_for
 from motcua.index.facts import month_of
 from motcua.index.models import ROLLUP_COUNTERS, IndexContribution, IndexRollup, IndexRollupCommune
-from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard, Subtotal, score
+from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard, Subtotal, score, shown
 from motcua.kit.errors import NotFound, ValidationFailed
 from motcua.org.models import Commune, Province
 
@@ -35,6 +35,8 @@ SOURCES = frozenset({"dossiers", "catalogue"})
 #: has no "who may file" (đối tượng thực hiện) yet, so no procedure is complete until it does.
 REQUIRED_PARTS = ("name", "process", "channels", "documents", "time_limit_amount", "applicants", "deciding_authority")
 
+#: The first whole month an index can be computed for: Decision 766/QĐ-TTg took effect on 23/6/2022.
+FIRST_MONTH = date(2022, 7, 1)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _YEAR = re.compile(r"^(\d{4})$")
@@ -57,6 +59,13 @@ class Period:
     start: date
     end: date
     value: str
+    current: date | None = None  # the month of "today" when the period was asked for (a period may reach past it)
+
+    @property
+    def last_month(self) -> date:
+        """The period's last month that has begun: where a dossier still open is judged (Decision 766, 2.1)."""
+        last = _add_months(self.end, -1)
+        return last if self.current is None else max(self.start, min(last, self.current))
 
     @property
     def label(self) -> str:
@@ -88,7 +97,7 @@ class Period:
     def previous(self) -> Period:
         span = len(self.months)
         start = _add_months(self.start, -span)
-        return Period(self.kind, start, self.start, _value(self.kind, start, self.start))
+        return Period(self.kind, start, self.start, _value(self.kind, start, self.start), self.current)
 
 
 def _value(kind: str, start: date, end: date) -> str:
@@ -104,6 +113,15 @@ def _value(kind: str, start: date, end: date) -> str:
 def parse_period(value: str | None, today: date) -> Period:
     """``2026-11`` (month), ``2026-Q4`` (quarter), ``2026`` (year), ``2026-01..2026-06`` (months, inclusive);
     empty: the current month."""
+    period = _parse_period(value, today)
+    if period.start < FIRST_MONTH or period.end > date(today.year + 1, 1, 1):
+        raise ValidationFailed(f"Kỳ không hợp lệ: chỉ tính từ tháng {FIRST_MONTH.month}/{FIRST_MONTH.year} (Quyết định "
+                               f"766/QĐ-TTg có hiệu lực 23/6/2022) đến hết năm {today.year}.",
+                               fields={"period": "Ngoài phạm vi."})
+    return replace(period, current=date(today.year, today.month, 1))
+
+
+def _parse_period(value: str | None, today: date) -> Period:
     text = (value or "").strip()
     bad = ValidationFailed("Kỳ không hợp lệ: dùng dạng 2026-11, 2026-Q4, 2026 hoặc 2026-01..2026-06.",
                            fields={"period": "Không hợp lệ."})
@@ -121,8 +139,8 @@ def parse_period(value: str | None, today: date) -> Period:
             start = date(int(m[1]), 1, 1)
             return Period("year", start, _add_months(start, 12), text)
         if m := _RANGE.match(text):
-            first = parse_period(m[1], today).start
-            last = parse_period(m[2], today).start
+            first = _parse_period(m[1], today).start
+            last = _parse_period(m[2], today).start
             if last < first or len(Period("custom", first, _add_months(last, 1), text).months) > 120:
                 raise bad
             return Period("custom", first, _add_months(last, 1), text)
@@ -134,8 +152,17 @@ def parse_period(value: str | None, today: date) -> Period:
 # --------------------------------------------------------------------------------------------- counters
 
 
-def _sums(model: type[IndexRollup | IndexRollupCommune] = IndexRollup) -> list[Any]:
-    return [func.coalesce(func.sum(getattr(model, c)), 0).label(c) for c in ROLLUP_COUNTERS]
+def _sums(model: type[IndexRollup | IndexRollupCommune], last: date | None) -> list[Any]:
+    """The counters over the period's months. Over several months (``last`` given) a dossier counts once in 2.1:
+    in the month its processing ended, or in the last month if still open then (see ``models.ROLLUP_ENDED``)."""
+    sums = []
+    for c in ROLLUP_COUNTERS:
+        column: Any = getattr(model, c)
+        if last is not None and c in ("counted", "on_time"):
+            ended = model.ended if c == "counted" else model.ended_on_time
+            column = case((model.month == last, column), else_=ended)
+        sums.append(func.coalesce(func.sum(column), 0).label(c))
+    return sums
 
 
 def for_commune(commune_code: str) -> ColumnElement[bool]:
@@ -167,8 +194,9 @@ def rollup_counters(session: Session, province_code: str, period: Period, by: st
         model = IndexRollupCommune
         where = [_rebind(w) for w in where]
     key = getattr(model, by)
+    last = None if by == "month" or len(period.months) == 1 else period.last_month
     rows = session.execute(
-        select(key.label("key"), *_sums(model))
+        select(key.label("key"), *_sums(model, last))
         .where(model.province_code == province_code, model.month >= period.start, model.month < period.end,
                *where)
         .group_by(key)
@@ -242,14 +270,14 @@ class Ranking:
         raise NotFound("Không tìm thấy xã, phường trong bảng xếp hạng.")
 
 
-def _order(subtotal: Subtotal) -> tuple[Fraction] | None:
+def share_order(subtotal: Subtotal) -> tuple[Fraction] | None:
     """The sort key of a total or group: the share of the attainable points, highest first."""
     if not subtotal.attainable:
         return None
     return (-(subtotal.exact_points / Fraction(subtotal.attainable)),)
 
 
-def _ranks(values: dict[str, tuple[Fraction] | None]) -> dict[str, int]:
+def competition_ranks(values: dict[str, tuple[Fraction] | None]) -> dict[str, int]:
     """Competition ranking ("1, 2, 2, 4"): equal values share a place."""
     ordered = sorted((v, k) for k, v in values.items() if v is not None)
     ranks: dict[str, int] = {}
@@ -264,8 +292,9 @@ def _rank_rows(session: Session, province_code: str, period: Period, metric_set:
     cards = {code: scorecard(metric_set, by_commune.get(code, DossierCounters.zero()), catalogue)
              for code in communes}
     scored = {code: c for code, c in cards.items() if by_commune.get(code, DossierCounters.zero()).counted}
-    total_ranks = _ranks({code: _order(c.total) for code, c in scored.items()})
-    group_ranks = {g.code: _ranks({code: _order(c.group(g.code).total) for code, c in scored.items()})
+    total_ranks = competition_ranks({code: share_order(c.total) for code, c in scored.items()})
+    group_ranks = {g.code: competition_ranks({code: share_order(c.group(g.code).total)
+                                              for code, c in scored.items()})
                    for g in metric_set.groups}
     rows = [RankRow(code, communes[code], total_ranks.get(code), cards[code],
                     by_commune.get(code, DossierCounters.zero()),
@@ -290,7 +319,9 @@ def province_ranking(session: Session, principal: Principal, province_code: str,
     previous = {r.commune_code: r for r in _rank_rows(session, province_code, period.previous(), metric_set,
                                                       catalogue, communes)}
     rows = [RankRow(r.commune_code, r.commune_name, r.rank, r.card, r.counters, r.group_ranks,
-                    previous[r.commune_code].rank, previous[r.commune_code].card.percent) for r in rows]
+                    previous[r.commune_code].rank,
+                    previous[r.commune_code].card.percent if previous[r.commune_code].rank is not None else None)
+            for r in rows]
     return Ranking(province_code, province.name, period, metric_set, catalogue, rows)
 
 
@@ -324,7 +355,8 @@ class CommuneReport:
 
 
 def _on_time_percent(c: DossierCounters) -> Decimal | None:
-    return None if not c.counted else (Decimal(c.on_time * 100) / c.counted).quantize(Decimal("0.01"))
+    """Rounded half-up to 2 decimals, as the scorecard rounds (``score.shown``)."""
+    return None if not c.counted else shown(Fraction(c.on_time * 100, c.counted))
 
 
 def commune_report(session: Session, principal: Principal, commune_code: str, period: Period,
@@ -379,8 +411,10 @@ def costly_dossiers(session: Session, principal: Principal, commune_code: str, p
     """The dossiers counted late by 2.1 in the period (most late first), and how many there are."""
     commune = _commune_for(session, principal, commune_code)
     c = IndexContribution
+    last = period.last_month
+    # Over several months a dossier counts once: in the month its processing ended, or the last one if still open.
     where = [c.commune_code == commune.code, c.month >= period.start, c.month < period.end,
-             c.counted.is_(True), c.on_time.is_(False)]
+             c.counted.is_(True), c.on_time.is_(False), or_(c.month == last, c.open_at_end.is_(False))]
     total = int(session.scalar(select(func.count()).select_from(c).where(*where)) or 0)
     rows = session.execute(
         select(c, Dossier.code, Dossier.procedure_name, Dossier.applicant_name, Dossier.received_at, Dossier.status)

@@ -45,7 +45,7 @@ from motcua.dossier.models import Dossier
 from motcua.index.definitions import metric_set_for
 from motcua.index.facts import DossierRow, VersionFacts, contribution_rows
 from motcua.index.models import ROLLUP_COUNTERS, IndexSnapshot
-from motcua.index.queries import _order, _ranks, catalogue_counters, scorecard
+from motcua.index.queries import catalogue_counters, competition_ranks, scorecard, share_order
 from motcua.index.score import DossierCounters, Subtotal
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Forbidden, NotFound
@@ -185,8 +185,9 @@ def build_content(session: Session, *, province_code: str, month: date, now: dat
     counters = {code: DossierCounters(**sums[code]) if code in sums else DossierCounters.zero() for code in communes}
     cards = {code: scorecard(metric_set, counters[code], catalogue) for code in communes}
     scored = {code: card for code, card in cards.items() if counters[code].counted}
-    total_ranks = _ranks({code: _order(card.total) for code, card in scored.items()})
-    group_ranks = {g.code: _ranks({code: _order(card.group(g.code).total) for code, card in scored.items()})
+    total_ranks = competition_ranks({code: share_order(card.total) for code, card in scored.items()})
+    group_ranks = {g.code: competition_ranks({code: share_order(card.group(g.code).total)
+                                              for code, card in scored.items()})
                    for g in metric_set.groups}
     rows = []
     for code, name in communes.items():

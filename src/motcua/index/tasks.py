@@ -31,6 +31,7 @@ from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
 from motcua.index.facts import DossierRow, VersionFacts, contribution_rows, month_of
 from motcua.index.models import (
+    ROLLUP_COLUMNS,
     ROLLUP_COUNTERS,
     IndexContribution,
     IndexPending,
@@ -73,22 +74,22 @@ def fold_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) -
     contribution = IndexContribution.__table__
     old_rows = [dict(r._mapping) for r in session.execute(
         select(contribution).where(contribution.c.dossier_id.in_(dossier_ids)))]
-    deltas: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
+    deltas: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COLUMNS, 0))
     provinces: dict[tuple[Any, ...], str] = {}
     for rows, sign in ((old_rows, -1), (new_rows, 1)):
         for row in rows:
             key = tuple(row[k] for k in ROLLUP_KEY)
             provinces[key] = row["province_code"]
             delta = deltas[key]
-            for counter in ROLLUP_COUNTERS:
-                delta[counter] += sign * int(bool(row[counter]))
+            for counter, value in _counts(row).items():
+                delta[counter] += sign * value
     changes = [({**dict(zip(ROLLUP_KEY, key, strict=True)), "province_code": provinces[key]}, delta)
                for key, delta in deltas.items() if any(delta.values())]
     _apply(session, IndexRollup, ROLLUP_KEY, changes)
-    by_commune: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
+    by_commune: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COLUMNS, 0))
     for detail, delta in changes:
         total = by_commune[(detail["month"], detail["commune_code"], detail["province_code"])]
-        for counter in ROLLUP_COUNTERS:
+        for counter in ROLLUP_COLUMNS:
             total[counter] += delta[counter]
     _apply(session, IndexRollupCommune, ("month", "commune_code"),
            [({"month": m, "commune_code": c, "province_code": p}, delta)
@@ -97,6 +98,15 @@ def fold_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) -
     if new_rows:
         session.execute(insert(IndexContribution), new_rows)
     return len(new_rows)
+
+
+def _counts(row: dict[str, Any]) -> dict[str, int]:
+    """What one contribution adds to its rollup row."""
+    counts = {counter: int(bool(row[counter])) for counter in ROLLUP_COUNTERS}
+    ended = bool(row["counted"]) and not row["open_at_end"]
+    counts["ended"] = int(ended)
+    counts["ended_on_time"] = int(ended and bool(row["on_time"]))
+    return counts
 
 
 def _judge(session: Session, dossier_ids: Sequence[int], now: datetime) -> Iterable[dict[str, Any]]:
@@ -139,7 +149,7 @@ def _apply(session: Session, model: type[IndexRollup | IndexRollupCommune], key:
     upsert = dialect_insert(session, table)
     upsert = upsert.on_conflict_do_update(
         index_elements=list(key),
-        set_={c: table.c[c] + upsert.excluded[c] for c in ROLLUP_COUNTERS},
+        set_={c: table.c[c] + upsert.excluded[c] for c in ROLLUP_COLUMNS},
     )
     session.execute(upsert, rows)
 
