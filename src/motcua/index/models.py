@@ -73,7 +73,21 @@ class IndexContribution(Base):
     paid_online: Mapped[bool] = mapped_column(Boolean)
 
 
-class IndexRollup(Base):
+class RollupCounters:
+    """The counters both rollups keep (``ROLLUP_COLUMNS``)."""
+
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    counted: Mapped[int] = mapped_column(Integer, default=0)
+    on_time: Mapped[int] = mapped_column(Integer, default=0)
+    online_by_citizen: Mapped[int] = mapped_column(Integer, default=0)
+    online_assisted: Mapped[int] = mapped_column(Integer, default=0)
+    with_fee: Mapped[int] = mapped_column(Integer, default=0)
+    paid_online: Mapped[int] = mapped_column(Integer, default=0)
+    ended: Mapped[int] = mapped_column(Integer, default=0)
+    ended_on_time: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IndexRollup(RollupCounters, Base):
     """The sums of ``index_contribution`` per month, commune, procedure and division."""
 
     __tablename__ = "index_rollup"
@@ -84,18 +98,9 @@ class IndexRollup(Base):
     procedure_code: Mapped[str] = mapped_column(String(20), primary_key=True)
     department: Mapped[str] = mapped_column(String(30), primary_key=True)
     province_code: Mapped[str] = mapped_column(String(10))
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    counted: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    online_by_citizen: Mapped[int] = mapped_column(Integer, default=0)
-    online_assisted: Mapped[int] = mapped_column(Integer, default=0)
-    with_fee: Mapped[int] = mapped_column(Integer, default=0)
-    paid_online: Mapped[int] = mapped_column(Integer, default=0)
-    ended: Mapped[int] = mapped_column(Integer, default=0)
-    ended_on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class IndexRollupCommune(Base):
+class IndexRollupCommune(RollupCounters, Base):
     """The same sums per month and commune only: what a ranking reads (148 rows a province-month, not thousands)."""
 
     __tablename__ = "index_rollup_commune"
@@ -106,15 +111,6 @@ class IndexRollupCommune(Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     commune_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     province_code: Mapped[str] = mapped_column(String(10))
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    counted: Mapped[int] = mapped_column(Integer, default=0)
-    on_time: Mapped[int] = mapped_column(Integer, default=0)
-    online_by_citizen: Mapped[int] = mapped_column(Integer, default=0)
-    online_assisted: Mapped[int] = mapped_column(Integer, default=0)
-    with_fee: Mapped[int] = mapped_column(Integer, default=0)
-    paid_online: Mapped[int] = mapped_column(Integer, default=0)
-    ended: Mapped[int] = mapped_column(Integer, default=0)
-    ended_on_time: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class IndexState(Base):

@@ -11,28 +11,23 @@ from sqlalchemy.orm import Session
 
 from motcua.auth.deps import current_principal, get_now, get_session
 from motcua.auth.principal import Principal
-from motcua.calendar import to_vietnam_time
-from motcua.index.queries import commune_dashboard, index_period, late_dossiers, province_dashboard
+from motcua.index.queries import Period, commune_dashboard, late_dossiers, province_dashboard
 from motcua.kit.schemas import error_responses
+from motcua.report.deps import requested_period
 from motcua.report.schemas import CommuneIndexOut, LateDossierOut, LatePage, RankingOut, commune_index_out
 
 router = APIRouter(tags=["service index"])
 
 COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decision 19/2025/QĐ-TTg)")
-PERIOD = Query(default=None, max_length=40,
-               description="A month `2026-11`, a quarter `2026-Q4`, a year `2026` or months `2026-01..2026-06`; "
-                           "empty: the current month")
 
 
 @router.get("/index/ranking", response_model=RankingOut, responses=error_responses(404),
             summary="Every commune of the caller's province ranked by the service index (Decision 766)")
 def ranking(
-    period: str | None = PERIOD,
+    chosen: Period = Depends(requested_period),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> RankingOut:
-    chosen = index_period(period, to_vietnam_time(now).date())
     return RankingOut.of(province_dashboard(session, principal, chosen))
 
 
@@ -40,12 +35,11 @@ def ranking(
             summary="One commune's scorecard, rank, trend and breakdowns")
 def commune_index(
     code: str = COMMUNE_CODE,
-    period: str | None = PERIOD,
+    chosen: Period = Depends(requested_period),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> CommuneIndexOut:
-    chosen = index_period(period, to_vietnam_time(now).date())
     return commune_index_out(commune_dashboard(session, principal, code, chosen, now, late_limit=0))
 
 
@@ -53,13 +47,11 @@ def commune_index(
             summary="The dossiers counted late on indicator 2.1 in the period, most late first, and why")
 def commune_late(
     code: str = COMMUNE_CODE,
-    period: str | None = PERIOD,
+    chosen: Period = Depends(requested_period),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=1_000_000),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> LatePage:
-    chosen = index_period(period, to_vietnam_time(now).date())
     rows, total = late_dossiers(session, principal, code, chosen, limit, offset)
     return LatePage(items=[LateDossierOut.of(d) for d in rows], total=total)

@@ -16,13 +16,14 @@ from motcua.calendar import to_vietnam_time
 from motcua.index.queries import Period, commune_dashboard, index_period, province_dashboard, recent_periods
 from motcua.kit.errors import ValidationFailed
 from motcua.report import excel
+from motcua.report.deps import PERIOD, requested_period
 from motcua.report.schemas import commune_charts, province_charts
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decision 19/2025/QĐ-TTg)")
-PERIOD = Query(default=None, max_length=40, description="2026-11, 2026-Q4, 2026 or 2026-01..2026-06")
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LATE_PER_PAGE = 50
 #: The Excel export lists every late dossier of the period up to this many.
@@ -65,12 +66,10 @@ def province_page(
 
 @router.get("/index.xlsx")
 def province_export(
-    period: str | None = PERIOD,
+    chosen: Period = Depends(requested_period),
     principal: Principal = Depends(current_officer),
     session: Session = Depends(get_session),
-    now: datetime = Depends(get_now),
 ) -> Response:
-    chosen = index_period(period, _today(now))
     dash = province_dashboard(session, principal, chosen)
     return _xlsx(excel.ranking_xlsx(dash), f"chi-so-phuc-vu-{dash.ranking.province_code}-{chosen.value}.xlsx")
 
@@ -79,12 +78,11 @@ def province_export(
 @router.get("/index/communes/{code}.xlsx")
 def commune_export(
     code: str = COMMUNE_CODE,
-    period: str | None = PERIOD,
+    chosen: Period = Depends(requested_period),
     principal: Principal = Depends(current_officer),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
-    chosen = index_period(period, _today(now))
     dash = commune_dashboard(session, principal, code, chosen, now, late_limit=LATE_IN_EXCEL)
     return _xlsx(excel.commune_xlsx(dash), f"chi-so-phuc-vu-{code}-{chosen.value}.xlsx")
 
