@@ -24,8 +24,8 @@ COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decis
 @router.get("/index/ranking", response_model=RankingOut, responses=error_responses(404),
             summary="Every commune of the caller's province ranked by the service index (Decision 766)")
 def ranking(
+    principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> RankingOut:
     return RankingOut.of(province_dashboard(session, principal, chosen))
@@ -35,8 +35,8 @@ def ranking(
             summary="One commune's scorecard, rank, trend and breakdowns")
 def commune_index(
     code: str = COMMUNE_CODE,
+    principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> CommuneIndexOut:
@@ -47,10 +47,10 @@ def commune_index(
             summary="The dossiers counted late on indicator 2.1 in the period, most late first, and why")
 def commune_late(
     code: str = COMMUNE_CODE,
+    principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=1_000_000),
-    principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
 ) -> LatePage:
     rows, total = late_dossiers(session, principal, code, chosen, limit, offset)

@@ -66,8 +66,8 @@ def province_page(
 
 @router.get("/index.xlsx")
 def province_export(
+    principal: Principal = Depends(current_officer),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    principal: Principal = Depends(current_officer),
     session: Session = Depends(get_session),
 ) -> Response:
     dash = province_dashboard(session, principal, chosen)
@@ -78,8 +78,8 @@ def province_export(
 @router.get("/index/communes/{code}.xlsx")
 def commune_export(
     code: str = COMMUNE_CODE,
+    principal: Principal = Depends(current_officer),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    principal: Principal = Depends(current_officer),
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
