@@ -516,7 +516,7 @@ def bulk_load(db: BenchDatabase, rows: int) -> float:
         indexes = conn.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = 'dossier' AND NOT EXISTS ("
             " SELECT 1 FROM pg_constraint c WHERE c.conindid = (quote_ident(i.indexname))::regclass)").fetchall()
-        conn.execute("TRUNCATE dossier_event, dossier_document, dossier")
+        conn.execute("TRUNCATE dossier CASCADE")  # with its events, documents, index rows and notices
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         conn.execute("SELECT setseed(0.25)")

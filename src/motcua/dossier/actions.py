@@ -102,6 +102,7 @@ class Upload:
 class IntakeResult:
     dossier: Dossier
     replayed: bool  # the same idempotency key was seen before: nothing new was written
+    events: tuple[DossierEvent, ...] = ()  # the timeline written by this intake (empty on a replay)
 
 
 def _digest(data: IntakeIn, uploads: Sequence[Upload]) -> str:
@@ -115,11 +116,12 @@ def _actor_officer_id(actor: Principal) -> int | None:
 
 
 def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str, from_status: str | None,
-           to_status: str, now: datetime, note: str = "", data: dict[str, Any] | None = None) -> None:
-    session.add(DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=from_status,
-                             to_status=to_status, actor_id=_actor_officer_id(actor),
-                             actor_name=actor.full_name or actor.name, department=dossier.current_department,
-                             note=note, data=data or {}))
+           to_status: str, now: datetime, note: str = "", data: dict[str, Any] | None = None) -> DossierEvent:
+    event = DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=from_status, to_status=to_status,
+                         actor_id=_actor_officer_id(actor), actor_name=actor.full_name or actor.name,
+                         department=dossier.current_department, note=note, data=data or {})
+    session.add(event)
+    return event
 
 
 def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploads: Sequence[Upload],
@@ -216,8 +218,8 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
                                     file_key=key, file_name=info.safe_name, content_type=info.content_type,
                                     size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
-    _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value, now=now,
-           note=data.reasons, data={"missing": missing} if missing else {})
+    event = _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value,
+                   now=now, note=data.reasons, data={"missing": missing} if missing else {})
     if status is Status.RECEIVED:
         queue_fold(session, [dossier.id])  # the service index counts it (Decision 766)
     session.flush()
@@ -232,7 +234,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     record(session, actor=actor, action=f"dossier.{action.value}", now=now, object_kind="dossier",
            object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
            data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
-    return IntakeResult(dossier, replayed=False)
+    return IntakeResult(dossier, replayed=False, events=(event,))
 
 
 # ------------------------------------------------------------------------------------------------ the workflow

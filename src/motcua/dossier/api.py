@@ -3,6 +3,7 @@ documents, and the public lookup."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, UploadFile
@@ -15,7 +16,7 @@ from motcua.dossier import printing
 from motcua.dossier.actions import Upload, add_document, perform, receive_dossier
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
-from motcua.dossier.models import Dossier
+from motcua.dossier.models import Dossier, DossierEvent
 from motcua.dossier.queries import InboxFilter, get_dossier_for, inbox, public_lookup, timeline
 from motcua.dossier.schemas import ActionIn, DossierEventOut, DossierOut, DossierPage, IntakeIn, LookupOut
 from motcua.dossier.workflow import STATUS_LABELS, Action, Status, available_actions
@@ -31,7 +32,10 @@ IDEMPOTENCY_KEY = Header(default=None, alias="Idempotency-Key", min_length=8, ma
                                      "differs).")
 
 
-def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, with_events: bool = True) -> DossierOut:
+def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, with_events: bool = True,
+                events: Sequence[DossierEvent] = ()) -> DossierOut:
+    """The dossier as the API shows it; ``events``, when the caller has just written the whole timeline (an intake),
+    saves reading it back."""
     return DossierOut(
         id=dossier.id, code=dossier.code, version=dossier.version, status=dossier.status,
         status_label=STATUS_LABELS[Status(dossier.status)], procedure_code=dossier.procedure_code,
@@ -42,7 +46,7 @@ def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, wit
         extended=dossier.extended, current_department=dossier.current_department, handler_id=dossier.handler_id,
         allowed_actions=[t.action for t in available_actions(dossier.status, principal.roles)],
         events=[DossierEventOut(at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
-                                actor_name=e.actor_name, note=e.note) for e in timeline(session, dossier)]
+                                actor_name=e.actor_name, note=e.note) for e in events or timeline(session, dossier)]
         if with_events else [],
     )
 
@@ -61,7 +65,7 @@ def create_dossier(
     result = receive_dossier(session, actor=principal, data=data, uploads=(), store=store, now=now,
                              idempotency_key=idempotency_key,
                              public_base_url=request.app.state.settings.public_base_url)
-    body = dossier_out(session, result.dossier, principal)
+    body = dossier_out(session, result.dossier, principal, events=result.events)
     return JSONResponse(body.model_dump(mode="json"), status_code=200 if result.replayed else 201,
                         headers={"Location": f"/api/v1/dossiers/{result.dossier.id}"})
 
