@@ -285,9 +285,7 @@ def run(sizes: Sizes, keep: bool) -> Results:
             catalogue = catalogue_counters(session, month.start)
 
             def all_communes() -> int:
-                by_commune: dict[str, DossierCounters] = {}
-                for province in session.scalars(select(Dossier.province_code).distinct()):
-                    by_commune.update(rollup_counters(session, province, month))
+                by_commune = rollup_counters(session, None, month)  # every commune of the country, one query
                 return len([score(metric_set, c, catalogue, SOURCES) for c in by_commune.values()])
 
             res.communes_scored = all_communes()

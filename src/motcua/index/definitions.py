@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from itertools import pairwise
 from typing import Any, Literal, cast, get_args
@@ -144,7 +144,7 @@ class Indicator:
     def counter(self, role: str) -> str:
         return dict(self.counters)[role]
 
-    @property
+    @cached_property
     def sources(self) -> frozenset[str]:
         """Every source the indicator needs (the substitutable sync factor excluded)."""
         return frozenset({self.data, *(COUNTER_SOURCES[name] for _, name in self.counters)})

@@ -183,9 +183,10 @@ def _counters(row: Any) -> DossierCounters:
     return DossierCounters(**{c: int(getattr(row, c)) for c in ROLLUP_COUNTERS})
 
 
-def rollup_counters(session: Session, province_code: str, period: Period, by: str = "commune_code",
+def rollup_counters(session: Session, province_code: str | None, period: Period, by: str = "commune_code",
                     where: Sequence[ColumnElement[bool]] = ()) -> dict[Any, DossierCounters]:
-    """Sums of the rollups over the period, grouped by commune, procedure, division or month.
+    """Sums of the rollups over the period (of a province, or the whole country when ``province_code`` is None),
+    grouped by commune, procedure, division or month.
 
     By commune (or month) with no other filter than the commune, the per-commune rollup answers (one row per
     commune and month); otherwise the detailed one."""
@@ -197,8 +198,8 @@ def rollup_counters(session: Session, province_code: str, period: Period, by: st
     last = None if by == "month" or len(period.months) == 1 else period.last_month
     rows = session.execute(
         select(key.label("key"), *_sums(model, last))
-        .where(model.province_code == province_code, model.month >= period.start, model.month < period.end,
-               *where)
+        .where(model.month >= period.start, model.month < period.end, *where,
+               *([] if province_code is None else [model.province_code == province_code]))
         .group_by(key)
     )
     return {row.key: _counters(row) for row in rows}

@@ -277,9 +277,14 @@ def _subtotal(results: Iterable[IndicatorResult]) -> Subtotal:
     return Subtotal(exact, sum((r.max_points for r in scored), Decimal(0)))
 
 
+_DOSSIER_FIELDS = frozenset(f.name for f in fields(DossierCounters))
+_CATALOGUE_FIELDS = frozenset(f.name for f in fields(CatalogueCounters))
+
+
 class _Counts:
     def __init__(self, dossiers: DossierCounters, catalogue: CatalogueCounters, external: dict[str, int]) -> None:
-        self.owners: tuple[object, ...] = (dossiers, catalogue)
+        self.owners: tuple[tuple[object, frozenset[str]], ...] = ((dossiers, _DOSSIER_FIELDS),
+                                                                  (catalogue, _CATALOGUE_FIELDS))
         self.external = external
         for name, value in external.items():
             if name not in COUNTER_SOURCES:
@@ -288,8 +293,8 @@ class _Counts:
                 raise CounterError(f"external counter {name} must be a whole number ≥ 0, got {value!r}")
 
     def __getitem__(self, name: str) -> int:
-        for owner in self.owners:
-            if name in {f.name for f in fields(owner)}:  # type: ignore[arg-type]
+        for owner, names in self.owners:
+            if name in names:
                 value: int = getattr(owner, name)
                 return value
         if name not in self.external:
