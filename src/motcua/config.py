@@ -47,8 +47,22 @@ class Settings(BaseSettings):
     zalo_access_token: str = ""
     zalo_template_id: str = ""
     notify_http_timeout: float = Field(default=5.0, gt=0, le=60)
-    simulators: bool = Field(default=False, description="Start the local SMS and Zalo simulators with `motcua serve` "
-                                                        "and send to them (demo and development)")
+    simulators: bool = Field(default=False, description="Start the local simulators of the SMS and Zalo providers, "
+                                                        "the population database and the payment gateway with "
+                                                        "`motcua serve` and use them (demo and development)")
+
+    # External national systems (integrations/): an empty URL turns the integration off.
+    identity_url: str = Field(default="", description="National population database identity check (CSDLQG về dân "
+                                                      "cư / VNeID), HTTP JSON; empty: identity checks off")
+    identity_api_key: str = Field(default="", description="API key the population database issued to this agency")
+    payment_url: str = Field(default="", description="Online fee payment gateway; empty: online payment off (fees "
+                                                     "paid at the counter)")
+    payment_merchant: str = Field(default="", description="Merchant id of the commune's account at the gateway")
+    payment_secret: str = Field(default="", description="Secret shared with the payment gateway: signs our requests "
+                                                        "and verifies its redirects back (HMAC-SHA256)")
+    integration_http_timeout: float = Field(default=10.0, gt=0, le=60,
+                                            description="Seconds to wait for the population database or the payment "
+                                                        "gateway before giving up (retryable)")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

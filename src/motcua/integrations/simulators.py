@@ -1,4 +1,5 @@
-"""Local stand-ins for the SMS gateway and Zalo ZNS: real HTTP servers on 127.0.0.1, for tests, demos and training.
+"""Local stand-ins for the SMS gateway, Zalo ZNS, the population database and the payment gateway: real HTTP servers
+on 127.0.0.1, for tests, demos and training.
 
 Nothing is fetched from the internet (ARCHITECTURE: stack), yet the worker must be tested against something that
 behaves like a provider over a socket: it authenticates, validates, refuses, gives each accepted message an id,
@@ -12,22 +13,40 @@ Each simulator is a stdlib ``ThreadingHTTPServer`` in a daemon thread::
         gateway = SmsGateway(sms.base_url, sms.api_key, sms.brandname)
         ...
         assert [m.to for m in sms.delivered] == ["84912345678"]
+
+The population database (``PopulationDbSimulator``) keeps a registry of citizens and gives verdicts; the payment
+gateway (``PaymentSimulator``) holds orders, serves the citizen's payment page and signs the redirect back. Both
+obey the same switches (``fail_next``, ``fail_all``, ``slow``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import itertools
 import json
+import os
 import re
 import socket
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
+
+from motcua.kit.text import fold
+
+if TYPE_CHECKING:
+    from motcua.config import Settings
 
 _PHONE = re.compile(r"^84\d{9}$")
+_ID_NUMBER = re.compile(r"\d{12}")
+_ORDER_REF = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 SMS_MAX_CHARS = 612  # four concatenated GSM-7 segments: what the gateway accepts in one request
 
 
@@ -40,6 +59,20 @@ class Delivered:
     text: str
     idempotency_key: str | None
     title: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a simulator answers to one request."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def json(cls, status: int, answer: Any) -> Reply:
+        return cls(status, json.dumps(answer, ensure_ascii=False).encode("utf-8"))
 
 
 class ProviderSimulator:
@@ -114,21 +147,24 @@ class ProviderSimulator:
                 super().finish()
 
             def do_POST(self) -> None:
+                self._serve("POST")
+
+            def do_GET(self) -> None:
+                self._serve("GET")
+
+            def _serve(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                try:
-                    body: Any = json.loads(raw or b"null")
-                except ValueError:
-                    body = None
-                status, answer = simulator._answer(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                if simulator.delay_seconds and status < 300:
+                reply = simulator._respond(method, self.path, {k.lower(): v for k, v in self.headers.items()}, raw)
+                if simulator.delay_seconds and reply.status < 400:
                     simulator._stopping.wait(simulator.delay_seconds)
-                data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_response(reply.status)
+                self.send_header("Content-Type", reply.content_type)
+                self.send_header("Content-Length", str(len(reply.body)))
+                for name, value in reply.headers:
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(data)
+                self.wfile.write(reply.body)
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
@@ -168,6 +204,17 @@ class ProviderSimulator:
 
     # -------------------------------------------------------------------------------------------- protocol
 
+    def _respond(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        """One HTTP exchange. The providers here speak JSON over POST only (``_answer``); a simulator serving pages
+        or other methods overrides this."""
+        if method != "POST":
+            return Reply.json(405, {"error": "method_not_allowed"})
+        try:
+            body: Any = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        return Reply.json(*self._answer(path, headers, body))
+
     def _answer(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
         raise NotImplementedError
 
@@ -205,6 +252,18 @@ class SmsSimulator(ProviderSimulator):
         super().__init__(host=host, port=port)
         self.api_key = api_key
         self.brandname = brandname
+
+    def _respond(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        """``GET /`` is the simulator's inbox: the last messages it took, newest first — how a demo reads the
+        one-time codes the portal sends (a real gateway delivers them to the phone instead)."""
+        if method == "GET" and urlsplit(path).path == "/":
+            rows = "".join(f"<li><b>{escape(m.to)}</b>: {escape(m.text)}</li>" for m in reversed(self.delivered[-50:]))
+            html = ("<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                    "<title>Hộp thư SMS (mô phỏng)</title></head><body><main><h1>Hộp thư SMS (mô phỏng)</h1>"
+                    f"<ol>{rows or '<li>Chưa có tin nhắn.</li>'}</ol></main></body></html>")
+            return Reply(200, html.encode("utf-8"), "text/html; charset=utf-8")
+        return super()._respond(method, path, headers, raw)
 
     def _answer(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
         failure = self._take_failure()
@@ -258,3 +317,328 @@ class ZaloSimulator(ProviderSimulator):
         _, message_id = self._deliver(str(key) if key else None, phone, str(data.get("content", "")),
                                       str(data.get("title", "")))
         return 200, {"error": 0, "message": "Success", "data": {"msg_id": message_id}}
+
+
+# ------------------------------------------------------------------------------------------------ population database
+
+
+@dataclass(frozen=True)
+class Citizen:
+    """One person in the simulated population database (CSDLQG về dân cư)."""
+
+    id_number: str
+    full_name: str
+    birth_date: date | None = None
+    vneid_level: int = 2  # 0: no VNeID account, 1 or 2: the account's level
+
+
+@dataclass(frozen=True)
+class IdentityCheck:
+    """One verdict the simulated database gave."""
+
+    reference: str
+    id_number: str
+    full_name: str
+    result: str
+
+
+# Seeded by default, so `make run` has people to check. Numbers: province of birth (025 Phú Thọ, 026 Vĩnh Phúc,
+# 017 Hòa Bình, 001 Hà Nội), sex and century (0/1: a man/woman born in the 1900s, 2/3 in the 2000s), year, 6 digits.
+DEMO_CITIZENS: tuple[Citizen, ...] = (
+    Citizen("025085001234", "Nguyễn Văn An", date(1985, 3, 12), 2),
+    Citizen("025190012345", "Trần Thị Bích Ngọc", date(1990, 7, 21), 2),
+    Citizen("026072004567", "Lê Văn Cường", date(1972, 11, 2), 1),
+    Citizen("017303000789", "Hoàng Thị Dung", date(2003, 5, 30), 0),
+    Citizen("025201008888", "Phạm Minh Đức", date(2001, 1, 9), 2),
+    Citizen("001158009876", "Đặng Thị Hạnh", date(1958, 9, 15), 1),
+)
+
+
+class PopulationDbSimulator(ProviderSimulator):
+    """The population database's identity check: ``POST /v1/citizens/verify`` with a bearer key; 200 with
+    ``{"request_id", "result": "match" | "mismatch" | "not_found", "vneid_level"}``.
+
+    Names are compared folded (no diacritics, case or extra spaces); a date of birth, when both sides have one, must
+    be the same. The VNeID level is told only for a match. Failures and slowness come from the common switches."""
+
+    prefix = "CSDL"
+
+    def __init__(self, *, api_key: str = "identity-test-key", demo: bool = True, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
+        super().__init__(host=host, port=port)
+        self.api_key = api_key
+        self._citizens: dict[str, Citizen] = {}
+        self._checks: list[IdentityCheck] = []
+        for citizen in DEMO_CITIZENS if demo else ():
+            self._citizens[citizen.id_number] = citizen
+
+    def add(self, id_number: str, full_name: str, birth_date: date | None = None, vneid_level: int = 2) -> Citizen:
+        """Register a citizen (replacing one with the same number)."""
+        if not _ID_NUMBER.fullmatch(id_number):
+            raise ValueError(f"not a 12-digit personal identification number: {id_number!r}")
+        if vneid_level not in (0, 1, 2):
+            raise ValueError(f"VNeID level is 0, 1 or 2, not {vneid_level!r}")
+        citizen = Citizen(id_number, full_name, birth_date, vneid_level)
+        with self._lock:
+            self._citizens[id_number] = citizen
+        return citizen
+
+    @property
+    def checks(self) -> list[IdentityCheck]:
+        with self._lock:
+            return list(self._checks)
+
+    def _answer(self, path: str, headers: dict[str, str], body: Any) -> tuple[int, dict[str, Any]]:
+        failure = self._take_failure()
+        if failure is not None:
+            return failure, {"error": "service_unavailable"}
+        if path != "/v1/citizens/verify":
+            return 404, {"error": "not_found"}
+        if headers.get("authorization") != f"Bearer {self.api_key}":
+            return 401, {"error": "unauthorized"}
+        if not isinstance(body, dict):
+            return 400, {"error": "invalid_json"}
+        id_number, full_name, born = body.get("id_number"), body.get("full_name"), body.get("birth_date")
+        if not isinstance(id_number, str) or not _ID_NUMBER.fullmatch(id_number):
+            return 400, {"error": "invalid_id_number"}
+        if not isinstance(full_name, str) or not full_name.strip():
+            return 400, {"error": "invalid_full_name"}
+        try:
+            birth_date = date.fromisoformat(born) if born is not None else None
+        except (TypeError, ValueError):
+            return 400, {"error": "invalid_birth_date"}
+        with self._lock:
+            citizen = self._citizens.get(id_number)
+            reference = f"{self.prefix}{next(self._seq):010d}"
+            if citizen is None:
+                result, level = "not_found", 0
+            elif fold(citizen.full_name) != fold(full_name) or (
+                    birth_date is not None and citizen.birth_date is not None and birth_date != citizen.birth_date):
+                result, level = "mismatch", 0
+            else:
+                result, level = "match", citizen.vneid_level
+            self._checks.append(IdentityCheck(reference, id_number, full_name, result))
+        return 200, {"request_id": reference, "result": result, "vneid_level": level}
+
+
+# ------------------------------------------------------------------------------------------------ payment gateway
+
+
+@dataclass
+class SimulatedOrder:
+    """An order the simulated gateway holds."""
+
+    provider_ref: str
+    order_ref: str
+    amount: int
+    description: str
+    return_url: str
+    status: str = "pending"  # pending → paid | failed, once
+    paid_at: datetime | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"provider_ref": self.provider_ref, "order_ref": self.order_ref, "amount": self.amount,
+                "description": self.description, "status": self.status,
+                "paid_at": _iso_utc(self.paid_at) if self.paid_at is not None else None}
+
+
+class AmountMismatch(ValueError):
+    """A payment of another amount than the order's: the gateway refuses it and the order stays pending."""
+
+
+class PaymentSimulator(ProviderSimulator):
+    """An online payment gateway, VNPay-like: an order API for the merchant (signed requests) and a payment page for
+    the citizen, whose outcome goes back to the merchant's ``return_url`` in signed query parameters.
+
+    ``GET /pay/{ref}`` shows the order with the buttons "Thanh toán" and "Hủy"; the form posts to ``/pay/{ref}``,
+    which settles the order once (a second payment of a paid order does nothing) and answers 303 to the return
+    address. ``pay()`` does the same without a browser. The signatures are computed here on their own, from the
+    format the adapter's docstring describes, so a test shows the two sides agree rather than share a bug."""
+
+    prefix = "VNP"
+
+    def __init__(self, *, merchant_id: str = "MOTCUA01", secret: str = "payment-test-secret",  # noqa: S107
+                 clock: Callable[[], datetime] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host=host, port=port)
+        self.merchant_id = merchant_id
+        self.secret = secret
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._orders: dict[str, SimulatedOrder] = {}
+        self._by_order_ref: dict[str, str] = {}
+        self._charges: list[tuple[str, int]] = []
+
+    # -------------------------------------------------------------------------------------------- test hooks
+
+    def order(self, provider_ref: str) -> SimulatedOrder:
+        with self._lock:
+            return replace(self._orders[provider_ref])
+
+    @property
+    def charges(self) -> list[tuple[str, int]]:
+        """``(provider_ref, amount)`` of every payment taken: one per paid order, never two."""
+        with self._lock:
+            return list(self._charges)
+
+    def pay(self, provider_ref: str, *, amount: int | None = None, cancel: bool = False) -> str:
+        """Settle the order as the citizen would on the page (pay it, or cancel with ``cancel``) and return the
+        signed redirect address. ``amount`` defaults to the order's; another is refused (``AmountMismatch``).
+        An order already settled is left as it is. ``KeyError`` for an unknown order."""
+        return self._settle(provider_ref, paid=not cancel, amount=amount)
+
+    # -------------------------------------------------------------------------------------------- protocol
+
+    def _respond(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
+        failure = self._take_failure()
+        route = urlsplit(path).path
+        if failure is not None:
+            if route.startswith("/pay/"):
+                return _page(failure, "Cổng thanh toán tạm thời gián đoạn", "<p>Vui lòng thử lại sau ít phút.</p>")
+            return Reply.json(failure, {"error": "service_unavailable"})
+        if route.startswith("/pay/"):
+            provider_ref = unquote(route.removeprefix("/pay/"))
+            if method == "GET":
+                return self._payment_page(provider_ref)
+            return self._payment_form(provider_ref, raw)
+        if route.startswith("/v1/"):
+            expected = _hmac_hex(self.secret, f"{method}\n{path}\n".encode() + raw).encode("ascii")
+            if headers.get("x-merchant-id") != self.merchant_id or not hmac.compare_digest(
+                    headers.get("x-signature", "").encode("utf-8", "replace"), expected):
+                return Reply.json(401, {"error": "invalid_signature"})
+            if route == "/v1/orders" and method == "POST":
+                return Reply.json(*self._create(raw))
+            if route.startswith("/v1/orders/") and method == "GET":
+                with self._lock:
+                    order = self._orders.get(unquote(route.removeprefix("/v1/orders/")))
+                    answer = order.as_json() if order is not None else None
+                return Reply.json(200, answer) if answer is not None else Reply.json(404, {"error": "order_not_found"})
+        return Reply.json(404, {"error": "not_found"})
+
+    def _create(self, raw: bytes) -> tuple[int, dict[str, Any]]:
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return 400, {"error": "invalid_json"}
+        order_ref, amount = body.get("order_ref"), body.get("amount")
+        description, return_url = body.get("description"), body.get("return_url")
+        if not isinstance(order_ref, str) or not _ORDER_REF.fullmatch(order_ref):
+            return 400, {"error": "invalid_order_ref"}
+        if isinstance(amount, bool) or not isinstance(amount, int) or not 0 < amount <= MAX_PAYMENT_VND:
+            return 400, {"error": "invalid_amount"}
+        if not isinstance(description, str) or not 0 < len(description.strip()) <= 255:
+            return 400, {"error": "invalid_description"}
+        if not isinstance(return_url, str) or urlsplit(return_url).scheme not in ("http", "https"):
+            return 400, {"error": "invalid_return_url"}
+        with self._lock:
+            known = self._by_order_ref.get(order_ref)
+            if known is not None:
+                order = self._orders[known]
+                if order.amount != amount:
+                    return 409, {"error": "order_ref_conflict", "provider_ref": order.provider_ref}
+                return 200, {**order.as_json(), "pay_url": self._pay_url(order)}
+            order = SimulatedOrder(f"{self.prefix}{next(self._seq):010d}", order_ref, amount, description.strip(),
+                                   return_url)
+            self._orders[order.provider_ref] = order
+            self._by_order_ref[order_ref] = order.provider_ref
+            return 201, {**order.as_json(), "pay_url": self._pay_url(order)}
+
+    def _pay_url(self, order: SimulatedOrder) -> str:
+        return f"{self.base_url}/pay/{quote(order.provider_ref, safe='')}"
+
+    def _payment_page(self, provider_ref: str) -> Reply:
+        with self._lock:
+            order = self._orders.get(provider_ref)
+            snapshot = replace(order) if order is not None else None
+        if snapshot is None:
+            return _page(404, "Không tìm thấy giao dịch", "<p>Mã giao dịch không tồn tại hoặc đã hết hạn.</p>")
+        facts = (f"<dl><dt>Mã giao dịch</dt><dd>{escape(snapshot.provider_ref)}</dd>"
+                 f"<dt>Nội dung</dt><dd>{escape(snapshot.description)}</dd>"
+                 f"<dt>Số tiền</dt><dd><strong>{_vnd(snapshot.amount)}</strong></dd></dl>")
+        if snapshot.status != "pending":
+            done = "Giao dịch đã được thanh toán." if snapshot.status == "paid" else "Giao dịch đã bị hủy."
+            back = escape(self._return_address(snapshot), quote=True)
+            return _page(200, "Giao dịch đã kết thúc", f"{facts}<p>{done}</p><p><a href=\"{back}\">Quay lại</a></p>")
+        action = escape(f"/pay/{quote(snapshot.provider_ref, safe='')}", quote=True)
+        form = (f"<form method=\"post\" action=\"{action}\">"
+                f"<input type=\"hidden\" name=\"amount\" value=\"{snapshot.amount}\">"
+                "<button type=\"submit\" name=\"action\" value=\"pay\">Thanh toán</button> "
+                "<button type=\"submit\" name=\"action\" value=\"cancel\">Hủy</button></form>")
+        return _page(200, "Thanh toán trực tuyến", facts + form)
+
+    def _payment_form(self, provider_ref: str, raw: bytes) -> Reply:
+        fields = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+        action = (fields.get("action") or [""])[0]
+        if action not in ("pay", "cancel"):
+            return _page(400, "Yêu cầu không hợp lệ", "<p>Hãy chọn Thanh toán hoặc Hủy.</p>")
+        try:
+            amount = int((fields.get("amount") or [""])[0])
+        except ValueError:
+            amount = -1
+        try:
+            location = self._settle(provider_ref, paid=action == "pay", amount=amount)
+        except KeyError:
+            return _page(404, "Không tìm thấy giao dịch", "<p>Mã giao dịch không tồn tại hoặc đã hết hạn.</p>")
+        except AmountMismatch:
+            return _page(400, "Số tiền không khớp", "<p>Số tiền thanh toán khác số tiền của đơn hàng; "
+                                                    "giao dịch chưa được thực hiện.</p>")
+        return Reply(303, b"", "text/plain; charset=utf-8", (("Location", location),))
+
+    def _settle(self, provider_ref: str, *, paid: bool, amount: int | None) -> str:
+        with self._lock:
+            order = self._orders[provider_ref]
+            if order.status == "pending":
+                if paid and amount is not None and amount != order.amount:
+                    raise AmountMismatch(f"{amount} đồng paid for an order of {order.amount}")
+                order.status = "paid" if paid else "failed"
+                if paid:
+                    order.paid_at = self._clock().astimezone(UTC).replace(microsecond=0)
+                    self._charges.append((order.provider_ref, order.amount))
+            return self._return_address(order)
+
+    def _return_address(self, order: SimulatedOrder) -> str:
+        params = {"pay_merchant": self.merchant_id, "pay_order_ref": order.order_ref,
+                  "pay_provider_ref": order.provider_ref, "pay_amount": str(order.amount),
+                  "pay_status": order.status, "pay_paid_at": _iso_utc(order.paid_at) if order.paid_at else ""}
+        canonical = "&".join(f"{name}={quote_plus(value)}" for name, value in sorted(params.items()))
+        params["pay_signature"] = _hmac_hex(self.secret, canonical.encode("utf-8"))
+        parts = urlsplit(order.return_url)
+        query = [*parse_qsl(parts.query, keep_blank_values=True), *params.items()]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def start_national_simulators(settings: Settings) -> list[str]:
+    """Start the population database and payment gateway simulators (``motcua serve`` with ``MOTCUA_SIMULATORS``)
+    and point ``settings`` at them — in place, for this process, and in the environment, which uvicorn's worker
+    processes read their settings from. Returns a line per simulator for the console."""
+    identity, payment = PopulationDbSimulator().start(), PaymentSimulator().start()
+    values = {"identity_url": identity.base_url, "identity_api_key": identity.api_key,
+              "payment_url": payment.base_url, "payment_merchant": payment.merchant_id,
+              "payment_secret": payment.secret}
+    for name, value in values.items():
+        setattr(settings, name, value)
+        os.environ[f"MOTCUA_{name.upper()}"] = value
+    return [f"CSDLQG về dân cư (mô phỏng) {identity.base_url}", f"Cổng thanh toán (mô phỏng) {payment.base_url}"]
+
+
+MAX_PAYMENT_VND = 500_000_000  # the simulated gateway's limit for one online payment
+
+
+def _hmac_hex(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def _iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " ₫"
+
+
+def _page(status: int, title: str, content: str) -> Reply:
+    html = ("<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>{escape(title)} — Cổng thanh toán (mô phỏng)</title></head>"
+            f"<body><main><h1>{escape(title)}</h1>{content}</main></body></html>")
+    return Reply(status, html.encode("utf-8"), "text/html; charset=utf-8")

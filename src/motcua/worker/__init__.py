@@ -80,19 +80,22 @@ class Worker:
 
 
 def senders_for(settings: Settings) -> tuple[dict[str, Sender], list[str]]:
-    """The configured senders; with ``settings.simulators`` the local SMS and Zalo simulators are started and used.
+    """The configured senders; with ``settings.simulators`` the local SMS and Zalo simulators are started and used,
+    and the population database and payment gateway simulators too (``settings`` is pointed at them in place).
 
     Returns the senders and a line per simulator started (for the console).
     """
     started: list[str] = []
     if settings.simulators:
-        from motcua.integrations.simulators import SmsSimulator, ZaloSimulator
+        from motcua.integrations.simulators import SmsSimulator, ZaloSimulator, start_national_simulators
 
+        national = start_national_simulators(settings)  # population database and payment, for the web pages
         sms, zalo = SmsSimulator().start(), ZaloSimulator().start()
         settings = settings.model_copy(update={
             "sms_base_url": sms.base_url, "sms_api_key": sms.api_key, "sms_brandname": sms.brandname,
             "zalo_base_url": zalo.base_url, "zalo_access_token": zalo.access_token,
             "zalo_template_id": zalo.template_id,
         })
-        started = [f"SMS (mô phỏng) {sms.base_url}", f"Zalo ZNS (mô phỏng) {zalo.base_url}"]
+        started = [f"SMS (mô phỏng; hộp thư, mã đăng nhập của công dân: {sms.base_url}/)",
+                   f"Zalo ZNS (mô phỏng) {zalo.base_url}", *national]
     return notify_tasks.build_senders(settings), started

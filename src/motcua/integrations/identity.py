@@ -1,0 +1,166 @@
+"""HTTP adapter to the national population database (Cơ sở dữ liệu quốc gia về dân cư) and its VNeID accounts.
+
+At intake the reception officer (or the portal, for an online filing) checks that the số định danh cá nhân, the
+name and the date of birth an applicant gives belong together, and learns the level of the applicant's electronic
+identification account (VNeID level 1 / level 2, Decree 69/2024) — the portal syncs it per dossier as
+``TaiKhoanDuocXacThucVoiVNeID``. The check is a read: asking twice is harmless, so a caller may retry freely.
+
+The answer is a verdict, never the registered data: the database says ``match``, ``mismatch`` (the number exists,
+the name or the date of birth does not go with it) or ``not_found``, with its own reference for the answer (kept
+on the dossier as evidence that the check was made). Names are compared as citizens write them: without regard to
+diacritics, case or extra spaces ("nguyen van  an" is "Nguyễn Văn An", ``motcua.kit.text.fold``); the simulator in
+``motcua.integrations.simulators`` compares the same way. The VNeID level is told only for a match.
+
+Errors are sorted once, here, into what a retry may cure and what it cannot:
+
+* ``IdentityUnavailable`` — timeouts, refused or dropped connections, HTTP 5xx, 408 and 429, a 2xx that is not a
+  verdict: keep the dossier's check queued and ask again (seed 004: the link of some communes is unstable; seed
+  002: the registry is slow);
+* ``IdentityRejected`` — a number that is not 12 digits (refused here, before any request), a bad API key, a
+  malformed request: asking again will not help.
+
+The wire format is the one the simulator speaks (the national data exchange platform gives each connected agency
+its own endpoint and key): ``POST /v1/citizens/verify`` with ``Authorization: Bearer <key>`` and
+``{"id_number", "full_name", "birth_date"}``; HTTP 200 with ``{"request_id", "result", "vneid_level"}``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, get_args
+
+import httpx
+
+if TYPE_CHECKING:
+    from motcua.config import Settings
+
+IdentityOutcome = Literal["match", "mismatch", "not_found"]
+_OUTCOMES: frozenset[str] = frozenset(get_args(IdentityOutcome))
+_ID_NUMBER = re.compile(r"\d{12}")
+_SPACES = re.compile(r"\s+")
+
+
+class IdentityError(Exception):
+    """The population database gave no verdict; ``status`` is the HTTP status when there was an answer."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class IdentityUnavailable(IdentityError):
+    """No verdict for now (timeout, connection, 5xx, 429): queue the check and ask again later."""
+
+    retryable = True
+
+
+class IdentityRejected(IdentityError, ValueError):
+    """The request itself is wrong (bad number, bad key, malformed): asking again will not help."""
+
+    retryable = False
+
+
+@dataclass(frozen=True)
+class IdentityAnswer:
+    """The database's verdict on one (number, name, date of birth).
+
+    ``vneid_level``: 0 — no VNeID account (or no match), 1 — level 1, 2 — level 2 (identified in person).
+    ``reference``: the provider's id of this answer, kept as evidence of the check."""
+
+    outcome: IdentityOutcome
+    vneid_level: int
+    reference: str
+
+    @property
+    def matched(self) -> bool:
+        return self.outcome == "match"
+
+
+class IdentityAdapter(Protocol):
+    """What intake needs from the population database: the verdict on an applicant's identity."""
+
+    def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None) -> IdentityAnswer: ...
+
+
+def check_id_number(id_number: str) -> str:
+    """The 12-digit số định danh cá nhân with spaces removed; ``IdentityRejected`` otherwise (no request sent)."""
+    digits = _SPACES.sub("", id_number)
+    if not _ID_NUMBER.fullmatch(digits):
+        raise IdentityRejected(f"not a 12-digit personal identification number: {id_number!r}")
+    return digits
+
+
+def normalise_name(full_name: str) -> str:
+    """The name as sent: Unicode NFC (a name typed on a phone may arrive decomposed), single spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", full_name)).strip()
+
+
+def _timeout(seconds: float) -> httpx.Timeout:
+    # Connecting takes milliseconds when the link is up; a black-holed one must not hold the officer long.
+    return httpx.Timeout(seconds, connect=min(seconds, 3.0))
+
+
+class PopulationDbClient:
+    """The population database's identity check, over HTTPS with a per-agency API key."""
+
+    def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self._api_key = api_key
+        self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=_timeout(timeout), transport=transport)
+
+    def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None) -> IdentityAnswer:
+        """Ask whether ``id_number`` belongs to ``full_name`` (born on ``birth_date``, when given)."""
+        digits = check_id_number(id_number)
+        name = normalise_name(full_name)
+        if not name:
+            raise IdentityRejected("empty name")
+        payload = {"id_number": digits, "full_name": name,
+                   "birth_date": birth_date.isoformat() if birth_date is not None else None}
+        data = self._post("/v1/citizens/verify", payload)
+        outcome, reference, level = data.get("result"), data.get("request_id"), data.get("vneid_level", 0)
+        if outcome not in _OUTCOMES or not reference or type(level) is not int or level not in (0, 1, 2):
+            raise IdentityUnavailable(f"answer is not a verdict: {str(data)[:200]}", status=200)
+        return IdentityAnswer(outcome, level if outcome == "match" else 0, str(reference))
+
+    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self._client.post(path, json=payload, headers={"Authorization": f"Bearer {self._api_key}"})
+        except httpx.TimeoutException as exc:
+            raise IdentityUnavailable(f"timeout: {exc.__class__.__name__}") from exc
+        except httpx.TransportError as exc:
+            raise IdentityUnavailable(f"connection failed: {exc.__class__.__name__}: {exc}") from exc
+        status = response.status_code
+        if status >= 500 or status in (408, 429):
+            raise IdentityUnavailable(f"HTTP {status}: {response.text[:200]}", status=status)
+        if status >= 400:
+            raise IdentityRejected(f"HTTP {status}: {response.text[:200]}", status=status)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise IdentityUnavailable(f"HTTP {status} with a body that is not JSON", status=status) from exc
+        if not isinstance(data, dict):
+            raise IdentityUnavailable("answer is not a JSON object", status=status)
+        return data
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def identity_adapter(settings: Settings) -> IdentityAdapter | None:
+    """The configured population database client, or None when ``identity_url`` is empty (checks off: intake
+    records the identity as not checked). Build it once and keep it: it holds a connection pool."""
+    if not settings.identity_url:
+        return None
+    if not settings.identity_api_key:
+        raise ValueError("MOTCUA_IDENTITY_URL is set but MOTCUA_IDENTITY_API_KEY is empty")
+    return PopulationDbClient(settings.identity_url, settings.identity_api_key,
+                              timeout=settings.integration_http_timeout)
