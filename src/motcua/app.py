@@ -70,6 +70,8 @@ def _error_response(
 
 
 PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/lookup"})
+#: Public operations on a path whose other methods need credentials (the citizen's feedback and rating).
+PUBLIC_API_OPERATIONS = frozenset({("POST", f"{API_PREFIX}/feedback"), ("POST", f"{API_PREFIX}/ratings")})
 
 
 def _is_authenticated(request: Request) -> bool:
@@ -88,6 +90,8 @@ async def _refused_unless_authenticated(request: Request) -> Response | None:
     the missing credentials were noticed; an unauthenticated caller must learn only that it needs to log in."""
     if not _is_api(request) or request.url.path in PUBLIC_API_PATHS:
         return None
+    if (request.method, request.url.path) in PUBLIC_API_OPERATIONS:
+        return None
     if await run_in_threadpool(_is_authenticated, request):
         return None
     return _error_response(request, 401, "not_authenticated", HTTP_MESSAGES[401])
@@ -98,7 +102,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def motcua_error(request: Request, exc: MotcuaError) -> Response:
         if isinstance(exc, NotAuthenticated) and not _is_api(request) and request.method == "GET":
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            sign_in = getattr(exc, "sign_in_path", "/login")  # citizens have their own sign-in page
+            return RedirectResponse(f"{sign_in}?next={quote(target)}", status_code=303)
         headers = None
         if "retry_after" in exc.extra:
             headers = {"Retry-After": str(exc.extra["retry_after"])}
@@ -213,9 +218,12 @@ def create_app(
     from motcua.catalog import views as catalog_views
     from motcua.dossier import api as dossier_api
     from motcua.dossier import views as dossier_views
+    from motcua.feedback import api as feedback_api
+    from motcua.feedback import views as feedback_views
     from motcua.index import views as index_views
     from motcua.org import api as org_api
     from motcua.org import views as org_views
+    from motcua.portal import views as portal_views
     from motcua.report import api as report_api
     from motcua.report import views as report_views
     from motcua.web import views as web_views
@@ -230,12 +238,15 @@ def create_app(
         ("", dossier_views.router),
         ("", report_views.router),
         ("", index_views.router),
+        ("", portal_views.router),
+        ("", feedback_views.router),
         (API_PREFIX, auth_api.router),
         (API_PREFIX, org_api.router),
         (API_PREFIX, calendar_api.router),
         (API_PREFIX, catalog_api.router),
         (API_PREFIX, dossier_api.router),
         (API_PREFIX, report_api.router),
+        (API_PREFIX, feedback_api.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:
@@ -255,7 +266,8 @@ def create_app(
     )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        upload_max_bytes=settings.max_upload_body_bytes,
-                       upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue"))
+                       upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue", "/cong-dan",
+                                     "/ho-tro-nop"))
     return app
 
 

@@ -215,3 +215,13 @@ def test_api_lookup_is_public_and_limited(client, session, api_token):
     ok = client.get("/api/v1/lookup", params={"code": code, "secret": "5678"})
     assert ok.status_code == 200 and ok.json()["status"] == "received" and "applicant_name" not in ok.json()
     assert client.get("/api/v1/lookup", params={"code": code, "secret": "1111"}).status_code == 404
+
+
+def test_lookup_with_a_secret_that_is_not_4_digits_says_so_beside_the_form(client):
+    """House rule 9: a malformed secret is answered on the lookup page itself (422), the code kept in its field."""
+    page = client.get("/tra-cuu")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    answer = client.post("/tra-cuu", data={"code": "TAM.08218-261123-0001", "secret": "12", "csrf_token": token})
+    assert answer.status_code == 422
+    assert "4 chữ số" in answer.text and 'value="TAM.08218-261123-0001"' in answer.text
+    assert 'id="lookup-error"' in answer.text

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from motcua.dossier.workflow import (
+    CREATING,
     END_STATES,
     OPEN_STATES,
     TABLE,
@@ -37,7 +38,7 @@ def test_plan_allows_exactly_the_table(action: Action, status: Status, role: Rol
     allowed = status in row.sources and role in row.roles
     if allowed:
         assert plan(action, status, [role]) is row
-        assert (action is Action.RECEIVE) or row in available_actions(status, [role])
+        assert (action in CREATING) or row in available_actions(status, [role])
     else:
         with pytest.raises(TransitionNotAllowed) as info:
             plan(action, status, [role])
@@ -65,9 +66,12 @@ def test_end_states_have_no_way_out_but_correction() -> None:
 
 
 def test_withdraw_and_stop_until_the_decision() -> None:
-    """Art. 21: withdrawal and stop are allowed from receipt until the decision, not after."""
+    """Art. 21: withdrawal and stop are allowed from receipt until the decision, not after; an online filer may also
+    withdraw a dossier the centre has not accepted yet (Art. 17(2), 21)."""
+    assert transition(Action.STOP).sources == OPEN_STATES
+    assert transition(Action.WITHDRAW).sources == OPEN_STATES | {Status.SUBMITTED}
+    assert Role.APPLICANT in transition(Action.WITHDRAW).roles
     for action in (Action.WITHDRAW, Action.STOP):
-        assert transition(action).sources == OPEN_STATES
         assert Status.RESULT_READY not in transition(action).sources
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from motcua.notify.models import Channel, NoticeKind
+from motcua.notify.models import DOSSIER_NOTICES, Channel, NoticeKind
 from motcua.notify.templates import SMS_MAX_CHARS, NoticeContext, lookup_url, render, strip_diacritics, vn_datetime
 
 CODE = "000.00.14.H56-261123-0118"
@@ -87,7 +87,7 @@ def test_result_ready_and_returned_explain_collection_and_correction() -> None:
     assert "3 ngày làm việc" in returned.body and "Điều 23 khoản 1" in returned.body
 
 
-@pytest.mark.parametrize("kind", list(NoticeKind))
+@pytest.mark.parametrize("kind", DOSSIER_NOTICES)
 def test_sms_is_short_plain_ascii_with_code_and_link(kind: NoticeKind) -> None:
     """GSM-7, at most three segments, and the link intact even when the officer's note is long."""
     out = render(kind, Channel.SMS, ctx(note="Bổ sung " + "giấy tờ chứng minh " * 40,
@@ -97,7 +97,7 @@ def test_sms_is_short_plain_ascii_with_code_and_link(kind: NoticeKind) -> None:
     assert CODE in out.body and out.body.endswith(f"Tra cuu: {LINK}")
 
 
-@pytest.mark.parametrize("kind", list(NoticeKind))
+@pytest.mark.parametrize("kind", DOSSIER_NOTICES)
 def test_zalo_keeps_the_diacritics_and_the_legal_meaning(kind: NoticeKind) -> None:
     out = render(kind, Channel.ZALO, ctx(note="Thiếu giấy tờ"))
     assert "Mã hồ sơ: " + CODE in out.body and LINK in out.body

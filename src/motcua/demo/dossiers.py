@@ -15,8 +15,8 @@ Every row is what the real actions would have written: the status follows the wo
 says at ``now``, codes are ``AGENCYID-YYMMDD-NNNN`` of the deciding body, gap-free per body and day with the
 ``DossierCodeCounter`` row holding the last number, and the procedure version is the one in force on the day.
 Receipts fall only on the province's working days, within working hours. Citizens who filed online themselves
-(or with a digital volunteer) appear as dossiers accepted from ``submitted``; the system has no submission action
-yet, so their timeline starts with the acceptance.
+(or with a digital volunteer) appear as dossiers accepted from ``submitted``; their timeline starts with the
+acceptance (the demo does not replay the portal's ``submit_online`` step, nor create citizen accounts for them).
 
 Why bulk: the per-dossier actions (``receive_dossier``, ``perform``) cost milliseconds each and a year is a few
 hundred thousand dossiers. Rows are built in Python and inserted with ``session.execute(insert(table), rows)``

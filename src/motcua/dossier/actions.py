@@ -43,11 +43,11 @@ from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.clock import dossier_ledger, event_to_json, ledger_of
 from motcua.dossier.codes import assign_code
-from motcua.dossier.files import FileStore, inspect_upload
+from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
-from motcua.dossier.workflow import OPEN_STATES, Action, Status, Transition, plan
+from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, plan
 from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -241,7 +241,10 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
 
 
 def _check_place(actor: Principal, dossier: Dossier, row: Transition) -> None:
-    """Counter actions belong to the receiving (or deciding) commune; division work to the deciding commune."""
+    """Counter actions belong to the receiving (or deciding) commune; division work to the deciding commune. A citizen
+    acts only on the dossiers of their own account (the access gate saw to that)."""
+    if actor.kind == "citizen":
+        return
     if actor.commune_code is None:
         raise Forbidden("Cán bộ cấp tỉnh không xử lý hồ sơ của xã.")
     counter_only = row.roles <= {Role.RECEPTION, Role.CENTRE_DIRECTOR}
@@ -277,7 +280,7 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     if data.version != dossier.version:  # first: whoever acted on an old view learns that, whatever else is true
         raise Conflict("Hồ sơ vừa được cán bộ khác cập nhật. Vui lòng tải lại trang để xem trạng thái mới.")
     row = plan(action, dossier.status, actor.roles)
-    if row.action is Action.RECEIVE:
+    if row.action in CREATING:
         raise NotFound()
     _check_place(actor, dossier, row)
     if row.needs_note and len(data.note) < 5:
@@ -316,7 +319,7 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
         values.update(supplement_count=dossier.supplement_count + 1, supplement_requested_at=now,
                       current_department=DepartmentKind.SERVICE_CENTRE.value)
         clock_event = Paused(now, "supplement")
-    elif act is Action.RECEIVE_SUPPLEMENT:
+    elif act in (Action.RECEIVE_SUPPLEMENT, Action.SUPPLY_ONLINE):
         values["current_department"] = version.handling_department
         clock_event = RestartedFromZero(now)
     elif act is Action.CLOSE_UNSUPPLIED:
@@ -338,7 +341,8 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     elif act is Action.RETURN_RESULT:
         values.update(returned_at=now, ended_at=now)
     elif act in (Action.WITHDRAW, Action.STOP):
-        clock_event = Finished(now)
+        # withdrawn before the centre accepted it online: no clock ever ran (Art. 17(2), 21)
+        clock_event = Finished(now) if dossier.clock_events else None
         values["ended_at"] = now
     elif act is Action.EXTEND:
         if data.new_due_date is None:
@@ -386,16 +390,34 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     return dossier
 
 
+DOCUMENT_KINDS = ("input", "supplement", "result")
+#: States in which each kind of document may be attached: the electronic result (Art. 22) once the decision is taken.
+_ATTACHABLE: dict[str, frozenset[Status]] = {
+    "input": OPEN_STATES | {Status.RESULT_READY, Status.IN_CORRECTION},
+    "supplement": frozenset({Status.AWAITING_SUPPLEMENT}),
+    "result": frozenset({Status.AWAITING_APPROVAL, Status.RESULT_READY, Status.IN_CORRECTION}),
+}
+
+
 def add_document(session: Session, *, actor: Principal, dossier_id: int, upload: Upload, store: FileStore,
-                 now: datetime, max_upload_bytes: int = 10 * 1024 * 1024) -> Dossier:
-    """Attach one scan to an open dossier (số hóa hồ sơ). The same file for the same item twice is one document."""
+                 now: datetime, max_upload_bytes: int = 10 * 1024 * 1024, kind: str = "input") -> Dossier:
+    """Attach one scan to an open dossier (số hóa hồ sơ), a citizen's supplement, or the electronic result (kết quả
+    điện tử, Art. 22) the citizen downloads. The same file for the same item twice is one document."""
     dossier = get_dossier_for(session, actor, dossier_id)
-    if not actor.has_role(Role.RECEPTION, Role.SPECIALIST):
-        raise Forbidden("Chỉ cán bộ tiếp nhận hoặc chuyên viên được đính kèm tài liệu.")
-    if actor.commune_code not in (dossier.receiving_commune_code, dossier.deciding_commune_code):
-        raise Forbidden("Hồ sơ này do xã khác giải quyết.")
-    if Status(dossier.status) not in (*OPEN_STATES, Status.RESULT_READY, Status.IN_CORRECTION):
-        raise ValidationFailed("Hồ sơ đã kết thúc; không đính kèm thêm được.")
+    if kind not in _ATTACHABLE:
+        raise ValidationFailed("Loại tài liệu không hợp lệ.", fields={"kind": "Không hợp lệ."})
+    if actor.kind == "citizen":
+        if kind != "supplement":
+            raise Forbidden("Công dân chỉ nộp được tài liệu bổ sung khi được yêu cầu.")
+        refuse_path_tricks(upload.filename)
+    else:
+        if not actor.has_role(Role.RECEPTION, Role.SPECIALIST, *((Role.APPROVER,) if kind == "result" else ())):
+            raise Forbidden("Chỉ cán bộ tiếp nhận hoặc chuyên viên được đính kèm tài liệu.")
+        if actor.commune_code not in (dossier.receiving_commune_code, dossier.deciding_commune_code):
+            raise Forbidden("Hồ sơ này do xã khác giải quyết.")
+    if Status(dossier.status) not in _ATTACHABLE[kind]:
+        raise ValidationFailed("Hồ sơ đã kết thúc; không đính kèm thêm được." if kind == "input"
+                               else "Ở trạng thái này của hồ sơ không đính kèm được loại tài liệu này.")
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     required = {d["key"]: d for d in version.data.get("documents", [])}
     if upload.requirement_key is not None and upload.requirement_key not in required:
@@ -403,16 +425,18 @@ def add_document(session: Session, *, actor: Principal, dossier_id: int, upload:
     info = inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)
     key = store.put(info, upload.data)
     existing = session.scalar(select(DossierDocument).where(
-        DossierDocument.dossier_id == dossier.id, DossierDocument.file_key == key,
+        DossierDocument.dossier_id == dossier.id, DossierDocument.file_key == key, DossierDocument.kind == kind,
         DossierDocument.requirement_key.is_(None) if upload.requirement_key is None
         else DossierDocument.requirement_key == upload.requirement_key))
     if existing is not None:
         return dossier
-    name = required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name
+    name = (required[upload.requirement_key]["name"] if upload.requirement_key
+            else "Kết quả giải quyết (bản điện tử)" if kind == "result" else info.safe_name)
     session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
-                                file_key=key, file_name=info.safe_name, content_type=info.content_type,
+                                file_key=key, file_name=info.safe_name, content_type=info.content_type, kind=kind,
                                 size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
     record(session, actor=actor, action="dossier.document_added", now=now, object_kind="dossier",
-           object_id=dossier.id, province_code=dossier.province_code, commune_code=actor.commune_code,
-           data={"code": dossier.code, "file": key, "item": upload.requirement_key})
+           object_id=dossier.id, province_code=dossier.province_code,
+           commune_code=actor.commune_code or dossier.deciding_commune_code,
+           data={"code": dossier.code, "file": key, "item": upload.requirement_key, "kind": kind})
     return dossier

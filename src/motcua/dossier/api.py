@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
@@ -78,6 +79,8 @@ def upload_document(
     dossier_id: int = DOSSIER_ID,
     file: UploadFile = File(description="PDF, JPEG or PNG, checked by content"),
     requirement_key: str | None = Form(default=None, max_length=40, pattern=r"^[a-z0-9_]{1,40}$"),
+    kind: Literal["input", "result"] = Form(default="input", description="input (a filed document) or result (the "
+                                            "electronic result, Art. 22)"),
     principal: Principal = Depends(current_principal),
     session: Session = Depends(get_session),
     store: FileStore = Depends(get_store),
@@ -85,7 +88,7 @@ def upload_document(
 ) -> DossierOut:
     dossier = add_document(session, actor=principal, dossier_id=dossier_id,
                            upload=Upload(requirement_key, file.filename or "", file.file.read()), store=store,
-                           now=now, max_upload_bytes=request.app.state.settings.max_upload_bytes)
+                           now=now, max_upload_bytes=request.app.state.settings.max_upload_bytes, kind=kind)
     return dossier_out(session, dossier, principal)
 
 

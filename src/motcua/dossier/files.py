@@ -186,6 +186,17 @@ def _check_name(filename: str) -> None:
         raise UploadRejected(MSG_NAME_TOO_LONG, reason="bad_name")
 
 
+def refuse_path_tricks(filename: str) -> None:
+    """Stricter than the counter (which cleans a scanner's odd names): a name sent from a citizen's browser that holds
+    a path — folders, "..", a drive, a leading dot, control characters — is refused outright, since no phone or
+    browser sends one on its own; someone is trying the server's file store."""
+    name = filename or ""
+    if (any(sep in name for sep in ("/", "\\", "\x00")) or name.startswith(".")
+            or re.match(r"^[A-Za-z]:", name) or any(ord(ch) < 32 or ord(ch) == 127 for ch in name)):
+        raise UploadRejected("Tên tệp không hợp lệ: tên tệp không được chứa đường dẫn (/, \\, ..), ký tự điều khiển "
+                             "hoặc bắt đầu bằng dấu chấm. Hãy đổi tên tệp rồi gửi lại.", reason="bad_name")
+
+
 # ------------------------------------------------------------------------------------------------ recognition
 
 _PDF_MAGIC = b"%PDF-"

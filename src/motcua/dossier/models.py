@@ -52,6 +52,8 @@ class Dossier(Base):
 
     channel: Mapped[int] = mapped_column(Integer)  # KenhThucHien: 1 in person, 2 online, 3 post
     filed_by: Mapped[str] = mapped_column(String(20))  # citizen | officer | volunteer (assisted filing)
+    #: The citizen account that follows the dossier online (its own filing, or one filed for it with consent).
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_account.id"), index=True)
 
     applicant_kind: Mapped[str] = mapped_column(String(20))  # person | organisation
     applicant_name: Mapped[str] = mapped_column(String(200))
@@ -123,6 +125,8 @@ class DossierDocument(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
     requirement_key: Mapped[str | None] = mapped_column(String(40))
+    #: input (filed), supplement (added when asked, Art. 19(5)) or result (the electronic result, Art. 22)
+    kind: Mapped[str] = mapped_column(String(12), default="input", server_default="input")
     name: Mapped[str] = mapped_column(String(300))
     file_key: Mapped[str] = mapped_column(String(80), index=True)
     file_name: Mapped[str] = mapped_column(String(200))
@@ -153,3 +157,7 @@ class LookupAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+
+
+# ``Dossier.citizen_id`` points at the citizen accounts: their table must be in the metadata wherever dossiers are.
+from motcua.portal import models as _portal_models  # noqa: E402,F401

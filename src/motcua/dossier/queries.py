@@ -23,6 +23,8 @@ LOOKUP_WINDOW = timedelta(minutes=15)
 
 
 def _visible(principal: Principal) -> Select[Dossier]:
+    if principal.kind == "citizen":  # a citizen account sees the dossiers it files or follows, nothing else
+        return select(Dossier).where(Dossier.citizen_id == principal.id)
     query = select(Dossier).where(Dossier.province_code == principal.province_code)
     if principal.commune_code is not None:
         query = query.where(or_(Dossier.receiving_commune_code == principal.commune_code,
@@ -116,8 +118,9 @@ def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetim
 
 
 def urgency(dossier: Dossier, now: datetime) -> str:
-    """overdue | due_soon | ok | done — how the inbox marks a row."""
-    if Status(dossier.status) not in OPEN_STATES or dossier.due_at is None:
+    """overdue | due_soon | ok | done — how the inbox marks a row (an online dossier waiting for acceptance is judged
+    against its 8 working hours, Art. 17(2))."""
+    if Status(dossier.status) not in OPEN_STATES | {Status.SUBMITTED} or dossier.due_at is None:
         return "done"
     due = as_utc(dossier.due_at)
     if due < now:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import DossierDocument
+from motcua.portal.models import DraftFile, FilingConsent  # drafts and consents hold files of the store too
 
 ORPHAN_GRACE = timedelta(hours=1)
 """How old an unreferenced file must be before it goes: longer than any intake transaction can take to commit."""
@@ -36,4 +37,6 @@ def sweep_orphan_files(session: Session, store: FileStore, *, now: datetime,
     if grace < timedelta(0):
         raise ValueError("grace must not be negative: files of transactions in flight would be removed.")
     referenced = set(session.scalars(select(DossierDocument.file_key).distinct()))
+    referenced |= set(session.scalars(select(DraftFile.file_key).distinct()))
+    referenced |= {k for k in session.scalars(select(FilingConsent.file_key).distinct()) if k}
     return store.sweep(referenced, older_than=now - grace, now=now)

@@ -16,7 +16,7 @@ from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
 from motcua.dossier import printing
-from motcua.dossier.actions import Upload, perform, receive_dossier
+from motcua.dossier.actions import Upload, add_document, perform, receive_dossier
 from motcua.dossier.clock import dossier_ledger
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
@@ -187,6 +187,8 @@ def dossier_page(
         "d": dossier, "events": events, "documents": documents(session, dossier),
         "state": state, "step_names": step_names, "actions": actions, "handlers": handlers,
         "urgency": urgency(dossier, now),
+        "may_attach_result": (Status(dossier.status) in (Status.AWAITING_APPROVAL, Status.RESULT_READY)
+                              and principal.has_role(Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)),
         "forms": printing.forms_for(events), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
         "receiving": session.get(Commune, dossier.receiving_commune_code),
         "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),
@@ -217,6 +219,23 @@ def dossier_action(
     perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now,
             public_base_url=request.app.state.settings.public_base_url)
     return RedirectResponse(f"/dossiers/{dossier_id}?done={action}", status_code=303)
+
+
+@router.post("/dossiers/{dossier_id}/result", dependencies=[Depends(require_csrf)])
+def dossier_result_upload(
+    request: Request,
+    dossier_id: int = DOSSIER_ID,
+    file: UploadFile = File(),
+    principal: Principal = Depends(current_officer),
+    session: Session = Depends(get_session),
+    store: FileStore = Depends(get_store),
+    now: datetime = Depends(get_now),
+) -> Response:
+    """Đính kèm kết quả điện tử (Art. 22): the file the citizen downloads from the portal."""
+    add_document(session, actor=principal, dossier_id=dossier_id,
+                 upload=Upload(None, file.filename or "", file.file.read()), store=store, now=now,
+                 max_upload_bytes=request.app.state.settings.max_upload_bytes, kind="result")
+    return RedirectResponse(f"/dossiers/{dossier_id}?done=result", status_code=303)
 
 
 def raise_validation(exc: ValidationError) -> NoReturn:
@@ -292,7 +311,11 @@ def lookup_submit(
     session: Session = Depends(get_session),
     now: datetime = Depends(get_now),
 ) -> Response:
-    dossier = public_lookup(session, code=code, secret=secret, ip=client_ip(request), now=now)
+    try:
+        dossier = public_lookup(session, code=code, secret=secret, ip=client_ip(request), now=now)
+    except ValidationFailed as exc:  # not 4 digits: said beside the form, which keeps the code (house rule 9)
+        return render(request, "lookup.html", {"code": code, "result": None, "errors": {"form": exc.message}},
+                      status_code=422)
     if dossier is None:
         return render(request, "lookup.html", {"code": code, "result": None,
                                                "errors": {"form": "Không tìm thấy hồ sơ với mã và 4 chữ số đã nhập."}},

@@ -80,11 +80,13 @@ class Action(StrEnum):
     RECEIVE = "receive"
     REQUEST_INTAKE_SUPPLEMENT = "request_intake_supplement"
     REFUSE_INTAKE = "refuse_intake"
+    SUBMIT_ONLINE = "submit_online"
     ACCEPT_ONLINE = "accept_online"
     TRANSFER = "transfer"
     ASSIGN = "assign"
     REQUEST_SUPPLEMENT = "request_supplement"
     RECEIVE_SUPPLEMENT = "receive_supplement"
+    SUPPLY_ONLINE = "supply_online"
     CLOSE_UNSUPPLIED = "close_unsupplied"
     PROPOSE_REFUSAL = "propose_refusal"
     CONFIRM_REFUSAL = "confirm_refusal"
@@ -119,6 +121,10 @@ def _t(action: Action, sources: Iterable[Status], target: Status | None, roles: 
 
 
 R, S, A, D = Role.RECEPTION, Role.SPECIALIST, Role.APPROVER, Role.CENTRE_DIRECTOR
+P, V = Role.APPLICANT, Role.VOLUNTEER  # the citizen on their own dossier; a digital volunteer filing for one
+
+#: Actions that create a dossier (from NEW): never a button on a dossier's page.
+CREATING: frozenset[Action] = frozenset({Action.RECEIVE, Action.SUBMIT_ONLINE})
 
 TABLE: tuple[Transition, ...] = (
     _t(Action.RECEIVE, [Status.NEW], Status.RECEIVED, [R], "start",
@@ -127,6 +133,8 @@ TABLE: tuple[Transition, ...] = (
        "Yêu cầu bổ sung khi tiếp nhận", "Điều 16(3), 17(1)", "supplement_request", True),
     _t(Action.REFUSE_INTAKE, [Status.NEW, Status.SUBMITTED], Status.INTAKE_REFUSED, [R], "none",
        "Từ chối tiếp nhận", "Điều 17(1)", "refusal_intake", True),
+    _t(Action.SUBMIT_ONLINE, [Status.NEW], Status.SUBMITTED, [P, V, R], "none",
+       "Nộp hồ sơ trực tuyến", "Điều 15, 17(2)"),
     _t(Action.ACCEPT_ONLINE, [Status.SUBMITTED], Status.RECEIVED, [R], "start",
        "Tiếp nhận hồ sơ trực tuyến", "Điều 17(2)", "receipt"),
     _t(Action.TRANSFER, [Status.RECEIVED], Status.TRANSFERRED, [R], "hand_over",
@@ -137,6 +145,8 @@ TABLE: tuple[Transition, ...] = (
        "Yêu cầu bổ sung hồ sơ", "Điều 19(5), 11(2)(c)", "supplement_request", True),
     _t(Action.RECEIVE_SUPPLEMENT, [Status.AWAITING_SUPPLEMENT], Status.IN_APPRAISAL, [R, S], "restart",
        "Nhận hồ sơ bổ sung", "Điều 19(5)"),
+    _t(Action.SUPPLY_ONLINE, [Status.AWAITING_SUPPLEMENT], Status.IN_APPRAISAL, [P], "restart",
+       "Nộp bổ sung trực tuyến", "Điều 17(2), 19(5)"),
     _t(Action.CLOSE_UNSUPPLIED, [Status.AWAITING_SUPPLEMENT], Status.CLOSED_UNSUPPLIED, [R, D], "finish",
        "Đóng hồ sơ (quá 15 ngày không bổ sung)", "Điều 19(5)", "stop_notice"),
     _t(Action.PROPOSE_REFUSAL, [Status.IN_APPRAISAL], Status.REFUSAL_PROPOSED, [S], "none",
@@ -153,7 +163,7 @@ TABLE: tuple[Transition, ...] = (
        "Trả lại chuyên viên", "Điều 19", None, True),
     _t(Action.RETURN_RESULT, [Status.RESULT_READY], Status.RETURNED, [R], "none",
        "Trả kết quả", "Điều 22"),
-    _t(Action.WITHDRAW, BEFORE_DECISION, Status.WITHDRAWN, [R], "finish",
+    _t(Action.WITHDRAW, BEFORE_DECISION | {Status.SUBMITTED}, Status.WITHDRAWN, [R, P], "finish",
        "Rút hồ sơ theo đề nghị", "Điều 21", None, True),
     _t(Action.STOP, BEFORE_DECISION, Status.STOPPED, [A, D], "finish",
        "Dừng xử lý", "Điều 21", "stop_notice", True),
@@ -208,7 +218,7 @@ def available_actions(status: Status | str, roles: Iterable[Role]) -> list[Trans
     """The buttons for this status and these roles, in table order (the page shows exactly these)."""
     current = Status(status)
     held = frozenset(roles)
-    return [t for t in TABLE if current in t.sources and t.roles & held and t.action is not Action.RECEIVE]
+    return [t for t in TABLE if current in t.sources and t.roles & held and t.action not in CREATING]
 
 
 _CLOCK_TEXT: dict[ClockEffect, str] = {

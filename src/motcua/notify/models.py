@@ -28,6 +28,17 @@ class NoticeKind(StrEnum):
     EXTENDED = "extended"
     RESULT_READY = "result_ready"
     RETURNED = "returned"
+    SUBMITTED = "submitted"  # filed online: acknowledged at once (Art. 17(2))
+    STAFF_ALERT = "staff_alert"  # to the centre's reception officers: an online dossier waits (2 hours, Art. 17(2))
+    OTP = "otp"  # a one-time code to sign in or to consent to assisted filing
+
+
+#: The kinds rendered from a dossier by ``templates.render``; the staff alert and the one-time code are written by
+#: the actions that send them (``portal.actions``).
+DOSSIER_NOTICES: tuple[NoticeKind, ...] = (
+    NoticeKind.RECEIVED, NoticeKind.SUBMITTED, NoticeKind.SUPPLEMENT_REQUESTED, NoticeKind.EXTENDED,
+    NoticeKind.RESULT_READY, NoticeKind.RETURNED,
+)
 
 
 class Channel(StrEnum):

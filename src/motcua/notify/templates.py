@@ -113,6 +113,17 @@ def _copy(kind: NoticeKind, ctx: NoticeContext) -> _Copy:
                    f"phải gửi Ông/Bà văn bản xin lỗi kèm ngày hẹn mới (Điều 19 khoản 6)."),
             short=f"Da tiep nhan ho so {ctx.code} ({_clip(ctx.procedure_name, 60)}). Hen tra ket qua: {_due(ctx)}.",
         )
+    if kind is NoticeKind.SUBMITTED:
+        return _Copy(
+            subject=f"Đã nhận hồ sơ trực tuyến {ctx.code}",
+            lead=f"{ctx.centre_name} đã nhận hồ sơ Ông/Bà nộp trực tuyến lúc {vn_datetime(ctx.at)}.",
+            facts=[*base, ("Hạn kiểm tra, tiếp nhận", _due(ctx))],
+            legal=(f"Trong 8 giờ làm việc, Trung tâm kiểm tra hồ sơ và tiếp nhận, hoặc hướng dẫn Ông/Bà bổ sung "
+                   f"(Điều 17 khoản 2 {DECREE}). Thời hạn giải quyết tính từ khi hồ sơ đầy đủ được tiếp nhận; "
+                   f"Ông/Bà sẽ nhận được ngày hẹn trả kết quả khi đó."),
+            short=(f"Da nhan ho so truc tuyen {ctx.code} ({_clip(ctx.procedure_name, 60)}). Trung tam kiem tra, "
+                   f"tiep nhan trong 8 gio lam viec (Dieu 17 ND 118/2025)."),
+        )
     if kind is NoticeKind.SUPPLEMENT_REQUESTED:
         facts = [*base, ("Nội dung cần bổ sung", ctx.note or "xem Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ")]
         if ctx.supplement_due_at is not None:

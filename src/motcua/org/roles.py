@@ -16,6 +16,7 @@ class Role(StrEnum):
     COUNCIL = "council"  # Thường trực HĐND xã
     PROVINCE_MONITOR = "province_monitor"  # Sở Nội vụ, VP UBND tỉnh
     ADMIN = "admin"  # quản trị hệ thống
+    APPLICANT = "applicant"  # người nộp hồ sơ: a citizen acting on their own online dossier — never an officer's role
 
 
 ROLE_LABELS: dict[Role, str] = {
@@ -27,7 +28,11 @@ ROLE_LABELS: dict[Role, str] = {
     Role.COUNCIL: "Thường trực HĐND xã",
     Role.PROVINCE_MONITOR: "Theo dõi cấp tỉnh",
     Role.ADMIN: "Quản trị hệ thống",
+    Role.APPLICANT: "Người nộp hồ sơ",
 }
+
+#: Roles an officer may hold (every role but the applicant's, which only a citizen's own account acts with).
+OFFICER_ROLES = tuple(r for r in Role if r is not Role.APPLICANT)
 
 #: Roles an integration's API token may act with: the workflow roles, never administration.
 TOKEN_ROLES = (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)

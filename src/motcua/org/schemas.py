@@ -29,6 +29,13 @@ class OfficerCreate(BaseModel):
             raise ValueError("Họ tên không được chứa chữ số")
         return value
 
+    @field_validator("roles")
+    @classmethod
+    def _officer_roles(cls, value: list[Role]) -> list[Role]:
+        if Role.APPLICANT in value:
+            raise ValueError("Vai trò «Người nộp hồ sơ» chỉ dành cho tài khoản công dân")
+        return value
+
     @field_validator("password")
     @classmethod
     def _policy(cls, value: str, info: ValidationInfo) -> str:

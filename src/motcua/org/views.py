@@ -15,7 +15,7 @@ from motcua.auth.principal import Principal
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
 from motcua.org.actions import create_officer, set_agency_id, set_officer_active
 from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, list_communes_for
-from motcua.org.roles import PROVINCE_ROLES, ROLE_LABELS, Role
+from motcua.org.roles import OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS, Role
 from motcua.org.schemas import OfficerCreate
 from motcua.web.templating import render
 
@@ -63,7 +63,7 @@ def officer_page(
 
 def _officer_form(request: Request, session: Session, principal: Principal, values: dict[str, object],
                   errors: dict[str, str], status_code: int = 200) -> Response:
-    roles = [(r.value, ROLE_LABELS[r]) for r in Role if principal.is_province_level or r not in PROVINCE_ROLES]
+    roles = [(r.value, ROLE_LABELS[r]) for r in OFFICER_ROLES if principal.is_province_level or r not in PROVINCE_ROLES]
     return render(request, "officer_form.html", {
         "values": values, "errors": errors, "roles": roles, "communes": list_communes_for(session, principal),
     }, status_code=status_code)

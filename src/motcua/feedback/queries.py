@@ -1,0 +1,246 @@
+"""Every read of ratings and feedback cases, permission-aware (house rule 7): one gate, ``get_case_for``.
+
+Also the public checks (code + contact, with the same per-address budget of failures as the dossier lookup) and the
+counters the service index reads (see the package docstring).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from motcua.auth.principal import Principal
+from motcua.dossier.models import Dossier, LookupAttempt
+from motcua.dossier.queries import LOOKUP_MAX_FAILURES, LOOKUP_WINDOW
+from motcua.dossier.workflow import Status
+from motcua.feedback.models import DossierRating, FeedbackCase, FeedbackEvent
+from motcua.feedback.workflow import OPEN_STATES, CaseStatus
+from motcua.kit.clock import as_utc
+from motcua.kit.errors import Forbidden, NotFound, TooManyRequests
+from motcua.org.models import Commune
+from motcua.org.roles import Role
+
+#: Dossier states in which the applicant may rate the handling: a decision has reached them. Returned (Art. 22);
+#: being corrected after a wrong result was returned (Art. 23(1) — exactly when a rating matters); refused after
+#: appraisal, whose refusal slip is the result (Art. 19(3)). Not rated: a dossier refused or sent back at the
+#: counter (never received, no handling), withdrawn by the applicant, stopped or closed without the supplement —
+#: no result reached the applicant; they can still send a phản ánh through the feedback form.
+RATEABLE_STATES: frozenset[Status] = frozenset({Status.RETURNED, Status.IN_CORRECTION, Status.REFUSED})
+
+DUE_SOON = timedelta(days=2)
+FORM_MAX_PER_HOUR = 5
+"""The public form's limit: cases received from one address in an hour (a citizen with five grievances at once can
+still call or come to the centre; a script cannot fill the commune's list)."""
+FORM_WINDOW = timedelta(hours=1)
+
+#: Who reads cases: the centre's counter and director of the commune, the province's monitors (read only), and API
+#: tokens of the jurisdiction (integrations, the province's reporting).
+READ_ROLES = (Role.RECEPTION, Role.CENTRE_DIRECTOR, Role.PROVINCE_MONITOR)
+
+
+def ip_digest(ip: str) -> str:
+    """The sender's address is kept only as a digest, and only for the form's limit (Decree 13/2023: minimum data)."""
+    return hashlib.sha256(f"motcua-feedback:{ip}".encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------------ ratings
+
+
+def may_be_rated(dossier: Dossier) -> bool:
+    return Status(dossier.status) in RATEABLE_STATES
+
+
+def rating_of(session: Session, dossier_id: int) -> DossierRating | None:
+    return session.scalar(select(DossierRating).where(DossierRating.dossier_id == dossier_id))
+
+
+def case_of_rating(session: Session, rating_id: int) -> FeedbackCase | None:
+    """The feedback case a dissatisfied rating opened, if any."""
+    return session.scalar(select(FeedbackCase).where(FeedbackCase.rating_id == rating_id))
+
+
+def case_by_id(session: Session, case_id: int) -> FeedbackCase | None:
+    """A case for a public page that already holds a signed link to it (the link is the proof)."""
+    return session.get(FeedbackCase, case_id)
+
+
+def dossier_by_id(session: Session, dossier_id: int) -> Dossier | None:
+    """A dossier for a public page that already holds a signed link to it (no jurisdiction: the link is the proof)."""
+    return session.get(Dossier, dossier_id)
+
+
+# ------------------------------------------------------------------------------------------------ the gate
+
+
+def _may_read(principal: Principal) -> bool:
+    return principal.kind == "token" or principal.has_role(*READ_ROLES)
+
+
+def _visible(principal: Principal) -> Select[FeedbackCase]:
+    if not _may_read(principal):
+        raise Forbidden("Chỉ cán bộ tiếp nhận, giám đốc Trung tâm Phục vụ hành chính công và cán bộ theo dõi cấp tỉnh "
+                        "được xem phản ánh, kiến nghị.")
+    query = select(FeedbackCase).where(FeedbackCase.province_code == principal.province_code)
+    if principal.commune_code is not None:
+        query = query.where(FeedbackCase.commune_code == principal.commune_code)
+    return query
+
+
+def get_case_for(session: Session, principal: Principal, case_id: int) -> FeedbackCase:
+    """The case if the principal's jurisdiction covers its commune; else 404 (never someone else's data)."""
+    case = session.scalar(_visible(principal).where(FeedbackCase.id == case_id))
+    if case is None:
+        raise NotFound("Không tìm thấy phản ánh, kiến nghị.")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    status: str | None = None  # None: the open cases and the answers still to publish
+    overdue: bool = False
+    commune_code: str | None = None  # province users: one commune
+    limit: int = 50
+    offset: int = 0
+
+
+def list_cases(session: Session, principal: Principal, flt: CaseFilter, now: datetime
+               ) -> tuple[list[FeedbackCase], int]:
+    """The commune's cases, most urgent first (the next deadline soonest; overdue at the top; waiting last)."""
+    query = _visible(principal)
+    if flt.commune_code:
+        query = query.where(FeedbackCase.commune_code == flt.commune_code)
+    if flt.status:
+        query = query.where(FeedbackCase.status == flt.status)
+    else:
+        query = query.where(FeedbackCase.status.in_([s.value for s in (*OPEN_STATES, CaseStatus.ANSWERED)]))
+    if flt.overdue:
+        query = query.where(FeedbackCase.due_at < now)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(FeedbackCase.due_at.is_(None), FeedbackCase.due_at, FeedbackCase.id)
+                           .limit(flt.limit).offset(flt.offset))
+    return list(rows), int(total)
+
+
+def urgency(case: FeedbackCase, now: datetime) -> str:
+    """overdue | due_soon | ok | waiting | done — how the list marks a row."""
+    if case.due_at is None:
+        return "waiting" if case.status == CaseStatus.AWAITING_INFO else "done"
+    due = as_utc(case.due_at)
+    if due < now:
+        return "overdue"
+    return "due_soon" if due - now <= DUE_SOON else "ok"
+
+
+def case_events(session: Session, case: FeedbackCase) -> list[FeedbackEvent]:
+    return list(session.scalars(select(FeedbackEvent).where(FeedbackEvent.case_id == case.id)
+                                .order_by(FeedbackEvent.id)))
+
+
+def commune_names(session: Session, codes: set[str]) -> dict[str, str]:
+    rows = session.execute(select(Commune.code, Commune.kind, Commune.name).where(Commune.code.in_(sorted(codes))))
+    return {code: f"{kind.capitalize()} {name}" for code, kind, name in rows}
+
+
+def communes_for_form(session: Session) -> list[Commune]:
+    """The communes a citizen may address (every commune the installation serves), by province then name."""
+    return list(session.scalars(select(Commune).order_by(Commune.province_code, Commune.name_folded)))
+
+
+def published_answers(session: Session, commune_code: str | None, limit: int = 50) -> list[FeedbackCase]:
+    """Công khai kết quả trả lời: the answers made public, newest first (the page shows subject and answer only)."""
+    query = select(FeedbackCase).where(FeedbackCase.status == CaseStatus.PUBLISHED.value)
+    if commune_code:
+        query = query.where(FeedbackCase.commune_code == commune_code)
+    return list(session.scalars(query.order_by(FeedbackCase.published_at.desc(), FeedbackCase.id.desc())
+                                .limit(limit)))
+
+
+# ------------------------------------------------------------------------------------------------ public checks
+
+
+def check_lookup_budget(session: Session, *, ip: str, now: datetime) -> None:
+    """The dossier lookup's budget of failures per address (shared: guesses are guesses, whatever the page)."""
+    failures = session.scalar(select(func.count()).select_from(LookupAttempt).where(
+        LookupAttempt.ip == ip, LookupAttempt.at > now - LOOKUP_WINDOW, LookupAttempt.success.is_(False))) or 0
+    if failures >= LOOKUP_MAX_FAILURES:
+        raise TooManyRequests("Bạn đã tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
+                              retry_after=int(LOOKUP_WINDOW.total_seconds()))
+
+
+def count_attempt(session: Session, *, ip: str, now: datetime, success: bool) -> None:
+    session.add(LookupAttempt(ip=ip, at=now, success=success))
+    session.flush()
+
+
+def public_case_lookup(session: Session, *, code: str, contact: str, ip: str, now: datetime) -> FeedbackCase | None:
+    """A case by its code and the sender's phone or email, rate-limited like the dossier lookup. None on a miss
+    (not an exception) so that the caller's transaction commits the failed attempt that the limit counts."""
+    check_lookup_budget(session, ip=ip, now=now)
+    case = session.scalar(select(FeedbackCase).where(FeedbackCase.code == code.strip().upper()))
+    given = contact.strip().lower()
+    digits = "".join(ch for ch in given if ch.isdigit())
+    ok = case is not None and bool(given) and (
+        (case.sender_email is not None and case.sender_email.lower() == given)
+        or (case.sender_phone is not None and len(digits) >= 9 and case.sender_phone.endswith(digits[-9:]))
+    )
+    count_attempt(session, ip=ip, now=now, success=ok)
+    return case if ok else None
+
+
+def check_form_rate(session: Session, *, digest: str, now: datetime) -> None:
+    received = session.scalar(select(func.count()).select_from(FeedbackCase).where(
+        FeedbackCase.ip_digest == digest, FeedbackCase.received_at > now - FORM_WINDOW)) or 0
+    if received >= FORM_MAX_PER_HOUR:
+        raise TooManyRequests("Bạn đã gửi nhiều phản ánh, kiến nghị trong một giờ. Vui lòng thử lại sau, hoặc liên hệ "
+                              "trực tiếp Trung tâm Phục vụ hành chính công.",
+                              retry_after=int(FORM_WINDOW.total_seconds()))
+
+
+# ------------------------------------------------------------------------------------------------ the index
+
+
+@dataclass(frozen=True)
+class FeedbackCounters:
+    """Indicators 5.2 and 5.3 of a commune over a period: cases handled (answered or refused) in it, of those the
+    ones handled within their limit, and the senders' verdicts on them."""
+
+    handled: int
+    handled_on_time: int
+    rated: int  # the sender said satisfied or not
+    satisfied: int
+
+
+@dataclass(frozen=True)
+class RatingCounters:
+    """Indicator 5.4's dissatisfied rate of a commune over a period: ratings given in it, of those dissatisfied."""
+
+    rated: int
+    dissatisfied: int
+
+
+def feedback_counters(session: Session, commune_code: str, start: datetime, end: datetime) -> FeedbackCounters:
+    """Cases of ``commune_code`` handled in ``[start, end)``; one aggregate query on (commune, handled_at)."""
+    c = FeedbackCase
+    row = session.execute(
+        select(func.count(),
+               func.count().filter(c.handled_on_time.is_(True)),
+               func.count().filter(c.sender_satisfied.is_not(None)),
+               func.count().filter(c.sender_satisfied.is_(True)))
+        .where(c.commune_code == commune_code, c.handled_at >= start, c.handled_at < end)
+    ).one()
+    return FeedbackCounters(handled=int(row[0]), handled_on_time=int(row[1]), rated=int(row[2]),
+                            satisfied=int(row[3]))
+
+
+def rating_counters(session: Session, commune_code: str, start: datetime, end: datetime) -> RatingCounters:
+    """Ratings of dossiers decided by ``commune_code`` given in ``[start, end)``."""
+    r = DossierRating
+    row = session.execute(
+        select(func.count(), func.count().filter(r.satisfied.is_(False)))
+        .where(r.commune_code == commune_code, r.rated_at >= start, r.rated_at < end)
+    ).one()
+    return RatingCounters(rated=int(row[0]), dissatisfied=int(row[1]))

@@ -1,0 +1,197 @@
+"""Citizen accounts: one-time codes by SMS or email, sign-up and sign-in, sessions, and the identity check.
+
+Why one-time codes and not passwords: the citizens of the seeds share phones and forget passwords; the phone number
+(or email) they already give on every dossier is what identifies them. A code is 6 digits, valid 5 minutes, tried at
+most 5 times; at most 3 are sent to one destination in 15 minutes and 20 from one address in an hour, so the SMS
+budget and the codes cannot be drained or guessed. Codes and session tokens are stored only as digests.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from motcua.audit.actions import record
+from motcua.auth.principal import Principal
+from motcua.auth.secrets import digest, new_token, same
+from motcua.db import affected_rows
+from motcua.dossier.schemas import id_number_problem, normalise_phone
+from motcua.integrations.identity import IdentityAdapter, IdentityRejected, IdentityUnavailable
+from motcua.kit.errors import MotcuaError, TooManyRequests, ValidationFailed
+from motcua.notify.actions import enqueue
+from motcua.notify.models import Channel, NoticeKind
+from motcua.notify.templates import strip_diacritics
+from motcua.org.roles import Role
+from motcua.portal.models import CitizenAccount, CitizenSession, OtpChallenge
+
+OTP_TTL = timedelta(minutes=5)
+OTP_MAX_ATTEMPTS = 5
+OTP_PER_DESTINATION = 3
+OTP_DESTINATION_WINDOW = timedelta(minutes=15)
+OTP_PER_IP = 20
+OTP_IP_WINDOW = timedelta(hours=1)
+SESSION_TTL = timedelta(days=7)
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+_PHONE = re.compile(r"^0\d{9}$")
+
+
+class IdentityServiceDown(MotcuaError):
+    status_code = 503
+    code = "identity_unavailable"
+    default_message = ("Cơ sở dữ liệu quốc gia về dân cư chưa trả lời. Tài khoản của bạn vẫn dùng được; "
+                       "vui lòng thử xác thực lại sau ít phút.")
+
+
+@dataclass(frozen=True)
+class Destination:
+    channel: Channel  # sms (a phone number) or email
+    value: str  # 0xxxxxxxxx or a lower-case address
+
+
+def parse_destination(raw: str) -> Destination:
+    """A phone number (0912 345 678, +84 912 345 678) or an email address, normalised; a clear error otherwise."""
+    text = (raw or "").strip()
+    if "@" in text:
+        if len(text) > 200 or not _EMAIL.match(text):
+            raise ValidationFailed("Địa chỉ thư điện tử không hợp lệ.", fields={"destination": "Không hợp lệ."})
+        return Destination(Channel.EMAIL, text.lower())
+    phone = normalise_phone(text)
+    if not _PHONE.match(phone):
+        raise ValidationFailed("Số điện thoại phải gồm 10 chữ số, bắt đầu bằng 0 (ví dụ 0912345678).",
+                               fields={"destination": "Không hợp lệ."})
+    return Destination(Channel.SMS, phone)
+
+
+def citizen_principal(account: CitizenAccount) -> Principal:
+    """How a citizen acts in the workflow table: the applicant's role on their own dossiers, nothing else."""
+    return Principal(kind="citizen", id=account.id, name=account.phone or account.email or str(account.id),
+                     province_code="", commune_code=None, roles=frozenset({Role.APPLICANT}),
+                     full_name=account.full_name)
+
+
+def _code_digest(destination: str, purpose: str, code: str) -> str:
+    return digest(f"{purpose}:{destination}:{code}")
+
+
+def request_code(session: Session, *, destination: Destination, purpose: str, ip: str | None,
+                 now: datetime) -> OtpChallenge:
+    """Send a one-time code (mã xác thực) by SMS or email through the notification outbox; throttled."""
+    recent = session.scalar(select(func.count()).select_from(OtpChallenge).where(
+        OtpChallenge.destination == destination.value, OtpChallenge.created_at > now - OTP_DESTINATION_WINDOW)) or 0
+    if recent >= OTP_PER_DESTINATION:
+        raise TooManyRequests("Đã gửi quá nhiều mã tới số điện thoại/thư điện tử này. Vui lòng thử lại sau 15 phút.",
+                              retry_after=int(OTP_DESTINATION_WINDOW.total_seconds()))
+    if ip is not None:
+        from_ip = session.scalar(select(func.count()).select_from(OtpChallenge).where(
+            OtpChallenge.ip == ip, OtpChallenge.created_at > now - OTP_IP_WINDOW)) or 0
+        if from_ip >= OTP_PER_IP:
+            raise TooManyRequests("Quá nhiều yêu cầu gửi mã từ địa chỉ này. Vui lòng thử lại sau.",
+                                  retry_after=int(OTP_IP_WINDOW.total_seconds()))
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    challenge = OtpChallenge(destination=destination.value, purpose=purpose,
+                             code_hash=_code_digest(destination.value, purpose, code), created_at=now,
+                             expires_at=now + OTP_TTL, attempts=0, ip=ip)
+    session.add(challenge)
+    session.flush()
+    what = "đăng nhập Cổng dịch vụ công" if purpose == "login" else "đồng ý cho người hỗ trợ nộp hồ sơ thay bạn"
+    text = (f"Mã xác thực để {what}: {code}. Mã có hiệu lực 5 phút. "
+            "Không cung cấp mã này cho người khác nếu bạn không yêu cầu.")
+    body = strip_diacritics(text) if destination.channel is Channel.SMS else text
+    enqueue(session, dedup_key=f"otp:{challenge.id}", kind=NoticeKind.OTP, channel=destination.channel,
+            recipient=destination.value, subject="Mã xác thực", body=body, now=now)
+    return challenge
+
+
+def check_code(session: Session, *, destination: Destination, purpose: str, code: str, now: datetime) -> bool:
+    """Whether ``code`` is the live code of ``destination``; it is used up when it is. Every try counts (the caller
+    commits a failed try: this returns False rather than raising)."""
+    challenge = session.scalar(select(OtpChallenge).where(
+        OtpChallenge.destination == destination.value, OtpChallenge.purpose == purpose,
+        OtpChallenge.used_at.is_(None), OtpChallenge.expires_at > now).order_by(OtpChallenge.id.desc()).limit(1))
+    if challenge is None:
+        return False
+    if challenge.attempts >= OTP_MAX_ATTEMPTS:
+        raise TooManyRequests("Đã nhập sai mã quá 5 lần. Hãy yêu cầu gửi mã mới.")
+    good = same(_code_digest(destination.value, purpose, (code or "").strip()), challenge.code_hash)
+    values: dict[str, object] = {"attempts": OtpChallenge.attempts + 1}
+    if good:
+        values["used_at"] = now
+    # guarded: two tabs submitting the same code at once — one uses it, the other is a failed try
+    hit = affected_rows(session, update(OtpChallenge).where(
+        OtpChallenge.id == challenge.id, OtpChallenge.used_at.is_(None)).values(**values))
+    return good and hit == 1
+
+
+def sign_in(session: Session, *, destination: Destination, full_name: str | None, now: datetime,
+            ip: str | None = None) -> tuple[CitizenAccount, str]:
+    """Open a session for the account of a verified destination, creating the account on first sign-in (đăng ký).
+    Returns the account and the session token (the cookie's value; only its digest is stored)."""
+    column = CitizenAccount.phone if destination.channel is Channel.SMS else CitizenAccount.email
+    account = session.scalar(select(CitizenAccount).where(column == destination.value))
+    created = account is None
+    if account is None:
+        name = " ".join((full_name or "").split())
+        if len(name) < 2 or len(name) > 200 or any(ch.isdigit() for ch in name):
+            raise ValidationFailed("Nhập họ và tên của bạn (không chứa chữ số).", fields={"full_name": "Bắt buộc."})
+        account = CitizenAccount(full_name=name, created_at=now, vneid_level=0,
+                                 **({"phone": destination.value} if destination.channel is Channel.SMS
+                                    else {"email": destination.value}))
+        session.add(account)
+        session.flush()
+    account.last_login_at = now
+    token = new_token()
+    session.add(CitizenSession(token_hash=digest(token), citizen_id=account.id, created_at=now,
+                               expires_at=now + SESSION_TTL))
+    record(session, actor=citizen_principal(account), action="citizen.signed_up" if created else "citizen.signed_in",
+           now=now, object_kind="citizen", object_id=account.id, data={"channel": destination.channel.value,
+                                                                         "ip": ip})
+    return account, token
+
+
+def sign_out(session: Session, *, token: str) -> None:
+    session.execute(delete(CitizenSession).where(CitizenSession.token_hash == digest(token)))
+
+
+def account_for_token(session: Session, token: str | None, now: datetime) -> CitizenAccount | None:
+    if not token:
+        return None
+    return session.scalar(select(CitizenAccount).join(CitizenSession).where(
+        CitizenSession.token_hash == digest(token), CitizenSession.expires_at > now))
+
+
+def verify_identity(session: Session, *, account: CitizenAccount, id_number: str, full_name: str,
+                    birth_date: date | None, adapter: IdentityAdapter | None, now: datetime) -> CitizenAccount:
+    """Xác thực định danh: the population database confirms the ID number and name; the VNeID level it reports is
+    kept (TaiKhoanDuocXacThucVoiVNeID, Decision 766 indicator 4.5). A slow or failing service is an error the
+    citizen can retry later; nothing else about the account depends on it."""
+    problem = id_number_problem(id_number, today=now.date())
+    if problem:
+        raise ValidationFailed(problem, fields={"id_number": problem})
+    if adapter is None:
+        raise IdentityServiceDown("Chưa kết nối Cơ sở dữ liệu quốc gia về dân cư; không xác thực được lúc này.")
+    try:
+        answer = adapter.verify(id_number=id_number, full_name=full_name, birth_date=birth_date)
+    except IdentityUnavailable as exc:
+        raise IdentityServiceDown() from exc
+    except IdentityRejected as exc:
+        raise ValidationFailed("Thông tin gửi tới Cơ sở dữ liệu quốc gia về dân cư không hợp lệ.",
+                               fields={"id_number": str(exc)}) from exc
+    if answer.outcome != "match":
+        raise ValidationFailed(
+            "Số định danh và họ tên không khớp với Cơ sở dữ liệu quốc gia về dân cư." if answer.outcome == "mismatch"
+            else "Không tìm thấy số định danh trong Cơ sở dữ liệu quốc gia về dân cư.",
+            fields={"id_number": "Không khớp."})
+    account.id_number = id_number
+    account.vneid_level = answer.vneid_level
+    account.identity_checked_at = now
+    account.identity_reference = answer.reference
+    record(session, actor=citizen_principal(account), action="citizen.identity_verified", now=now,
+           object_kind="citizen", object_id=account.id, data={"vneid_level": answer.vneid_level,
+                                                                "reference": answer.reference})
+    return account

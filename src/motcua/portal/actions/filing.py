@@ -1,0 +1,364 @@
+"""Online filing (nộp hồ sơ trực tuyến, Decree 118 Art. 15, 17(2)): drafts, attachments, the submission, the online
+supplement and withdrawal, and assisted filing by a digital volunteer or a counter officer.
+
+A submitted dossier enters the same workflow table as a counter one, at ``submitted``: it gets its Art. 28 code at
+once (the automatic acknowledgment), the centre's reception officers are alerted at once (Art. 17(2) asks within
+2 hours), and its ``due_at`` is the end of the 8 working hours in which the centre accepts it or asks for a
+supplement. The legal clock of the procedure starts only at the acceptance (``accept_online``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from motcua.audit.actions import record
+from motcua.auth.principal import Principal
+from motcua.calendar import TimeLimit, due_instant, to_vietnam_time
+from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.catalog.models import Procedure, ProcedureVersion
+from motcua.catalog.queries import version_in_force
+from motcua.config import get_settings
+from motcua.db import affected_rows
+from motcua.dossier.actions import PLACEHOLDER_PREFIX, Upload, add_document, perform
+from motcua.dossier.codes import assign_code
+from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
+from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossier.queries import get_dossier_for
+from motcua.dossier.schemas import ActionIn, IntakeIn
+from motcua.dossier.workflow import Action, Status, plan
+from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.kit.text import fold
+from motcua.notify.actions import enqueue_for_dossier, enqueue_many
+from motcua.notify.models import Channel, NoticeKind
+from motcua.notify.templates import strip_diacritics
+from motcua.org.models import Commune, Officer, OfficerRole
+from motcua.org.roles import DepartmentKind, Role
+from motcua.portal.actions.accounts import Destination, check_code, parse_destination
+from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile, FilingConsent
+
+ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
+"""Art. 17(2): an online dossier is accepted, or the applicant asked to supplement it, within 8 working hours."""
+DRAFT_FIELDS = ("applicant_kind", "applicant_name", "id_number", "tax_code", "phone", "email", "address",
+                "address_commune_code")
+MAX_FIELD = 300
+
+
+def _clean_fields(raw: dict[str, Any]) -> dict[str, str]:
+    """Keep the known fields of the form as stripped text; formats are checked on submission (a draft may be
+    half-filled), lengths at once (nothing oversized is ever stored)."""
+    fields: dict[str, str] = {}
+    for name in DRAFT_FIELDS:
+        value = raw.get(name)
+        if value is None:
+            continue
+        text = " ".join(str(value).split())
+        if len(text) > MAX_FIELD:
+            raise ValidationFailed("Nội dung quá dài.", fields={name: f"Tối đa {MAX_FIELD} ký tự."})
+        fields[name] = text
+    return fields
+
+
+def get_draft_for(session: Session, citizen: CitizenAccount, draft_id: int) -> DossierDraft:
+    """The draft if it is the citizen's own; 404 otherwise (house rule 7)."""
+    draft = session.scalar(select(DossierDraft).where(DossierDraft.id == draft_id,
+                                                      DossierDraft.citizen_id == citizen.id))
+    if draft is None:
+        raise NotFound("Không tìm thấy hồ sơ nháp.")
+    return draft
+
+
+def _online_version(session: Session, procedure_code: str, now: datetime) -> tuple[Procedure, ProcedureVersion]:
+    procedure, version = version_in_force(session, procedure_code, to_vietnam_time(now).date())
+    if "online" not in version.data.get("channels", []):
+        raise ValidationFailed("Thủ tục này không nộp trực tuyến được; mời Ông/Bà nộp tại Trung tâm.",
+                               fields={"procedure_code": "Không hỗ trợ trực tuyến."})
+    return procedure, version
+
+
+def start_draft(session: Session, *, citizen: CitizenAccount, procedure_code: str, commune_code: str,
+                now: datetime) -> DossierDraft:
+    """Begin a dossier online: the procedure and the commune that decides it; the applicant's known facts prefilled."""
+    _online_version(session, procedure_code, now)  # refused now rather than after the citizen filled the form
+    commune = session.get(Commune, commune_code) if commune_code.isdigit() else None
+    if commune is None:
+        raise ValidationFailed("Chọn xã, phường giải quyết hồ sơ.", fields={"commune_code": "Không hợp lệ."})
+    prefill = {"applicant_kind": "person", "applicant_name": citizen.full_name, "id_number": citizen.id_number or "",
+               "phone": citizen.phone or "", "email": citizen.email or ""}
+    draft = DossierDraft(citizen_id=citizen.id, procedure_code=procedure_code, commune_code=commune.code,
+                         fields=prefill, created_at=now, updated_at=now)
+    session.add(draft)
+    session.flush()
+    return draft
+
+
+def save_draft(session: Session, *, citizen: CitizenAccount, draft_id: int, fields: dict[str, Any],
+               now: datetime) -> DossierDraft:
+    draft = get_draft_for(session, citizen, draft_id)
+    if draft.submitted_at is not None:
+        raise Conflict("Hồ sơ này đã được nộp; không sửa bản nháp được nữa.")
+    draft.fields = {**draft.fields, **_clean_fields(fields)}
+    draft.updated_at = now
+    return draft
+
+
+def attach_to_draft(session: Session, *, citizen: CitizenAccount, draft_id: int, requirement_key: str,
+                    filename: str, data: bytes, store: FileStore, now: datetime,
+                    max_upload_bytes: int) -> DraftFile:
+    """Attach one document to a draft: checked by content (type, size, bombs, executables, names), stored once."""
+    draft = get_draft_for(session, citizen, draft_id)
+    if draft.submitted_at is not None:
+        raise Conflict("Hồ sơ này đã được nộp; không đính kèm vào bản nháp được nữa.")
+    _procedure, version = _online_version(session, draft.procedure_code, now)
+    if requirement_key not in {d["key"] for d in version.data.get("documents", [])}:
+        raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ.", fields={"requirement_key": "Không có."})
+    refuse_path_tricks(filename)
+    info = inspect_upload(filename, data, max_bytes=max_upload_bytes)
+    key = store.put(info, data)
+    existing = session.scalar(select(DraftFile).where(DraftFile.draft_id == draft.id,
+                                                      DraftFile.requirement_key == requirement_key,
+                                                      DraftFile.file_key == key))
+    if existing is not None:
+        return existing
+    attached = DraftFile(draft_id=draft.id, requirement_key=requirement_key, file_key=key, file_name=info.safe_name,
+                         content_type=info.content_type, size=info.size, uploaded_at=now)
+    session.add(attached)
+    draft.updated_at = now
+    session.flush()
+    return attached
+
+
+def remove_from_draft(session: Session, *, citizen: CitizenAccount, draft_id: int, file_id: int) -> None:
+    draft = get_draft_for(session, citizen, draft_id)
+    if draft.submitted_at is not None:
+        raise Conflict("Hồ sơ này đã được nộp.")
+    attached = session.scalar(select(DraftFile).where(DraftFile.id == file_id, DraftFile.draft_id == draft.id))
+    if attached is None:
+        raise NotFound("Không tìm thấy tệp.")
+    session.delete(attached)
+
+
+def draft_files(session: Session, draft: DossierDraft) -> list[DraftFile]:
+    return list(session.scalars(select(DraftFile).where(DraftFile.draft_id == draft.id).order_by(DraftFile.id)))
+
+
+def _intake_data(fields: dict[str, Any], procedure_code: str, present: list[str]) -> IntakeIn:
+    raw = {k: (v or None) for k, v in fields.items() if k in DRAFT_FIELDS}
+    raw.setdefault("applicant_kind", "person")
+    try:
+        return IntakeIn.model_validate({**raw, "procedure_code": procedure_code, "channel": 2,
+                                        "documents_present": present})
+    except ValidationError as exc:
+        problems = {str(e["loc"][0]) if e["loc"] else "form": str(e["msg"]).removeprefix("Value error, ")
+                    for e in exc.errors()}
+        raise ValidationFailed("Thông tin hồ sơ chưa đúng; xem các ô được đánh dấu.", fields=problems) from exc
+
+
+def _check_complete(version: ProcedureVersion, present: Sequence[str]) -> None:
+    """An online dossier carries every mandatory document of the procedure (nobody at a counter can look at it)."""
+    missing = [d["name"] for d in version.data.get("documents", [])
+               if d.get("mandatory", True) and d["key"] not in present]
+    if missing:
+        raise ValidationFailed("Hồ sơ trực tuyến phải đính kèm đủ các giấy tờ bắt buộc.",
+                               fields={"documents_present": "Còn thiếu: " + "; ".join(missing)})
+
+
+def _file_online(session: Session, *, actor: Principal, data: IntakeIn, commune: Commune, procedure: Procedure,
+                 version: ProcedureVersion,
+                 files: Sequence[tuple[str, str, str, str, int]], filed_by: str, citizen_id: int | None,
+                 now: datetime, public_base_url: str | None) -> Dossier:
+    """The dossier of an online filing, at ``submitted``: code, documents, timeline, alert, acknowledgment, audit.
+    ``files``: (requirement key, file key, file name, content type, size), already checked and stored."""
+    row = plan(Action.SUBMIT_ONLINE, Status.NEW, actor.roles)
+    required = {d["key"]: d for d in version.data.get("documents", [])}
+    _check_complete(version, data.documents_present)
+    calendar = calendar_for_province(session, commune.province_code)
+    hours = working_hours_for(session, commune.province_code)
+    acceptance_due = due_instant(now, ACCEPTANCE_LIMIT, calendar, hours)
+    dossier = Dossier(
+        code=f"{PLACEHOLDER_PREFIX}{uuid.uuid4().hex}", version=1, status=row.target.value if row.target else "",
+        province_code=commune.province_code, receiving_commune_code=commune.code, deciding_commune_code=commune.code,
+        procedure_version_id=version.id, procedure_code=procedure.code, procedure_name=procedure.name,
+        channel=2, filed_by=filed_by, citizen_id=citizen_id, applicant_kind=data.applicant_kind,
+        applicant_name=data.applicant_name, applicant_name_folded=fold(data.applicant_name),
+        id_number=data.id_number, tax_code=data.tax_code, phone=data.phone,
+        email=str(data.email) if data.email else None, address=data.address,
+        address_commune_code=data.address_commune_code, received_at=now, due_at=acceptance_due,
+        original_due_at=None, clock_events=[], supplement_count=0, extended=False,
+        current_department=DepartmentKind.SERVICE_CENTRE.value, created_at=now,
+    )
+    session.add(dossier)
+    session.flush()
+    for key, file_key, file_name, content_type, size in files:
+        session.add(DossierDocument(dossier_id=dossier.id, requirement_key=key, name=required[key]["name"],
+                                    file_key=file_key, file_name=file_name, content_type=content_type, size=size,
+                                    kind="input", uploaded_at=now,
+                                    uploaded_by_id=actor.id if actor.kind == "officer" else None))
+    session.add(DossierEvent(dossier_id=dossier.id, at=now, action=Action.SUBMIT_ONLINE.value, from_status=None,
+                             to_status=dossier.status, actor_id=actor.id if actor.kind == "officer" else None,
+                             actor_name=actor.full_name or actor.name, department=dossier.current_department,
+                             note="", data={"filed_by": filed_by, "acceptance_due": acceptance_due.isoformat()}))
+    assign_code(session, dossier, commune, to_vietnam_time(now).date())
+    base = public_base_url or get_settings().public_base_url
+    enqueue_for_dossier(session, dossier, NoticeKind.SUBMITTED, now=now, public_base_url=base, fetch=False)
+    _alert_reception(session, dossier, commune, now=now, base_url=base)
+    record(session, actor=actor, action=f"dossier.{Action.SUBMIT_ONLINE.value}", now=now, object_kind="dossier",
+           object_id=dossier.id, province_code=dossier.province_code, commune_code=commune.code,
+           data={"code": dossier.code, "procedure": procedure.code, "filed_by": filed_by})
+    return dossier
+
+
+def _alert_reception(session: Session, dossier: Dossier, commune: Commune, *, now: datetime, base_url: str) -> None:
+    """Art. 17(2): the centre's staff are alerted to an online dossier within 2 hours — here at once, by email and
+    SMS to every active reception officer of the commune, through the outbox (sent after the commit)."""
+    officers = session.execute(
+        select(Officer.id, Officer.email, Officer.phone).join(OfficerRole)
+        .where(Officer.commune_code == commune.code, Officer.active.is_(True),
+               OfficerRole.role == Role.RECEPTION.value)).all()
+    text = (f"Hồ sơ trực tuyến {dossier.code} ({dossier.procedure_name}) của {dossier.applicant_name} đang chờ "
+            f"tiếp nhận; hạn kiểm tra, tiếp nhận: {to_vietnam_time(dossier.due_at or now):%H:%M %d/%m/%Y} "
+            f"(8 giờ làm việc, Điều 17 khoản 2 Nghị định 118/2025/NĐ-CP). {base_url.rstrip('/')}/dossiers/{dossier.id}")
+    messages = []
+    for officer_id, email, phone in officers:
+        for channel, recipient in ((Channel.EMAIL, email), (Channel.SMS, phone)):
+            if recipient:
+                body = strip_diacritics(text) if channel is Channel.SMS else text
+                messages.append(dict(dedup_key=f"{dossier.id}:staff_alert:{officer_id}:{channel.value}",
+                                     kind=NoticeKind.STAFF_ALERT.value, channel=channel.value, recipient=recipient,
+                                     subject=f"Hồ sơ trực tuyến chờ tiếp nhận: {dossier.code}", body=body,
+                                     dossier_id=dossier.id))
+    enqueue_many(session, messages, now=now, fetch=False)
+
+
+def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal, draft_id: int, now: datetime,
+                 public_base_url: str | None = None) -> Dossier:
+    """Nộp hồ sơ: the draft becomes a dossier at ``submitted``. A double submit (two clicks, two tabs) gives the one
+    dossier: the guarded UPDATE of ``submitted_at`` lets exactly one request through."""
+    draft = get_draft_for(session, citizen, draft_id)
+    if draft.submitted_at is not None:
+        if draft.dossier_id is None:  # pragma: no cover - both are set in the same transaction
+            raise Conflict("Hồ sơ đang được nộp.")
+        return session.get_one(Dossier, draft.dossier_id)
+    procedure, version = _online_version(session, draft.procedure_code, now)
+    files = draft_files(session, draft)
+    data = _intake_data(draft.fields, draft.procedure_code, sorted({f.requirement_key for f in files}))
+    _check_complete(version, data.documents_present)  # before the draft is marked submitted
+    won = affected_rows(session, update(DossierDraft).where(DossierDraft.id == draft.id,
+                                                            DossierDraft.submitted_at.is_(None))
+                        .values(submitted_at=now))
+    if won != 1:
+        session.refresh(draft)
+        if draft.dossier_id is None:
+            raise Conflict("Hồ sơ vừa được nộp từ một cửa sổ khác; vui lòng tải lại trang.")
+        return session.get_one(Dossier, draft.dossier_id)
+    commune = session.get_one(Commune, draft.commune_code)
+    dossier = _file_online(session, actor=actor, data=data, commune=commune, procedure=procedure, version=version,
+                           files=[(f.requirement_key, f.file_key, f.file_name, f.content_type, f.size) for f in files],
+                           filed_by="citizen", citizen_id=citizen.id, now=now, public_base_url=public_base_url)
+    session.execute(update(DossierDraft).where(DossierDraft.id == draft.id).values(dossier_id=dossier.id))
+    return dossier
+
+
+def supply_online(session: Session, *, actor: Principal, dossier_id: int, version: int, uploads: Sequence[Upload],
+                  note: str, store: FileStore, now: datetime, max_upload_bytes: int,
+                  public_base_url: str | None = None) -> Dossier:
+    """Nộp bổ sung trực tuyến (Art. 19(5)): the missing documents, then the clock restarts from zero."""
+    get_dossier_for(session, actor, dossier_id)  # the access gate first: someone else's dossier is 404, whatever else
+    if not uploads:
+        raise ValidationFailed("Đính kèm giấy tờ cần bổ sung.", fields={"files": "Bắt buộc."})
+    for upload in uploads:
+        add_document(session, actor=actor, dossier_id=dossier_id, upload=upload, store=store, now=now,
+                     max_upload_bytes=max_upload_bytes, kind="supplement")
+    return perform(session, actor=actor, dossier_id=dossier_id, action=Action.SUPPLY_ONLINE,
+                   data=ActionIn(version=version, note=note), now=now, public_base_url=public_base_url)
+
+
+def withdraw_online(session: Session, *, actor: Principal, dossier_id: int, version: int, reason: str,
+                    now: datetime) -> Dossier:
+    """Rút hồ sơ (Art. 21): an online filer withdraws their own dossier until the decision."""
+    return perform(session, actor=actor, dossier_id=dossier_id, action=Action.WITHDRAW,
+                   data=ActionIn(version=version, note=reason), now=now)
+
+
+# ------------------------------------------------------------------------------------------------ assisted filing
+
+CONSENT_METHODS = ("otp", "paper")
+
+
+def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commune_code: str, uploads: Sequence[Upload],
+                   consent_method: str, consent_code: str = "", consent_scan: Upload | None = None,
+                   store: FileStore, now: datetime, max_upload_bytes: int,
+                   public_base_url: str | None = None) -> Dossier:
+    """Hỗ trợ nộp hồ sơ trực tuyến: a digital volunteer (Tổ công nghệ số cộng đồng) or a counter officer files an
+    online dossier for a citizen, with the citizen's consent — a code sent to the citizen's own phone and read back,
+    or their signed consent, scanned. The dossier says who filed it (``filed_by`` volunteer or officer), so that it
+    is counted apart from citizens' own online filing (DOMAIN.md §9; Decision 766 indicator 3.3)."""
+    if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION) or actor.commune_code is None:
+        raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận của xã được hỗ trợ nộp hồ sơ.")
+    commune = session.get(Commune, commune_code) if commune_code.isdigit() else None
+    if commune is None or commune.province_code != actor.province_code:
+        raise ValidationFailed("Chọn xã, phường giải quyết trong tỉnh.", fields={"commune_code": "Không hợp lệ."})
+    if data.phone is None:
+        raise ValidationFailed("Cần số điện thoại của người dân để xác nhận đồng ý và nhận thông báo.",
+                               fields={"phone": "Bắt buộc."})
+    if consent_method not in CONSENT_METHODS:
+        raise ValidationFailed("Chọn cách người dân xác nhận đồng ý.", fields={"consent_method": "Bắt buộc."})
+    procedure, version = _online_version(session, data.procedure_code, now)
+    required = {d["key"] for d in version.data.get("documents", [])}
+    checked = []
+    for upload in uploads:
+        if upload.requirement_key not in required:
+            raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ.", fields={"files": "Không hợp lệ."})
+        refuse_path_tricks(upload.filename)
+        checked.append((upload, inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)))
+    consent_key = None
+    if consent_method == "paper":
+        if consent_scan is None:
+            raise ValidationFailed("Đính kèm bản chụp giấy đồng ý có chữ ký của người dân.",
+                                   fields={"consent_scan": "Bắt buộc."})
+        info = inspect_upload(consent_scan.filename, consent_scan.data, max_bytes=max_upload_bytes)
+        consent_key = store.put(info, consent_scan.data)
+    elif not check_code(session, destination=Destination(Channel.SMS, data.phone), purpose="consent",
+                        code=consent_code, now=now):
+        raise ValidationFailed("Mã xác nhận của người dân không đúng hoặc đã hết hạn.",
+                               fields={"consent_code": "Không đúng."})
+    files = []
+    for upload, info in checked:
+        files.append((upload.requirement_key or "", store.put(info, upload.data), info.safe_name, info.content_type,
+                      info.size))
+    present = sorted({key for key, *_ in files})
+    data = data.model_copy(update={"channel": 2, "documents_present": present})
+    follower = session.scalar(select(CitizenAccount.id).where(CitizenAccount.phone == data.phone))
+    helper_role = Role.VOLUNTEER if actor.has_role(Role.VOLUNTEER) and not actor.has_role(Role.RECEPTION) \
+        else Role.RECEPTION
+    filed_by = "volunteer" if helper_role is Role.VOLUNTEER else "officer"
+    dossier = _file_online(session, actor=actor, data=data, commune=commune, procedure=procedure, version=version,
+                           files=files, filed_by=filed_by,
+                           citizen_id=follower, now=now, public_base_url=public_base_url)
+    session.add(FilingConsent(dossier_id=dossier.id, citizen_name=data.applicant_name, citizen_phone=data.phone,
+                              method=consent_method, file_key=consent_key, helper_id=actor.id or 0,
+                              helper_role=helper_role.value, recorded_at=now))
+    record(session, actor=actor, action="dossier.consent_recorded", now=now, object_kind="dossier",
+           object_id=dossier.id, province_code=dossier.province_code, commune_code=commune.code,
+           data={"code": dossier.code, "method": consent_method,
+                 "scan": hashlib.sha256((consent_key or "").encode()).hexdigest()[:12] if consent_key else None})
+    return dossier
+
+
+def send_consent_code(session: Session, *, actor: Principal, phone: str, ip: str | None, now: datetime) -> None:
+    """The code the citizen reads back to the helper to consent to the filing (sent to the citizen's own phone)."""
+    from motcua.portal.actions.accounts import request_code
+
+    if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION):
+        raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận được gửi mã xác nhận.")
+    destination = parse_destination(phone)
+    if destination.channel is not Channel.SMS:
+        raise ValidationFailed("Nhập số điện thoại di động của người dân.", fields={"phone": "Không hợp lệ."})
+    request_code(session, destination=destination, purpose="consent", ip=ip, now=now)

@@ -1,0 +1,129 @@
+"""The citizen side (cổng dịch vụ công của xã): accounts, one-time codes, sessions, drafts, consents and payments.
+
+A citizen signs in with a one-time code sent to their phone or email — no password to forget on a shared phone.
+Secrets (codes, session tokens) are stored only as SHA-256 digests, as the officers' are (``auth/models.py``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.db import Base
+
+
+class CitizenAccount(Base):
+    """Tài khoản công dân: identified by a phone number or an email address (one of the two at least)."""
+
+    __tablename__ = "citizen_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(15), unique=True)
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    id_number: Mapped[str | None] = mapped_column(String(12), index=True)  # số định danh cá nhân
+    #: VNeID level of the identity the population database confirmed (0: not confirmed) — TaiKhoanDuocXacThucVoiVNeID
+    vneid_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    identity_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    identity_reference: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OtpChallenge(Base):
+    """A one-time code sent to a phone or an email address: for signing in, or for a citizen's consent."""
+
+    __tablename__ = "otp_challenge"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    destination: Mapped[str] = mapped_column(String(200), index=True)  # normalised phone or lower-case email
+    purpose: Mapped[str] = mapped_column(String(20))  # login | consent
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class CitizenSession(Base):
+    __tablename__ = "citizen_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class DossierDraft(Base):
+    """A dossier being prepared online (hồ sơ lưu nháp): the form's fields and the files attached so far."""
+
+    __tablename__ = "dossier_draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id"), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(20))
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))  # the commune that will decide it
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Set by the one submit that wins (a guarded UPDATE): a double submit makes one dossier.
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+
+
+class DraftFile(Base):
+    """A file attached to a draft, checked by content on upload and kept in the file store."""
+
+    __tablename__ = "draft_file"
+    __table_args__ = (UniqueConstraint("draft_id", "requirement_key", "file_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("dossier_draft.id", ondelete="CASCADE"), index=True)
+    requirement_key: Mapped[str] = mapped_column(String(40))
+    file_key: Mapped[str] = mapped_column(String(80), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FilingConsent(Base):
+    """The citizen's consent to a dossier filed online on their behalf (assisted filing, DOMAIN.md §9).
+
+    ``method`` is ``otp`` (the citizen read back a code sent to their own phone) or ``paper`` (a signed consent,
+    scanned: ``file_key``). Such dossiers carry ``filed_by`` volunteer or officer and are counted apart from the
+    citizens' own online filing (Decision 766 indicator 3.3; ``index/fairplay.py``).
+    """
+
+    __tablename__ = "filing_consent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), unique=True)
+    citizen_name: Mapped[str] = mapped_column(String(200))
+    citizen_phone: Mapped[str | None] = mapped_column(String(15))
+    method: Mapped[str] = mapped_column(String(10))
+    file_key: Mapped[str | None] = mapped_column(String(80))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    helper_role: Mapped[str] = mapped_column(String(20))  # volunteer | reception
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeePayment(Base):
+    """A fee paid online through the payment adapter (DuocThanhToanTrucTuyen; Decree 118 Art. 24(3))."""
+
+    __tablename__ = "fee_payment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_ref: Mapped[str] = mapped_column(String(60), unique=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    provider_ref: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))  # pending | paid | failed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # the signed return verified

@@ -1,0 +1,77 @@
+"""Reads of the citizen side: the citizen's own dossiers and drafts, and procedures that can be filed online."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.calendar import to_vietnam_time
+from motcua.catalog.models import ProcedureVersion
+from motcua.catalog.queries import current_versions
+from motcua.dossier.models import Dossier, DossierEvent
+from motcua.dossier.workflow import Action
+from motcua.kit.text import fold
+from motcua.portal.models import DossierDraft
+
+#: The timeline events a citizen sees (the internal hand-overs between divisions are the officers' business).
+PUBLIC_EVENTS = frozenset(a.value for a in (
+    Action.SUBMIT_ONLINE, Action.ACCEPT_ONLINE, Action.RECEIVE, Action.REQUEST_INTAKE_SUPPLEMENT, Action.REFUSE_INTAKE,
+    Action.REQUEST_SUPPLEMENT, Action.SUPPLY_ONLINE, Action.RECEIVE_SUPPLEMENT, Action.CLOSE_UNSUPPLIED,
+    Action.CONFIRM_REFUSAL, Action.APPROVE, Action.RETURN_RESULT, Action.WITHDRAW, Action.STOP, Action.EXTEND,
+    Action.START_CORRECTION, Action.FINISH_CORRECTION,
+))
+
+
+@dataclass(frozen=True)
+class OnlineProcedure:
+    code: str
+    name: str
+    field: str
+    online_level: str  # full | partial
+    fees: list[dict[str, object]]
+
+
+def online_procedures(session: Session, q: str | None, now: datetime, limit: int = 50) -> list[OnlineProcedure]:
+    """Procedures in force that accept online filing, every word matched without diacritics: "dang ky khai sinh",
+    typed on a phone without a Vietnamese keyboard, finds "Thủ tục đăng ký khai sinh"."""
+    words = fold(q or "").split()
+    found = []
+    versions: list[ProcedureVersion] = current_versions(session, to_vietnam_time(now).date())
+    for version in versions:
+        data = version.data
+        if "online" not in data.get("channels", []):
+            continue
+        name = str(data.get("name", ""))
+        haystack = fold(f"{name} {data.get('field', '')} {data.get('code', '')}")
+        if all(w in haystack for w in words):
+            found.append(OnlineProcedure(code=str(data.get("code")), name=name, field=str(data.get("field", "")),
+                                         online_level=str(data.get("online_level", "partial")),
+                                         fees=list(data.get("fees", []))))
+    found.sort(key=lambda p: p.name)
+    return found[:limit]
+
+
+def my_dossiers(session: Session, citizen_id: int, limit: int = 100) -> list[Dossier]:
+    return list(session.scalars(select(Dossier).where(Dossier.citizen_id == citizen_id)
+                                .order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(limit)))
+
+
+def my_drafts(session: Session, citizen_id: int) -> list[DossierDraft]:
+    return list(session.scalars(select(DossierDraft).where(DossierDraft.citizen_id == citizen_id,
+                                                           DossierDraft.submitted_at.is_(None))
+                                .order_by(DossierDraft.updated_at.desc())))
+
+
+def public_timeline(session: Session, dossier: Dossier) -> list[DossierEvent]:
+    return [e for e in session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
+                                       .order_by(DossierEvent.id)) if e.action in PUBLIC_EVENTS]
+
+
+def supplement_request(events: list[DossierEvent]) -> DossierEvent | None:
+    """The latest request to supplement: its note says what is missing (Art. 16(3): once, completely)."""
+    asked = [e for e in events if e.action in (Action.REQUEST_SUPPLEMENT.value,
+                                              Action.REQUEST_INTAKE_SUPPLEMENT.value)]
+    return asked[-1] if asked else None

@@ -1,0 +1,170 @@
+"""Browser journey of the citizen portal (issue 5) in a real Chromium, the citizen on a 360 px phone.
+
+A citizen signs up with a one-time code sent to her phone, files Đăng ký thành lập hộ kinh doanh online with a PDF;
+the counter accepts it and transfers it, the head of the division assigns it, the specialist asks once for a
+supplement; the citizen reads the reasons on her phone and supplies the missing paper online (the clock restarts,
+Art. 19(5)); the specialist submits it, the head attaches the electronic result and approves it, the counter returns
+it online; the citizen downloads the result (a real PDF) and rates the handling.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page
+from pypdf import PdfReader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.dossier.models import Dossier
+from motcua.feedback.models import DossierRating
+from motcua.notify.models import NotificationOutbox
+from motcua.org.roles import Role
+from tests.e2e.a11y import assert_accessible
+from tests.e2e.test_dossier_journey import DESKTOP, PHONE, _act, _log_in, _log_out, _shot
+from tests.factories import CHI_TIEN, HKD, VALID_ID, make_officer, pdf_bytes
+
+pytestmark = pytest.mark.e2e
+
+CITIZEN = "Hà Thị Mai"
+MOBILE = "0987654321"
+RECEPTION, SPECIALIST, APPROVER = "chitien.tiepnhan", "chitien.chuyenvien", "chitien.lanhdao"
+
+
+def _code_sent_to(engine: object, destination: str) -> str:
+    with Session(engine) as session:  # type: ignore[call-overload]
+        body = session.scalar(select(NotificationOutbox.body).where(NotificationOutbox.recipient == destination,
+                                                                   NotificationOutbox.kind == "otp")
+                              .order_by(NotificationOutbox.id.desc()).limit(1))
+    match = re.search(r"\b(\d{6})\b", body or "")
+    assert match, "the one-time code was not queued"
+    return match.group(1)
+
+
+def _officer_act(page: Page, base: str, username: str, dossier_id: int, steps: list[tuple[str, str, str]]) -> None:
+    """Log in at the desk, open the dossier, press each (button, done, note) in turn, log out."""
+    page.set_viewport_size(DESKTOP)
+    _log_in(page, base, username)
+    page.goto(f"{base}/dossiers/{dossier_id}")
+    for label, done, note in steps:
+        if note:
+            page.locator(f'form[action$="/actions/{done}"] textarea[name="note"]').fill(note)
+        if done == "assign":
+            handler = page.locator('form[action$="/actions/assign"] select[name="handler_id"]')
+            handler.select_option(label="Trần Văn Nam")
+        _act(page, label, done)
+    _log_out(page)
+
+
+def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh_db, live_server_files,
+                                                                          browser: Browser, tmp_path):
+    base = live_server_files
+    with Session(fresh_db.engine) as session:
+        make_officer(session, username=RECEPTION, roles=(Role.RECEPTION,), full_name="Nguyễn Thị Hoa")
+        make_officer(session, username=SPECIALIST, roles=(Role.SPECIALIST,), full_name="Trần Văn Nam")
+        make_officer(session, username=APPROVER, roles=(Role.APPROVER,), full_name="Lê Minh Quân")
+        session.commit()
+    kind = fresh_db.kind
+    scan = tmp_path / "giay-de-nghi.pdf"
+    scan.write_bytes(pdf_bytes())
+    phone = browser.new_context(viewport=PHONE, locale="vi-VN", accept_downloads=True)
+    desk = browser.new_context(viewport=DESKTOP, locale="vi-VN")
+    try:
+        citizen = phone.new_page()
+        # ------------------------------------------------------------------------- sign up with a one-time code
+        citizen.goto(base + "/cong-dan")
+        citizen.wait_for_url(re.compile(r"/cong-dan/dang-nhap\?next="))
+        assert_accessible(citizen, name=f"portal-sign-in-{kind}")
+        citizen.get_by_label("Số điện thoại hoặc thư điện tử").fill(MOBILE)
+        citizen.get_by_role("button", name="Gửi mã xác thực").click()
+        citizen.get_by_label("Mã xác thực (6 chữ số)").wait_for()  # the page that says the code is on its way
+        citizen.get_by_label("Mã xác thực (6 chữ số)").fill(_code_sent_to(fresh_db.engine, MOBILE))
+        citizen.get_by_label("Họ và tên (chỉ cần khi đăng nhập lần đầu)").fill(CITIZEN)
+        citizen.get_by_role("button", name="Đăng nhập").click()
+        citizen.wait_for_url(re.compile(r"/cong-dan$"))
+        assert CITIZEN in citizen.get_by_role("heading", level=1).inner_text()
+
+        # ------------------------------------------------------------------------- file online with a PDF
+        citizen.locator("main").get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
+        citizen.get_by_label("Tìm thủ tục (gõ không dấu cũng được)").fill("ho kinh doanh")
+        citizen.get_by_role("button", name="Tìm").click()
+        assert_accessible(citizen, name=f"portal-procedures-{kind}")
+        citizen.locator("#commune_code").select_option(CHI_TIEN)
+        citizen.locator(f'button[data-procedure="{HKD}"]').click()
+        citizen.wait_for_url(re.compile(r"/cong-dan/ho-so-nhap/\d+$"))
+        citizen.get_by_label("Số định danh cá nhân (12 chữ số)").fill(VALID_ID)
+        citizen.get_by_label("Địa chỉ (theo đơn vị hành chính mới)").fill("Xóm Trại, xã Chí Tiên, tỉnh Phú Thọ")
+        citizen.locator('input[name="file_giay_de_nghi"]').set_input_files(str(scan))
+        assert citizen.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        _shot(citizen, f"portal-draft-{kind}", "phone")
+        assert_accessible(citizen, name=f"portal-draft-{kind}")
+        citizen.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        citizen.wait_for_url(re.compile(r"/cong-dan/ho-so/\d+\?nop=1$"))
+        dossier_id = int(re.search(r"/ho-so/(\d+)", citizen.url).group(1))  # type: ignore[union-attr]
+        code = citizen.locator("#dossier-code").inner_text()
+        assert citizen.locator("#portal-status").inner_text() == "Chờ tiếp nhận (nộp trực tuyến)"
+
+        # ------------------------------------------------------------------------- the centre asks once for more
+        office = desk.new_page()
+        _officer_act(office, base, RECEPTION, dossier_id, [("Tiếp nhận hồ sơ trực tuyến", "accept_online", ""),
+                                                           ("Chuyển xử lý", "transfer", "")])
+        _officer_act(office, base, APPROVER, dossier_id, [("Phân công xử lý", "assign", "")])
+        reasons = "Bổ sung bản sao hợp đồng thuê địa điểm kinh doanh."
+        _officer_act(office, base, SPECIALIST, dossier_id, [("Yêu cầu bổ sung hồ sơ", "request_supplement", reasons)])
+
+        # ------------------------------------------------------------------------- the citizen supplies it online
+        citizen.reload()
+        assert citizen.locator("#supplement-reasons").inner_text() == reasons
+        assert_accessible(citizen, name=f"portal-supplement-{kind}")
+        citizen.get_by_label("Tệp (PDF, JPEG hoặc PNG)").set_input_files(str(scan))
+        citizen.get_by_role("button", name="Nộp bổ sung").click()
+        citizen.wait_for_url(re.compile(r"\?bo-sung=1$"))
+        assert citizen.locator("#portal-status").inner_text() == "Đang xử lý"
+        _shot(citizen, f"portal-supplied-{kind}", "phone")
+
+        # ------------------------------------------------------------------------- decided, with an e-result
+        _officer_act(office, base, SPECIALIST, dossier_id, [("Trình phê duyệt", "submit_for_approval", "")])
+        office.set_viewport_size(DESKTOP)
+        _log_in(office, base, APPROVER)
+        office.goto(f"{base}/dossiers/{dossier_id}")
+        office.get_by_label("Kết quả điện tử (PDF) để công dân tải về").set_input_files(str(scan))
+        office.get_by_role("button", name="Đính kèm kết quả").click()
+        office.wait_for_url(re.compile(r"\?done=result$"))
+        _act(office, "Phê duyệt, ký kết quả", "approve")
+        _log_out(office)
+        _officer_act(office, base, RECEPTION, dossier_id, [("Trả kết quả", "return_result", "")])
+
+        # ------------------------------------------------------------------------- the citizen downloads it
+        citizen.reload()
+        assert citizen.locator("#portal-status").inner_text() == "Đã trả kết quả"
+        with citizen.expect_download() as waiting:
+            citizen.locator("#result-link-1").click()
+        download = waiting.value
+        result = PdfReader(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115 - a temp file
+        assert len(result.pages) == 1
+        assert download.suggested_filename.startswith(code)
+        _shot(citizen, f"portal-result-{kind}", "phone")
+
+        # ------------------------------------------------------------------------- and rates it (Art. 31–33)
+        citizen.locator("#rate-link").click()
+        citizen.wait_for_url(re.compile(r"/danh-gia\?t="))
+        for fieldset in citizen.locator("fieldset").all():
+            fieldset.get_by_label("Rất hài lòng", exact=True).check()
+        citizen.get_by_role("button", name="Gửi đánh giá").click()
+        citizen.wait_for_url(re.compile(r"da_gui=true"))
+        assert "Cảm ơn Ông/Bà đã đánh giá." in citizen.locator("main").inner_text()
+        assert_accessible(citizen, name=f"portal-rated-{kind}")
+        citizen.goto(f"{base}/cong-dan/ho-so/{dossier_id}")
+        assert citizen.locator("#rate-link").count() == 0  # once per dossier
+        with Session(fresh_db.engine) as session:
+            dossier = session.get_one(Dossier, dossier_id)
+            assert (dossier.channel, dossier.filed_by, dossier.status) == (2, "citizen", "returned")
+            assert [e["type"] for e in dossier.clock_events][:1] == ["started"]
+            assert "restarted" in [e["type"] for e in dossier.clock_events]
+            rating = session.scalar(select(DossierRating).where(DossierRating.dossier_id == dossier_id))
+            assert rating is not None and rating.satisfied
+    finally:
+        phone.close()
+        desk.close()
