@@ -30,9 +30,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 import httpx
+
+from motcua.integrations.http import HttpClient, ProviderFailure, json_object
 
 if TYPE_CHECKING:
     from motcua.config import Settings
@@ -43,12 +45,8 @@ _ID_NUMBER = re.compile(r"\d{12}")
 _SPACES = re.compile(r"\s+")
 
 
-class IdentityError(Exception):
+class IdentityError(ProviderFailure):
     """The population database gave no verdict; ``status`` is the HTTP status when there was an answer."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class IdentityUnavailable(IdentityError):
@@ -98,18 +96,13 @@ def normalise_name(full_name: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", full_name)).strip()
 
 
-def _timeout(seconds: float) -> httpx.Timeout:
-    # Connecting takes milliseconds when the link is up; a black-holed one must not hold the officer long.
-    return httpx.Timeout(seconds, connect=min(seconds, 3.0))
-
-
-class PopulationDbClient:
+class PopulationDbClient(HttpClient):
     """The population database's identity check, over HTTPS with a per-agency API key."""
 
     def __init__(self, base_url: str, api_key: str, *, timeout: float = 10.0,
                  transport: httpx.BaseTransport | None = None) -> None:
+        super().__init__(base_url, seconds=timeout, transport=transport)
         self._api_key = api_key
-        self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=_timeout(timeout), transport=transport)
 
     def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None) -> IdentityAnswer:
         """Ask whether ``id_number`` belongs to ``full_name`` (born on ``birth_date``, when given)."""
@@ -126,33 +119,9 @@ class PopulationDbClient:
         return IdentityAnswer(outcome, level if outcome == "match" else 0, str(reference))
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
-        try:
-            response = self._client.post(path, json=payload, headers={"Authorization": f"Bearer {self._api_key}"})
-        except httpx.TimeoutException as exc:
-            raise IdentityUnavailable(f"timeout: {exc.__class__.__name__}") from exc
-        except httpx.TransportError as exc:
-            raise IdentityUnavailable(f"connection failed: {exc.__class__.__name__}: {exc}") from exc
-        status = response.status_code
-        if status >= 500 or status in (408, 429):
-            raise IdentityUnavailable(f"HTTP {status}: {response.text[:200]}", status=status)
-        if status >= 400:
-            raise IdentityRejected(f"HTTP {status}: {response.text[:200]}", status=status)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise IdentityUnavailable(f"HTTP {status} with a body that is not JSON", status=status) from exc
-        if not isinstance(data, dict):
-            raise IdentityUnavailable("answer is not a JSON object", status=status)
-        return data
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        headers = {"Authorization": f"Bearer {self._api_key}"}
+        return json_object(lambda: self._client.post(path, json=payload, headers=headers),
+                           unavailable=IdentityUnavailable, rejected=IdentityRejected)
 
 
 def identity_adapter(settings: Settings) -> IdentityAdapter | None:

@@ -42,10 +42,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol, Self, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
 from urllib.parse import quote, quote_plus
 
 import httpx
+
+from motcua.integrations.http import HttpClient, ProviderFailure, json_object
 
 if TYPE_CHECKING:
     from motcua.config import Settings
@@ -58,12 +60,8 @@ _ORDER_REF = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 MAX_DESCRIPTION = 255
 
 
-class PaymentError(Exception):
+class PaymentError(ProviderFailure):
     """The gateway did not do what was asked; ``status`` is the HTTP status when there was an answer."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 class PaymentUnavailable(PaymentError):
@@ -132,18 +130,14 @@ def _utc(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def _timeout(seconds: float) -> httpx.Timeout:
-    return httpx.Timeout(seconds, connect=min(seconds, 3.0))
-
-
-class PaymentGatewayClient:
+class PaymentGatewayClient(HttpClient):
     """A merchant account (the commune's fee collection account) at the payment gateway."""
 
     def __init__(self, base_url: str, merchant_id: str, secret: str, *, timeout: float = 10.0,
                  transport: httpx.BaseTransport | None = None) -> None:
+        super().__init__(base_url, seconds=timeout, transport=transport)
         self.merchant_id = merchant_id
         self._secret = secret
-        self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=_timeout(timeout), transport=transport)
 
     def create_order(self, *, order_ref: str, amount_vnd: int, description: str, return_url: str) -> PaymentOrder:
         """Register the order (or get back the one already registered under ``order_ref``)."""
@@ -202,33 +196,8 @@ class PaymentGatewayClient:
         # Signed over the path the gateway receives, a prefix of the base URL included.
         request.headers["X-Signature"] = request_signature(method, request.url.raw_path.decode("ascii"), body,
                                                            self._secret)
-        try:
-            response = self._client.send(request)
-        except httpx.TimeoutException as exc:
-            raise PaymentUnavailable(f"timeout: {exc.__class__.__name__}") from exc
-        except httpx.TransportError as exc:
-            raise PaymentUnavailable(f"connection failed: {exc.__class__.__name__}: {exc}") from exc
-        status = response.status_code
-        if status >= 500 or status in (408, 429):
-            raise PaymentUnavailable(f"HTTP {status}: {response.text[:200]}", status=status)
-        if status >= 400:
-            raise PaymentRejected(f"HTTP {status}: {response.text[:200]}", status=status)
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise PaymentUnavailable(f"HTTP {status} with a body that is not JSON", status=status) from exc
-        if not isinstance(data, dict):
-            raise PaymentUnavailable("answer is not a JSON object", status=status)
-        return data
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        return json_object(lambda: self._client.send(request), unavailable=PaymentUnavailable,
+                           rejected=PaymentRejected)
 
 
 def payment_adapter(settings: Settings) -> PaymentAdapter | None:
