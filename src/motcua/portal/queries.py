@@ -14,6 +14,7 @@ from motcua.catalog.queries import current_versions
 from motcua.dossier.models import Dossier, DossierEvent
 from motcua.dossier.workflow import Action
 from motcua.kit.text import fold
+from motcua.org.models import Commune
 from motcua.portal.models import DossierDraft
 
 #: The timeline events a citizen sees (the internal hand-overs between divisions are the officers' business).
@@ -52,6 +53,11 @@ def online_procedures(session: Session, q: str | None, now: datetime, limit: int
                                          fees=list(data.get("fees", []))))
     found.sort(key=lambda p: p.name)
     return found[:limit]
+
+
+def deciding_communes(session: Session) -> list[Commune]:
+    """The communes a citizen may file with: any of the installation's (location-independent filing, Art. 14)."""
+    return list(session.scalars(select(Commune).order_by(Commune.province_code, Commune.name)))
 
 
 def my_dossiers(session: Session, citizen_id: int, limit: int = 100) -> list[Dossier]:

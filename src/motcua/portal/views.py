@@ -55,7 +55,14 @@ from motcua.portal.actions.filing import (
 from motcua.portal.actions.payments import payable_fees, payments_of, settle_payment, start_payment
 from motcua.portal.deps import CITIZEN_COOKIE, current_citizen
 from motcua.portal.models import CitizenAccount
-from motcua.portal.queries import my_dossiers, my_drafts, online_procedures, public_timeline, supplement_request
+from motcua.portal.queries import (
+    deciding_communes,
+    my_dossiers,
+    my_drafts,
+    online_procedures,
+    public_timeline,
+    supplement_request,
+)
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -201,13 +208,7 @@ def procedures_page(
     now: datetime = Depends(get_now),
 ) -> Response:
     return render(request, "portal/procedures.html", {
-        "q": q, "procedures": online_procedures(session, q, now), "communes": _communes(session)})
-
-
-def _communes(session: Session) -> list[Commune]:
-    from sqlalchemy import select
-
-    return list(session.scalars(select(Commune).order_by(Commune.province_code, Commune.name)))
+        "q": q, "procedures": online_procedures(session, q, now), "communes": deciding_communes(session)})
 
 
 @router.post("/cong-dan/ho-so-nhap", dependencies=[Depends(require_csrf)])
