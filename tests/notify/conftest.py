@@ -20,7 +20,6 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import motcua.notify.models  # noqa: F401 - registers the table until motcua/models.py imports it
 from motcua.integrations.messaging import SmsGateway, ZaloZnsClient
 from motcua.integrations.simulators import SmsSimulator, ZaloSimulator
 from motcua.notify.actions import enqueue_many

@@ -435,3 +435,11 @@ def test_an_online_dossier_not_accepted_within_8_working_hours_is_marked_overdue
     due = dossier.due_at if dossier.due_at.tzinfo else dossier.due_at.replace(tzinfo=UTC)
     assert urgency(dossier, due - timedelta(minutes=1)) == "due_soon"
     assert urgency(dossier, due + timedelta(minutes=1)) == "overdue"
+
+
+def test_procedures_are_found_without_diacritics_with_their_fees_in_dong(client, session):
+    """The search matches every word without diacritics; a fee reads as Vietnamese write it (100.000 đ)."""
+    sign_in(client, session)
+    page = client.get("/cong-dan/thu-tuc", params={"q": "dang ky ho kinh doanh"})
+    assert f'data-procedure="{HKD}"' in page.text and "100.000 đ" in page.text
+    assert 'data-procedure="1.001193"' not in page.text  # khai sinh does not match

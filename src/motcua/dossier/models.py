@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.db import Base
+from motcua.portal import models as _portal_models  # noqa: F401 - the table Dossier.citizen_id points at
 
 
 class Dossier(Base):
@@ -158,6 +159,3 @@ class LookupAttempt(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
 
-
-# ``Dossier.citizen_id`` points at the citizen accounts: their table must be in the metadata wherever dossiers are.
-from motcua.portal import models as _portal_models  # noqa: E402,F401

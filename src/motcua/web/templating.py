@@ -40,6 +40,11 @@ def vn_long_date(value: date | datetime | None) -> str:
     return f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}"
 
 
+def vnd(amount: int | float | None) -> str:
+    """A sum in đồng as Vietnamese write it: 100.000 đ (a dot groups the thousands)."""
+    return "—" if amount is None else f"{int(amount):,} đ".replace(",", ".")
+
+
 def role_label(role: str | Role) -> str:
     try:
         return ROLE_LABELS[Role(role)]
@@ -59,6 +64,7 @@ def make_environment() -> Environment:
     env.filters["vn_datetime"] = vn_datetime
     env.filters["vn_long_date"] = vn_long_date
     env.filters["role_label"] = role_label
+    env.filters["vnd"] = vnd
     return env
 
 

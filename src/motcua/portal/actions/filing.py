@@ -9,7 +9,6 @@ supplement. The legal clock of the procedure starts only at the acceptance (``ac
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -41,7 +40,7 @@ from motcua.notify.models import Channel, NoticeKind
 from motcua.notify.templates import strip_diacritics
 from motcua.org.models import Commune, Officer, OfficerRole
 from motcua.org.roles import DepartmentKind, Role
-from motcua.portal.actions.accounts import Destination, check_code, parse_destination
+from motcua.portal.actions.accounts import Destination, check_code, parse_destination, request_code
 from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile, FilingConsent
 
 ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
@@ -347,15 +346,12 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
                               helper_role=helper_role.value, recorded_at=now))
     record(session, actor=actor, action="dossier.consent_recorded", now=now, object_kind="dossier",
            object_id=dossier.id, province_code=dossier.province_code, commune_code=commune.code,
-           data={"code": dossier.code, "method": consent_method,
-                 "scan": hashlib.sha256((consent_key or "").encode()).hexdigest()[:12] if consent_key else None})
+           data={"code": dossier.code, "method": consent_method, "scan": consent_key})
     return dossier
 
 
 def send_consent_code(session: Session, *, actor: Principal, phone: str, ip: str | None, now: datetime) -> None:
     """The code the citizen reads back to the helper to consent to the filing (sent to the citizen's own phone)."""
-    from motcua.portal.actions.accounts import request_code
-
     if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION):
         raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận được gửi mã xác nhận.")
     destination = parse_destination(phone)
