@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from fastapi import Request
@@ -45,6 +46,13 @@ def vnd(amount: int | float | None) -> str:
     return "—" if amount is None else f"{int(amount):,} đ".replace(",", ".")
 
 
+def work_hours(hours: Decimal | int | float) -> str:
+    """Working hours to a tenth, as Vietnamese write a decimal: 7,3 (the ledger keeps them exact: a few seconds after
+    a receipt it holds 0.0020442…, which is no reading for a person and widened the dossier page past a phone)."""
+    tenth = Decimal(str(hours)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return format(tenth.normalize(), "f").replace(".", ",")
+
+
 def role_label(role: str | Role) -> str:
     try:
         return ROLE_LABELS[Role(role)]
@@ -65,6 +73,7 @@ def make_environment() -> Environment:
     env.filters["vn_long_date"] = vn_long_date
     env.filters["role_label"] = role_label
     env.filters["vnd"] = vnd
+    env.filters["work_hours"] = work_hours
     return env
 
 
