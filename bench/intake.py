@@ -6,11 +6,17 @@
 1. Intakes per second, on SQLite (WAL) and on PostgreSQL. A fresh migrated database with Phú Thọ's communes and the
    shipped catalogue, a reception officer of xã Chí Tiên and an API token with the reception role; the real server
    (``motcua.web.server.run``, what ``motcua serve --workers N`` runs, in a subprocess; the full run measures N = 1
-   and 2 on each backend, the quick run 1 on SQLite and 2 on PostgreSQL); 16 client threads, each with a keep-alive
-   ``httpx.Client``, POST ``/api/v1/dossiers`` with a unique ``Idempotency-Key`` each, after a warm-up. Every answer
-   must be 201, every code distinct, every dossier stored. Baseline in the same run: the same rows (the column
-   values the intakes wrote) INSERTed into ``dossier`` straight through the same driver, one row per transaction, 16
-   threads. Target: at least 200 intakes/s on PostgreSQL on a 2-core machine.
+   and 2 on each backend, the quick run 1 on SQLite and 2 on PostgreSQL); 16 clients, each a keep-alive HTTP/1.1
+   connection, POST ``/api/v1/dossiers`` with a unique ``Idempotency-Key`` each, after a warm-up. The clients are 16
+   coroutines on one asyncio event loop (uvloop when installed) writing requests encoded before the clock starts and
+   parsing the answers by hand, not ``httpx`` clients in threads: the load generator runs on the same 2 cores as the
+   server and PostgreSQL, so every CPU-millisecond it spends is taken from what is measured (16 ``httpx.Client``
+   threads cost about 2 ms of CPU per intake, this client a small fraction of that). Every answer must be 201, every
+   code distinct, every dossier stored. The CPU each party used during the load (the server process and its workers;
+   all PostgreSQL processes, and of them the backends of the bench's database; this process) is read from ``/proc``
+   and reported per intake, with the share of the machine's CPU time the hypervisor stole. Baseline in the same run:
+   the same rows (the column values the intakes wrote) INSERTed into ``dossier`` straight through the same driver,
+   one row per transaction, 16 threads. Target: at least 200 intakes/s on PostgreSQL on a 2-core machine.
 2. The inbox with 1,000,000 dossiers in PostgreSQL: bulk-loaded with one ``INSERT … SELECT generate_series`` (a year
    of dossiers over the province's 148 communes, a skewed share per commune with Chí Tiên the busiest, ~3% open,
    due dates of open ones around now), then VACUUM ANALYZE. ``GET /dossiers`` (the HTML page, logged in with the
@@ -26,8 +32,10 @@ Exits non-zero on an error (a failed request, a duplicate code, a server that do
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import itertools
+import json
 import os
 import re
 import signal
@@ -45,6 +53,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psycopg
@@ -84,7 +93,8 @@ GIVEN = ["Anh", "Bình", "Châu", "Dũng", "Đức", "Giang", "Hà", "Hải", "H
 
 
 #: httpx writes a POST's headers and body separately; without TCP_NODELAY, Nagle's algorithm holds the body until
-#: the server's delayed ACK (~40 ms) and the benchmark would measure that instead of the server. (The server side
+#: the server's delayed ACK (~40 ms) and the benchmark would measure that instead of the server. (The intake client
+#: writes each request in one piece, and sets it all the same.) (The server side
 #: has the same trap with ``uvicorn --workers N``; ``motcua.web.server`` — what ``motcua serve`` runs, and what is
 #: started here — binds its socket so that asyncio sets TCP_NODELAY; see the /healthz row.)
 NODELAY = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
@@ -203,6 +213,7 @@ def free_port() -> int:
 class Server:
     base: str
     log_path: Path
+    pid: int  # the process ``serve`` started: uvicorn itself, or with --workers N its supervisor (workers are children)
 
     def exceptions(self) -> list[str]:
         """The distinct exception lines of the server's log (the last line of each logged traceback)."""
@@ -237,7 +248,7 @@ def serve(url: str, workers: int, workdir: Path) -> Iterator[Server]:
                 if time.monotonic() > deadline:
                     raise BenchError(f"uvicorn did not answer /healthz in 60 s: {log_path.read_text()[-2000:]}")
                 time.sleep(0.2)
-            yield Server(base, log_path)
+            yield Server(base, log_path, proc.pid)
         except BaseException:
             tail = log_path.read_text(errors="replace")[-4000:].strip()
             if tail:
@@ -255,18 +266,104 @@ def serve(url: str, workers: int, workdir: Path) -> Iterator[Server]:
 # ------------------------------------------------------------------------------------------------ intake load
 
 
+# ------------------------------------------------------------------------------------------------ CPU accounting
+
+_TICKS = os.sysconf("SC_CLK_TCK")  # the unit of utime and stime in /proc/<pid>/stat
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU ticks used so far by the server's processes and by PostgreSQL's, and the machine's /proc/stat counters.
+
+    A process is keyed by (pid, start time), so that a pid recycled between two snapshots is not taken for the
+    process it used to name."""
+
+    server: dict[tuple[int, int], int]  # the server process and all its descendants (uvicorn's workers)
+    postgres: dict[tuple[int, int], int]  # every process whose comm is ``postgres``
+    database: dict[tuple[int, int], int]  # those of them that are backends connected to the bench's database
+    machine: tuple[int, ...]  # the ``cpu`` line of /proc/stat: user nice system idle iowait irq softirq steal …
+
+    @classmethod
+    def take(cls, server_pid: int, database: str | None) -> CpuSnapshot:
+        """``database``: the PostgreSQL database the server uses, if any. A backend's command line (its process
+        title) names its database: ``postgres: 15/main: postgres motcua_bench_… 127.0.0.1(51234) idle``."""
+        processes: dict[int, tuple[int, str, int, int]] = {}  # pid -> (start time, comm, ppid, utime + stime)
+        with os.scandir("/proc") as entries:
+            for entry in entries:
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    with open(f"/proc/{entry.name}/stat", "rb") as f:
+                        data = f.read()
+                except OSError:  # gone since the listing
+                    continue
+                close = data.rfind(b")")  # the comm may hold spaces and parentheses: it ends at the last ')'
+                fields = data[close + 2:].split()  # fields[0] is field 3 of proc(5), the state
+                comm = data[data.index(b"(") + 1:close].decode(errors="replace")
+                processes[int(entry.name)] = (int(fields[19]), comm, int(fields[1]), int(fields[11]) + int(fields[12]))
+        children: dict[int, list[int]] = {}
+        for pid, (_, _, ppid, _) in processes.items():
+            children.setdefault(ppid, []).append(pid)
+        tree, todo = [], [server_pid] if server_pid in processes else []
+        while todo:
+            pid = todo.pop()
+            tree.append(pid)
+            todo.extend(children.get(pid, ()))
+        postgres = {(pid, st): ticks for pid, (st, comm, _, ticks) in processes.items() if comm == "postgres"}
+        ours = {}
+        if database:
+            for key, ticks in postgres.items():
+                with contextlib.suppress(OSError), open(f"/proc/{key[0]}/cmdline", "rb") as f:
+                    if f" {database} ".encode() in f.read():
+                        ours[key] = ticks
+        with open("/proc/stat") as f:
+            machine = tuple(int(v) for v in f.readline().split()[1:])
+        return cls({(pid, processes[pid][0]): processes[pid][3] for pid in tree}, postgres, ours, machine)
+
+
+@dataclass(frozen=True)
+class CpuUse:
+    server_s: float  # CPU seconds of the server process and its workers
+    postgres_s: float  # CPU seconds of all the PostgreSQL processes (other databases' work on the machine included)
+    database_s: float  # CPU seconds of the backends connected to the bench's database (0 on SQLite)
+    steal: float  # share of the machine's CPU time the hypervisor took (steal / all, from /proc/stat)
+
+    @classmethod
+    def between(cls, before: CpuSnapshot, after: CpuSnapshot) -> CpuUse:
+        """What was used between two snapshots. A process that started in between counts in full; one that ended
+        in between is lost, which is fine here: the server's workers and PostgreSQL's pooled backends live through
+        the load."""
+
+        def used(a: dict[tuple[int, int], int], b: dict[tuple[int, int], int]) -> float:
+            return sum(ticks - a.get(key, 0) for key, ticks in b.items()) / _TICKS
+
+        delta = [b - a for a, b in zip(before.machine, after.machine, strict=False)]
+        total = sum(delta[:8])  # guest time is already counted in user time
+        steal = delta[7] / total if len(delta) > 7 and total > 0 else 0.0
+        return cls(used(before.server, after.server), used(before.postgres, after.postgres),
+                   used(before.database, after.database), steal)
+
+
+# ------------------------------------------------------------------------------------------------ intake load
+
+
 @dataclass(frozen=True)
 class Load:
     count: int  # requests (or rows) attempted
     seconds: float
     latencies_ms: list[float]
-    client_cpu_s: float  # CPU used by this process (the 16 client threads) during the load
+    client_cpu_s: float  # CPU used by this process (the load generator) during the load
     failures: tuple[str, ...] = ()  # what came back instead of a 201
+    cpu: CpuUse | None = None  # the server's and PostgreSQL's CPU during the load (intakes only)
+
+    @property
+    def ok(self) -> int:
+        return self.count - len(self.failures)
 
     @property
     def rate(self) -> float:
         """Successful ones per second."""
-        return (self.count - len(self.failures)) / self.seconds
+        return self.ok / self.seconds
 
 
 def intake_body(i: int) -> dict[str, Any]:
@@ -291,38 +388,162 @@ def run_threads(worker: Callable[[Callable[[], None]], None]) -> tuple[float, fl
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def post_intakes(base: str, token: str, count: int, tag: str) -> tuple[Load, list[str]]:
-    """``count`` intakes by 16 keep-alive clients; returns the load (failures = answers other than 201) and the
-    codes of the dossiers created. Two 201s with the same code stop the run."""
+class ProtocolError(Exception):
+    """An answer the intake client cannot read."""
+
+
+#: What ends one intake client: the connection or the answer is broken (asyncio.timeout raises TimeoutError, an
+#: OSError; a connection closed mid-answer raises IncompleteReadError, an EOFError).
+_BROKEN = (OSError, EOFError, asyncio.LimitOverrunError, ValueError, ProtocolError)
+REQUEST_TIMEOUT = 60.0  # seconds, per request (httpx's timeout before)
+
+
+async def open_http(host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A TCP connection with TCP_NODELAY, as asyncio streams."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        for option in NODELAY:
+            sock.setsockopt(*option)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, (host, port))
+        return await asyncio.open_connection(sock=sock)
+    except BaseException:
+        sock.close()
+        raise
+
+
+async def read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 answer: (status, body, whether the connection stays open). The body is delimited by
+    Content-Length or by chunked transfer encoding; an answer with neither (read to the close) is refused."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head[:-4].split(b"\r\n")
+    parts = lines[0].split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1."):
+        raise ProtocolError(f"not an HTTP/1.x status line: {lines[0][:100]!r}")
+    status = int(parts[1])
+    headers: dict[bytes, bytes] = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().lower()] = value.strip()
+    if b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        chunks = []
+        while size := int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16):
+            chunks.append(await reader.readexactly(size))
+            if await reader.readexactly(2) != b"\r\n":
+                raise ProtocolError("a chunk not followed by CRLF")
+        while await reader.readuntil(b"\r\n") != b"\r\n":  # trailer fields, up to the empty line
+            pass
+        body = b"".join(chunks)
+    elif b"content-length" in headers:
+        body = await reader.readexactly(int(headers[b"content-length"]))
+    elif status < 200 or status in (204, 304):
+        body = b""
+    else:
+        raise ProtocolError(f"HTTP {status} with neither Content-Length nor chunked encoding")
+    return status, body, headers.get(b"connection", b"").lower() != b"close"
+
+
+def intake_requests(netloc: str, token: str, count: int, tag: str) -> list[bytes]:
+    """The ``count`` intake requests, each one bytes string: request line, headers, JSON body."""
+    out = []
+    for i in range(count):
+        body = json.dumps(intake_body(i), ensure_ascii=False, separators=(",", ":")).encode()
+        out.append((f"POST /api/v1/dossiers HTTP/1.1\r\nHost: {netloc}\r\nAuthorization: Bearer {token}\r\n"
+                    f"Content-Type: application/json\r\nIdempotency-Key: bench-{tag}-{i:06d}\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode() + body)
+    return out
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop when installed (less CPU per request than asyncio's), else asyncio's default."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def post_intakes(server: Server, token: str, count: int, tag: str, database: str | None
+                 ) -> tuple[Load, list[str]]:
+    """``count`` intakes by 16 keep-alive connections; returns the load (failures = answers other than 201, or a
+    broken connection, which ends that client) with the CPU used meanwhile, and the codes of the dossiers created.
+    Two 201s with the same code stop the run. ``database``: the server's PostgreSQL database, if any (for the CPU
+    used by its backends).
+
+    The 16 connections are opened (and each has answered ``GET /healthz``) before the clock starts."""
+    url = urlsplit(server.base)
+    host, port = url.hostname or "127.0.0.1", url.port or 80
+    requests = intake_requests(url.netloc, token, count, tag)
+    healthz = f"GET /healthz HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
     counter = itertools.count()
     latencies = [0.0] * count
     codes = [""] * count
     failures: list[str] = []
 
-    def client(ready: Callable[[], None]) -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60,
-                          transport=httpx.HTTPTransport(socket_options=NODELAY)) as http:
-            http.get("/healthz")  # the keep-alive connection is open before the clock starts
-            ready()
+    async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await open_http(host, port)
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT):
+                writer.write(healthz)
+                status, _, _ = await read_answer(reader)
+        except BaseException:
+            writer.close()
+            raise
+        if status != 200:
+            writer.close()
+            raise ProtocolError(f"GET /healthz: HTTP {status}")
+        return reader, writer
+
+    async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
             while (i := next(counter)) < count:
                 start = time.perf_counter()
                 try:
-                    response = http.post("/api/v1/dossiers", json=intake_body(i),
-                                         headers={"Idempotency-Key": f"bench-{tag}-{i:06d}"})
-                except httpx.HTTPError as exc:
+                    async with asyncio.timeout(REQUEST_TIMEOUT):
+                        writer.write(requests[i])  # a few hundred bytes into an idle socket: no drain() needed
+                        status, body, keep_alive = await read_answer(reader)
+                except _BROKEN as exc:
                     failures.append(f"{exc!r}")
                     return
                 latencies[i] = (time.perf_counter() - start) * 1e3
-                if response.status_code != 201:
-                    failures.append(f"HTTP {response.status_code} {response.text[:200]}")
+                if status != 201:
+                    failures.append(f"HTTP {status} {body.decode(errors='replace')[:200]}")
                 else:
-                    codes[i] = response.json()["code"]
+                    try:
+                        codes[i] = json.loads(body)["code"]
+                    except (ValueError, KeyError, TypeError):
+                        failures.append(f"HTTP 201 without a code: {body.decode(errors='replace')[:200]}")
+                if not keep_alive:  # the server closed the connection (as httpx would, open another)
+                    writer.close()
+                    try:
+                        reader, writer = await connect()
+                    except _BROKEN as exc:
+                        failures.append(f"reconnecting: {exc!r}")
+                        return
+        finally:
+            writer.close()
 
-    seconds, cpu = run_threads(client)
+    async def load() -> tuple[float, float, CpuUse]:
+        opened = await asyncio.gather(*(connect() for _ in range(CLIENTS)), return_exceptions=True)
+        broken = [c for c in opened if isinstance(c, BaseException)]
+        if broken:
+            for c in opened:
+                if not isinstance(c, BaseException):
+                    c[1].close()
+            raise BenchError(f"{len(broken)} of the {CLIENTS} connections to {server.base} failed: {broken[0]!r}")
+        before = CpuSnapshot.take(server.pid, database)
+        cpu, start = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(client(*c) for c in opened if not isinstance(c, BaseException)))
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        return seconds, cpu, CpuUse.between(before, CpuSnapshot.take(server.pid, database))
+
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        seconds, cpu, used = runner.run(load())
     created = [c for c in codes if c]
     if len(set(created)) != len(created):
         raise BenchError(f"{len(created) - len(set(created))} duplicate dossier codes among {len(created)} intakes")
-    return Load(count, seconds, latencies, cpu, tuple(failures)), created
+    return Load(count, seconds, latencies, cpu, tuple(failures), used), created
 
 
 def plain_inserts(db: BenchDatabase, tag: str) -> Load:
@@ -406,9 +627,9 @@ def bench_intake(db: BenchDatabase, seeded: Seeded, server: Server, workers: int
     """Warm up, measure the intakes, check them in the database, then the baseline with the same rows."""
     count, tag = sizes.intakes[db.kind], f"w{workers}"
     log(f"{db.kind}: server up ({workers} worker{'s' * (workers > 1)}); {sizes.warmup} warm-up intakes")
-    warmup, _ = post_intakes(server.base, seeded.token, sizes.warmup, f"warmup-{tag}")
+    warmup, _ = post_intakes(server, seeded.token, sizes.warmup, f"warmup-{tag}", db.name)
     log(f"{db.kind}: {count:,} intakes by {CLIENTS} clients")
-    intake, created = post_intakes(server.base, seeded.token, count, tag)
+    intake, created = post_intakes(server, seeded.token, count, tag, db.name)
     stored = count_rows(db.url, f"idempotency_key LIKE 'bench-{tag}-%'")
     if stored != len(created):
         raise BenchError(f"{len(created)} intakes answered 201 but {stored} dossiers are stored")
@@ -739,6 +960,15 @@ def report(results: list[IntakeResult], inbox: InboxResult | None) -> None:
         print(f"  {r.backend:<10} {r.workers:>7} {i.count:>7,} {len(i.failures):>6} {i.rate:>9.1f} "
               f"{pct(lat, 50):>7.1f} {pct(lat, 95):>7.1f} {i.client_cpu_s / i.seconds:>9.2f}c | {b.rate:>13.1f} "
               f"{pct(base, 50):>7.2f} {pct(base, 95):>7.2f} | {i.rate / b.rate:>6.3f}")
+        if i.cpu is not None and i.ok:
+            server, pg, ours, client = (x / i.ok * 1e3 for x in (i.cpu.server_s, i.cpu.postgres_s,
+                                                                 i.cpu.database_s, i.client_cpu_s))
+            if r.backend == "postgresql":
+                postgres = f"PostgreSQL {pg:.2f} ms ({ours:.2f} ms in the bench database's backends)"
+            else:  # PostgreSQL's processes are busy with other work, if any: not this run's
+                postgres, pg = "PostgreSQL - (SQLite)", 0.0
+            print(f"    CPU per intake: server {server:.2f} ms, {postgres}, client {client:.2f} ms (together "
+                  f"{server + pg + client:.2f} ms); steal {i.cpu.steal:.0%}")
     for r in results:
         if r.failed:
             first = (r.intake.failures or ("(in the warm-up)",))[0]
