@@ -73,6 +73,15 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+def commit_before_answering(session: Session) -> None:
+    """Commit the request's unit of work now, before its answer is built (the request still owns the transaction:
+    this is its route deciding when). For a route whose last statement locked rows every concurrent request needs —
+    the intake's code counter and audit head (``dossier/sealing.py``) — building the answer and the framework's way
+    back to the session's teardown would otherwise run while those rows are held; ``pg_stat_activity`` showed the
+    holder idle in its transaction while the other counters waited. The teardown then has nothing left to commit."""
+    session.commit()
+
+
 def dialect_insert(session: Session, table: Any) -> Any:
     """The backend's own INSERT (PostgreSQL's or SQLite's), which has ``on_conflict_do_nothing/update``."""
     if session.get_bind().dialect.name == "postgresql":

@@ -34,3 +34,6 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
+    """The hash before ``hash``: what a writer that links its event in one SQL statement reads back
+    (``audit.actions.pg_record_ctes``; PostgreSQL before 18 has no ``RETURNING OLD``)."""

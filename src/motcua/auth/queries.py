@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from motcua.auth.models import ApiToken, LoginSession
@@ -40,8 +40,12 @@ def principal_from_session_token(session: Session, token: str, now: datetime) ->
     )
 
 
+_TOKEN = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+"""Built once: every API request runs it."""
+
+
 def principal_from_api_token(session: Session, raw: str, now: datetime) -> Principal | None:
-    token = session.execute(select(ApiToken).where(ApiToken.token_hash == digest(raw))).scalar_one_or_none()
+    token = session.execute(_TOKEN, {"token_hash": digest(raw)}).scalar_one_or_none()
     if token is None or token.revoked_at is not None:
         return None
     if token.expires_at is not None and as_utc(token.expires_at) <= now:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.calendar.announcements import NATIONAL, Announcement, shipped_announcements
@@ -44,11 +44,10 @@ def calendar_for_province(session: Session, province_code: str | None) -> WorkCa
     The records are read in the caller's transaction (a handful of rows), so a recorded or withdrawn
     announcement is seen by the very next computation, and two databases never share a wrong entry.
     """
-    a = CalendarAnnouncement
     rows = tuple(
         Announcement(day=r.day, kind=r.kind, scope=r.scope, document=r.document, note=r.note)
-        for r in session.execute(select(a.day, a.kind, a.scope, a.document, a.note)
-                                 .where(_rows_filter(province_code)).order_by(a.day, a.scope))
+        for r in session.execute(_APPLYING, {"scopes": [NATIONAL] if province_code is None
+                                             else [NATIONAL, province_code]})
     )
     key = (province_code, rows)
     with _cache_lock:
@@ -65,9 +64,18 @@ def calendar_for_province(session: Session, province_code: str | None) -> WorkCa
 
 def working_hours_for(session: Session, province_code: str) -> WorkingHours:
     """The province's configured working hours, or the default 07:30–11:30, 13:00–17:00."""
-    spec = session.scalar(select(ProvinceWorkingHours.intervals)
-                          .where(ProvinceWorkingHours.province_code == province_code))
+    spec = session.scalar(_HOURS, {"province_code": province_code})
     return DEFAULT_WORKING_HOURS if spec is None else WorkingHours.parse(spec)
+
+
+_APPLYING = (
+    select(CalendarAnnouncement.day, CalendarAnnouncement.kind, CalendarAnnouncement.scope,
+           CalendarAnnouncement.document, CalendarAnnouncement.note)
+    .where(CalendarAnnouncement.scope.in_(bindparam("scopes", expanding=True)))
+    .order_by(CalendarAnnouncement.day, CalendarAnnouncement.scope)
+)
+_HOURS = select(ProvinceWorkingHours.intervals).where(ProvinceWorkingHours.province_code == bindparam("province_code"))
+"""Built once: every deadline computation runs them."""
 
 
 def announcements_for(session: Session, province_code: str) -> list[CalendarAnnouncement]:

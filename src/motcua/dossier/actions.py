@@ -8,6 +8,7 @@ lets exactly one through; the other gets ``Conflict`` with a clear message and n
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
@@ -42,17 +43,18 @@ from motcua.catalog.queries import version_in_force
 from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.clock import dossier_ledger, event_to_json, ledger_of
-from motcua.dossier.codes import assign_code
+from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
+from motcua.dossier.sealing import AuditEntry, seal_intake, stand_in
 from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, plan
 from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.text import fold
-from motcua.notify.actions import NoticeExtra, enqueue_for_dossier
+from motcua.notify.actions import NoticeExtra, enqueue_for_dossier, notice_messages
 from motcua.notify.models import NoticeKind
 from motcua.org.models import Commune, Officer, OfficerRole
 from motcua.org.roles import DepartmentKind, Role
@@ -63,9 +65,6 @@ a request would restart the time limit of a dossier already running late (and hi
 2.1); the way to more time is the apology and extension of Art. 19(6)."""
 CORRECTION_LIMIT = TimeLimit(3, "working_days")
 """Decree 118 Art. 23(1): a wrong result is corrected and returned within 3 working days."""
-PLACEHOLDER_PREFIX = "~"
-"""A dossier is inserted under ``~<uuid>`` and gets its Art. 28 code in the same transaction, just before the commit;
-no committed dossier ever carries a placeholder."""
 INTERCOMMUNE_TRANSFER = TimeLimit(1, "working_days")
 """Art. 14(2), 20(1): a dossier received for another commune goes on paper within 1 working day."""
 
@@ -115,11 +114,17 @@ def _actor_officer_id(actor: Principal) -> int | None:
     return actor.id if actor.kind == "officer" else None
 
 
+def _new_event(dossier: Dossier, *, actor: Principal, action: str, from_status: str | None, to_status: str,
+               now: datetime, note: str = "", data: dict[str, Any] | None = None) -> DossierEvent:
+    return DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=from_status, to_status=to_status,
+                        actor_id=_actor_officer_id(actor), actor_name=actor.full_name or actor.name,
+                        department=dossier.current_department, note=note, data=data or {})
+
+
 def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str, from_status: str | None,
            to_status: str, now: datetime, note: str = "", data: dict[str, Any] | None = None) -> DossierEvent:
-    event = DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=from_status, to_status=to_status,
-                         actor_id=_actor_officer_id(actor), actor_name=actor.full_name or actor.name,
-                         department=dossier.current_department, note=note, data=data or {})
+    event = _new_event(dossier, actor=actor, action=action, from_status=from_status, to_status=to_status, now=now,
+                       note=note, data=data)
     session.add(event)
     return event
 
@@ -200,12 +205,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         received_by_id=_actor_officer_id(actor), idempotency_scope=scope if idempotency_key else None,
         idempotency_key=idempotency_key, request_digest=digest, created_at=now,
     )
-    dossier = session.scalars(
-        dialect_insert(session, Dossier)
-        .on_conflict_do_nothing(index_elements=[Dossier.idempotency_scope, Dossier.idempotency_key])
-        .returning(Dossier),
-        [values],  # as parameters, not .values(): the statement is compiled once and cached
-    ).one_or_none()
+    dossier = session.scalars(_insert_once(session), [values]).one_or_none()
     if dossier is None:
         seen = session.scalars(select(Dossier).where(Dossier.idempotency_scope == scope,
                                                      Dossier.idempotency_key == idempotency_key)).one()
@@ -218,6 +218,29 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
                                     file_key=key, file_name=info.safe_name, content_type=info.content_type,
                                     size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
+    notice = None
+    if status is not Status.INTAKE_REFUSED:  # refused at the counter: the citizen holds the refusal slip
+        notice = NoticeKind.RECEIVED if status is Status.RECEIVED else NoticeKind.SUPPLEMENT_REQUESTED
+    extra: NoticeExtra = {"note": data.reasons} if data.reasons else {}
+    base_url = public_base_url or _base_url()
+    audit = AuditEntry(action=f"dossier.{action.value}", province_code=dossier.province_code,
+                       commune_code=receiving.code,
+                       data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement from the code counter's lock to the commit (dossier/sealing.py says why).
+        event = _new_event(dossier, actor=actor, action=action.value, from_status=None, to_status=status.value,
+                           now=now, note=data.reasons, data={"missing": missing} if missing else {})
+        session.flush()
+
+        def notices(code: str) -> list[dict[str, Any]]:
+            return [] if notice is None else notice_messages(session, dossier, notice, now=now,
+                                                             public_base_url=base_url, extra=extra, code=code)
+
+        placeholder = stand_in(deciding, day)
+        seal_intake(session, dossier, commune=deciding, day=day, now=now, actor=actor, event=event,
+                    fold=status is Status.RECEIVED, notices=notices(placeholder), stand_in=placeholder,
+                    audit=dataclasses.replace(audit, data={**audit.data, "code": placeholder}), rerender=notices)
+        return IntakeResult(dossier, replayed=False, events=(event,))
     event = _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value,
                    now=now, note=data.reasons, data={"missing": missing} if missing else {})
     if status is Status.RECEIVED:
@@ -227,14 +250,29 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     # locked from their first write to the commit, so they are written last: concurrent counters queue only for
     # these few statements, not for the whole intake (bench/intake.py measures it).
     assign_code(session, dossier, deciding, day)
-    if status is not Status.INTAKE_REFUSED:  # refused at the counter: the citizen holds the refusal slip
-        kind = NoticeKind.RECEIVED if status is Status.RECEIVED else NoticeKind.SUPPLEMENT_REQUESTED
-        enqueue_for_dossier(session, dossier, kind, now=now, public_base_url=public_base_url or _base_url(),
-                            extra={"note": data.reasons} if data.reasons else None, fetch=False)
-    record(session, actor=actor, action=f"dossier.{action.value}", now=now, object_kind="dossier",
-           object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
-           data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
+    if notice is not None:
+        enqueue_for_dossier(session, dossier, notice, now=now, public_base_url=base_url, extra=extra, fetch=False)
+    record(session, actor=actor, action=audit.action, now=now, object_kind="dossier", object_id=dossier.id,
+           province_code=audit.province_code, commune_code=audit.commune_code,
+           data={**audit.data, "code": dossier.code})
     return IntakeResult(dossier, replayed=False, events=(event,))
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert_once(session: Session) -> Any:
+    """The intake's ``INSERT … ON CONFLICT (idempotency) DO NOTHING RETURNING``, built once per backend: the values
+    go as parameters, so the statement is the same for every intake (building it per call cost more than running
+    the cached one)."""
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        statement = _INSERTS[dialect] = (
+            dialect_insert(session, Dossier)
+            .on_conflict_do_nothing(index_elements=[Dossier.idempotency_scope, Dossier.idempotency_key])
+            .returning(Dossier))
+    return statement
 
 
 # ------------------------------------------------------------------------------------------------ the workflow

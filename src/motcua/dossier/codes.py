@@ -21,6 +21,9 @@ from motcua.org.models import Commune
 
 CODE_PATTERN = re.compile(r"^[0-9A-Z.]{3,30}-\d{6}-\d{4,6}$")
 PROVISIONAL_PREFIX = "TAM."
+PLACEHOLDER_PREFIX = "~"
+"""A dossier is inserted under ``~<uuid>`` and gets its Art. 28 code in the same transaction, just before the commit;
+no committed dossier ever carries a placeholder."""
 
 
 def agency_id_of(commune: Commune) -> str:

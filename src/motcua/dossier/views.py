@@ -15,6 +15,7 @@ from motcua.auth.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
+from motcua.db import commit_before_answering
 from motcua.dossier import printing
 from motcua.dossier.actions import Upload, add_document, perform, receive_dossier
 from motcua.dossier.clock import dossier_ledger
@@ -160,6 +161,7 @@ def intake_submit(
                                  idempotency_key=submission or None,
                                  max_upload_bytes=request.app.state.settings.max_upload_bytes,
                                  public_base_url=request.app.state.settings.public_base_url)
+        commit_before_answering(session)
     except MotcuaError as exc:
         session.rollback()  # nothing of a refused intake stays (its code number included)
         errors = {"files": exc.message} if exc.code == "upload_rejected" else dict(exc.fields)

@@ -11,6 +11,7 @@ announcing the same event, enqueue one message per channel.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypedDict, cast
@@ -118,12 +119,27 @@ def enqueue_for_dossier(session: Session, dossier: Dossier, kind: NoticeKind | s
     """
     if dossier.code.startswith("~"):
         raise ValueError("the dossier has no code yet: enqueue notifications after the code is issued")
+    messages = notice_messages(session, dossier, kind, now=now, public_base_url=public_base_url, extra=extra)
+    return enqueue_many(session, messages, now=now, fetch=fetch)
+
+
+def notice_messages(session: Session, dossier: Dossier, kind: NoticeKind | str, *, now: datetime,
+                    public_base_url: str, extra: NoticeExtra | None = None,
+                    code: str | None = None) -> list[dict[str, Any]]:
+    """The messages ``enqueue_for_dossier`` queues (keys as in ``enqueue``), rendered, not written.
+
+    ``code`` stands in for the dossier's code: a writer that issues the code in the same SQL statement as it
+    queues the messages (the intake on PostgreSQL, ``dossier.sealing``) renders them with a stand-in of the
+    code's length and has the database put the code in its place.
+    """
     kind = NoticeKind(kind)
     extra = extra or {}
     reach = contacts(dossier)
     if not reach:
         return []
     ctx = notice_context(session, dossier, kind, now=now, public_base_url=public_base_url, extra=extra)
+    if code is not None:
+        ctx = dataclasses.replace(ctx, code=code, lookup_url=lookup_url(public_base_url, code))
     event = extra.get("event_key", dossier.version)
     messages = []
     for channel, recipient in reach:
@@ -131,7 +147,7 @@ def enqueue_for_dossier(session: Session, dossier: Dossier, kind: NoticeKind | s
         messages.append(dict(dedup_key=f"{dossier.id}:{kind.value}:{channel.value}:{event}", kind=kind.value,
                              channel=channel.value, recipient=recipient, subject=rendered.subject,
                              body=rendered.body, dossier_id=dossier.id))
-    return enqueue_many(session, messages, now=now, fetch=fetch)
+    return messages
 
 
 def requeue_dead(session: Session, *, now: datetime, ids: Sequence[int] | None = None) -> int:

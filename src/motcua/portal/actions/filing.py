@@ -26,8 +26,8 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.config import get_settings
 from motcua.db import affected_rows
-from motcua.dossier.actions import PLACEHOLDER_PREFIX, Upload, add_document, perform
-from motcua.dossier.codes import assign_code
+from motcua.dossier.actions import Upload, add_document, perform
+from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
