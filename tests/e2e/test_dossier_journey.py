@@ -50,7 +50,7 @@ def _log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(re.compile(r"/home$"))  # not "**/home", which /login?next=/home also matches
 
 
 def _log_out(page: Page) -> None:

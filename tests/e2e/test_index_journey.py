@@ -79,7 +79,7 @@ def test_province_monitor_ranks_drills_down_and_exports(fresh_db, live_server_fi
         page.get_by_label("Tên đăng nhập").fill(MONITOR)
         page.get_by_label("Mật khẩu").fill(PASSWORD)
         page.get_by_role("button", name="Đăng nhập").click()
-        page.wait_for_url("**/home")
+        page.wait_for_url(re.compile(r"/home$"))  # not "**/home", which /login?next=/home also matches
         assert page.get_by_role("link", name="Xem bảng xếp hạng").is_visible()  # the monitor's home card
         page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Chỉ số phục vụ").click()
         page.wait_for_url("**/index")

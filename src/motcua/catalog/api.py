@@ -39,7 +39,7 @@ class ImportOut(BaseModel):
 def list_procedures(
     q: str | None = Query(default=None, max_length=100, description="Name without diacritics, or code"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> list[ProcedureSummary]:
     return [ProcedureSummary(code=p.code, name=p.name, field=p.field) for p in search_procedures(session, q)]
 
@@ -49,7 +49,7 @@ def list_procedures(
 def procedure_detail(
     code: str = Path(pattern=r"^[0-9.]{3,20}$"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> ProcedureDetail:
     procedure, versions = get_procedure(session, code)
     return ProcedureDetail(code=procedure.code, name=procedure.name, field=procedure.field,
@@ -61,7 +61,7 @@ def procedure_detail(
 def import_procedures(
     data: Catalogue,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     now: datetime = Depends(get_now),
 ) -> ImportOut:
     result = import_catalogue(session, actor=principal, catalogue=data, now=now, source="api")

@@ -21,7 +21,9 @@ class CitizenNotSignedIn(NotAuthenticated):
     sign_in_path = SIGN_IN_PATH
 
 
-def optional_citizen(request: Request, session: Session = Depends(get_session)) -> CitizenAccount | None:
+def optional_citizen(
+    request: Request, session: Session = Depends(get_session, scope="function"),
+) -> CitizenAccount | None:
     return account_for_token(session, request.cookies.get(CITIZEN_COOKIE), request.app.state.clock.now())
 
 

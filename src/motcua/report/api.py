@@ -26,7 +26,7 @@ COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decis
 def ranking(
     principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> RankingOut:
     return RankingOut.of(province_dashboard(session, principal, chosen))
 
@@ -37,7 +37,7 @@ def commune_index(
     code: str = COMMUNE_CODE,
     principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     now: datetime = Depends(get_now),
 ) -> CommuneIndexOut:
     return commune_index_out(commune_dashboard(session, principal, code, chosen, now, late_limit=0))
@@ -51,7 +51,7 @@ def commune_late(
     chosen: Period = Depends(requested_period),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=1_000_000),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
 ) -> LatePage:
     rows, total = late_dossiers(session, principal, code, chosen, limit, offset)
     return LatePage(items=[LateDossierOut.of(d) for d in rows], total=total)

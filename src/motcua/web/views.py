@@ -30,7 +30,7 @@ def landing(request: Request, principal: Principal | None = Depends(optional_pri
 def home(
     request: Request,
     principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session),
+    session: Session = Depends(get_session, scope="function"),
     now: datetime = Depends(get_now),
 ) -> Response:
     if principal is None or principal.kind != "officer":
@@ -49,6 +49,6 @@ def set_language(request: Request, lang: str, next: str = Query(default="/", max
 
 
 @router.get("/healthz")
-def health(session: Session = Depends(get_session)) -> Response:
+def health(session: Session = Depends(get_session, scope="function")) -> Response:
     session.execute(text("SELECT 1"))
     return JSONResponse({"status": "ok"})
