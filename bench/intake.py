@@ -222,6 +222,12 @@ class Server:
         return list(dict.fromkeys(lines))
 
 
+def listeners(port: int) -> int:
+    """How many sockets listen on 127.0.0.1:``port`` (``/proc/net/tcp``, state 0A): one per worker."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1] == f"0100007F:{port:04X}" and line.split()[3] == "0A")
+
+
 @contextlib.contextmanager
 def serve(url: str, workers: int, workdir: Path) -> Iterator[Server]:
     """The real server in a subprocess (its own process group), once /healthz answers."""
@@ -243,10 +249,13 @@ def serve(url: str, workers: int, workdir: Path) -> Iterator[Server]:
                 if proc.poll() is not None:
                     raise BenchError(f"uvicorn exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
                 with contextlib.suppress(httpx.HTTPError):
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    # Every worker listening, not only the first one up: clients connected before the second
+                    # listens would all be the first's for the whole run (web/server.py).
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200 and listeners(port) >= workers:
                         break
                 if time.monotonic() > deadline:
-                    raise BenchError(f"uvicorn did not answer /healthz in 60 s: {log_path.read_text()[-2000:]}")
+                    raise BenchError(f"uvicorn did not answer /healthz with {workers} listening workers in 60 s: "
+                                     f"{log_path.read_text()[-2000:]}")
                 time.sleep(0.2)
             yield Server(base, log_path, proc.pid)
         except BaseException:

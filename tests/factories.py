@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import socket
 from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
@@ -79,6 +80,13 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Respon
     token = csrf_token(client)
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token,
                                        "next": "/home"}, follow_redirects=False)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 # ------------------------------------------------------------------------------------------------ dossiers

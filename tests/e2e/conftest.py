@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.factories import free_port
+
 CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -22,16 +23,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(fresh_db) -> Iterator[str]:
     """uvicorn serving motcua on a fresh database of the current backend."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "MOTCUA_DATABASE_URL": fresh_db.url}
     log = ARTIFACTS / f"server-{fresh_db.kind}-{port}.log"
     ARTIFACTS.mkdir(exist_ok=True)

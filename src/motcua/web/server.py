@@ -1,32 +1,78 @@
-"""Running the ASGI app under uvicorn, with the listening socket set up so that replies are not held back.
+"""Running the ASGI app under uvicorn, with listening sockets set up so that replies are not held back and several
+workers share the connections.
 
-uvicorn binds the socket itself when it runs several workers (``Config.bind_socket``) and creates it with
-``socket.socket(family)``, whose protocol number is 0. asyncio turns on ``TCP_NODELAY`` only for sockets whose
-protocol is ``IPPROTO_TCP`` (``asyncio.base_events._set_nodelay``), so with two or more workers every reply written
-in two parts (headers, then body) waited for the client's delayed ACK: about 40 ms added to each request on a
-keep-alive connection (measured: ``GET /healthz`` 44 ms with 2 workers, 1.2 ms with this socket). A single worker
-is not affected: there asyncio creates the socket from ``getaddrinfo``, which says ``IPPROTO_TCP``.
+Two traps of uvicorn's own multi-worker socket, both measured with ``bench/intake.py``:
+
+- **Delayed replies.** uvicorn binds the socket with ``socket.socket(family)``, whose protocol number is 0, and
+  asyncio turns on ``TCP_NODELAY`` only for sockets whose protocol is ``IPPROTO_TCP``
+  (``asyncio.base_events._set_nodelay``). Every reply written in two parts (headers, then body) then waited for the
+  client's delayed ACK: about 40 ms more per request on a keep-alive connection (``GET /healthz`` 44 ms with 2
+  workers, 1.2 ms with an ``IPPROTO_TCP`` socket). A single worker is not affected: there asyncio creates the
+  socket from ``getaddrinfo``, which says ``IPPROTO_TCP``.
+- **One worker takes every connection.** All workers listen on the one inherited socket, and the worker whose event
+  loop wakes first accepts every connection waiting (it accepts until the queue is empty). Sixteen keep-alive
+  clients connecting at once were found all on one worker in about half the runs, and the other worker idle for the
+  whole run: 125-135 intakes/s instead of 220-230 on PostgreSQL with 2 workers (``ss -tnp`` during the load).
+  Here each worker listens on a socket of its own, all bound to the same address with ``SO_REUSEPORT``, and the
+  kernel spreads new connections over them by a hash of the client's address and port.
 """
 
 from __future__ import annotations
 
 import socket
+import sys
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE, logger
 from uvicorn.supervisors import Multiprocess
 
 APP = "motcua.asgi:app"
 
 
+class WorkerSocket(socket.socket):
+    """A listening socket bound with ``SO_REUSEPORT``, which a worker process does not inherit but re-creates.
+
+    uvicorn's supervisor hands the same socket list to every worker it starts (and restarts). Pickled for the
+    worker, this socket becomes a new socket of the worker's own, bound to the same address: each worker then has
+    its queue of connections, closed with the worker when it ends. The supervisor's socket only holds the address
+    (so a port already taken fails at start, and port 0 is resolved once); it never listens, so it never receives a
+    connection."""
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        host, port = self.getsockname()[:2]
+        return (bind_worker_socket, (self.family, host, port))
+
+
+def bind_worker_socket(family: socket.AddressFamily, host: str, port: int) -> WorkerSocket:
+    """A TCP socket (protocol ``IPPROTO_TCP``, for ``TCP_NODELAY``) bound to ``(host, port)`` with
+    ``SO_REUSEPORT``; uvicorn makes it listen."""
+    sock = WorkerSocket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 class NoDelayConfig(uvicorn.Config):
-    """uvicorn's configuration, binding TCP sockets with the protocol number asyncio needs to set TCP_NODELAY."""
+    """uvicorn's configuration, binding the workers' TCP sockets as described above."""
 
     def bind_socket(self) -> socket.socket:
-        sock = super().bind_socket()
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
-            sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-            sock.set_inheritable(True)
+        if self.uds is not None or self.fd is not None:
+            return super().bind_socket()
+        ipv6 = ":" in self.host
+        try:
+            sock = bind_worker_socket(socket.AF_INET6 if ipv6 else socket.AF_INET, self.host, self.port)
+        except OSError as exc:  # as uvicorn does: the supervisor stops instead of starting workers that cannot bind
+            logger.error(exc)
+            sys.exit(STARTUP_FAILURE)
+        address = f"{'https' if self.is_ssl else 'http'}://{f'[{self.host}]' if ipv6 else self.host}"
+        logger.info("Uvicorn running on %s:%d (Press CTRL+C to quit)", address, sock.getsockname()[1])
         return sock
 
 
