@@ -25,14 +25,16 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.app import create_app
-from motcua.auth.principal import SYSTEM
+from motcua.auth.principal import SYSTEM, Principal
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.exchange import load_shipped
 from motcua.config import Settings
 from motcua.db import make_engine
+from motcua.dossier.files import FileStore
 from motcua.kit.clock import FixedClock
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, sync_units
+from tests.factories import staff
 
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WITHOUT_PG = os.environ.get("MOTCUA_TEST_WITHOUT_POSTGRES") == "1"
@@ -138,6 +140,18 @@ def session_factory(connection: Connection) -> sessionmaker[Session]:
 def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as s:
         yield s
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FileStore:
+    """The scans' file store, in the test's own directory."""
+    return FileStore(tmp_path / "files")
+
+
+@pytest.fixture
+def team(session: Session) -> dict[str, Principal]:
+    """Xã Chí Tiên's officers, one per role (``tests.factories.staff``)."""
+    return staff(session)
 
 
 @pytest.fixture

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import socket
+import subprocess
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
@@ -80,6 +86,20 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Respon
     token = csrf_token(client)
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token,
                                        "next": "/home"}, follow_redirects=False)
+
+
+def wait_until_serving(proc: subprocess.Popen[bytes], base: str, log: Path, *, seconds: float = 60,
+                       ready: Callable[[], bool] = lambda: True) -> None:
+    """Until the server ``proc`` started answers ``base``/healthz and ``ready()`` holds; a server that exits or
+    takes longer fails the test with the end of its log."""
+    deadline = time.monotonic() + seconds
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200 and ready():
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server at {base} did not come up: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.2)
 
 
 def free_port() -> int:

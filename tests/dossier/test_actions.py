@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, update
@@ -29,16 +28,6 @@ VN = timedelta(hours=7)
 def vn(dt: datetime | None) -> datetime:
     assert dt is not None
     return to_vietnam_time(dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt).replace(tzinfo=None)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files")
-
-
-@pytest.fixture
-def team(session: Session) -> dict:
-    return staff(session)
 
 
 def receive(session: Session, team: dict, store: FileStore, now: datetime = T0, **overrides: object) -> Dossier:

@@ -7,9 +7,6 @@ data, the event's hash) is checked against what Python renders and hashes with t
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,19 +21,9 @@ from motcua.index.models import IndexPending
 from motcua.notify.actions import notice_messages
 from motcua.notify.models import NoticeKind, NotificationOutbox
 from motcua.notify.templates import SMS_MAX_CHARS
-from tests.factories import CHI_TIEN, T0, intake_data, staff
+from tests.factories import CHI_TIEN, T0, intake_data
 
 BASE_URL = "https://motcua.example.vn"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files")
-
-
-@pytest.fixture
-def team(session: Session) -> dict:
-    return staff(session)
 
 
 def _receive(session: Session, team: dict, store: FileStore, **overrides: object) -> Dossier:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import os
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
@@ -40,11 +39,6 @@ def put(store: FileStore, data: bytes) -> str:
 def age(store: FileStore, key: str, at: datetime) -> None:
     """Pretend the file was last written at ``at``."""
     os.utime(store.path(key), (at.timestamp(), at.timestamp()))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files")
 
 
 def attached_key(session: Session, store: FileStore, n: int) -> str:

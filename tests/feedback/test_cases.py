@@ -29,11 +29,6 @@ if TYPE_CHECKING:
     from tests.conftest import TestDatabase
 
 
-@pytest.fixture
-def team(session: Session) -> dict[str, Principal]:
-    return staff(session)
-
-
 def test_due_dates_of_a_case_received_on_friday_20_november_2026(session: Session) -> None:
     """DOMAIN §7 limits on the legal calendar (DOMAIN §4: the first day is not counted; Tue 24/11/2026 is Vietnamese
     Culture Day, a day off): received Fri 20/11/2026 09:00 —

@@ -17,18 +17,13 @@ from motcua.feedback.models import DossierRating, FeedbackCase
 from motcua.feedback.queries import FORM_MAX_PER_HOUR
 from motcua.feedback.workflow import CaseAction, CaseStatus
 from motcua.org.roles import Role
-from tests.factories import CHI_TIEN, T0, csrf_token, login, make_officer, other_commune, staff
+from tests.factories import CHI_TIEN, T0, csrf_token, login, make_officer, other_commune
 from tests.feedback.helpers import act, new_case, returned_dossier
 
 FORM = {"commune_code": CHI_TIEN, "kind": "report", "subject": "Thái độ cán bộ tiếp nhận",
         "content": "Cán bộ tiếp nhận không hướng dẫn đầy đủ giấy tờ cần nộp.", "sender_name": "Hà Thị Mai",
         "phone": "0987 654 321", "email": "", "dossier_code": ""}
 _HREF = re.compile(r'href="(/danh-gia\?t=[^"]+)"')
-
-
-@pytest.fixture
-def team(session: Session) -> dict:
-    return staff(session)
 
 
 def post_form(client: TestClient, **overrides: str):

@@ -30,16 +30,6 @@ if TYPE_CHECKING:
 LATER = T0 + timedelta(days=3)
 
 
-@pytest.fixture
-def team(session: Session) -> dict:
-    return staff(session)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files")
-
-
 def rate(session: Session, dossier: Dossier, scores: dict[str, int] | None = None, comment: str = "",
          channel: str = "qr"):
     return rate_dossier(session, dossier=dossier, scores=scores or ALL_VERY_SATISFIED, comment=comment,

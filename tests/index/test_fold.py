@@ -8,7 +8,6 @@ Mon 23/11/2026 10:00, so due Fri 27/11 17:00 (Tue 24/11, Culture Day, is not a w
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -42,11 +41,6 @@ from tests.factories import CHI_TIEN, T0, intake_data, make_officer, other_commu
 NOV = parse_period("2026-11", T0.date())
 MON_30 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Mon 30/11 09:00: past Fri 27/11 17:00
 DEC_1 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files")
 
 
 def _act(session: Session, who, dossier: Dossier, action: Action, now: datetime, **data: object) -> Dossier:

@@ -16,14 +16,9 @@ from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
 from motcua.notify.actions import enqueue_for_dossier, requeue_dead
 from motcua.notify.models import NoticeKind, NotificationOutbox
-from tests.factories import CHI_TIEN, T0, intake_data, staff
+from tests.factories import CHI_TIEN, T0, intake_data
 
 BASE = "https://motcua.phutho.gov.vn"
-
-
-@pytest.fixture
-def team(session: Session) -> dict:
-    return staff(session)
 
 
 def receive(session: Session, team: dict, tmp_path: Path, **overrides: object) -> Dossier:

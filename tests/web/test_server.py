@@ -7,13 +7,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-
-from tests.factories import free_port
+from tests.factories import free_port, wait_until_serving
 
 SERVE = "import sys; from motcua.web.server import run; run('127.0.0.1', int(sys.argv[1]), workers=int(sys.argv[2]))"
 
@@ -27,18 +24,8 @@ def _serve(db_url: str, port: int, workers: int, log: Path) -> subprocess.Popen[
 
 def _wait_up(proc: subprocess.Popen[bytes], port: int, log: Path, workers: int) -> None:
     """Until every worker listens (the first one up answers /healthz before the second listens)."""
-    deadline = time.monotonic() + 60
-    while True:
-        listening = [inode for _, inode, state in _tcp_sockets(port) if state == "0A"]
-        try:
-            answered = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-            if answered and len(listening) >= workers:
-                return
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the server did not answer with {workers} listening workers: {log.read_text()[-2000:]}")
-        time.sleep(0.2)
+    wait_until_serving(proc, f"http://127.0.0.1:{port}", log, ready=lambda: sum(
+        1 for _, _, state in _tcp_sockets(port) if state == "0A") >= workers)
 
 
 def _tcp_sockets(port: int) -> Iterator[tuple[int, int, str]]:
