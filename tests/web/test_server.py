@@ -112,3 +112,24 @@ def test_one_worker_serves_without_the_supervisor(db, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_second_server_on_the_same_port_stops_instead_of_sharing_it(db, tmp_path):
+    """SO_REUSEPORT lets sockets of one user share a port: a second motcua (an old version left running) would take
+    half of the connections unnoticed. The supervisor refuses to start on an address something listens on."""
+    port = free_port()
+    first = _serve(db.url, port, 2, tmp_path / "first.log")
+    try:
+        _wait_up(first, port, tmp_path / "first.log", workers=2)
+        second = _serve(db.url, port, 2, tmp_path / "second.log")
+        try:
+            assert second.wait(timeout=60) == 3
+        finally:
+            if second.poll() is None:
+                second.kill()
+        assert "Address already in use" in (tmp_path / "second.log").read_text()
+        listening = {inode for _, inode, state in _tcp_sockets(port) if state == "0A"}
+        assert len(listening) == 2  # the first server's two workers, still alone on the port
+    finally:
+        first.terminate()
+        first.wait(timeout=20)

@@ -66,8 +66,14 @@ class NoDelayConfig(uvicorn.Config):
         if self.uds is not None or self.fd is not None:
             return super().bind_socket()
         ipv6 = ":" in self.host
+        family = socket.AF_INET6 if ipv6 else socket.AF_INET
         try:
-            sock = bind_worker_socket(socket.AF_INET6 if ipv6 else socket.AF_INET, self.host, self.port)
+            # SO_REUSEPORT would let a second motcua of the same user join this address and take half of its
+            # connections (an old version left running, say); a plain bind first fails on any listener there.
+            with socket.socket(family, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind((self.host, self.port))
+            sock = bind_worker_socket(family, self.host, self.port)
         except OSError as exc:  # as uvicorn does: the supervisor stops instead of starting workers that cannot bind
             logger.error(exc)
             sys.exit(STARTUP_FAILURE)
