@@ -76,7 +76,7 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 def commit_before_answering(session: Session) -> None:
     """Commit the request's unit of work now, before its answer is built (the request still owns the transaction:
     this is its route deciding when). Every route's session is committed when the route function returns, before
-    the answer is sent (``auth.deps.get_session``); a route whose last statement locked rows every concurrent
+    the answer is sent (``auth.deps.DB_SESSION``); a route whose last statement locked rows every concurrent
     request needs — the intake's code counter and audit head (``dossier/sealing.py``) — would otherwise hold them
     while it builds its answer (``pg_stat_activity`` showed the holder idle in its transaction while the other
     counters waited). The session's own commit then has nothing left to do."""

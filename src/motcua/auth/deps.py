@@ -23,15 +23,19 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request: committed when the route returns, rolled back when it raises.
-
-    Every route takes it as ``Depends(get_session, scope="function")``. The scope is what makes the commit come
-    before the answer: with FastAPI's default ("request") the code after ``yield`` runs once the response has been
-    sent, so a browser following a redirect, or an API client reading what it just created, could be served
-    before the commit (the login's redirect to /home arrived before the login session was committed, and /home
-    sent the officer back to the login page), and a commit that failed would follow an answer that said it
-    succeeded. ``tests/web/test_commit_before_answer.py`` holds every route to it."""
+    """One unit of work per request: committed when the route returns, rolled back when it raises."""
     yield from session_scope(request.app.state.session_factory)
+
+
+DB_SESSION = Depends(get_session, scope="function")
+"""How every route and dependency takes the request's session (``session: Session = DB_SESSION``).
+
+The "function" scope is what makes the commit come before the answer: with FastAPI's default ("request") the code
+after ``yield`` runs once the response has been sent, so a browser following a redirect, or an API client reading
+what it just created, could be served before the commit (the login's redirect to /home arrived before the login
+session was committed, and /home sent the officer back to the login page), and a commit that failed would follow an
+answer that said it succeeded. One object for all, so the request's dependencies share one session;
+``tests/web/test_commit_before_answer.py`` holds every route to it."""
 
 
 async def get_now(request: Request) -> datetime:
@@ -39,7 +43,7 @@ async def get_now(request: Request) -> datetime:
     return now
 
 
-def optional_principal(request: Request, session: Session = Depends(get_session, scope="function")) -> Principal | None:
+def optional_principal(request: Request, session: Session = DB_SESSION) -> Principal | None:
     now = request.app.state.clock.now()
     principal: Principal | None = None
     authorization = request.headers.get("authorization", "")

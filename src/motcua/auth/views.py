@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from motcua.auth import actions
 from motcua.auth.deps import (
+    DB_SESSION,
     SESSION_COOKIE,
     current_officer,
     get_now,
-    get_session,
     optional_principal,
     require_csrf,
     require_roles,
@@ -50,7 +50,7 @@ def login_submit(
     username: str = Form(default="", max_length=200),
     password: str = Form(default="", max_length=500),
     next: str = Form(default="/home", max_length=500),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     settings = request.app.state.settings
@@ -89,7 +89,7 @@ def login_submit(
 def logout(
     request: Request,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")
@@ -103,7 +103,7 @@ def logout(
 def tokens_page(
     request: Request,
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     return render(request, "tokens.html", {
         "tokens": list_api_tokens_for(session, principal),
@@ -120,7 +120,7 @@ def tokens_create(
     days_valid: str = Form(default="365", max_length=10),  # parsed by ApiTokenCreate, so errors show per field
     roles: list[str] = Form(default=[], max_length=5),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     try:
@@ -146,7 +146,7 @@ def tokens_create(
 def tokens_revoke(
     token_id: int,
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     actions.revoke_api_token(session, actor=principal, token_id=token_id, now=now)
@@ -165,7 +165,7 @@ def password_change(
     new: str = Form(default="", max_length=500),
     confirm: str = Form(default="", max_length=500),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     try:

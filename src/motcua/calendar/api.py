@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_principal, get_now, get_session, require_csrf
+from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csrf
 from motcua.auth.principal import Principal
 from motcua.calendar import actions
 from motcua.calendar.models import CalendarAnnouncement
@@ -39,7 +39,7 @@ def days(
     start: date = Query(alias="from"),
     end: date = Query(alias="to"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> list[DayOut]:
     if not SUPPORTED_FIRST <= start <= end <= SUPPORTED_LAST or (end - start).days > 400:
         raise ValidationFailed("Khoảng ngày không hợp lệ (tối đa 400 ngày).", fields={"to": "Không hợp lệ."})
@@ -52,7 +52,7 @@ def days(
             summary="Announcements recorded for the caller's province (national ones included)")
 def list_announcements(
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> list[AnnouncementOut]:
     return [a for a in map(_out, announcements_for(session, principal.province_code)) if a is not None]
 
@@ -63,7 +63,7 @@ def list_announcements(
 def create_announcement(
     data: AnnouncementIn,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> CalendarChangeOut:
     change = actions.record_announcement(session, actor=principal, data=data, now=now)
@@ -77,7 +77,7 @@ def delete_announcement(
     announcement_id: int = Path(ge=1, le=2**31 - 1),
     reason: str = Query(min_length=3, max_length=300),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> CalendarChangeOut:
     change = actions.withdraw_announcement(session, actor=principal, announcement_id=announcement_id,
@@ -90,7 +90,7 @@ def delete_announcement(
 def put_working_hours(
     data: WorkingHoursIn,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> CalendarChangeOut:
     change = actions.set_working_hours(session, actor=principal, province_code=principal.province_code,

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.calendar import actions
 from motcua.calendar.hours import to_vietnam_time
@@ -44,7 +44,7 @@ def calendar_page(
     request: Request,
     year: int | None = Query(default=None, ge=SUPPORTED_FIRST.year, le=SUPPORTED_LAST.year),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     return _page(request, session, principal, now, year, {"scope": principal.province_code}, {})
@@ -59,7 +59,7 @@ def announcement_create(
     document: str = Form(default="", max_length=400),
     note: str = Form(default="", max_length=600),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     values: dict[str, object] = {"day": day, "kind": kind, "scope": scope, "document": document, "note": note}
@@ -81,7 +81,7 @@ def announcement_withdraw(
     announcement_id: int = Path(ge=1, le=2**31 - 1),
     reason: str = Form(default="", max_length=300),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     actions.withdraw_announcement(session, actor=principal, announcement_id=announcement_id, reason=reason, now=now)
@@ -93,7 +93,7 @@ def working_hours_set(
     request: Request,
     intervals: str = Form(default="", max_length=100),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     try:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_principal, get_now, get_session, require_csrf
+from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csrf
 from motcua.auth.principal import Principal
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.queries import get_procedure, search_procedures
@@ -39,7 +39,7 @@ class ImportOut(BaseModel):
 def list_procedures(
     q: str | None = Query(default=None, max_length=100, description="Name without diacritics, or code"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> list[ProcedureSummary]:
     return [ProcedureSummary(code=p.code, name=p.name, field=p.field) for p in search_procedures(session, q)]
 
@@ -49,7 +49,7 @@ def list_procedures(
 def procedure_detail(
     code: str = Path(pattern=r"^[0-9.]{3,20}$"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> ProcedureDetail:
     procedure, versions = get_procedure(session, code)
     return ProcedureDetail(code=procedure.code, name=procedure.name, field=procedure.field,
@@ -61,7 +61,7 @@ def procedure_detail(
 def import_procedures(
     data: Catalogue,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> ImportOut:
     result = import_catalogue(session, actor=principal, catalogue=data, now=now, source="api")

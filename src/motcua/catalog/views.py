@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.catalog import exchange
 from motcua.catalog.actions import import_catalogue
@@ -26,7 +26,7 @@ def procedures_page(
     request: Request,
     q: str | None = Query(default=None, max_length=100),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     return render(request, "procedures.html", {"procedures": search_procedures(session, q), "q": q or "",
                                                "is_admin": principal.has_role(Role.ADMIN)})
@@ -37,7 +37,7 @@ def procedure_page(
     request: Request,
     code: str = Path(pattern=r"^[0-9.]{3,20}$"),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     procedure, versions = get_procedure(session, code)
     return render(request, "procedure.html", {"procedure": procedure, "versions": versions,
@@ -49,7 +49,7 @@ def procedure_page(
 def catalogue_export(
     fmt: str = Path(pattern=r"^(json|xlsx)$"),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     catalogue = catalogue_now(session, now)
@@ -65,7 +65,7 @@ def catalogue_import(
     request: Request,
     file: UploadFile = File(),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     data = file.file.read()

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_principal, get_now, get_session, require_csrf
+from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csrf
 from motcua.auth.principal import Principal
 from motcua.db import commit_before_answering
 from motcua.dossier import printing
@@ -60,7 +60,7 @@ def create_dossier(
     request: Request,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -86,7 +86,7 @@ def upload_document(
     kind: Literal["input", "result"] = Form(default="input", description="input (a filed document) or result (the "
                                             "electronic result, Art. 22)"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> DossierOut:
@@ -105,7 +105,7 @@ def list_dossiers(
     limit: int = Query(default=50, ge=1, le=200),
     offset: int = Query(default=0, ge=0, le=1_000_000),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> DossierPage:
     rows, total = inbox(session, principal, InboxFilter(status=status.value if status else None, q=q,
@@ -118,7 +118,7 @@ def list_dossiers(
 def get_dossier(
     dossier_id: int = DOSSIER_ID,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> DossierOut:
     return dossier_out(session, get_dossier_for(session, principal, dossier_id), principal)
 
@@ -132,7 +132,7 @@ def act_on_dossier(
     dossier_id: int = DOSSIER_ID,
     action: Action = Path(description="A row of the workflow table"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> DossierOut:
     dossier = perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now,
@@ -149,7 +149,7 @@ def get_form(
     form: str = Path(pattern=r"^(receipt|supplement_request|refusal_intake|refusal_processing|apology_extension|"
                               r"stop_notice|control_slip)$"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dossier = get_dossier_for(session, principal, dossier_id)
@@ -164,7 +164,7 @@ def lookup(
     code: str = Query(min_length=10, max_length=40),
     secret: str = Query(min_length=4, max_length=4, pattern=r"^\d{4}$",
                         description="Last 4 digits of the applicant's phone or ID number"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dossier = public_lookup(session, code=code, secret=secret, ip=client_ip(request), now=now)

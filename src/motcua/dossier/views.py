@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
@@ -65,7 +65,7 @@ def inbox_page(
     overdue: bool = Query(default=False),
     page: int = Query(default=1, ge=1, le=10_000),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     flt = InboxFilter(status=status.value if status else None, q=q, only_mine=mine, overdue=overdue,
@@ -103,7 +103,7 @@ def intake_page(
     request: Request,
     procedure: str | None = Query(default=None, max_length=20),
     principal: Principal = Depends(require_roles(Role.RECEPTION)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     values: dict[str, object] = {"procedure_code": procedure or "", "channel": 1, "applicant_kind": "person",
@@ -135,7 +135,7 @@ def intake_submit(
     files: list[UploadFile] = File(default=[], max_length=50),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
     principal: Principal = Depends(require_roles(Role.RECEPTION)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -175,7 +175,7 @@ def dossier_page(
     request: Request,
     dossier_id: int = DOSSIER_ID,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dossier = get_dossier_for(session, principal, dossier_id)
@@ -208,7 +208,7 @@ def dossier_action(
     new_due_date: str = Form(default="", max_length=10),
     result_summary: str = Form(default="", max_length=2000),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     try:
@@ -229,7 +229,7 @@ def dossier_result_upload(
     dossier_id: int = DOSSIER_ID,
     file: UploadFile = File(),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -251,7 +251,7 @@ def dossier_form(
     dossier_id: int = DOSSIER_ID,
     form: str = FORM_KEY,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dossier = get_dossier_for(session, principal, dossier_id)
@@ -265,7 +265,7 @@ def dossier_document(
     dossier_id: int = DOSSIER_ID,
     document_id: int = Path(ge=1, le=2**31 - 1),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
 ) -> Response:
     dossier = get_dossier_for(session, principal, dossier_id)
@@ -281,7 +281,7 @@ def register_export(
     date_from: date | None = Query(default=None, alias="from"),
     date_to: date | None = Query(default=None, alias="to"),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     today = to_vietnam_time(now).date()
@@ -310,7 +310,7 @@ def lookup_submit(
     request: Request,
     code: str = Form(default="", max_length=40),
     secret: str = Form(default="", max_length=20),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     try:

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.auth.deps import current_principal, get_now, get_session
+from motcua.auth.deps import DB_SESSION, current_principal, get_now
 from motcua.auth.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.queries import public_lookup
@@ -74,7 +74,7 @@ def create_feedback(
     data: FeedbackIn,
     request: Request,
     idempotency_key: str | None = IDEMPOTENCY_KEY,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     try:
@@ -97,7 +97,7 @@ def list_feedback(
     limit: int = Query(default=50, ge=1, le=200),
     offset: int = Query(default=0, ge=0, le=1_000_000),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> FeedbackPage:
     rows, total = list_cases(session, principal, CaseFilter(status=status.value if status else None, overdue=overdue,
@@ -111,7 +111,7 @@ def list_feedback(
 def get_feedback(
     case_id: int = CASE_ID,
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> FeedbackCaseOut:
     case = get_case_for(session, principal, case_id)
@@ -127,7 +127,7 @@ def get_feedback(
 def create_rating(
     data: RatingIn,
     request: Request,
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dossier = public_lookup(session, code=data.code, secret=data.secret, ip=client_ip(request), now=now)

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, object_session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.auth.deps import current_officer, get_now, get_session, require_csrf
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf
 from motcua.auth.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.models import Dossier
@@ -104,7 +104,7 @@ def rating_page(
     t: str = TOKEN,
     ma: str = Query(default="", max_length=40, description="the dossier code, to prefill"),
     da_gui: bool = Query(default=False, description="just sent"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dossier = None
@@ -143,7 +143,7 @@ def rating_submit(
     secret: str = Form(default="", max_length=20),
     comment: str = Form(default="", max_length=1000),
     raw_scores: dict[str, str] = Depends(_form_scores),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     token = t
@@ -190,7 +190,7 @@ def feedback_form(
     request: Request,
     xa: str = Query(default="", max_length=5, description="the commune, to preselect"),
     ma: str = Query(default="", max_length=40, description="a dossier code, to prefill"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     return _form_page(request, session, {"commune_code": xa, "dossier_code": ma, "kind": "report"}, {})
 
@@ -207,7 +207,7 @@ def feedback_submit(
     email: str = Form(default="", max_length=300),
     dossier_code: str = Form(default="", max_length=60),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     values = {"commune_code": commune_code, "kind": kind, "subject": subject, "content": content,
@@ -246,7 +246,7 @@ def case_public_page(
     request: Request,
     t: str = TOKEN,
     moi: bool = Query(default=False, description="just received"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     case = None
@@ -267,7 +267,7 @@ def case_public_submit(
     code: str = Form(default="", max_length=30),
     contact: str = Form(default="", max_length=200),
     satisfied: Literal["", "yes", "no"] = Form(default=""),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     case = None
@@ -296,7 +296,7 @@ def case_public_submit(
 def published_page(
     request: Request,
     xa: str = Query(default="", max_length=5, pattern=r"^(\d{5})?$"),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     """Công khai kết quả trả lời: subject and answer only — never the sender or the content they wrote."""
     rows = published_answers(session, xa or None)
@@ -316,7 +316,7 @@ def cases_page(
     xa: str = Query(default="", max_length=5, pattern=r"^(\d{5})?$", description="province users: one commune"),
     page: int = Query(default=1, ge=1, le=10_000),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     flt = CaseFilter(status=status.value if status else None, overdue=overdue, commune_code=xa or None, limit=50,
@@ -336,7 +336,7 @@ def case_page(
     request: Request,
     case_id: int = CASE_ID,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     case = get_case_for(session, principal, case_id)
@@ -358,7 +358,7 @@ def case_action(
     version: int = Form(ge=1, le=2**31 - 1),
     note: str = Form(default="", max_length=5000),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     data = CaseActionIn(version=version, note=note)

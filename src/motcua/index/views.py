@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_officer, get_now, get_session, require_csrf
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf
 from motcua.auth.principal import Principal
 from motcua.index.actions import publish_snapshot
 from motcua.index.fairplay import RULES, fair_play
@@ -63,7 +63,7 @@ def _snapshots_page(request: Request, session: Session, principal: Principal, no
 def snapshots_page(
     request: Request,
     principal: Principal = Depends(province_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     return _snapshots_page(request, session, principal, now)
@@ -74,7 +74,7 @@ def snapshot_publish(
     request: Request,
     month: str = Form(default="", max_length=20),
     principal: Principal = Depends(province_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     values = {"month": month.strip()}
@@ -97,7 +97,7 @@ def snapshot_page(
     snapshot_id: int = SNAPSHOT_ID,
     published: bool = Query(default=False),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     view, check = checked_snapshot(session, principal, snapshot_id, now)
@@ -109,7 +109,7 @@ def fair_play_page(
     request: Request,
     period: str | None = PERIOD,
     principal: Principal = Depends(province_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     chosen = _period(period, now)
@@ -122,7 +122,7 @@ def periodic_report_file(
     code: str = COMMUNE_CODE,
     period: str | None = PERIOD,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     chosen = _period(period, now)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.auth.deps import current_principal, get_now, get_session
+from motcua.auth.deps import DB_SESSION, current_principal, get_now
 from motcua.auth.principal import Principal
 from motcua.kit.schemas import error_responses
 from motcua.org.queries import get_commune_for, get_officer_for, list_communes_for
@@ -21,7 +21,7 @@ router = APIRouter(tags=["organisation"])
 def list_communes(
     q: str | None = Query(default=None, max_length=100, description="Name, with or without diacritics"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> list[CommuneOut]:
     return [CommuneOut.model_validate(c) for c in list_communes_for(session, principal, q)]
 
@@ -31,7 +31,7 @@ def list_communes(
 def get_commune(
     code: str = Path(pattern=r"^\d{5}$"),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> CommuneDetailOut:
     return CommuneDetailOut.model_validate(get_commune_for(session, principal, code))
 
@@ -41,7 +41,7 @@ def get_commune(
 def get_officer(
     officer_id: int = Path(ge=1, le=2**31 - 1),
     principal: Principal = Depends(current_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> OfficerOut:
     officer = get_officer_for(session, principal, officer_id)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.auth.deps import current_officer, get_now, get_session, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
 from motcua.org.actions import create_officer, set_agency_id, set_officer_active
@@ -30,7 +30,7 @@ def communes_page(
     request: Request,
     q: str | None = Query(default=None, max_length=100),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     return render(request, "communes.html", {"communes": list_communes_for(session, principal, q), "q": q or ""})
 
@@ -40,7 +40,7 @@ def commune_page(
     request: Request,
     code: str = COMMUNE_CODE,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     commune = get_commune_for(session, principal, code)
     return render(request, "commune.html", {"commune": commune, "staff": commune_staff(session, commune)})
@@ -51,7 +51,7 @@ def officer_page(
     request: Request,
     officer_id: int = OFFICER_ID,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     officer = get_officer_for(session, principal, officer_id)
@@ -73,7 +73,7 @@ def _officer_form(request: Request, session: Session, principal: Principal, valu
 def officer_new(
     request: Request,
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     return _officer_form(request, session, principal, {"commune_code": principal.commune_code or ""}, {})
 
@@ -89,7 +89,7 @@ def officer_create(
     password: str = Form(default="", max_length=300),
     roles: list[str] = Form(default=[], max_length=20),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     values: dict[str, object] = {"username": username.strip(), "full_name": full_name, "email": email.strip(),
@@ -118,7 +118,7 @@ def commune_set_agency_id(
     code: str = COMMUNE_CODE,
     agency_id: str = Form(default="", max_length=40),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     set_agency_id(session, actor=principal, commune_code=code, agency_id=agency_id, now=now)
@@ -130,7 +130,7 @@ def officer_set_active(
     officer_id: int = OFFICER_ID,
     active: bool = Form(description="false locks the account, true unlocks it"),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     set_officer_active(session, actor=principal, officer_id=officer_id, active=active, now=now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import get_session
+from motcua.auth.deps import DB_SESSION
 from motcua.kit.errors import NotAuthenticated
 from motcua.portal.actions.accounts import account_for_token
 from motcua.portal.models import CitizenAccount
@@ -22,7 +22,7 @@ class CitizenNotSignedIn(NotAuthenticated):
 
 
 def optional_citizen(
-    request: Request, session: Session = Depends(get_session, scope="function"),
+    request: Request, session: Session = DB_SESSION,
 ) -> CitizenAccount | None:
     return account_for_token(session, request.cookies.get(CITIZEN_COOKIE), request.app.state.clock.now())
 

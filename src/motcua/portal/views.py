@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import get_now, get_session, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, get_now, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
@@ -100,7 +100,7 @@ def sign_in_send(
     request: Request,
     destination: str = Form(default="", max_length=200),
     next: str = Form(default="/cong-dan", max_length=300),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     values = {"destination": destination}
@@ -122,7 +122,7 @@ def sign_in_verify(
     code: str = Form(default="", max_length=10),
     full_name: str = Form(default="", max_length=200),
     next: str = Form(default="/cong-dan", max_length=300),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     values = {"destination": destination, "full_name": full_name}
@@ -147,7 +147,7 @@ def sign_in_verify(
 
 
 @router.post("/cong-dan/dang-xuat", dependencies=[Depends(require_csrf)])
-def sign_out_submit(request: Request, session: Session = Depends(get_session, scope="function")) -> Response:
+def sign_out_submit(request: Request, session: Session = DB_SESSION) -> Response:
     token = request.cookies.get(CITIZEN_COOKIE)
     if token:
         sign_out(session, token=token)
@@ -163,7 +163,7 @@ def sign_out_submit(request: Request, session: Session = Depends(get_session, sc
 def portal_home(
     request: Request,
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     return render(request, "portal/home.html", {"citizen": citizen, "dossiers": my_dossiers(session, citizen.id),
                                                 "drafts": my_drafts(session, citizen.id), **_labels()})
@@ -176,7 +176,7 @@ def identity_submit(
     full_name: str = Form(default="", max_length=200),
     birth_date: str = Form(default="", max_length=10),
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     try:
@@ -204,7 +204,7 @@ def procedures_page(
     request: Request,
     q: str = Query(default="", max_length=100),
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     return render(request, "portal/procedures.html", {
@@ -216,7 +216,7 @@ def draft_create(
     procedure_code: str = Form(default="", max_length=20),
     commune_code: str = Form(default="", max_length=5),
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     draft = start_draft(session, citizen=citizen, procedure_code=procedure_code, commune_code=commune_code, now=now)
@@ -238,7 +238,7 @@ def draft_page(
     request: Request,
     draft_id: int = DRAFT_ID,
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     return _draft_page(request, session, citizen, draft_id, now)
@@ -249,7 +249,7 @@ async def draft_save(
     request: Request,
     draft_id: int = DRAFT_ID,
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -287,7 +287,7 @@ def draft_file_remove(
     draft_id: int = DRAFT_ID,
     file_id: int = FILE_ID,
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     remove_from_draft(session, citizen=citizen, draft_id=draft_id, file_id=file_id)
     return RedirectResponse(f"/cong-dan/ho-so-nhap/{draft_id}", status_code=303)
@@ -301,7 +301,7 @@ def follow_page(
     request: Request,
     dossier_id: int = DOSSIER_ID,
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     actor = citizen_principal(citizen)
     dossier = get_dossier_for(session, actor, dossier_id)
@@ -327,7 +327,7 @@ def supply_submit(
     file_keys: list[str] = Form(default=[], max_length=20),
     files: list[UploadFile] = File(default=[], max_length=20),
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -345,7 +345,7 @@ def withdraw_submit(
     version: int = Form(ge=1, le=2**31 - 1),
     reason: str = Form(default="", max_length=2000),
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     withdraw_online(session, actor=citizen_principal(citizen), dossier_id=dossier_id, version=version, reason=reason,
@@ -359,7 +359,7 @@ def citizen_form(
     dossier_id: int = DOSSIER_ID,
     form: str = Path(pattern=r"^[a-z_]{4,30}$"),
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dossier = get_dossier_for(session, citizen_principal(citizen), dossier_id)
@@ -375,7 +375,7 @@ def citizen_result(
     dossier_id: int = DOSSIER_ID,
     document_id: int = DOCUMENT_ID,
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
 ) -> Response:
     """The electronic result (Art. 22), downloadable once the result is ready."""
@@ -393,7 +393,7 @@ def payment_start(
     dossier_id: int = DOSSIER_ID,
     fee_index: int = Form(default=0, ge=0, le=50),
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     base = str(request.base_url).rstrip("/")
@@ -407,7 +407,7 @@ def payment_start(
 def payment_return(
     request: Request,
     citizen: CitizenAccount = Depends(current_citizen),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     params = {k: v[:500] for k, v in list(request.query_params.items())[:40]}
@@ -439,7 +439,7 @@ def assist_page(
     request: Request,
     procedure: str = Query(default="", max_length=20),
     principal: Principal = Depends(require_roles(Role.VOLUNTEER, Role.RECEPTION)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     return _assist_page(request, session, principal, now, {"procedure_code": procedure,
@@ -451,7 +451,7 @@ def assist_send_code(
     request: Request,
     phone: str = Form(default="", max_length=20),
     principal: Principal = Depends(require_roles(Role.VOLUNTEER, Role.RECEPTION)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     send_consent_code(session, actor=principal, phone=phone, ip=client_ip(request), now=now)
@@ -474,7 +474,7 @@ def assist_submit(
     files: list[UploadFile] = File(default=[], max_length=50),
     consent_scan: UploadFile | None = File(default=None),
     principal: Principal = Depends(require_roles(Role.VOLUNTEER, Role.RECEPTION)),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:

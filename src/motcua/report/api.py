@@ -9,7 +9,7 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_principal, get_now, get_session
+from motcua.auth.deps import DB_SESSION, current_principal, get_now
 from motcua.auth.principal import Principal
 from motcua.index.queries import Period, commune_dashboard, late_dossiers, province_dashboard
 from motcua.kit.schemas import error_responses
@@ -26,7 +26,7 @@ COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decis
 def ranking(
     principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> RankingOut:
     return RankingOut.of(province_dashboard(session, principal, chosen))
 
@@ -37,7 +37,7 @@ def commune_index(
     code: str = COMMUNE_CODE,
     principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> CommuneIndexOut:
     return commune_index_out(commune_dashboard(session, principal, code, chosen, now, late_limit=0))
@@ -51,7 +51,7 @@ def commune_late(
     chosen: Period = Depends(requested_period),
     limit: int = Query(default=50, ge=1, le=500),
     offset: int = Query(default=0, ge=0, le=1_000_000),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> LatePage:
     rows, total = late_dossiers(session, principal, code, chosen, limit, offset)
     return LatePage(items=[LateDossierOut.of(d) for d in rows], total=total)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import current_officer, get_now, get_session
+from motcua.auth.deps import DB_SESSION, current_officer, get_now
 from motcua.auth.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.index.queries import Period, commune_dashboard, index_period, province_dashboard, recent_periods
@@ -51,7 +51,7 @@ def province_page(
     request: Request,
     period: str | None = PERIOD,
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     today = _today(now)
@@ -68,7 +68,7 @@ def province_page(
 def province_export(
     principal: Principal = Depends(current_officer),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
 ) -> Response:
     dash = province_dashboard(session, principal, chosen)
     return _xlsx(excel.ranking_xlsx(dash), f"chi-so-phuc-vu-{dash.ranking.province_code}-{chosen.value}.xlsx")
@@ -80,7 +80,7 @@ def commune_export(
     code: str = COMMUNE_CODE,
     principal: Principal = Depends(current_officer),  # first: no credentials is a 401 before any other check
     chosen: Period = Depends(requested_period),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     dash = commune_dashboard(session, principal, code, chosen, now, late_limit=LATE_IN_EXCEL)
@@ -94,7 +94,7 @@ def commune_page(
     period: str | None = PERIOD,
     late_page: int = Query(default=1, ge=1, le=10_000),
     principal: Principal = Depends(current_officer),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     today = _today(now)

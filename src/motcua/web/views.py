@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import get_now, get_session, optional_principal
+from motcua.auth.deps import DB_SESSION, get_now, optional_principal
 from motcua.auth.principal import Principal
 from motcua.web.home import home_context
 from motcua.web.i18n import LANGUAGES
@@ -30,7 +30,7 @@ def landing(request: Request, principal: Principal | None = Depends(optional_pri
 def home(
     request: Request,
     principal: Principal | None = Depends(optional_principal),
-    session: Session = Depends(get_session, scope="function"),
+    session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     if principal is None or principal.kind != "officer":
@@ -49,6 +49,6 @@ def set_language(request: Request, lang: str, next: str = Query(default="/", max
 
 
 @router.get("/healthz")
-def health(session: Session = Depends(get_session, scope="function")) -> Response:
+def health(session: Session = DB_SESSION) -> Response:
     session.execute(text("SELECT 1"))
     return JSONResponse({"status": "ok"})
