@@ -39,19 +39,26 @@ def event_digest(
     commune_code: str | None,
     data: str,
 ) -> str:
-    body = canonical_json(
-        {
-            "seq": seq,
-            "prev": prev_hash,
-            "at": as_utc(at).isoformat(timespec="microseconds"),
-            "actor": [actor_kind, actor_id],
-            "action": action,
-            "object": [object_kind, object_id],
-            "where": [province_code, commune_code],
-            "data": data,
-        }
-    )
+    body = _digest_body(seq=seq, prev_hash=prev_hash, at=at, actor_kind=actor_kind, actor_id=actor_id, action=action,
+                        object_kind=object_kind, object_id=object_id, province_code=province_code,
+                        commune_code=commune_code, data=data)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _digest_body(*, seq: int | str, prev_hash: str, at: datetime, actor_kind: str, actor_id: str | None, action: str,
+                 object_kind: str | None, object_id: str | None, province_code: str | None,
+                 commune_code: str | None, data: str) -> str:
+    """The canonical text an event's hash is taken of (``event_digest``; ``pg_record_params`` splits it)."""
+    return canonical_json({
+        "seq": seq,
+        "prev": prev_hash,
+        "at": as_utc(at).isoformat(timespec="microseconds"),
+        "actor": [actor_kind, actor_id],
+        "action": action,
+        "object": [object_kind, object_id],
+        "where": [province_code, commune_code],
+        "data": data,
+    })
 
 
 def record(
@@ -124,11 +131,9 @@ def pg_record_params(*, actor: Principal, action: str, now: datetime, object_kin
     payload = canonical_json(data)
     row = dict(at=at, actor_kind=actor_kind, actor_id=actor_id, action=action, object_kind=object_kind,
                object_id=str(object_id), province_code=province_code, commune_code=commune_code, data=payload)
-    body = canonical_json({
-        "seq": _SEQ_MARK, "prev": _PREV_MARK, "at": at.isoformat(timespec="microseconds"),
-        "actor": [actor_kind, actor_id], "action": action, "object": [object_kind, row["object_id"]],
-        "where": [province_code, commune_code], "data": payload,
-    })
+    body = _digest_body(seq=_SEQ_MARK, prev_hash=_PREV_MARK, at=at, actor_kind=actor_kind, actor_id=actor_id,
+                        action=action, object_kind=object_kind, object_id=str(object_id),
+                        province_code=province_code, commune_code=commune_code, data=payload)
     # The marks are private-use characters JSON leaves as they are; the seq mark loses its quotes (a number).
     before_prev, rest = body.split(_PREV_MARK)
     between, after_seq = rest.split(f'"{_SEQ_MARK}"')

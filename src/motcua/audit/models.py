@@ -36,4 +36,4 @@ class AuditHead(Base):
     hash: Mapped[str] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
     """The hash before ``hash``: what a writer that links its event in one SQL statement reads back
-    (``audit.actions.pg_record_ctes``; PostgreSQL before 18 has no ``RETURNING OLD``)."""
+    (``audit.actions.PG_RECORD_CTES``; PostgreSQL before 18 has no ``RETURNING OLD``)."""

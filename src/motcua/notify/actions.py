@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from motcua.calendar import CalendarError
 from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.clock import dossier_ledger
+from motcua.dossier.codes import PLACEHOLDER_PREFIX
 from motcua.dossier.models import Dossier
 from motcua.kit.clock import as_utc
 from motcua.notify.models import Channel, NoticeKind, NotificationOutbox, OutboxStatus
@@ -117,7 +118,7 @@ def enqueue_for_dossier(session: Session, dossier: Dossier, kind: NoticeKind | s
     event enqueued twice is one message, the same kind on a later event (a second extension is refused by law,
     but a second result after a correction is not) is a new one.
     """
-    if dossier.code.startswith("~"):
+    if dossier.code.startswith(PLACEHOLDER_PREFIX):
         raise ValueError("the dossier has no code yet: enqueue notifications after the code is issued")
     messages = notice_messages(session, dossier, kind, now=now, public_base_url=public_base_url, extra=extra)
     return enqueue_many(session, messages, now=now, fetch=fetch)
