@@ -29,7 +29,7 @@ sysdeps:
 run: $(STAMP) sysdeps
 	$(BIN)/motcua migrate
 	$(BIN)/motcua demo-data
-	MOTCUA_SIMULATORS=true $(BIN)/motcua serve --host $(HOST) --port $(PORT)
+	MOTCUA_DEMO=true MOTCUA_SIMULATORS=true $(BIN)/motcua serve --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium drives the browser tests; never a downloaded browser.
 chromium:

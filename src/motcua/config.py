@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     integration_http_timeout: float = Field(default=10.0, gt=0, le=60,
                                             description="Seconds to wait for the population database or the payment "
                                                         "gateway before giving up (retryable)")
+    demo: bool = Field(default=False, description="Demo mode (make run): a generated secret key kept in var/, the "
+                                                  "demo officers' shared password accepted. Never in production")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
