@@ -1,4 +1,12 @@
-"""Writes to the catalogue: import procedures (from the shipped file, JSON or Excel) as new versions."""
+"""Writes to the catalogue: import procedures (from the shipped file, JSON or Excel) as new versions.
+
+Who may change it (issue 13, finding 1): the national catalogue only the national operator, through the command
+line (``motcua catalog import``, the SYSTEM principal); a province-level administrator (admin role, no commune)
+adds versions for their own province, which win over the national ones there. A commune administrator, a token
+or any other role changes nothing. A published version is never edited: dossiers received under it keep their
+time limit, fees and checklist (the version they point to), so a changed record needs a new effective date and
+becomes a new version; re-importing a version as it is changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +20,17 @@ from motcua.audit.actions import record
 from motcua.auth.principal import Principal
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.schemas import Catalogue, ProcedureIn
-from motcua.kit.errors import Forbidden
+from motcua.kit.errors import Conflict, Forbidden
 from motcua.kit.text import fold
 from motcua.org.roles import Role
+
+MAX_AUDITED_CODES = 200
+"""The audit event names the procedures an import changed, up to this many (the shipped catalogue has ~40)."""
+
+
+class PublishedVersionChanged(Conflict):
+    code = "catalogue_version_published"
+    default_message = "Phiên bản thủ tục đã công bố không được sửa; hãy ghi ngày hiệu lực mới cho thay đổi."
 
 
 @dataclass(frozen=True)
@@ -24,7 +40,26 @@ class ImportResult:
     unchanged: int
 
 
-def _upsert(session: Session, item: ProcedureIn, now: datetime) -> str:
+def import_scope(actor: Principal) -> str | None:
+    """The province whose versions ``actor`` may add, None for the national catalogue; Forbidden for anyone else."""
+    if actor.kind == "system":
+        return None
+    if actor.kind == "officer" and actor.has_role(Role.ADMIN) and actor.is_province_level and actor.province_code:
+        return actor.province_code
+    raise Forbidden("Chỉ quản trị viên cấp tỉnh được cập nhật danh mục thủ tục của tỉnh; danh mục quốc gia chỉ "
+                    "được cập nhật bằng lệnh «motcua catalog import».")
+
+
+def _same_date(session: Session, procedure_id: int, item: ProcedureIn,
+               province_code: str | None) -> ProcedureVersion | None:
+    scope = (ProcedureVersion.province_code.is_(None) if province_code is None
+             else ProcedureVersion.province_code == province_code)
+    return session.scalar(select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure_id,
+                                                         ProcedureVersion.effective_from == item.effective_from,
+                                                         scope))
+
+
+def _upsert(session: Session, item: ProcedureIn, now: datetime, province_code: str | None) -> str:
     data = item.model_dump(mode="json")
     procedure = session.scalar(select(Procedure).where(Procedure.code == item.code))
     outcome = "versioned"
@@ -34,36 +69,48 @@ def _upsert(session: Session, item: ProcedureIn, now: datetime) -> str:
         session.add(procedure)
         session.flush()
         outcome = "created"
-    else:
+    elif province_code is None:
+        # The procedure's name is national: only the national catalogue renames it (a province's version
+        # carries its own name in ``data``).
         procedure.name, procedure.name_folded, procedure.field = item.name, fold(item.name), item.field
-    existing = session.scalar(select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure.id,
-                                                             ProcedureVersion.effective_from == item.effective_from))
+    existing = _same_date(session, procedure.id, item, province_code)
+    if existing is None and province_code is not None:
+        national = _same_date(session, procedure.id, item, None)
+        if national is not None and national.data == data:
+            return "unchanged"  # the province re-imports the national version as it is: nothing of its own
     if existing is not None:
         if existing.data == data:
             return "unchanged"
-        # A correction of the same version: record it as such; dossiers keep the version id they were received under.
-        existing.data = data
-        existing.time_limit_amount, existing.time_limit_unit = item.time_limit_amount, item.time_limit_unit
-        existing.handling_department = item.handling_department.value
-        return "versioned"
+        raise PublishedVersionChanged(
+            f"Thủ tục {item.code}: phiên bản có hiệu lực từ ngày {item.effective_from:%d/%m/%Y} đã công bố và không "
+            "được sửa (hồ sơ đã tiếp nhận theo phiên bản này giữ nguyên thời hạn, phí, thành phần hồ sơ). Hãy ghi "
+            "ngày hiệu lực mới (cột «Ngày hiệu lực») cho thay đổi.",
+            fields={f"{item.code}.effective_from": "Phiên bản đã công bố; cần ngày hiệu lực mới."})
     session.add(ProcedureVersion(
-        procedure_id=procedure.id, effective_from=item.effective_from, time_limit_amount=item.time_limit_amount,
-        time_limit_unit=item.time_limit_unit, handling_department=item.handling_department.value, data=data,
-        created_at=now,
+        procedure_id=procedure.id, effective_from=item.effective_from, province_code=province_code,
+        time_limit_amount=item.time_limit_amount, time_limit_unit=item.time_limit_unit,
+        handling_department=item.handling_department.value, data=data, created_at=now,
     ))
     return outcome
 
 
 def import_catalogue(session: Session, *, actor: Principal, catalogue: Catalogue, now: datetime,
                      source: str) -> ImportResult:
-    """Add new procedures and new versions (by effective date); identical versions are left alone."""
-    if actor.kind != "system" and not actor.has_role(Role.ADMIN):
-        raise Forbidden("Chỉ quản trị viên được cập nhật danh mục thủ tục.")
+    """Add new procedures and new versions (by effective date) in the actor's scope; identical versions are left
+    alone, a changed version under a date already published is refused (PublishedVersionChanged) and nothing of
+    the import is kept (the caller rolls back)."""
+    province_code = import_scope(actor)
     counts = {"created": 0, "versioned": 0, "unchanged": 0}
+    changed: list[str] = []
     for item in catalogue.procedures:
-        counts[_upsert(session, item, now)] += 1
+        outcome = _upsert(session, item, now, province_code)
+        counts[outcome] += 1
+        if outcome != "unchanged":
+            changed.append(f"{item.code}@{item.effective_from.isoformat()}")
     session.flush()
     if counts["created"] or counts["versioned"]:
         record(session, actor=actor, action="catalog.imported", now=now, object_kind="catalogue",
-               province_code=actor.province_code or None, data={"source": source, **counts})
+               object_id=province_code or "national", province_code=province_code,
+               data={"source": source, "scope": province_code or "national", **counts,
+                     "versions": changed[:MAX_AUDITED_CODES]})
     return ImportResult(**counts)

@@ -51,7 +51,7 @@ def procedure_detail(
     principal: Principal = Depends(current_principal),
     session: Session = DB_SESSION,
 ) -> ProcedureDetail:
-    procedure, versions = get_procedure(session, code)
+    procedure, versions = get_procedure(session, code, principal.province_code)
     return ProcedureDetail(code=procedure.code, name=procedure.name, field=procedure.field,
                            versions=[v.data for v in versions])
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.catalog import exchange
-from motcua.catalog.actions import import_catalogue
+from motcua.catalog.actions import import_catalogue, import_scope
 from motcua.catalog.queries import catalogue_now, get_procedure, search_procedures
 from motcua.kit.errors import MotcuaError
 from motcua.org.roles import DEPARTMENT_NAMES, Role
@@ -19,6 +19,15 @@ from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _may_import(principal: Principal) -> bool:
+    """Whether to offer the import form: ``import_catalogue`` decides; this only avoids offering a refusal."""
+    try:
+        import_scope(principal)
+    except MotcuaError:
+        return False
+    return True
 
 
 @router.get("/procedures", response_class=HTMLResponse)
@@ -29,7 +38,7 @@ def procedures_page(
     session: Session = DB_SESSION,
 ) -> Response:
     return render(request, "procedures.html", {"procedures": search_procedures(session, q), "q": q or "",
-                                               "is_admin": principal.has_role(Role.ADMIN)})
+                                               "is_admin": _may_import(principal)})
 
 
 @router.get("/procedures/{code}", response_class=HTMLResponse)
@@ -39,7 +48,7 @@ def procedure_page(
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
 ) -> Response:
-    procedure, versions = get_procedure(session, code)
+    procedure, versions = get_procedure(session, code, principal.province_code)
     return render(request, "procedure.html", {"procedure": procedure, "versions": versions,
                                               "current": versions[-1].data if versions else {},
                                               "department_names": {d.value: n for d, n in DEPARTMENT_NAMES.items()}})
@@ -52,7 +61,7 @@ def catalogue_export(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    catalogue = catalogue_now(session, now)
+    catalogue = catalogue_now(session, now, principal.province_code)
     if fmt == "json":
         return Response(exchange.to_json(catalogue), media_type="application/json",
                         headers={"Content-Disposition": 'attachment; filename="danh-muc-thu-tuc.json"'})

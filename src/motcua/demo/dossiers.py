@@ -324,7 +324,7 @@ def _versions(session: Session) -> dict[str, list[_Version]]:
     """Versions of the demo procedures, oldest first per code (a dossier takes the one in force on its day)."""
     rows = session.execute(
         select(ProcedureVersion, Procedure.code, Procedure.name).join(Procedure)
-        .where(Procedure.active.is_(True), Procedure.code.in_(PROCEDURE_MIX))
+        .where(Procedure.active.is_(True), Procedure.code.in_(PROCEDURE_MIX), ProcedureVersion.province_code.is_(None))
         .order_by(Procedure.code, ProcedureVersion.effective_from)
     )
     out: dict[str, list[_Version]] = {}

@@ -149,7 +149,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         raise ValidationFailed("Cơ quan giải quyết phải là một xã, phường trong tỉnh (Điều 14).",
                                fields={"deciding_commune_code": "Không thuộc tỉnh."})
     day = to_vietnam_time(now).date()
-    procedure, version = version_in_force(session, data.procedure_code, day)
+    procedure, version = version_in_force(session, data.procedure_code, day, receiving.province_code)
     required = {d["key"]: d for d in version.data.get("documents", [])}
     unknown = [k for k in data.documents_present if k not in required]
     if unknown:

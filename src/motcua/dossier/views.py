@@ -87,7 +87,7 @@ def _intake_form(request: Request, session: Session, principal: Principal, now: 
     version_data: dict[str, object] = {}
     if code:
         try:
-            _, version = version_in_force(session, code, to_vietnam_time(now).date())
+            _, version = version_in_force(session, code, to_vietnam_time(now).date(), principal.province_code)
             version_data = version.data
             checklist = list(version.data.get("documents", []))
         except MotcuaError as exc:

@@ -206,12 +206,16 @@ def rollup_counters(session: Session, province_code: str | None, period: Period,
 
 
 def catalogue_counters(session: Session, day: date) -> CatalogueCounters:
-    """The catalogue in force on ``day`` (the same for every commune of the province)."""
+    """The national catalogue in force on ``day`` (the same for every commune; a province's own versions, which
+    change fees rather than the published parts, are not counted here)."""
+    national = ProcedureVersion.province_code.is_(None)
     latest = (select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.effective_from).label("since"))
-              .where(ProcedureVersion.effective_from <= day).group_by(ProcedureVersion.procedure_id).subquery())
+              .where(ProcedureVersion.effective_from <= day, national)
+              .group_by(ProcedureVersion.procedure_id).subquery())
     versions = session.scalars(
         select(ProcedureVersion.data).join(latest, (latest.c.procedure_id == ProcedureVersion.procedure_id)
                                           & (latest.c.since == ProcedureVersion.effective_from))
+        .where(national)
         .join(Procedure, Procedure.id == ProcedureVersion.procedure_id).where(Procedure.active.is_(True))
     ).all()
     fee_bearing = [v for v in versions if sum(int(f.get("amount_vnd", 0)) for f in v.get("fees", [])) > 0]

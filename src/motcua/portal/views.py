@@ -226,10 +226,12 @@ def draft_create(
 def _draft_page(request: Request, session: Session, citizen: CitizenAccount, draft_id: int, now: datetime,
                 errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
     draft = get_draft_for(session, citizen, draft_id)
-    procedure, version = version_in_force(session, draft.procedure_code, to_vietnam_time(now).date())
+    commune = session.get_one(Commune, draft.commune_code)
+    procedure, version = version_in_force(session, draft.procedure_code, to_vietnam_time(now).date(),
+                                          commune.province_code)
     return render(request, "portal/draft.html", {
         "draft": draft, "procedure": procedure, "version": version.data, "files": draft_files(session, draft),
-        "commune": session.get(Commune, draft.commune_code), "errors": errors or {},
+        "commune": commune, "errors": errors or {},
         "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024)}, status_code=status_code)
 
 
@@ -425,7 +427,7 @@ def _assist_page(request: Request, session: Session, principal: Principal, now: 
     checklist: list[dict[str, object]] = []
     if code:
         try:
-            _, version = version_in_force(session, code, to_vietnam_time(now).date())
+            _, version = version_in_force(session, code, to_vietnam_time(now).date(), principal.province_code)
             checklist = list(version.data.get("documents", []))
         except MotcuaError as exc:
             errors = {**errors, "procedure_code": exc.message}

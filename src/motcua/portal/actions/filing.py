@@ -74,8 +74,12 @@ def get_draft_for(session: Session, citizen: CitizenAccount, draft_id: int) -> D
     return draft
 
 
-def _online_version(session: Session, procedure_code: str, now: datetime) -> tuple[Procedure, ProcedureVersion]:
-    procedure, version = version_in_force(session, procedure_code, to_vietnam_time(now).date())
+def _online_version(session: Session, procedure_code: str, now: datetime,
+                    commune_code: str | None = None) -> tuple[Procedure, ProcedureVersion]:
+    """The version in force for the deciding commune's province (its own version wins over the national one)."""
+    commune = session.get(Commune, commune_code) if commune_code else None
+    procedure, version = version_in_force(session, procedure_code, to_vietnam_time(now).date(),
+                                          commune.province_code if commune is not None else None)
     if "online" not in version.data.get("channels", []):
         raise ValidationFailed("Thủ tục này không nộp trực tuyến được; mời Ông/Bà nộp tại Trung tâm.",
                                fields={"procedure_code": "Không hỗ trợ trực tuyến."})
@@ -85,8 +89,9 @@ def _online_version(session: Session, procedure_code: str, now: datetime) -> tup
 def start_draft(session: Session, *, citizen: CitizenAccount, procedure_code: str, commune_code: str,
                 now: datetime) -> DossierDraft:
     """Begin a dossier online: the procedure and the commune that decides it; the applicant's known facts prefilled."""
-    _online_version(session, procedure_code, now)  # refused now rather than after the citizen filled the form
     commune = session.get(Commune, commune_code) if commune_code.isdigit() else None
+    # Refused now rather than after the citizen filled the form.
+    _online_version(session, procedure_code, now, commune.code if commune is not None else None)
     if commune is None:
         raise ValidationFailed("Chọn xã, phường giải quyết hồ sơ.", fields={"commune_code": "Không hợp lệ."})
     prefill = {"applicant_kind": "person", "applicant_name": citizen.full_name, "id_number": citizen.id_number or "",
@@ -115,7 +120,7 @@ def attach_to_draft(session: Session, *, citizen: CitizenAccount, draft_id: int,
     draft = get_draft_for(session, citizen, draft_id)
     if draft.submitted_at is not None:
         raise Conflict("Hồ sơ này đã được nộp; không đính kèm vào bản nháp được nữa.")
-    _procedure, version = _online_version(session, draft.procedure_code, now)
+    _procedure, version = _online_version(session, draft.procedure_code, now, draft.commune_code)
     if requirement_key not in {d["key"] for d in version.data.get("documents", [])}:
         raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ.", fields={"requirement_key": "Không có."})
     refuse_path_tricks(filename)
@@ -245,7 +250,7 @@ def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal,
         if draft.dossier_id is None:  # pragma: no cover - both are set in the same transaction
             raise Conflict("Hồ sơ đang được nộp.")
         return session.get_one(Dossier, draft.dossier_id)
-    procedure, version = _online_version(session, draft.procedure_code, now)
+    procedure, version = _online_version(session, draft.procedure_code, now, draft.commune_code)
     files = draft_files(session, draft)
     data = _intake_data(draft.fields, draft.procedure_code, sorted({f.requirement_key for f in files}))
     _check_complete(version, data.documents_present)  # before the draft is marked submitted
@@ -309,7 +314,7 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
                                fields={"phone": "Bắt buộc."})
     if consent_method not in CONSENT_METHODS:
         raise ValidationFailed("Chọn cách người dân xác nhận đồng ý.", fields={"consent_method": "Bắt buộc."})
-    procedure, version = _online_version(session, data.procedure_code, now)
+    procedure, version = _online_version(session, data.procedure_code, now, commune.code)
     required = {d["key"] for d in version.data.get("documents", [])}
     checked = []
     for upload in uploads:
