@@ -25,6 +25,7 @@ import numpy.typing as npt
 from motcua.calendar.announcements import Announcement, shipped_announcements
 from motcua.calendar.errors import AnnouncementConflict, CalendarError, CalendarRangeError, InvalidDates
 from motcua.calendar.holidays_vn import WEEKEND, statutory_calendar
+from motcua.kit.numbers import is_ascii_digits
 
 SUPPORTED_FIRST = date(2020, 1, 1)
 SUPPORTED_LAST = date(2035, 12, 31)
@@ -85,7 +86,7 @@ class WorkCalendar:
                 f"calendar range is empty: {first} > {last}",
                 "Khoảng thời gian của lịch không hợp lệ (ngày đầu sau ngày cuối).",
             )
-        if province is not None and not (len(province) == 2 and province.isdigit()):
+        if province is not None and not (len(province) == 2 and is_ascii_digits(province)):
             raise CalendarError(
                 f"province must be a two-digit code (Decision 19/2025/QĐ-TTg) or None, got {province!r}",
                 f"Mã tỉnh không hợp lệ: {province!r}.",

@@ -14,6 +14,7 @@ from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, Lookup
 from motcua.dossier.workflow import OPEN_STATES, STATUS_LABELS, Status
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
+from motcua.kit.numbers import ascii_digits
 from motcua.kit.text import fold
 from motcua.org.roles import DepartmentKind, Role
 
@@ -84,7 +85,7 @@ def _inbox_states(principal: Principal) -> set[Status]:
 def search_condition(q: str) -> ColumnElement[bool]:
     """By code, by name without diacritics ("dang van duc" finds "Đặng Văn Đức"), by ID number, by phone."""
     text = q.strip()
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = ascii_digits(text)
     conditions = [Dossier.code == text.upper(), Dossier.applicant_name_folded.contains(fold(text))]
     if len(digits) >= 4 and digits == text.replace(" ", ""):
         conditions += [Dossier.id_number == digits, Dossier.phone == digits, Dossier.code.contains(digits)]
@@ -157,7 +158,7 @@ def public_lookup(session: Session, *, code: str, secret: str, ip: str, now: dat
     if failures >= LOOKUP_MAX_FAILURES:
         raise TooManyRequests("Bạn đã tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
                               retry_after=int(LOOKUP_WINDOW.total_seconds()))
-    digits = "".join(ch for ch in secret if ch.isdigit())
+    digits = ascii_digits(secret)
     if len(digits) != 4:
         raise ValidationFailed("Nhập 4 chữ số cuối của số điện thoại hoặc số định danh.",
                                fields={"secret": "Cần đúng 4 chữ số."})

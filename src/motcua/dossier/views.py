@@ -35,6 +35,7 @@ from motcua.dossier.queries import (
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
 from motcua.kit.errors import MotcuaError, NotFound, ValidationFailed, field_errors
+from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
 from motcua.org.queries import list_communes_for
 from motcua.org.roles import DEPARTMENT_NAMES, DepartmentKind, Role
@@ -146,14 +147,18 @@ def intake_submit(
         "deciding_commune_code": deciding_commune_code, "documents_present": documents_present, "reasons": reasons,
     }
     try:
+        channel_number = form_int(channel, field="channel", label="Kênh tiếp nhận", maximum=99)
         data = IntakeIn.model_validate({
-            **values, "channel": int(channel) if channel.isdigit() else channel,
+            **values, "channel": channel if channel_number is None else channel_number,
             "id_number": values["id_number"] or None, "tax_code": values["tax_code"] or None,
             "phone": values["phone"] or None, "email": values["email"] or None,
             "deciding_commune_code": deciding_commune_code or None,
         })
     except ValidationError as exc:
         return _intake_form(request, session, principal, now, values, field_errors(exc), status_code=422)
+    except ValidationFailed as exc:
+        return _intake_form(request, session, principal, now, values, {**exc.fields, "form": exc.message},
+                            status_code=exc.status_code)
     uploads = [Upload(key or None, f.filename or "", f.file.read())
                for key, f in zip(file_keys, files, strict=False) if f.filename]
     try:
@@ -211,9 +216,10 @@ def dossier_action(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
+    handler = form_int(handler_id, field="handler_id", label="Cán bộ được phân công")
     try:
         data = ActionIn.model_validate({
-            "version": version, "note": note, "handler_id": int(handler_id) if handler_id.isdigit() else None,
+            "version": version, "note": note, "handler_id": handler,
             "new_due_date": new_due_date or None, "result_summary": result_summary or None,
         })
     except ValidationError as exc:

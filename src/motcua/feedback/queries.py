@@ -21,6 +21,7 @@ from motcua.feedback.models import DossierRating, FeedbackCase, FeedbackEvent
 from motcua.feedback.workflow import OPEN_STATES, CaseStatus
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Forbidden, NotFound, TooManyRequests
+from motcua.kit.numbers import ascii_digits
 from motcua.org.models import Commune
 from motcua.org.roles import Role
 
@@ -182,7 +183,7 @@ def public_case_lookup(session: Session, *, code: str, contact: str, ip: str, no
     check_lookup_budget(session, ip=ip, now=now)
     case = session.scalar(select(FeedbackCase).where(FeedbackCase.code == code.strip().upper()))
     given = contact.strip().lower()
-    digits = "".join(ch for ch in given if ch.isdigit())
+    digits = ascii_digits(given)
     ok = case is not None and bool(given) and (
         (case.sender_email is not None and case.sender_email.lower() == given)
         or (case.sender_phone is not None and len(digits) >= 9 and case.sender_phone.endswith(digits[-9:]))

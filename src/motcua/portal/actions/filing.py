@@ -34,6 +34,7 @@ from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import Action, Status, plan
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.kit.numbers import is_ascii_digits
 from motcua.kit.text import fold
 from motcua.notify.actions import enqueue_for_dossier, enqueue_many
 from motcua.notify.models import Channel, NoticeKind
@@ -89,7 +90,7 @@ def _online_version(session: Session, procedure_code: str, now: datetime,
 def start_draft(session: Session, *, citizen: CitizenAccount, procedure_code: str, commune_code: str,
                 now: datetime) -> DossierDraft:
     """Begin a dossier online: the procedure and the commune that decides it; the applicant's known facts prefilled."""
-    commune = session.get(Commune, commune_code) if commune_code.isdigit() else None
+    commune = session.get(Commune, commune_code) if is_ascii_digits(commune_code) else None
     # Refused now rather than after the citizen filled the form.
     _online_version(session, procedure_code, now, commune.code if commune is not None else None)
     if commune is None:
@@ -306,7 +307,7 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
     is counted apart from citizens' own online filing (DOMAIN.md §9; Decision 766 indicator 3.3)."""
     if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION) or actor.commune_code is None:
         raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận của xã được hỗ trợ nộp hồ sơ.")
-    commune = session.get(Commune, commune_code) if commune_code.isdigit() else None
+    commune = session.get(Commune, commune_code) if is_ascii_digits(commune_code) else None
     if commune is None or commune.province_code != actor.province_code:
         raise ValidationFailed("Chọn xã, phường giải quyết trong tỉnh.", fields={"commune_code": "Không hợp lệ."})
     if data.phone is None:
