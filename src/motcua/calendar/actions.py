@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
@@ -23,6 +24,10 @@ from motcua.calendar.schemas import AnnouncementIn
 from motcua.dossier.clock import recompute_due_dates
 from motcua.kit.errors import Forbidden, NotFound, ValidationFailed
 from motcua.org.roles import Role
+
+
+class AnnouncementAlreadyRecorded(ValidationFailed):
+    code = "announcement_already_recorded"
 
 
 @dataclass(frozen=True)
@@ -60,14 +65,29 @@ def record_announcement(session: Session, *, actor: Principal, data: Announcemen
     row = CalendarAnnouncement(day=data.day, kind=data.kind, scope=data.scope, document=data.document,
                                note=data.note, recorded_at=now, recorded_by_id=actor.id if actor.kind == "officer"
                                else None)
-    session.add(row)
-    session.flush()
+    _insert_once(session, row)
     recomputed = recompute_due_dates(session, _affected_province(data.scope), now)
     record(session, actor=actor, action="calendar.announcement_recorded", now=now, object_kind="calendar_announcement",
            object_id=row.id, province_code=_affected_province(data.scope),
            data={"day": data.day.isoformat(), "kind": data.kind, "scope": data.scope, "document": data.document,
                  "recomputed": recomputed})
     return CalendarChange(row, recomputed)
+
+
+def _insert_once(session: Session, row: CalendarAnnouncement) -> None:
+    """Insert under the (day, scope) unique constraint, in a savepoint: the same announcement recorded twice — a
+    second click, a second tab, the CLI and the web at once — is the calendar's "already recorded" error (422),
+    never an IntegrityError (issue 13, finding 19; house rule 4: the constraint decides, not a check before)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError as exc:
+        first = session.scalar(select(CalendarAnnouncement).where(CalendarAnnouncement.day == row.day,
+                                                                  CalendarAnnouncement.scope == row.scope))
+        document = first.document if first is not None else row.document
+        message = f"Ngày {row.day:%d/%m/%Y} đã được thông báo theo {document}; không ghi trùng."
+        raise AnnouncementAlreadyRecorded(message, fields={"day": message}) from exc
 
 
 def _provinces_with_records(session: Session) -> list[str | None]:
