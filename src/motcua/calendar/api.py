@@ -15,7 +15,7 @@ from motcua.calendar.models import CalendarAnnouncement
 from motcua.calendar.queries import announcements_for, calendar_for_province
 from motcua.calendar.schemas import AnnouncementIn, AnnouncementOut, CalendarChangeOut, WorkingHoursIn
 from motcua.calendar.workdays import SUPPORTED_FIRST, SUPPORTED_LAST
-from motcua.kit.errors import ValidationFailed
+from motcua.kit.dates import date_range
 from motcua.kit.schemas import error_responses
 
 router = APIRouter(tags=["calendar"])
@@ -41,8 +41,7 @@ def days(
     principal: Principal = Depends(current_principal),
     session: Session = DB_SESSION,
 ) -> list[DayOut]:
-    if not SUPPORTED_FIRST <= start <= end <= SUPPORTED_LAST or (end - start).days > 400:
-        raise ValidationFailed("Khoảng ngày không hợp lệ (tối đa 400 ngày).", fields={"to": "Không hợp lệ."})
+    start, end = date_range(start, end, today=start, max_days=400, earliest=SUPPORTED_FIRST, latest=SUPPORTED_LAST)
     calendar = calendar_for_province(session, principal.province_code)
     return [DayOut(day=d.day, kind=d.kind, is_workday=d.is_workday, name=d.name, document=d.document)
             for d in calendar.describe_range(start, end)]

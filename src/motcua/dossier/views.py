@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal, NoReturn
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
@@ -34,6 +34,7 @@ from motcua.dossier.queries import (
 )
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
+from motcua.kit.dates import date_range
 from motcua.kit.errors import MotcuaError, NotFound, ValidationFailed, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
@@ -290,11 +291,7 @@ def register_export(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    today = to_vietnam_time(now).date()
-    last = date_to or today
-    first = date_from or (last - timedelta(days=30))
-    if first > last or (last - first).days > 366:
-        raise ValidationFailed("Khoảng thời gian không hợp lệ (tối đa 1 năm).")
+    first, last = date_range(date_from, date_to, today=to_vietnam_time(now).date(), default_days=30, max_days=366)
     content = printing.register(session, principal, register_rows(session, principal, first, last), first, last, now)
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{first}-{last}.xlsx"'})
