@@ -28,7 +28,7 @@ from motcua.dossier.files import FileStore
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
 from motcua.kit.schemas import error_responses
-from motcua.web.middleware import BodyLimitMiddleware, WebContextMiddleware
+from motcua.web.middleware import BodyLimitMiddleware, JsonDepthMiddleware, WebContextMiddleware
 from motcua.web.templating import render
 
 log = logging.getLogger("motcua")
@@ -271,6 +271,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
 
     _install_error_handlers(app)
+    app.add_middleware(JsonDepthMiddleware)  # innermost of ours: the body it reads is already size-limited
     app.add_middleware(
         WebContextMiddleware, default_language=settings.default_language, cookie_secure=settings.cookie_secure
     )

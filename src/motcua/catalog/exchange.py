@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pydantic import ValidationError
 
 from motcua.catalog.schemas import Catalogue
+from motcua.kit import jsonsafe
 from motcua.kit.errors import MotcuaError
 
 SHIPPED_PACKAGE = "motcua.catalog"
@@ -142,7 +143,9 @@ def to_json(catalogue: Catalogue) -> bytes:
 def from_json(data: bytes) -> Catalogue:
     """Validate a catalogue in JSON; every problem is reported by its path, e.g. ``procedures.3.time_limit_amount``."""
     try:
-        raw = json.loads(data.decode("utf-8-sig"))
+        raw = jsonsafe.loads(data)  # nesting bounded before the parser recurses (issue 13, finding 18)
+    except jsonsafe.JsonTooDeep as exc:
+        raise CatalogueImportError(exc.message, fields=exc.fields) from exc
     except UnicodeDecodeError as exc:
         message = "Tệp JSON phải được mã hóa UTF-8."
         raise CatalogueImportError(message, fields={"json": message}) from exc

@@ -8,7 +8,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from motcua.kit.errors import PayloadTooLarge
+from motcua.kit.errors import MotcuaError, PayloadTooLarge
+from motcua.kit.jsonsafe import MAX_JSON_DEPTH, JsonTooDeep, check_depth
 from motcua.web.i18n import LANGUAGES
 
 LANG_COOKIE = "motcua_lang"
@@ -85,6 +86,63 @@ class BodyLimitMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+class JsonDepthMiddleware:
+    """Refuse a JSON body nested deeper than ``max_depth`` before FastAPI's parser recurses into it (issue 13,
+    finding 18: 50,000 levels were a RecursionError). Only bodies declared JSON are read here; they are already
+    bounded in size by ``BodyLimitMiddleware``, which runs first, and are handed on unchanged."""
+
+    def __init__(self, app: ASGIApp, max_depth: int = MAX_JSON_DEPTH) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    @staticmethod
+    def _is_json(scope: Scope) -> bool:
+        for name, value in scope.get("headers") or []:
+            if name == b"content-type":
+                media = value.split(b";", 1)[0].strip().lower()
+                return media == b"application/json" or media.endswith(b"+json")
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        try:
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away: nothing to answer
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            check_depth(body, self.max_depth)
+        except (JsonTooDeep, PayloadTooLarge) as exc:  # raised out here, no exception handler would see them
+            await _send_json_error(send, exc)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _send_json_error(send: Send, exc: MotcuaError) -> None:
+    error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    if exc.fields:
+        error["fields"] = exc.fields
+    body = json.dumps({"error": error}, ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": exc.status_code,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class WebContextMiddleware:
