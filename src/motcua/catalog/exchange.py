@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from motcua.catalog.schemas import Catalogue
 from motcua.kit import jsonsafe
 from motcua.kit.errors import MotcuaError
+from motcua.kit.excel import clean_text, workbook_bytes
 
 SHIPPED_PACKAGE = "motcua.catalog"
 SHIPPED_PATH = "data/procedures.json"
@@ -265,6 +266,8 @@ def _cell_value(column: Column, value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, Enum):  # DepartmentKind, Role: the code, as the importer expects
         return value.value
+    if isinstance(value, str):
+        return clean_text(value)
     return value
 
 
@@ -315,9 +318,7 @@ def to_xlsx(catalogue: Catalogue) -> bytes:
     info.append([VERSION_LABEL, catalogue.version])
     info["A1"].font = _HEADER_FONT
     info.column_dimensions["A"].width = 24
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 # ---------------------------------------------------------------------------------------------------- Excel import

@@ -9,7 +9,6 @@ Text is always written as text: a name that starts with "=" stays a name and nev
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from motcua.kit.clock import VN_TZ
+from motcua.kit.excel import workbook_bytes
 
 SHEET_TITLE = "Sổ theo dõi hồ sơ"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -228,7 +228,4 @@ def register_xlsx(rows: Sequence[RegisterRow], *, commune: str, period_from: dat
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{header_row}:{header_row}"
-
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)

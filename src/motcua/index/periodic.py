@@ -16,7 +16,6 @@ province needs the figures and the codes to follow up, not the people).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -35,6 +34,7 @@ from motcua.index.models import IndexContribution
 from motcua.index.queries import CommuneReport, Period, commune_report, costly_dossiers
 from motcua.index.score import DossierCounters
 from motcua.kit.clock import to_local
+from motcua.kit.excel import workbook_bytes
 from motcua.org.models import Province
 from motcua.org.roles import DEPARTMENT_NAMES
 
@@ -258,9 +258,7 @@ def to_xlsx(session: Session, principal: Principal, data: PeriodicReport) -> byt
     _departments(workbook.create_sheet(), data)
     _late(workbook.create_sheet(), session, principal, data)
     _scorecard(workbook.create_sheet(), data)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook_bytes(workbook)
 
 
 def periodic_workbook(session: Session, principal: Principal, commune_code: str, period: Period,

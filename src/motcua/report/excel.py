@@ -9,7 +9,6 @@ text: a name that starts with "=" never becomes a formula.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -22,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from motcua.index.queries import STATUS_LABELS, Breakdown, CommuneDashboard, Period, ProvinceDashboard
 from motcua.kit.clock import VN_TZ, as_utc
+from motcua.kit.excel import workbook_bytes
 
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 DECIMAL_FORMAT = "0.00"
@@ -105,9 +105,7 @@ def _period_line(period: Period) -> str:
 
 def _save(wb: Workbook) -> bytes:
     wb.properties.creator = "motcua"
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 # ------------------------------------------------------------------------------------------------ ranking
