@@ -57,7 +57,8 @@ def procedure_detail(
 
 
 @router.post("/catalogue", response_model=ImportOut, dependencies=[Depends(require_csrf)],
-             responses=error_responses(403), summary="Import procedures (new codes and new versions)")
+             responses=error_responses(403, 409),
+             summary="Import procedures of the caller's province (province administrators): new codes and new versions")
 def import_procedures(
     data: Catalogue,
     principal: Principal = Depends(current_principal),
