@@ -8,6 +8,7 @@ words (the service's name, the username); and here, none of the last five passwo
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -84,11 +85,11 @@ def test_password_policy_no_reuse_of_the_last_five_passwords(session):
     session.flush()
     me = Principal(kind="officer", id=officer.id, name=officer.username, province_code="25", commune_code=CHI_TIEN)
     used = [STRONG] + [f"{word}-vang-ruc-ca-mua-thu" for word in ("cuc", "mai", "dao", "sen", "lan")]
-    for before, after in zip(used, used[1:], strict=False):
+    for before, after in itertools.pairwise(used):
         actions.change_password(session, actor=me, current=before, new=after, confirm=after, keep_session_token=None,
                                 now=T0 + timedelta(days=1))
     current = used[-1]
-    for old in used[1:-1]:  # the four before the current one, and the current one itself
+    for old in used[1:-1]:  # the four before the current one (which is the fifth)
         with pytest.raises(ValidationFailed) as refused:
             actions.change_password(session, actor=me, current=current, new=old, confirm=old,
                                     keep_session_token=None, now=T0)
