@@ -148,3 +148,10 @@ def test_password_policy_the_create_officer_command_applies_it(cli_env, monkeypa
     demo_outside_demo = CliRunner().invoke(cli, ["demo-data", "--months", "1"])
     assert demo_outside_demo.exit_code == 2 and "MOTCUA_DEMO" in demo_outside_demo.output
     assert CliRunner().invoke(cli, [*args, STRONG]).exit_code == 0
+
+
+def test_password_policy_demo_officers_still_log_in_with_the_demo_password(client, session):
+    """What `make run` prints keeps working: an officer loaded in demo mode logs in with the shared password."""
+    create_officer(session, actor=SYSTEM, data=_new("chitien.demo", DEMO_PASSWORD), now=T0, demo=True)
+    session.commit()
+    assert login(client, "chitien.demo", DEMO_PASSWORD).status_code == 303
