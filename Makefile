@@ -28,7 +28,7 @@ sysdeps:
 ## http://$(HOST):$(PORT) with the worker and the local SMS/Zalo simulators
 run: $(STAMP) sysdeps
 	$(BIN)/motcua migrate
-	$(BIN)/motcua demo-data
+	MOTCUA_DEMO=true $(BIN)/motcua demo-data
 	MOTCUA_DEMO=true MOTCUA_SIMULATORS=true $(BIN)/motcua serve --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium drives the browser tests; never a downloaded browser.

@@ -26,7 +26,7 @@ from motcua.org.models import Commune, Officer, Post
 from motcua.org.roles import Role
 from motcua.org.schemas import OfficerCreate
 
-PASSWORD = "mat-khau-dung-2025"
+PASSWORD = "ca-phe-sua-da-buoi-sang"  # passes the policy (auth/passwords.py): 15+ characters, not guessable
 _HASH = hash_password(PASSWORD)
 _counter = itertools.count(1)
 

@@ -37,7 +37,9 @@ def test_migrate_loads_all_34_provinces_and_3321_communes(cli_db):
     assert "(0 mới)" in again.output and _count(cli_db.engine, Commune) == 3321
 
 
-def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db):
+def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db, monkeypatch):
+    monkeypatch.setenv("MOTCUA_DEMO", "true")  # the demo officers' shared password is accepted in demo mode only
+    get_settings.cache_clear()
     CliRunner().invoke(cli, ["migrate"])
     result = CliRunner().invoke(cli, ["demo-data", "--months", "1"])
     assert result.exit_code == 0, result.output
@@ -63,15 +65,15 @@ def test_create_officer_validates_its_input(cli_db):
     runner = CliRunner()
     ok = runner.invoke(cli, ["create-officer", "--username", "chitien.moi", "--full-name", "Lò Văn Páo",
                              "--province", "25", "--commune", "08218", "--role", "reception", "--role", "specialist",
-                             "--password", "mat-khau-8"])
+                             "--password", "bo-ba-ngon-thom-lung-cho-que"])
     assert ok.exit_code == 0, ok.output
     duplicate = runner.invoke(cli, ["create-officer", "--username", "chitien.moi", "--full-name", "Lò Văn Páo",
                                     "--province", "25", "--commune", "08218", "--role", "reception",
-                                    "--password", "mat-khau-8"])
+                                    "--password", "bo-ba-ngon-thom-lung-cho-que"])
     assert duplicate.exit_code == 2 and "đã được dùng" in duplicate.output
     for args in (["--username", "Có Dấu"], ["--commune", "99999"], ["--password", "ngan"], ["--province", "1"]):
         base = {"--username": "hople", "--full-name": "Lò Văn Páo", "--province": "25", "--commune": "08218",
-                "--role": "reception", "--password": "mat-khau-8"}
+                "--role": "reception", "--password": "bo-ba-ngon-thom-lung-cho-que"}
         base.update(dict([args]))
         flat = [x for kv in base.items() for x in kv]
         bad = runner.invoke(cli, ["create-officer", *flat])

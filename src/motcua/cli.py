@@ -75,6 +75,11 @@ def demo_data(
     from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
     from motcua.org.models import Commune
 
+    if not get_settings().demo:
+        # The demo officers share a published password, which the password policy accepts only in demo mode.
+        console.print("[red]Dữ liệu mẫu dùng mật khẩu chung nên chỉ nạp ở chế độ trình diễn (MOTCUA_DEMO=true, "
+                      "như `make run`). Không chạy trên hệ thống thật.[/red]")
+        raise typer.Exit(2)
     factory = _session_factory()
     now = SystemClock().now()
     with factory.begin() as session:
@@ -85,7 +90,7 @@ def demo_data(
         raise typer.Exit(1)
     with Progress(console=console, transient=True) as progress, factory.begin() as session:
         task = progress.add_task("Cán bộ các xã", total=total)
-        summary = load_demo_org(session, now=now, province_code=province,
+        summary = load_demo_org(session, now=now, province_code=province, demo=True,
                                 progress=lambda n: progress.advance(task, n))
     console.print(f"Dữ liệu mẫu: {summary.communes} xã, {summary.officers} cán bộ mới.")
     from motcua.demo.dossiers import load_demo_dossiers
@@ -124,7 +129,7 @@ def create_officer_cmd(
     from motcua.org.schemas import OfficerCreate
 
     if password is None:
-        password = getpass.getpass("Mật khẩu (ít nhất 8 ký tự): ") if sys.stdin.isatty() else sys.stdin.readline()
+        password = getpass.getpass("Mật khẩu (ít nhất 15 ký tự): ") if sys.stdin.isatty() else sys.stdin.readline()
     try:
         data = OfficerCreate(username=username, full_name=full_name, password=(password or "").strip(),
                              province_code=province, commune_code=commune, roles=role)
@@ -135,7 +140,8 @@ def create_officer_cmd(
     factory = _session_factory()
     try:
         with factory.begin() as session:
-            officer = create_officer(session, actor=SYSTEM, data=data, now=SystemClock().now())
+            officer = create_officer(session, actor=SYSTEM, data=data, now=SystemClock().now(),
+                                     demo=get_settings().demo)
             officer_id = officer.id
     except MotcuaError as exc:
         console.print(f"[red]{exc.message}[/red] {exc.fields or ''}")

@@ -21,8 +21,22 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="dev-only-change-me", min_length=8)
     session_hours: int = Field(default=10, ge=1, le=24 * 14, description="Login session lifetime")
     cookie_secure: bool = Field(default=True, description="Send cookies only over HTTPS (and localhost)")
-    login_max_failures: int = Field(default=5, ge=1, description="Failed logins before throttling")
-    login_window_minutes: int = Field(default=15, ge=1)
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
+                                      description="An officer's session ends after this long without a request "
+                                                  "(OWASP ASVS V3.3.2), whatever is left of session_hours")
+    # Login throttling without lockout (docs/operations.md, "Đăng nhập"): after login_max_failures failures each
+    # further try of the same account from an unknown device, or from the same address, waits twice as long as the
+    # one before, up to the caps; a known device (signed cookie) passes the account's and the address's waits.
+    login_max_failures: int = Field(default=5, ge=1,
+                                    description="Failed logins of one account from unknown devices before each "
+                                                "further try waits (an address may fail 4x as often)")
+    login_window_minutes: int = Field(default=24 * 60, ge=1,
+                                      description="How far back failed logins are counted (a day: an attacker who "
+                                                  "waits out the cap must not find the count reset)")
+    login_account_max_wait_seconds: int = Field(default=300, ge=1, le=3600,
+                                                description="Longest wait one account imposes on unknown devices")
+    login_address_max_wait_seconds: int = Field(default=900, ge=1, le=24 * 3600,
+                                                description="Longest wait imposed on an address that keeps failing")
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024, description="Largest request body")
     max_upload_body_bytes: int = Field(default=40 * 1024 * 1024, ge=1024,
                                        description="Largest body on routes that take scans (dossier intake)")

@@ -72,7 +72,7 @@ WRITER = textwrap.dedent(
             for j in range(5):
                 create_officer(session, actor=SYSTEM, now=now, password_hash="$argon2id$stub",
                                data=OfficerCreate(username=f"crash{i}x{j}", full_name="Lò Văn Páo",
-                                                  password="12345678", province_code="25",
+                                                  password="ca-phe-sua-da-buoi-sang", province_code="25",
                                                   commune_code="08218", roles=[Role.RECEPTION]))
         if i == 2:
             print("running", flush=True)

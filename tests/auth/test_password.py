@@ -8,8 +8,10 @@ from sqlalchemy import select
 from motcua.audit.models import AuditEvent
 from tests.factories import PASSWORD, csrf_token, login, make_officer
 
+NEW = "hoa-sen-no-trong-dam-lay"
 
-def _change(client, current=PASSWORD, new="mat-khau-moi-2026", confirm=None):
+
+def _change(client, current=PASSWORD, new=NEW, confirm=None):
     return client.post("/account/password", data={
         "current": current, "new": new, "confirm": new if confirm is None else confirm,
         "csrf_token": csrf_token(client, "/account/password")})
@@ -26,7 +28,7 @@ def test_changing_the_password_keeps_this_session_and_ends_the_others(client, se
         assert laptop.get("/home", follow_redirects=False).status_code == 303
     client.cookies.clear()
     assert login(client, "chitien.a", PASSWORD).status_code == 401
-    assert login(client, "chitien.a", "mat-khau-moi-2026").status_code == 303
+    assert login(client, "chitien.a", NEW).status_code == 303
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "auth.password_change")).first()
 
 
@@ -35,9 +37,9 @@ def test_each_rule_has_its_message(client, session):
     login(client, "chitien.a")
     cases = [
         ({"current": "sai"}, "err-current", "Mật khẩu hiện tại không đúng"),
-        ({"new": "ngan"}, "err-new", "ít nhất 8 ký tự"),
+        ({"new": "ngan"}, "err-new", "ít nhất 15 ký tự"),
         ({"new": PASSWORD}, "err-new", "phải khác"),
-        ({"new": "xx-chitien.a-xx"}, "err-new", "tên đăng nhập"),
+        ({"new": "ghe-tham-chitien.a-moi-ngay"}, "err-new", "tên đăng nhập"),
         ({"confirm": "khac-han-nhau"}, "err-confirm", "không khớp"),
     ]
     for change, field, message in cases:

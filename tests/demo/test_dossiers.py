@@ -57,7 +57,7 @@ class Loaded:
 def loaded(db: Database, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     database = create_database(db.kind, tmp_path_factory.mktemp(f"demo-{db.kind}"))
     with Session(database.engine) as session, session.begin():
-        load_demo_org(session, now=NOW)
+        load_demo_org(session, now=NOW, demo=True)
     with Session(database.engine) as session, session.begin():
         result = load_demo_dossiers(session, now=NOW, months=MONTHS, scale=SCALE)
     with Session(database.engine, expire_on_commit=False) as session:

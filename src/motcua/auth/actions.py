@@ -1,25 +1,35 @@
-"""Every write of the auth package: logging in and out, issuing and revoking API tokens."""
+"""Every write of the auth package: logging in and out (with throttling), passwords and their history, issuing
+and revoking API tokens."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.models import ApiToken, LoginAttempt, LoginSession
+from motcua.auth.devices import new_device_id, sign_device, verify_device
+from motcua.auth.models import ApiToken, LoginAttempt, LoginSession, PasswordHistory
+from motcua.auth.passwords import PASSWORD_HISTORY
 from motcua.auth.principal import Principal
-from motcua.auth.secrets import digest, hash_password, new_token, password_problem, verify_password
+from motcua.auth.queries import new_password_problem
+from motcua.auth.secrets import digest, hash_password, new_token, verify_password
 from motcua.config import Settings
 from motcua.db import affected_rows
+from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
 from motcua.org.models import Officer
 from motcua.org.roles import TOKEN_ROLES, Role
 
 #: An address may fail more often than one account (several officers share a centre's connection).
 IP_FAILURE_FACTOR = 4
+
+TOUCH_EVERY = timedelta(minutes=1)
+"""How stale a session's last-seen instant may get before a request refreshes it: one write a minute per officer at
+most, not one per request, and the idle timeout is still right to the minute."""
 
 
 @dataclass(frozen=True)
@@ -29,27 +39,61 @@ class LoginOutcome:
     csrf_token: str | None = None
     officer_id: int | None = None
     message: str | None = None
+    device_token: str | None = None
+    """The known-device cookie for this browser and account, signed anew at each successful login."""
 
 
-def _check_throttle(session: Session, username: str, ip: str | None, now: datetime, settings: Settings) -> None:
+def wait_text(seconds: int) -> str:
+    """A wait in Vietnamese words: "45 giây", "3 phút", "2 phút 30 giây"."""
+    minutes, rest = divmod(max(seconds, 1), 60)
+    if not minutes:
+        return f"{rest} giây"
+    return f"{minutes} phút" + (f" {rest} giây" if rest else "")
+
+
+def _failures(session: Session, since: datetime, *where: ColumnElement[bool]) -> tuple[int, datetime | None]:
+    count, last = session.execute(
+        select(func.count(), func.max(LoginAttempt.at))
+        .where(LoginAttempt.at > since, LoginAttempt.success.is_(False), *where)
+    ).one()
+    return int(count), (as_utc(last) if last is not None else None)
+
+
+def _wait(failures: tuple[int, datetime | None], free: int, cap: int, now: datetime) -> int:
+    """Seconds still to wait: none for the first ``free`` failures, then 1 s, 2 s, 4 s … after the latest failure,
+    doubling with each failure up to ``cap`` — an exponential back-off (NIST SP 800-63B §5.2.2), never a lock."""
+    count, last = failures
+    if count < free or last is None:
+        return 0
+    delay = min(cap, 2 ** min(count - free, 24))
+    return max(0, math.ceil((last + timedelta(seconds=delay) - now).total_seconds()))
+
+
+def _check_throttle(session: Session, *, username: str, ip: str | None, device: str | None, now: datetime,
+                    settings: Settings) -> None:
+    """Slow down guessing without locking the owner out (OWASP ASVS V2.2.1, NIST SP 800-63B §5.2.2).
+
+    From a known device of the account (its signed cookie) only that device's own failures count: an attacker's
+    failures elsewhere, from any number of addresses, never delay the owner's usual browser. From an unknown
+    device the account's failures from unknown devices and the address's failures (any account: spraying) each
+    impose a growing wait, capped at a few minutes for the account, so the right password always gets through
+    from a new device after at most ``login_account_max_wait_seconds`` after the latest failure.
+    """
     since = now - timedelta(minutes=settings.login_window_minutes)
-    failures_user = session.execute(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.username == username, LoginAttempt.at > since, LoginAttempt.success.is_(False))
-    ).scalar_one()
-    failures_ip = 0
-    if ip:
-        failures_ip = session.execute(
-            select(func.count())
-            .select_from(LoginAttempt)
-            .where(LoginAttempt.ip == ip, LoginAttempt.at > since, LoginAttempt.success.is_(False))
-        ).scalar_one()
-    if failures_user >= settings.login_max_failures or failures_ip >= settings.login_max_failures * IP_FAILURE_FACTOR:
+    free = settings.login_max_failures
+    account_cap = settings.login_account_max_wait_seconds
+    if device is not None:
+        wait = _wait(_failures(session, since, LoginAttempt.device == device), free, account_cap, now)
+    else:
+        wait = _wait(_failures(session, since, LoginAttempt.username == username, LoginAttempt.device.is_(None)),
+                     free, account_cap, now)
+        if ip:
+            wait = max(wait, _wait(_failures(session, since, LoginAttempt.ip == ip), free * IP_FAILURE_FACTOR,
+                                   settings.login_address_max_wait_seconds, now))
+    if wait:
         raise TooManyRequests(
-            f"Đăng nhập sai quá {settings.login_max_failures} lần. "
-            f"Vui lòng thử lại sau {settings.login_window_minutes} phút.",
-            retry_after=settings.login_window_minutes * 60,
+            f"Có nhiều lần đăng nhập sai. Vui lòng chờ {wait_text(wait)} rồi thử lại.",
+            retry_after=wait,
         )
 
 
@@ -62,13 +106,20 @@ def login(
     user_agent: str | None,
     now: datetime,
     settings: Settings,
+    device_token: str | None = None,
 ) -> LoginOutcome:
-    """Check the password and open a session. A failure is recorded (and committed) so throttling counts it."""
-    _check_throttle(session, username, ip, now, settings)
+    """Check the password and open a session. A failure is recorded (and committed) so throttling counts it.
+
+    ``device_token`` is the browser's known-device cookie for this username, if it has one; a valid one for this
+    very account lets the right password through whatever failures other devices caused.
+    """
     officer = session.execute(select(Officer).where(Officer.username == username)).scalar_one_or_none()
+    known = verify_device(settings.secret_key, device_token, now)
+    device = known.device_id if known is not None and officer is not None and known.officer_id == officer.id else None
+    _check_throttle(session, username=username, ip=ip, device=device, now=now, settings=settings)
     valid = verify_password(officer.password_hash if officer else None, password)
     ok = bool(officer and officer.active and valid)
-    session.add(LoginAttempt(username=username, ip=ip, at=now, success=ok))
+    session.add(LoginAttempt(username=username, ip=ip, at=now, success=ok, device=device))
     if not ok or officer is None:
         record(
             session,
@@ -79,7 +130,7 @@ def login(
             object_id=officer.id if officer else None,
             province_code=officer.province_code if officer else None,
             commune_code=officer.commune_code if officer else None,
-            data={"username": username, "ip": ip},
+            data={"username": username, "ip": ip, "known_device": device is not None},
         )
         return LoginOutcome(ok=False, message="Tên đăng nhập hoặc mật khẩu không đúng.")
     token = new_token()
@@ -91,12 +142,17 @@ def login(
             csrf_token=csrf,
             created_at=now,
             expires_at=now + timedelta(hours=settings.session_hours),
+            last_seen_at=now,
             ip=ip,
             user_agent=(user_agent or "")[:300],
         )
     )
-    # Old expired sessions of this officer are of no use to anyone.
-    session.execute(delete(LoginSession).where(LoginSession.officer_id == officer.id, LoginSession.expires_at < now))
+    # Old expired or abandoned sessions of this officer are of no use to anyone.
+    idle_since = now - timedelta(minutes=settings.session_idle_minutes)
+    session.execute(delete(LoginSession).where(
+        LoginSession.officer_id == officer.id,
+        (LoginSession.expires_at < now) | (LoginSession.last_seen_at < idle_since),
+    ))
     record(
         session,
         actor=Principal(kind="officer", id=officer.id, name=officer.username,
@@ -107,9 +163,32 @@ def login(
         object_id=officer.id,
         province_code=officer.province_code,
         commune_code=officer.commune_code,
-        data={"ip": ip},
+        data={"ip": ip, "known_device": device is not None},
     )
-    return LoginOutcome(ok=True, token=token, csrf_token=csrf, officer_id=officer.id)
+    device_cookie = sign_device(settings.secret_key, officer.id, device or new_device_id(), now)
+    return LoginOutcome(ok=True, token=token, csrf_token=csrf, officer_id=officer.id, device_token=device_cookie)
+
+
+def touch_session(session: Session, *, token: str, last_seen_at: datetime, now: datetime) -> None:
+    """Move the idle timeout on: only when the last refresh is over ``TOUCH_EVERY`` old, so most requests write
+    nothing; the guarded UPDATE makes concurrent requests of one officer harmless."""
+    if now - last_seen_at < TOUCH_EVERY:
+        return
+    session.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == digest(token), LoginSession.last_seen_at < now - TOUCH_EVERY)
+        .values(last_seen_at=now)
+    )
+
+
+def remember_password(session: Session, *, officer_id: int, password_hash: str, now: datetime) -> None:
+    """Keep the new password's hash in the history and forget what is older than the last ``PASSWORD_HISTORY``."""
+    session.add(PasswordHistory(officer_id=officer_id, password_hash=password_hash, set_at=now))
+    session.flush()
+    keep = (select(PasswordHistory.id).where(PasswordHistory.officer_id == officer_id)
+            .order_by(PasswordHistory.id.desc()).limit(PASSWORD_HISTORY))
+    session.execute(delete(PasswordHistory).where(PasswordHistory.officer_id == officer_id,
+                                                  PasswordHistory.id.not_in(keep.scalar_subquery())))
 
 
 def end_sessions(session: Session, *, officer_id: int, keep_token: str | None = None) -> int:
@@ -129,6 +208,7 @@ def change_password(
     confirm: str,
     keep_session_token: str | None,
     now: datetime,
+    demo: bool = False,
 ) -> None:
     """Change one's own password; every other open session of the officer ends (a stolen cookie dies with it)."""
     officer = session.get(Officer, actor.id) if actor.kind == "officer" else None
@@ -137,9 +217,13 @@ def change_password(
     fields: dict[str, str] = {}
     if not verify_password(officer.password_hash, current):
         fields["current"] = "Mật khẩu hiện tại không đúng."
-    problem = password_problem(new, officer.username)
-    if problem is None and new == current:
+    problem = None
+    if new == current:
         problem = "Mật khẩu mới phải khác mật khẩu hiện tại."
+    elif not fields:  # the history is checked only for the officer who proved the current password
+        problem = new_password_problem(session, password=new, username=officer.username, full_name=officer.full_name,
+                                       province_code=officer.province_code, commune_code=officer.commune_code,
+                                       officer_id=officer.id, demo=demo)
     if problem:
         fields["new"] = problem
     if new != confirm:
@@ -147,6 +231,7 @@ def change_password(
     if fields:
         raise ValidationFailed(fields=fields)
     officer.password_hash = hash_password(new)
+    remember_password(session, officer_id=officer.id, password_hash=officer.password_hash, now=now)
     end_sessions(session, officer_id=officer.id, keep_token=keep_session_token)
     record(session, actor=actor, action="auth.password_change", now=now, object_kind="officer", object_id=officer.id,
            province_code=officer.province_code, commune_code=officer.commune_code)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from motcua.auth.actions import touch_session
 from motcua.auth.principal import Principal
-from motcua.auth.queries import principal_from_api_token, principal_from_session_token
+from motcua.auth.queries import officer_session, principal_from_api_token
 from motcua.auth.secrets import same
 from motcua.db import session_scope
 from motcua.kit.errors import CsrfFailed, Forbidden, NotAuthenticated
@@ -38,6 +39,11 @@ answer that said it succeeded. One object for all, so the request's dependencies
 ``tests/web/test_commit_before_answer.py`` holds every route to it."""
 
 
+def client_ip(request: Request) -> str:
+    """The caller's address: the one function every throttle keys on (login, public lookup, feedback)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_now(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now
@@ -54,7 +60,11 @@ def optional_principal(request: Request, session: Session = DB_SESSION) -> Princ
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            principal = principal_from_session_token(session, token, now)
+            idle = timedelta(minutes=request.app.state.settings.session_idle_minutes)
+            found = officer_session(session, token, now, idle)
+            if found is not None:
+                principal = found.principal
+                touch_session(session, token=token, last_seen_at=found.last_seen_at, now=now)
     request.state.principal = principal
     return principal
 

@@ -1,4 +1,6 @@
-"""Login sessions, failed-login records and API tokens. Secrets are stored only as SHA-256 digests."""
+"""Login sessions, failed-login records, password history and API tokens.
+
+Session and API tokens are stored only as SHA-256 digests; passwords (current and past) only as argon2id hashes."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ class LoginSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # The last request seen, refreshed at most once a minute: the idle timeout (OWASP ASVS V3.3.2) counts from it.
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
@@ -32,6 +36,20 @@ class LoginAttempt(Base):
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+    # The known device (signed cookie, auth/devices.py) the try came from; None for an unknown browser. Failures
+    # from unknown devices slow the account down, failures from a known device slow only that device.
+    device: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class PasswordHistory(Base):
+    """The argon2id hashes of an officer's recent passwords, so that none of the last few is chosen again."""
+
+    __tablename__ = "password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id", ondelete="CASCADE"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ApiToken(Base):

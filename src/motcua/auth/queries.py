@@ -1,34 +1,46 @@
-"""Reads of the auth package: who holds this cookie or token, and the tokens an admin may manage."""
+"""Reads of the auth package: who holds this cookie or token, whether a new password passes the policy, and the
+tokens an admin may manage."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
-from motcua.auth.models import ApiToken, LoginSession
+from motcua.auth.models import ApiToken, LoginSession, PasswordHistory
+from motcua.auth.passwords import PASSWORD_HISTORY, REUSED, password_problem
 from motcua.auth.principal import Principal
-from motcua.auth.secrets import digest
+from motcua.auth.secrets import digest, verify_password
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound
-from motcua.org.models import Officer
+from motcua.org.models import Commune, Officer, Province
 from motcua.org.roles import TOKEN_ROLES, Role
 
 TOKEN_ROLES_VALUES = frozenset(r.value for r in TOKEN_ROLES)
 
 
-def principal_from_session_token(session: Session, token: str, now: datetime) -> Principal | None:
+@dataclass(frozen=True)
+class OfficerSession:
+    principal: Principal
+    last_seen_at: datetime
+
+
+def officer_session(session: Session, token: str, now: datetime, idle: timedelta) -> OfficerSession | None:
+    """The officer holding this session cookie, unless the session is past its lifetime or has been idle longer
+    than ``idle`` (OWASP ASVS V3.3.1/V3.3.2: an absolute and an inactivity timeout)."""
     row = session.execute(
         select(LoginSession, Officer)
         .join(Officer, Officer.id == LoginSession.officer_id)
-        .where(LoginSession.token_hash == digest(token), LoginSession.expires_at > now, Officer.active.is_(True))
+        .where(LoginSession.token_hash == digest(token), LoginSession.expires_at > now,
+               LoginSession.last_seen_at > now - idle, Officer.active.is_(True))
         .options(selectinload(Officer.roles))
     ).one_or_none()
     if row is None:
         return None
     login_session, officer = row
-    return Principal(
+    principal = Principal(
         kind="officer",
         id=officer.id,
         name=officer.username,
@@ -38,6 +50,53 @@ def principal_from_session_token(session: Session, token: str, now: datetime) ->
         roles=frozenset(Role(r.role) for r in officer.roles),
         csrf_token=login_session.csrf_token,
     )
+    return OfficerSession(principal, as_utc(login_session.last_seen_at))
+
+
+def session_ended_idle(session: Session, token: str, now: datetime, idle: timedelta) -> bool:
+    """Whether this cookie's session is still within its lifetime but ended for want of activity: the login page
+    then says why the officer has to log in again."""
+    found = session.execute(
+        select(LoginSession.token_hash).where(LoginSession.token_hash == digest(token), LoginSession.expires_at > now,
+                                              LoginSession.last_seen_at <= now - idle)
+    ).first()
+    return found is not None
+
+
+def new_password_problem(
+    session: Session,
+    *,
+    password: str,
+    username: str,
+    full_name: str = "",
+    province_code: str | None = None,
+    commune_code: str | None = None,
+    officer_id: int | None = None,
+    demo: bool = False,
+) -> str | None:
+    """The one password policy, for every place a password is set (create-officer, the admin page, the change of
+    one's own password, the demo): ``auth.passwords.password_problem`` with the officer's context words (full name,
+    commune, province), then no reuse of the last ``PASSWORD_HISTORY`` passwords (NIST SP 800-63B §3.1.1.2 forbids
+    composition rules and periodic changes but not this; it stops a forced change from going back to a known
+    password). The history is checked last: each comparison is an argon2 verification."""
+    context = [full_name]
+    if commune_code is not None:
+        context += session.scalars(select(Commune.name).where(Commune.code == commune_code)).all()
+    if province_code is not None:
+        context += session.scalars(select(Province.name).where(Province.code == province_code)).all()
+    problem = password_problem(password, username=username, context=context, demo=demo)
+    if problem is not None or officer_id is None:
+        return problem
+    hashes = list(session.scalars(
+        select(PasswordHistory.password_hash).where(PasswordHistory.officer_id == officer_id)
+        .order_by(PasswordHistory.id.desc()).limit(PASSWORD_HISTORY)
+    ))
+    current = session.scalars(select(Officer.password_hash).where(Officer.id == officer_id)).one_or_none()
+    if current is not None and current not in hashes:
+        hashes.insert(0, current)  # officers from before the history table: their current password counts
+    if any(verify_password(known, password) for known in hashes[:PASSWORD_HISTORY]):
+        return REUSED
+    return None
 
 
 _TOKEN = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))

@@ -15,21 +15,6 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("motcua-timing-equaliser")
 
 
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 256
-
-
-def password_problem(password: str, username: str) -> str | None:
-    """The one password policy (new accounts and password changes): what is wrong, in Vietnamese, or None."""
-    if len(password) < PASSWORD_MIN_LENGTH:
-        return f"Mật khẩu phải có ít nhất {PASSWORD_MIN_LENGTH} ký tự."
-    if len(password) > PASSWORD_MAX_LENGTH:
-        return f"Mật khẩu quá dài (tối đa {PASSWORD_MAX_LENGTH} ký tự)."
-    if username and username.lower() in password.lower():
-        return "Mật khẩu không được chứa tên đăng nhập."
-    return None
-
-
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,16 +13,18 @@ from motcua.auth import actions
 from motcua.auth.deps import (
     DB_SESSION,
     SESSION_COOKIE,
+    client_ip,
     current_officer,
     get_now,
     optional_principal,
     require_csrf,
     require_roles,
 )
+from motcua.auth.devices import DEVICE_COOKIE_PATH, DEVICE_LIFETIME, device_cookie_name
 from motcua.auth.principal import Principal
-from motcua.auth.queries import list_api_tokens_for
+from motcua.auth.queries import list_api_tokens_for, session_ended_idle
 from motcua.auth.schemas import ApiTokenCreate, LoginForm
-from motcua.kit.errors import ValidationFailed, field_errors
+from motcua.kit.errors import TooManyRequests, ValidationFailed, field_errors
 from motcua.org.queries import list_communes_for
 from motcua.org.roles import ROLE_LABELS, TOKEN_ROLES, Role
 from motcua.web.templating import render
@@ -38,10 +40,16 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str | None = None,
-               principal: Principal | None = Depends(optional_principal)) -> Response:
+               principal: Principal | None = Depends(optional_principal),
+               session: Session = DB_SESSION, now: datetime = Depends(get_now)) -> Response:
     if principal is not None and principal.kind == "officer":
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "login.html", {"next": _safe_next(next), "username": ""})
+    context: dict[str, object] = {"next": _safe_next(next), "username": ""}
+    token = request.cookies.get(SESSION_COOKIE)
+    idle = timedelta(minutes=request.app.state.settings.session_idle_minutes)
+    if token and session_ended_idle(session, token, now, idle):
+        context["idle_expired"] = True
+    return render(request, "login.html", context)
 
 
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -60,15 +68,24 @@ def login_submit(
         return render(request, "login.html",
                       {"next": _safe_next(next), "username": username[:64],
                        "error": "Vui lòng nhập tên đăng nhập và mật khẩu."}, status_code=400)
-    outcome = actions.login(
-        session,
-        username=form.username,
-        password=form.password,
-        ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-        now=now,
-        settings=settings,
-    )
+    try:
+        outcome = actions.login(
+            session,
+            username=form.username,
+            password=form.password,
+            ip=client_ip(request),
+            user_agent=request.headers.get("user-agent"),
+            now=now,
+            settings=settings,
+            device_token=request.cookies.get(device_cookie_name(form.username)),
+        )
+    except TooManyRequests as exc:
+        # The form again, with the wait in words: the officer learns how long, not that the account is locked.
+        refused = render(request, "login.html",
+                         {"next": _safe_next(next), "username": form.username, "error": exc.message},
+                         status_code=429)
+        refused.headers["Retry-After"] = str(exc.extra.get("retry_after", 60))
+        return refused
     if not outcome.ok or outcome.token is None:
         return render(request, "login.html",
                       {"next": _safe_next(next), "username": form.username, "error": outcome.message},
@@ -82,6 +99,16 @@ def login_submit(
         secure=settings.cookie_secure,
         samesite="lax",
     )
+    if outcome.device_token:
+        response.set_cookie(
+            device_cookie_name(form.username),
+            outcome.device_token,
+            max_age=int(DEVICE_LIFETIME.total_seconds()),
+            path=DEVICE_COOKIE_PATH,
+            httponly=True,
+            secure=settings.cookie_secure,
+            samesite="strict",
+        )
     return response
 
 
@@ -170,7 +197,8 @@ def password_change(
 ) -> Response:
     try:
         actions.change_password(session, actor=principal, current=current, new=new, confirm=confirm,
-                                keep_session_token=request.cookies.get(SESSION_COOKIE), now=now)
+                                keep_session_token=request.cookies.get(SESSION_COOKIE), now=now,
+                                demo=request.app.state.settings.demo)
     except ValidationFailed as exc:
         return render(request, "password.html", {"errors": exc.fields}, status_code=422)
     return render(request, "password.html", {"errors": {}, "done": True})

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from motcua.auth.passwords import DEMO_PASSWORD as DEMO_PASSWORD  # printed by `make run`; accepted only in demo
 from motcua.auth.principal import SYSTEM
 from motcua.auth.secrets import hash_password
 from motcua.demo.names import person_name
@@ -24,7 +25,6 @@ from motcua.org.roles import DepartmentKind, Role
 from motcua.org.schemas import OfficerCreate
 
 DEMO_PROVINCE = "25"  # Phú Thọ: 148 communes (seed 002, 004)
-DEMO_PASSWORD = "motcua2025"  # noqa: S105 — printed by `make run` for the demo; never a real account
 MERGE_DAY = date(2025, 7, 1)
 
 #: (department, post title, role(s) of its holders, how many holders at least..most)
@@ -99,8 +99,12 @@ def load_demo_org(
     province_code: str = DEMO_PROVINCE,
     seed: int = 118,
     progress: Callable[[int], None] | None = None,
+    demo: bool = False,
 ) -> DemoSummary:
-    """Idempotent: a commune that already has officers is left as it is."""
+    """Idempotent: a commune that already has officers is left as it is.
+
+    The officers share ``DEMO_PASSWORD``, which the password policy accepts only with ``demo`` (``Settings.demo``).
+    """
     rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not a secret
     password_hash = hash_password(DEMO_PASSWORD)  # one hash for all demo accounts keeps loading fast
     communes = list(session.scalars(select(Commune).where(Commune.province_code == province_code)
@@ -121,6 +125,7 @@ def load_demo_org(
                                phone=phone, email=f"{username}@demo.motcua.vn"),
             now=now,
             password_hash=password_hash,
+            demo=demo,
         )
 
     if session.execute(select(Officer.id).where(Officer.username == f"tinh{province_code}.theodoi")).first() is None:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from motcua.auth.deps import client_ip as client_ip  # the one client-address function lives in auth (layers)
 from motcua.dossier.files import FileStore
 
 
 async def get_store(request: Request) -> FileStore:
     store: FileStore = request.app.state.files
     return store
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"

@@ -15,8 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.actions import end_sessions
+from motcua.auth.actions import end_sessions, remember_password
 from motcua.auth.principal import Principal
+from motcua.auth.queries import new_password_problem
 from motcua.auth.secrets import hash_password
 from motcua.db import affected_rows
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
@@ -128,8 +129,13 @@ def create_officer(
     data: OfficerCreate,
     now: datetime,
     password_hash: str | None = None,
+    demo: bool = False,
 ) -> Officer:
-    """Create an officer inside the actor's jurisdiction; the role set must fit the officer's level."""
+    """Create an officer inside the actor's jurisdiction; the role set must fit the officer's level.
+
+    The password passes the one policy (``auth.queries.new_password_problem``); ``demo`` (``Settings.demo``) lets the
+    demo's shared password through. ``password_hash`` spares loaders the argon2 cost when it is ``data.password``'s.
+    """
     if actor.kind != "system":
         if not actor.has_role(Role.ADMIN):
             raise Forbidden()
@@ -143,6 +149,11 @@ def create_officer(
             raise ValidationFailed(fields={"commune_code": "Xã/phường không thuộc tỉnh đã chọn."})
         if PROVINCE_ROLES & set(data.roles):
             raise ValidationFailed(fields={"roles": "Vai trò cấp tỉnh không gán cho cán bộ cấp xã."})
+    problem = new_password_problem(session, password=data.password, username=data.username,
+                                   full_name=data.full_name, province_code=data.province_code,
+                                   commune_code=data.commune_code, demo=demo)
+    if problem:
+        raise ValidationFailed(fields={"password": problem})
     officer = Officer(
         username=data.username,
         full_name=data.full_name,
@@ -164,6 +175,7 @@ def create_officer(
     except IntegrityError as exc:
         raise Conflict(f"Tên đăng nhập «{data.username}» đã được dùng.",
                        fields={"username": "Tên đăng nhập đã tồn tại."}) from exc
+    remember_password(session, officer_id=officer.id, password_hash=officer.password_hash, now=now)
     record(session, actor=actor, action="officer.create", now=now, object_kind="officer", object_id=officer.id,
            province_code=officer.province_code, commune_code=officer.commune_code,
            data={"username": officer.username, "roles": [r.value for r in data.roles]})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from motcua.auth.passwords import PASSWORD_MAX_LENGTH
 from motcua.auth.schemas import USERNAME_PATTERN
-from motcua.auth.secrets import PASSWORD_MAX_LENGTH, password_problem
 from motcua.org.roles import Role
 
 PHONE_PATTERN = r"^0\d{9}$"
@@ -14,6 +14,7 @@ PHONE_PATTERN = r"^0\d{9}$"
 class OfficerCreate(BaseModel):
     username: str = Field(pattern=USERNAME_PATTERN)
     full_name: str = Field(min_length=2, max_length=120)
+    # The password policy needs the database (commune name, history) and the demo switch: create_officer applies it.
     password: str = Field(max_length=PASSWORD_MAX_LENGTH)
     province_code: str = Field(pattern=r"^\d{2}$")
     commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
@@ -34,14 +35,6 @@ class OfficerCreate(BaseModel):
     def _officer_roles(cls, value: list[Role]) -> list[Role]:
         if Role.APPLICANT in value:
             raise ValueError("Vai trò «Người nộp hồ sơ» chỉ dành cho tài khoản công dân")
-        return value
-
-    @field_validator("password")
-    @classmethod
-    def _policy(cls, value: str, info: ValidationInfo) -> str:
-        problem = password_problem(value, str(info.data.get("username") or ""))
-        if problem:
-            raise ValueError(problem)
         return value
 
 

@@ -106,7 +106,8 @@ def officer_create(
     except ValidationError as exc:
         return _officer_form(request, session, principal, values, field_errors(exc), status_code=422)
     try:
-        officer = create_officer(session, actor=principal, data=data, now=now)
+        officer = create_officer(session, actor=principal, data=data, now=now,
+                                 demo=request.app.state.settings.demo)
     except (ValidationFailed, Conflict) as exc:
         return _officer_form(request, session, principal, values, exc.fields or {"username": exc.message},
                              status_code=exc.status_code)
