@@ -26,6 +26,7 @@ from motcua.dossier.schemas import IntakeIn
 from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
 from motcua.integrations.identity import identity_adapter
 from motcua.integrations.payment import payment_adapter
+from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, NotFound, field_errors
 from motcua.org.models import Commune
 from motcua.org.queries import list_communes_for
@@ -367,7 +368,7 @@ def citizen_form(
         raise NotFound("Không có biểu mẫu này.")
     pdf = printing.form_pdf(session, dossier, form, base_url=request.app.state.settings.public_base_url, now=now)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{dossier.code}-{form}.pdf"'})
+                    headers=disposition_headers(f"{dossier.code}-{form}.pdf", disposition="inline"))
 
 
 @router.get("/cong-dan/ho-so/{dossier_id}/ket-qua/{document_id}")
@@ -384,7 +385,7 @@ def citizen_result(
     if doc is None or dossier.status not in (Status.RESULT_READY.value, Status.RETURNED.value):
         raise NotFound("Không tìm thấy kết quả.")
     return Response(store.read(doc.file_key), media_type=doc.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{dossier.code}-ket-qua-{doc.file_name}"'})
+                    headers=disposition_headers(f"{dossier.code}-ket-qua-{doc.file_name}"))
 
 
 @router.post("/cong-dan/ho-so/{dossier_id}/thanh-toan", dependencies=[Depends(require_csrf)])
