@@ -24,13 +24,31 @@ class CitizenAccount(Base):
     phone: Mapped[str | None] = mapped_column(String(15), unique=True)
     email: Mapped[str | None] = mapped_column(String(200), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    id_number: Mapped[str | None] = mapped_column(String(12), index=True)  # số định danh cá nhân
+    #: Số định danh cá nhân, set only by a verification the population database confirmed. Unique: one ID number
+    #: belongs to one citizen account (the constraint, not a check before the write, makes it race-safe).
+    id_number: Mapped[str | None] = mapped_column(String(12), unique=True)
     #: VNeID level of the identity the population database confirmed (0: not confirmed) — TaiKhoanDuocXacThucVoiVNeID
     vneid_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     identity_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     identity_reference: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdentityAttempt(Base):
+    """One try at verifying an identity against the population database, kept so that tries are limited per
+    account, per ID number and per client address across every worker (OWASP ASVS 2.2.1, anti-automation).
+
+    The ID number is kept only as a digest: the table exists to count, not to know who was looked up."""
+
+    __tablename__ = "identity_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id", ondelete="CASCADE"), index=True)
+    id_number_digest: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    outcome: Mapped[str] = mapped_column(String(12))  # verified | not_matched | taken
 
 
 class OtpChallenge(Base):

@@ -184,17 +184,22 @@ def identity_submit(
         born = date.fromisoformat(birth_date) if birth_date else None
     except ValueError:
         born = None
+    values = {"id_number": id_number, "full_name": full_name, "birth_date": birth_date}
     try:
-        verify_identity(session, account=citizen, id_number=id_number.strip(), full_name=full_name or citizen.full_name,
-                        birth_date=born, adapter=identity_adapter(request.app.state.settings), now=now)
+        result = verify_identity(session, account=citizen, id_number=id_number.strip(),
+                                 full_name=full_name or citizen.full_name, birth_date=born,
+                                 adapter=identity_adapter(request.app.state.settings), now=now, ip=client_ip(request))
     except MotcuaError as exc:
-        session.rollback()
-        return render(request, "portal/home.html", {
-            "citizen": session.get_one(CitizenAccount, citizen.id), "dossiers": my_dossiers(session, citizen.id),
-            "drafts": my_drafts(session, citizen.id), "identity_error": exc.message,
-            "identity_values": {"id_number": id_number, "full_name": full_name}, **_labels()},
-            status_code=exc.status_code)
-    return RedirectResponse("/cong-dan?identity=1", status_code=303)
+        session.rollback()  # a refusal before the database was asked: nothing to keep
+        error = exc
+    else:
+        if result.error is None:
+            return RedirectResponse("/cong-dan?identity=1", status_code=303)
+        error = result.error  # the try is kept (committed with the request) so that the limits count it
+    return render(request, "portal/home.html", {
+        "citizen": session.get_one(CitizenAccount, citizen.id), "dossiers": my_dossiers(session, citizen.id),
+        "drafts": my_drafts(session, citizen.id), "identity_error": error.message,
+        "identity_fields": error.fields, "identity_values": values, **_labels()}, status_code=error.status_code)
 
 
 # ------------------------------------------------------------------------------------------------ filing
