@@ -130,6 +130,25 @@ class FilingConsent(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class FeeLine(Base):
+    """One fee (khoản phí, lệ phí) a dossier owes, paid on its own: a dossier is paid online only when every line is
+    (Decree 118 Art. 24(3); Decision 766 indicator 3.6). The lines are the procedure version's fees that cost
+    something, in their order (``line_no``); the version a dossier was received under never changes, so neither
+    do they. A line becomes paid by one guarded UPDATE (``status = 'owed'``), so two returns cannot both pay it."""
+
+    __tablename__ = "fee_line"
+    __table_args__ = (UniqueConstraint("dossier_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)  # index among the version's payable fees
+    name: Mapped[str] = mapped_column(String(300))
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="owed", server_default="owed")  # owed | paid
+    order_ref: Mapped[str | None] = mapped_column(String(60))  # the payment that paid it
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class FeePayment(Base):
     """A fee paid online through the payment adapter (DuocThanhToanTrucTuyen; Decree 118 Art. 24(3))."""
 
@@ -138,6 +157,10 @@ class FeePayment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_ref: Mapped[str] = mapped_column(String(60), unique=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    #: The fee line this order pays (None for orders made before fees were paid line by line).
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    #: The citizen account that started the order: the browser return is honoured only in that account's session.
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_account.id"))
     amount_vnd: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text)
     provider_ref: Mapped[str | None] = mapped_column(String(100))

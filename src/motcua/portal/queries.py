@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from motcua.dossier.models import Dossier, DossierEvent
 from motcua.dossier.workflow import Action
 from motcua.kit.text import fold
 from motcua.org.models import Commune
-from motcua.portal.models import DossierDraft
+from motcua.portal.models import DossierDraft, FeeLine
 
 #: The timeline events a citizen sees (the internal hand-overs between divisions are the officers' business).
 PUBLIC_EVENTS = frozenset(a.value for a in (
@@ -81,3 +82,28 @@ def supplement_request(events: list[DossierEvent]) -> DossierEvent | None:
     asked = [e for e in events if e.action in (Action.REQUEST_SUPPLEMENT.value,
                                               Action.REQUEST_INTAKE_SUPPLEMENT.value)]
     return asked[-1] if asked else None
+
+
+def payable_fees(version: ProcedureVersion) -> list[dict[str, Any]]:
+    """The fees of the procedure that cost something (a free item is never an order), in the catalogue's order:
+    the dossier's fee lines (``FeeLine.line_no`` is the index in this list)."""
+    return [fee for fee in version.data.get("fees", []) if int(fee.get("amount_vnd") or 0) > 0]
+
+
+@dataclass(frozen=True)
+class FeeLineView:
+    """One fee line as the citizen's page shows it: its own amount, its own status, its own pay button."""
+
+    line_no: int
+    name: str
+    amount_vnd: int
+    paid: bool
+
+
+def fee_lines(session: Session, dossier: Dossier) -> list[FeeLineView]:
+    """Every fee the dossier owes, each with its status (paid once its own order was settled)."""
+    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    paid = set(session.scalars(select(FeeLine.line_no).where(FeeLine.dossier_id == dossier.id,
+                                                             FeeLine.status == "paid")))
+    return [FeeLineView(i, str(fee["name"]), int(fee["amount_vnd"]), i in paid)
+            for i, fee in enumerate(payable_fees(version))]

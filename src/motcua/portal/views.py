@@ -53,11 +53,12 @@ from motcua.portal.actions.filing import (
     supply_online,
     withdraw_online,
 )
-from motcua.portal.actions.payments import payable_fees, payments_of, settle_payment, start_payment
+from motcua.portal.actions.payments import payments_of, settle_payment, start_payment
 from motcua.portal.deps import CITIZEN_COOKIE, current_citizen
 from motcua.portal.models import CitizenAccount
 from motcua.portal.queries import (
     deciding_communes,
+    fee_lines,
     my_dossiers,
     my_drafts,
     online_procedures,
@@ -320,7 +321,7 @@ def follow_page(
         "actions": {t.action for t in available_actions(dossier.status, actor.roles)},
         "forms": [(k, t) for k, t in printing.forms_for(events) if k in CITIZEN_FORMS],
         "results": [d for d in docs if d.kind == "result"], "checklist": version.data.get("documents", []),
-        "fees": payable_fees(version), "payments": payments_of(session, dossier), "Action": Action,
+        "fee_lines": fee_lines(session, dossier), "payments": payments_of(session, dossier), "Action": Action,
         "paid": request.query_params.get("paid"), **_labels()})
 
 
