@@ -102,3 +102,20 @@ def test_finding_09_a_return_in_another_citizens_session_changes_nothing(client,
     sign_in(client, session, PHONE)
     assert client.get(returned, follow_redirects=False).status_code == 303
     assert line_statuses(session, dossier) == {0: "paid", 1: "owed"}
+
+
+def test_finding_09_a_fee_paid_before_the_upgrade_is_not_asked_again(client, session, gateway, clock):
+    """An order settled before fees had lines (``line_no`` NULL) counts for the line of its amount; the other line
+    is still owed and payable."""
+    sign_in(client, session)
+    dossier = file_land_dossier(client, session)
+    session.add(FeePayment(order_ref=f"{dossier.code}-legacy", dossier_id=dossier.id, line_no=None, citizen_id=None,
+                           amount_vnd=25_000, description="Lệ phí", provider_ref="VNP-OLD", status="paid",
+                           created_at=clock.now(), paid_at=clock.now(), confirmed=True))
+    session.flush()
+    page = client.get(f"/cong-dan/ho-so/{dossier.id}").text
+    assert 'id="fee-line-1" data-status="paid"' in page and 'id="fee-line-0" data-status="owed"' in page
+    assert client.get(pay(client, gateway, dossier, 0), follow_redirects=False).status_code == 303
+    assert line_statuses(session, dossier) == {0: "paid", 1: "paid"}
+    session.refresh(dossier)
+    assert dossier.paid_online is True

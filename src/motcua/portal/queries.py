@@ -16,7 +16,7 @@ from motcua.dossier.models import Dossier, DossierEvent
 from motcua.dossier.workflow import Action
 from motcua.kit.text import fold
 from motcua.org.models import Commune
-from motcua.portal.models import DossierDraft, FeeLine
+from motcua.portal.models import DossierDraft, FeeLine, FeePayment
 
 #: The timeline events a citizen sees (the internal hand-overs between divisions are the officers' business).
 PUBLIC_EVENTS = frozenset(a.value for a in (
@@ -100,10 +100,24 @@ class FeeLineView:
     paid: bool
 
 
+def legacy_paid_lines(session: Session, dossier: Dossier, fees: list[dict[str, Any]]) -> set[int]:
+    """The lines paid by orders made before fees were paid line by line (``line_no`` NULL): each such paid order
+    pays the first line of its amount, so a fee paid before the upgrade is not asked for again."""
+    amounts = list(session.scalars(select(FeePayment.amount_vnd).where(
+        FeePayment.dossier_id == dossier.id, FeePayment.line_no.is_(None), FeePayment.status == "paid")))
+    paid: set[int] = set()
+    for amount in amounts:
+        line = next((i for i, fee in enumerate(fees) if i not in paid and int(fee["amount_vnd"]) == amount), None)
+        if line is not None:
+            paid.add(line)
+    return paid
+
+
 def fee_lines(session: Session, dossier: Dossier) -> list[FeeLineView]:
     """Every fee the dossier owes, each with its status (paid once its own order was settled)."""
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    fees = payable_fees(version)
     paid = set(session.scalars(select(FeeLine.line_no).where(FeeLine.dossier_id == dossier.id,
                                                              FeeLine.status == "paid")))
-    return [FeeLineView(i, str(fee["name"]), int(fee["amount_vnd"]), i in paid)
-            for i, fee in enumerate(payable_fees(version))]
+    paid |= legacy_paid_lines(session, dossier, fees)
+    return [FeeLineView(i, str(fee["name"]), int(fee["amount_vnd"]), i in paid) for i, fee in enumerate(fees)]

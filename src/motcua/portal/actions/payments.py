@@ -31,7 +31,7 @@ from motcua.integrations.payment import (
 )
 from motcua.kit.errors import Forbidden, MotcuaError, NotFound, ValidationFailed
 from motcua.portal.models import FeeLine, FeePayment
-from motcua.portal.queries import payable_fees
+from motcua.portal.queries import legacy_paid_lines, payable_fees
 
 
 class PaymentServiceDown(MotcuaError):
@@ -49,9 +49,12 @@ class PaymentOfAnotherAccount(Forbidden):
 
 
 def _ensure_fee_lines(session: Session, dossier: Dossier, fees: list[dict[str, Any]]) -> None:
-    """The dossier's fee lines, created on the first order (concurrent first orders insert them once)."""
+    """The dossier's fee lines, created on the first order (concurrent first orders insert them once); a line an
+    order of before the upgrade paid is created paid."""
+    legacy = legacy_paid_lines(session, dossier, fees)
     rows = [{"dossier_id": dossier.id, "line_no": i, "name": str(fee["name"])[:300],
-             "amount_vnd": int(fee["amount_vnd"]), "status": "owed"} for i, fee in enumerate(fees)]
+             "amount_vnd": int(fee["amount_vnd"]), "status": "paid" if i in legacy else "owed"}
+            for i, fee in enumerate(fees)]
     if rows:
         statement = dialect_insert(session, FeeLine.__table__).values(rows)
         session.execute(statement.on_conflict_do_nothing(index_elements=["dossier_id", "line_no"]))
