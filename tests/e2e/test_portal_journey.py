@@ -1,16 +1,20 @@
 """Browser journey of the citizen portal (issue 5) in a real Chromium, the citizen on a 360 px phone.
 
-A citizen signs up with a one-time code sent to her phone, files Đăng ký thành lập hộ kinh doanh online with a PDF;
-the counter accepts it and transfers it, the head of the division assigns it, the specialist asks once for a
-supplement; the citizen reads the reasons on her phone and supplies the missing paper online (the clock restarts,
-Art. 19(5)); the specialist submits it, the head attaches the electronic result and approves it, the counter returns
-it online; the citizen downloads the result (a real PDF) and rates the handling.
+A citizen signs up with a one-time code sent to her phone, has her identity confirmed by the (simulated) population
+database — ID number, name, date of birth and the phone registered to the number (issue 13, finding 3) — files
+Đăng ký thành lập hộ kinh doanh online with a PDF; the counter accepts it and transfers it, the head of the division
+assigns it, the specialist asks once for a supplement; the citizen reads the reasons on her phone and supplies the
+missing paper online (the clock restarts, Art. 19(5)); the specialist submits it, the head attaches the electronic
+result and approves it, the counter returns it online; the citizen downloads the result (a real PDF) and rates the
+handling.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from playwright.sync_api import Browser, Page
@@ -20,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from motcua.dossier.models import Dossier
 from motcua.feedback.models import DossierRating
+from motcua.integrations.simulators import PopulationDbSimulator
 from motcua.notify.models import NotificationOutbox
 from motcua.org.roles import Role
 from tests.e2e.a11y import assert_accessible
@@ -31,6 +36,17 @@ pytestmark = pytest.mark.e2e
 CITIZEN = "Hà Thị Mai"
 MOBILE = "0987654321"
 RECEPTION, SPECIALIST, APPROVER = "chitien.tiepnhan", "chitien.chuyenvien", "chitien.lanhdao"
+CITIZEN_ID, CITIZEN_BORN = "025190004321", date(1990, 6, 15)
+
+
+@pytest.fixture
+def served(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The live server pointed at a population database simulator that knows the citizen and her phone."""
+    with PopulationDbSimulator(demo=False) as population:
+        population.add(CITIZEN_ID, CITIZEN, CITIZEN_BORN, vneid_level=2, phone=MOBILE)
+        monkeypatch.setenv("MOTCUA_IDENTITY_URL", population.base_url)
+        monkeypatch.setenv("MOTCUA_IDENTITY_API_KEY", population.api_key)
+        yield str(request.getfixturevalue("live_server_files"))
 
 
 def _code_sent_to(engine: object, destination: str) -> str:
@@ -58,9 +74,9 @@ def _officer_act(page: Page, base: str, username: str, dossier_id: int, steps: l
     _log_out(page)
 
 
-def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh_db, live_server_files,
-                                                                          browser: Browser, tmp_path):
-    base = live_server_files
+def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh_db, served, browser: Browser,
+                                                                          tmp_path):
+    base = served
     with Session(fresh_db.engine) as session:
         make_officer(session, username=RECEPTION, roles=(Role.RECEPTION,), full_name="Nguyễn Thị Hoa")
         make_officer(session, username=SPECIALIST, roles=(Role.SPECIALIST,), full_name="Trần Văn Nam")
@@ -85,6 +101,20 @@ def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh
         citizen.get_by_role("button", name="Đăng nhập").click()
         citizen.wait_for_url(re.compile(r"/cong-dan$"))
         assert CITIZEN in citizen.get_by_role("heading", level=1).inner_text()
+
+        # ------------------------------------------------------------------------- identity: number, name, birth, phone
+        citizen.get_by_label("Số định danh cá nhân (12 chữ số)").fill(CITIZEN_ID)
+        citizen.get_by_label("Họ và tên như trên thẻ căn cước").fill(CITIZEN)
+        citizen.get_by_label("Ngày sinh như trên thẻ căn cước").fill("1990-06-16")  # a wrong date of birth first
+        assert_accessible(citizen, name=f"portal-identity-{kind}")
+        citizen.get_by_role("button", name="Xác thực").click()
+        assert citizen.locator("#identity-error").inner_text() == ("Thông tin không khớp với Cơ sở dữ liệu quốc gia "
+                                                                   "về dân cư.")
+        assert_accessible(citizen, name=f"portal-identity-error-{kind}")
+        citizen.get_by_label("Ngày sinh như trên thẻ căn cước").fill(CITIZEN_BORN.isoformat())
+        citizen.get_by_role("button", name="Xác thực").click()
+        citizen.wait_for_url(re.compile(r"/cong-dan\?identity=1$"))
+        assert "mức 2" in citizen.locator("#h-identity + p").inner_text()
 
         # ------------------------------------------------------------------------- file online with a PDF
         citizen.locator("main").get_by_role("link", name="Nộp hồ sơ trực tuyến").click()

@@ -166,3 +166,30 @@ def test_factory_follows_settings(population_db: PopulationDbSimulator) -> None:
         assert adapter.verify(id_number="025085001234", full_name="Nguyễn Văn An").matched
     finally:
         adapter.close()
+
+
+def test_the_registered_phone_is_told_only_for_a_match(identity: PopulationDbClient,
+                                                       population_db: PopulationDbSimulator) -> None:
+    """Asked with a phone, the database says whether it is the phone registered to the number (what VNeID level 2
+    proves) — only for a match, so a phone never tells anything about a number that does not match."""
+    population_db.add("025301004321", "Vũ Thị Lan Anh", date(2001, 4, 17), vneid_level=2, phone="0912000999")
+    population_db.add("025301004322", "Vũ Văn Nam", date(2001, 4, 18), vneid_level=2)
+
+    def ask(number: str, name: str, born: date, phone: str | None) -> tuple[str, str | None]:
+        answer = identity.verify(id_number=number, full_name=name, birth_date=born, phone=phone)
+        return answer.outcome, answer.phone_result
+
+    assert ask("025301004321", "Vũ Thị Lan Anh", date(2001, 4, 17), "0912000999") == ("match", "match")
+    assert ask("025301004321", "Vũ Thị Lan Anh", date(2001, 4, 17), "0912000998") == ("match", "mismatch")
+    assert ask("025301004321", "Vũ Thị Lan Anh", date(2001, 4, 17), None) == ("match", None)
+    assert ask("025301004321", "Vũ Thị Lan", date(2001, 4, 17), "0912000999") == ("mismatch", None)
+    assert ask("025301004322", "Vũ Văn Nam", date(2001, 4, 18), "0912000999") == ("match", "not_registered")
+    with pytest.raises(IdentityRejected):
+        identity.verify(id_number="025301004321", full_name="Vũ Thị Lan Anh", phone="+84912000999")
+
+
+def test_demo_citizens_have_distinct_registered_phones() -> None:
+    """The demo population has dates of birth and registered phones (docs/portal.md lists them), one phone each."""
+    phones = [c.phone for c in DEMO_CITIZENS if c.phone is not None]
+    assert len(phones) == len(set(phones)) >= 5
+    assert all(c.birth_date is not None for c in DEMO_CITIZENS)

@@ -13,6 +13,7 @@ from motcua.auth.principal import Principal
 from motcua.catalog import exchange
 from motcua.catalog.actions import import_catalogue, import_scope
 from motcua.catalog.queries import catalogue_now, get_procedure, search_procedures
+from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError
 from motcua.org.roles import DEPARTMENT_NAMES, Role
 from motcua.web.templating import render
@@ -64,9 +65,9 @@ def catalogue_export(
     catalogue = catalogue_now(session, now, principal.province_code)
     if fmt == "json":
         return Response(exchange.to_json(catalogue), media_type="application/json",
-                        headers={"Content-Disposition": 'attachment; filename="danh-muc-thu-tuc.json"'})
+                        headers=disposition_headers("danh-muc-thu-tuc.json"))
     return Response(exchange.to_xlsx(catalogue), media_type=XLSX,
-                    headers={"Content-Disposition": 'attachment; filename="danh-muc-thu-tuc.xlsx"'})
+                    headers=disposition_headers("danh-muc-thu-tuc.xlsx"))
 
 
 @router.post("/admin/catalogue", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])

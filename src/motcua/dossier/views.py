@@ -35,6 +35,7 @@ from motcua.dossier.queries import (
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
 from motcua.kit.dates import date_range
+from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, NotFound, ValidationFailed, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
@@ -264,7 +265,7 @@ def dossier_form(
     dossier = get_dossier_for(session, principal, dossier_id)
     pdf = printing.form_pdf(session, dossier, form, base_url=request.app.state.settings.public_base_url, now=now)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{dossier.code}-{form}.pdf"'})
+                    headers=disposition_headers(f"{dossier.code}-{form}.pdf", disposition="inline"))
 
 
 @router.get("/dossiers/{dossier_id}/documents/{document_id}")
@@ -280,7 +281,7 @@ def dossier_document(
     if doc is None:
         raise NotFound("Không tìm thấy tài liệu.")
     return Response(store.read(doc.file_key), media_type=doc.content_type,
-                    headers={"Content-Disposition": f'inline; filename="{doc.file_name}"'})
+                    headers=disposition_headers(doc.file_name, disposition="inline"))
 
 
 @router.get("/register.xlsx")
@@ -294,7 +295,7 @@ def register_export(
     first, last = date_range(date_from, date_to, today=to_vietnam_time(now).date(), default_days=30, max_days=366)
     content = printing.register(session, principal, register_rows(session, principal, first, last), first, last, now)
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{first}-{last}.xlsx"'})
+                    headers=disposition_headers(f"so-theo-doi-{first}-{last}.xlsx"))
 
 
 # -------------------------------------------------------------------------------------------- public lookup

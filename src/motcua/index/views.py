@@ -18,6 +18,7 @@ from motcua.index.periodic import XLSX, file_name, periodic_workbook
 from motcua.index.queries import Period, parse_period
 from motcua.index.snapshots import checked_snapshot, list_snapshots
 from motcua.kit.clock import to_local
+from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.org.roles import Role
 from motcua.web.templating import render
@@ -128,4 +129,4 @@ def periodic_report_file(
     chosen = _period(period, now)
     data = periodic_workbook(session, principal, code, chosen, now)
     return Response(data, media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{file_name(code, chosen)}"'})
+                    headers=disposition_headers(file_name(code, chosen)))

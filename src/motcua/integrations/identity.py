@@ -7,7 +7,11 @@ identification account (VNeID level 1 / level 2, Decree 69/2024) — the portal 
 
 The answer is a verdict, never the registered data: the database says ``match``, ``mismatch`` (the number exists,
 the name or the date of birth does not go with it) or ``not_found``, with its own reference for the answer (kept
-on the dossier as evidence that the check was made). Names are compared as citizens write them: without regard to
+on the dossier as evidence that the check was made). Asked with a phone number, the database also says whether it
+is the phone registered to that number (``phone_result``: ``match``, ``mismatch`` or ``not_registered``) — what a
+VNeID level 2 account proves beyond the card (Decree 69/2024 Art. 12: the number, the name, the date of birth and
+the registered phone); it is told only for a match, so a phone never tells anything about a number that does not
+match. Names are compared as citizens write them: without regard to
 diacritics, case or extra spaces ("nguyen van  an" is "Nguyễn Văn An", ``motcua.kit.text.fold``); the simulator in
 ``motcua.integrations.simulators`` compares the same way. The VNeID level is told only for a match.
 
@@ -21,7 +25,9 @@ Errors are sorted once, here, into what a retry may cure and what it cannot:
 
 The wire format is the one the simulator speaks (the national data exchange platform gives each connected agency
 its own endpoint and key): ``POST /v1/citizens/verify`` with ``Authorization: Bearer <key>`` and
-``{"id_number", "full_name", "birth_date"}``; HTTP 200 with ``{"request_id", "result", "vneid_level"}``.
+``{"id_number", "full_name", "birth_date", "phone"}`` (phone optional, ``0xxxxxxxxx``); HTTP 200 with
+``{"request_id", "result", "vneid_level", "phone_result"}`` (``phone_result`` null unless a phone was asked and the
+result is a match).
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
 
 import httpx
 
@@ -41,6 +47,9 @@ if TYPE_CHECKING:
 
 IdentityOutcome = Literal["match", "mismatch", "not_found"]
 _OUTCOMES: frozenset[str] = frozenset(get_args(IdentityOutcome))
+PhoneResult = Literal["match", "mismatch", "not_registered"]
+_PHONE_RESULTS: frozenset[str] = frozenset(get_args(PhoneResult))
+_PHONE = re.compile(r"0\d{9}")
 _ID_NUMBER = re.compile(r"\d{12}")
 _SPACES = re.compile(r"\s+")
 
@@ -66,11 +75,14 @@ class IdentityAnswer:
     """The database's verdict on one (number, name, date of birth).
 
     ``vneid_level``: 0 — no VNeID account (or no match), 1 — level 1, 2 — level 2 (identified in person).
-    ``reference``: the provider's id of this answer, kept as evidence of the check."""
+    ``reference``: the provider's id of this answer, kept as evidence of the check.
+    ``phone_result``: whether the phone asked about is the one registered to the number; None when no phone was
+    asked or the outcome is not a match."""
 
     outcome: IdentityOutcome
     vneid_level: int
     reference: str
+    phone_result: PhoneResult | None = None
 
     @property
     def matched(self) -> bool:
@@ -80,7 +92,8 @@ class IdentityAnswer:
 class IdentityAdapter(Protocol):
     """What intake needs from the population database: the verdict on an applicant's identity."""
 
-    def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None) -> IdentityAnswer: ...
+    def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None,
+               phone: str | None = None) -> IdentityAnswer: ...
 
 
 def check_id_number(id_number: str) -> str:
@@ -104,19 +117,28 @@ class PopulationDbClient(HttpClient):
         super().__init__(base_url, seconds=timeout, transport=transport)
         self._api_key = api_key
 
-    def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None) -> IdentityAnswer:
-        """Ask whether ``id_number`` belongs to ``full_name`` (born on ``birth_date``, when given)."""
+    def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None,
+               phone: str | None = None) -> IdentityAnswer:
+        """Ask whether ``id_number`` belongs to ``full_name`` (born on ``birth_date``, when given) and, with
+        ``phone`` (``0xxxxxxxxx``), whether that is the phone registered to it."""
         digits = check_id_number(id_number)
         name = normalise_name(full_name)
         if not name:
             raise IdentityRejected("empty name")
+        if phone is not None and not _PHONE.fullmatch(phone):
+            raise IdentityRejected(f"not a 10-digit phone number: {phone!r}")
         payload = {"id_number": digits, "full_name": name,
-                   "birth_date": birth_date.isoformat() if birth_date is not None else None}
+                   "birth_date": birth_date.isoformat() if birth_date is not None else None, "phone": phone}
         data = self._post("/v1/citizens/verify", payload)
         outcome, reference, level = data.get("result"), data.get("request_id"), data.get("vneid_level", 0)
+        phone_result = data.get("phone_result")
         if outcome not in _OUTCOMES or not reference or type(level) is not int or level not in (0, 1, 2):
             raise IdentityUnavailable(f"answer is not a verdict: {str(data)[:200]}", status=200)
-        return IdentityAnswer(outcome, level if outcome == "match" else 0, str(reference))
+        if phone_result is not None and phone_result not in _PHONE_RESULTS:
+            raise IdentityUnavailable(f"answer has an unknown phone result: {str(data)[:200]}", status=200)
+        matched = outcome == "match"
+        told = cast(PhoneResult, phone_result) if matched and phone is not None and phone_result else None
+        return IdentityAnswer(outcome, level if matched else 0, str(reference), told)
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._api_key}"}

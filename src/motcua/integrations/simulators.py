@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 _PHONE = re.compile(r"^84\d{9}$")
 _ID_NUMBER = re.compile(r"\d{12}")
+_LOCAL_PHONE = re.compile(r"0\d{9}")
 _ORDER_REF = re.compile(r"[A-Za-z0-9._\-]{1,64}")
 SMS_MAX_CHARS = 612  # four concatenated GSM-7 segments: what the gateway accepts in one request
 
@@ -330,6 +331,7 @@ class Citizen:
     full_name: str
     birth_date: date | None = None
     vneid_level: int = 2  # 0: no VNeID account, 1 or 2: the account's level
+    phone: str | None = None  # the phone registered to the number (0xxxxxxxxx), None when none is
 
 
 @dataclass(frozen=True)
@@ -344,22 +346,25 @@ class IdentityCheck:
 
 # Seeded by default, so `make run` has people to check. Numbers: province of birth (025 Phú Thọ, 026 Vĩnh Phúc,
 # 017 Hòa Bình, 001 Hà Nội), sex and century (0/1: a man/woman born in the 1900s, 2/3 in the 2000s), year, 6 digits.
+# Each has the phone registered to the number: a demo signs in on the portal with that phone (the SMS simulator shows
+# the code) and verifies with the number, the name and the date of birth (docs/portal.md lists them).
 DEMO_CITIZENS: tuple[Citizen, ...] = (
-    Citizen("025085001234", "Nguyễn Văn An", date(1985, 3, 12), 2),
-    Citizen("025190012345", "Trần Thị Bích Ngọc", date(1990, 7, 21), 2),
-    Citizen("026072004567", "Lê Văn Cường", date(1972, 11, 2), 1),
-    Citizen("017303000789", "Hoàng Thị Dung", date(2003, 5, 30), 0),
-    Citizen("025201008888", "Phạm Minh Đức", date(2001, 1, 9), 2),
-    Citizen("001158009876", "Đặng Thị Hạnh", date(1958, 9, 15), 1),
+    Citizen("025085001234", "Nguyễn Văn An", date(1985, 3, 12), 2, "0912000101"),
+    Citizen("025190012345", "Trần Thị Bích Ngọc", date(1990, 7, 21), 2, "0912000102"),
+    Citizen("026072004567", "Lê Văn Cường", date(1972, 11, 2), 1, "0912000103"),
+    Citizen("017303000789", "Hoàng Thị Dung", date(2003, 5, 30), 0, "0912000104"),
+    Citizen("025201008888", "Phạm Minh Đức", date(2001, 1, 9), 2, "0912000105"),
+    Citizen("001158009876", "Đặng Thị Hạnh", date(1958, 9, 15), 1, None),
 )
 
 
 class PopulationDbSimulator(ProviderSimulator):
     """The population database's identity check: ``POST /v1/citizens/verify`` with a bearer key; 200 with
-    ``{"request_id", "result": "match" | "mismatch" | "not_found", "vneid_level"}``.
+    ``{"request_id", "result": "match" | "mismatch" | "not_found", "vneid_level", "phone_result"}``.
 
     Names are compared folded (no diacritics, case or extra spaces); a date of birth, when both sides have one, must
-    be the same. The VNeID level is told only for a match. Failures and slowness come from the common switches."""
+    be the same. The VNeID level and ``phone_result`` (``match`` | ``mismatch`` | ``not_registered``, for a
+    ``phone`` asked about) are told only for a match. Failures and slowness come from the common switches."""
 
     prefix = "CSDL"
 
@@ -372,13 +377,16 @@ class PopulationDbSimulator(ProviderSimulator):
         for citizen in DEMO_CITIZENS if demo else ():
             self._citizens[citizen.id_number] = citizen
 
-    def add(self, id_number: str, full_name: str, birth_date: date | None = None, vneid_level: int = 2) -> Citizen:
-        """Register a citizen (replacing one with the same number)."""
+    def add(self, id_number: str, full_name: str, birth_date: date | None = None, vneid_level: int = 2,
+            phone: str | None = None) -> Citizen:
+        """Register a citizen (replacing one with the same number), with the phone registered to the number."""
         if not _ID_NUMBER.fullmatch(id_number):
             raise ValueError(f"not a 12-digit personal identification number: {id_number!r}")
         if vneid_level not in (0, 1, 2):
             raise ValueError(f"VNeID level is 0, 1 or 2, not {vneid_level!r}")
-        citizen = Citizen(id_number, full_name, birth_date, vneid_level)
+        if phone is not None and not _LOCAL_PHONE.fullmatch(phone):
+            raise ValueError(f"not a 10-digit phone number: {phone!r}")
+        citizen = Citizen(id_number, full_name, birth_date, vneid_level, phone)
         with self._lock:
             self._citizens[id_number] = citizen
         return citizen
@@ -399,6 +407,9 @@ class PopulationDbSimulator(ProviderSimulator):
         if not isinstance(body, dict):
             return 400, {"error": "invalid_json"}
         id_number, full_name, born = body.get("id_number"), body.get("full_name"), body.get("birth_date")
+        phone = body.get("phone")
+        if phone is not None and (not isinstance(phone, str) or not _LOCAL_PHONE.fullmatch(phone)):
+            return 400, {"error": "invalid_phone"}
         if not isinstance(id_number, str) or not _ID_NUMBER.fullmatch(id_number):
             return 400, {"error": "invalid_id_number"}
         if not isinstance(full_name, str) or not full_name.strip():
@@ -410,6 +421,7 @@ class PopulationDbSimulator(ProviderSimulator):
         with self._lock:
             citizen = self._citizens.get(id_number)
             reference = f"{self.prefix}{next(self._seq):010d}"
+            phone_result: str | None = None
             if citizen is None:
                 result, level = "not_found", 0
             elif fold(citizen.full_name) != fold(full_name) or (
@@ -417,8 +429,11 @@ class PopulationDbSimulator(ProviderSimulator):
                 result, level = "mismatch", 0
             else:
                 result, level = "match", citizen.vneid_level
+                if phone is not None:
+                    phone_result = ("not_registered" if citizen.phone is None
+                                    else "match" if citizen.phone == phone else "mismatch")
             self._checks.append(IdentityCheck(reference, id_number, full_name, result))
-        return 200, {"request_id": reference, "result": result, "vneid_level": level}
+        return 200, {"request_id": reference, "result": result, "vneid_level": level, "phone_result": phone_result}
 
 
 # ------------------------------------------------------------------------------------------------ payment gateway

@@ -24,13 +24,31 @@ class CitizenAccount(Base):
     phone: Mapped[str | None] = mapped_column(String(15), unique=True)
     email: Mapped[str | None] = mapped_column(String(200), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    id_number: Mapped[str | None] = mapped_column(String(12), index=True)  # số định danh cá nhân
+    #: Số định danh cá nhân, set only by a verification the population database confirmed. Unique: one ID number
+    #: belongs to one citizen account (the constraint, not a check before the write, makes it race-safe).
+    id_number: Mapped[str | None] = mapped_column(String(12), unique=True)
     #: VNeID level of the identity the population database confirmed (0: not confirmed) — TaiKhoanDuocXacThucVoiVNeID
     vneid_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     identity_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     identity_reference: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IdentityAttempt(Base):
+    """One try at verifying an identity against the population database, kept so that tries are limited per
+    account, per ID number and per client address across every worker (OWASP ASVS 2.2.1, anti-automation).
+
+    The ID number is kept only as a digest: the table exists to count, not to know who was looked up."""
+
+    __tablename__ = "identity_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id", ondelete="CASCADE"), index=True)
+    id_number_digest: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    outcome: Mapped[str] = mapped_column(String(12))  # verified | not_matched | taken
 
 
 class OtpChallenge(Base):
@@ -112,6 +130,25 @@ class FilingConsent(Base):
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class FeeLine(Base):
+    """One fee (khoản phí, lệ phí) a dossier owes, paid on its own: a dossier is paid online only when every line is
+    (Decree 118 Art. 24(3); Decision 766 indicator 3.6). The lines are the procedure version's fees that cost
+    something, in their order (``line_no``); the version a dossier was received under never changes, so neither
+    do they. A line becomes paid by one guarded UPDATE (``status = 'owed'``), so two returns cannot both pay it."""
+
+    __tablename__ = "fee_line"
+    __table_args__ = (UniqueConstraint("dossier_id", "line_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)  # index among the version's payable fees
+    name: Mapped[str] = mapped_column(String(300))
+    amount_vnd: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="owed", server_default="owed")  # owed | paid
+    order_ref: Mapped[str | None] = mapped_column(String(60))  # the payment that paid it
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class FeePayment(Base):
     """A fee paid online through the payment adapter (DuocThanhToanTrucTuyen; Decree 118 Art. 24(3))."""
 
@@ -120,6 +157,10 @@ class FeePayment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_ref: Mapped[str] = mapped_column(String(60), unique=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
+    #: The fee line this order pays (None for orders made before fees were paid line by line).
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    #: The citizen account that started the order: the browser return is honoured only in that account's session.
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_account.id"))
     amount_vnd: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text)
     provider_ref: Mapped[str | None] = mapped_column(String(100))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from motcua.dossier.models import Dossier, DossierEvent
 from motcua.dossier.workflow import Action
 from motcua.kit.text import fold
 from motcua.org.models import Commune
-from motcua.portal.models import DossierDraft
+from motcua.portal.models import DossierDraft, FeeLine, FeePayment
 
 #: The timeline events a citizen sees (the internal hand-overs between divisions are the officers' business).
 PUBLIC_EVENTS = frozenset(a.value for a in (
@@ -81,3 +82,42 @@ def supplement_request(events: list[DossierEvent]) -> DossierEvent | None:
     asked = [e for e in events if e.action in (Action.REQUEST_SUPPLEMENT.value,
                                               Action.REQUEST_INTAKE_SUPPLEMENT.value)]
     return asked[-1] if asked else None
+
+
+def payable_fees(version: ProcedureVersion) -> list[dict[str, Any]]:
+    """The fees of the procedure that cost something (a free item is never an order), in the catalogue's order:
+    the dossier's fee lines (``FeeLine.line_no`` is the index in this list)."""
+    return [fee for fee in version.data.get("fees", []) if int(fee.get("amount_vnd") or 0) > 0]
+
+
+@dataclass(frozen=True)
+class FeeLineView:
+    """One fee line as the citizen's page shows it: its own amount, its own status, its own pay button."""
+
+    line_no: int
+    name: str
+    amount_vnd: int
+    paid: bool
+
+
+def legacy_paid_lines(session: Session, dossier: Dossier, fees: list[dict[str, Any]]) -> set[int]:
+    """The lines paid by orders made before fees were paid line by line (``line_no`` NULL): each such paid order
+    pays the first line of its amount, so a fee paid before the upgrade is not asked for again."""
+    amounts = list(session.scalars(select(FeePayment.amount_vnd).where(
+        FeePayment.dossier_id == dossier.id, FeePayment.line_no.is_(None), FeePayment.status == "paid")))
+    paid: set[int] = set()
+    for amount in amounts:
+        line = next((i for i, fee in enumerate(fees) if i not in paid and int(fee["amount_vnd"]) == amount), None)
+        if line is not None:
+            paid.add(line)
+    return paid
+
+
+def fee_lines(session: Session, dossier: Dossier) -> list[FeeLineView]:
+    """Every fee the dossier owes, each with its status (paid once its own order was settled)."""
+    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    fees = payable_fees(version)
+    paid = set(session.scalars(select(FeeLine.line_no).where(FeeLine.dossier_id == dossier.id,
+                                                             FeeLine.status == "paid")))
+    paid |= legacy_paid_lines(session, dossier, fees)
+    return [FeeLineView(i, str(fee["name"]), int(fee["amount_vnd"]), i in paid) for i, fee in enumerate(fees)]

@@ -26,6 +26,7 @@ from motcua.dossier.schemas import IntakeIn
 from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
 from motcua.integrations.identity import identity_adapter
 from motcua.integrations.payment import payment_adapter
+from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, NotFound, field_errors
 from motcua.org.models import Commune
 from motcua.org.queries import list_communes_for
@@ -52,11 +53,12 @@ from motcua.portal.actions.filing import (
     supply_online,
     withdraw_online,
 )
-from motcua.portal.actions.payments import payable_fees, payments_of, settle_payment, start_payment
+from motcua.portal.actions.payments import payments_of, settle_payment, start_payment
 from motcua.portal.deps import CITIZEN_COOKIE, current_citizen
 from motcua.portal.models import CitizenAccount
 from motcua.portal.queries import (
     deciding_communes,
+    fee_lines,
     my_dossiers,
     my_drafts,
     online_procedures,
@@ -183,17 +185,22 @@ def identity_submit(
         born = date.fromisoformat(birth_date) if birth_date else None
     except ValueError:
         born = None
+    values = {"id_number": id_number, "full_name": full_name, "birth_date": birth_date}
     try:
-        verify_identity(session, account=citizen, id_number=id_number.strip(), full_name=full_name or citizen.full_name,
-                        birth_date=born, adapter=identity_adapter(request.app.state.settings), now=now)
+        result = verify_identity(session, account=citizen, id_number=id_number.strip(),
+                                 full_name=full_name or citizen.full_name, birth_date=born,
+                                 adapter=identity_adapter(request.app.state.settings), now=now, ip=client_ip(request))
     except MotcuaError as exc:
-        session.rollback()
-        return render(request, "portal/home.html", {
-            "citizen": session.get_one(CitizenAccount, citizen.id), "dossiers": my_dossiers(session, citizen.id),
-            "drafts": my_drafts(session, citizen.id), "identity_error": exc.message,
-            "identity_values": {"id_number": id_number, "full_name": full_name}, **_labels()},
-            status_code=exc.status_code)
-    return RedirectResponse("/cong-dan?identity=1", status_code=303)
+        session.rollback()  # a refusal before the database was asked: nothing to keep
+        error = exc
+    else:
+        if result.error is None:
+            return RedirectResponse("/cong-dan?identity=1", status_code=303)
+        error = result.error  # the try is kept (committed with the request) so that the limits count it
+    return render(request, "portal/home.html", {
+        "citizen": session.get_one(CitizenAccount, citizen.id), "dossiers": my_dossiers(session, citizen.id),
+        "drafts": my_drafts(session, citizen.id), "identity_error": error.message,
+        "identity_fields": error.fields, "identity_values": values, **_labels()}, status_code=error.status_code)
 
 
 # ------------------------------------------------------------------------------------------------ filing
@@ -316,7 +323,7 @@ def follow_page(
         "actions": {t.action for t in available_actions(dossier.status, actor.roles)},
         "forms": [(k, t) for k, t in printing.forms_for(events) if k in CITIZEN_FORMS],
         "results": [d for d in docs if d.kind == "result"], "checklist": version.data.get("documents", []),
-        "fees": payable_fees(version), "payments": payments_of(session, dossier), "Action": Action,
+        "fee_lines": fee_lines(session, dossier), "payments": payments_of(session, dossier), "Action": Action,
         "paid": request.query_params.get("paid"), **_labels()})
 
 
@@ -369,7 +376,7 @@ def citizen_form(
         raise NotFound("Không có biểu mẫu này.")
     pdf = printing.form_pdf(session, dossier, form, base_url=request.app.state.settings.public_base_url, now=now)
     return Response(pdf, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{dossier.code}-{form}.pdf"'})
+                    headers=disposition_headers(f"{dossier.code}-{form}.pdf", disposition="inline"))
 
 
 @router.get("/cong-dan/ho-so/{dossier_id}/ket-qua/{document_id}")
@@ -386,7 +393,7 @@ def citizen_result(
     if doc is None or dossier.status not in (Status.RESULT_READY.value, Status.RETURNED.value):
         raise NotFound("Không tìm thấy kết quả.")
     return Response(store.read(doc.file_key), media_type=doc.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{dossier.code}-ket-qua-{doc.file_name}"'})
+                    headers=disposition_headers(f"{dossier.code}-ket-qua-{doc.file_name}"))
 
 
 @router.post("/cong-dan/ho-so/{dossier_id}/thanh-toan", dependencies=[Depends(require_csrf)])

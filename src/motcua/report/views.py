@@ -14,6 +14,7 @@ from motcua.auth.deps import DB_SESSION, current_officer, get_now
 from motcua.auth.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.index.queries import Period, commune_dashboard, index_period, province_dashboard, recent_periods
+from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import ValidationFailed
 from motcua.report import excel
 from motcua.report.deps import PERIOD, requested_period
@@ -35,7 +36,7 @@ def _today(now: datetime) -> date:
 
 
 def _xlsx(content: bytes, name: str) -> Response:
-    return Response(content, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(content, media_type=XLSX, headers=disposition_headers(name))
 
 
 def _period_or_error(period: str | None, today: date) -> tuple[Period | None, str | None]:

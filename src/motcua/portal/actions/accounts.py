@@ -12,8 +12,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
@@ -22,12 +24,12 @@ from motcua.auth.secrets import digest, new_token, same
 from motcua.db import affected_rows
 from motcua.dossier.schemas import id_number_problem, normalise_phone
 from motcua.integrations.identity import IdentityAdapter, IdentityRejected, IdentityUnavailable
-from motcua.kit.errors import MotcuaError, TooManyRequests, ValidationFailed
+from motcua.kit.errors import Conflict, MotcuaError, TooManyRequests, ValidationFailed
 from motcua.notify.actions import enqueue
 from motcua.notify.models import Channel, NoticeKind
 from motcua.notify.templates import strip_diacritics
 from motcua.org.roles import Role
-from motcua.portal.models import CitizenAccount, CitizenSession, OtpChallenge
+from motcua.portal.models import CitizenAccount, CitizenSession, IdentityAttempt, OtpChallenge
 
 OTP_TTL = timedelta(minutes=5)
 OTP_MAX_ATTEMPTS = 5
@@ -36,6 +38,12 @@ OTP_DESTINATION_WINDOW = timedelta(minutes=15)
 OTP_PER_IP = 20
 OTP_IP_WINDOW = timedelta(hours=1)
 SESSION_TTL = timedelta(days=7)
+#: Identity checks (OWASP ASVS 2.2.1: anti-automation on anything that confirms personal data).
+IDENTITY_WINDOW = timedelta(hours=1)
+IDENTITY_PER_ACCOUNT = 5
+IDENTITY_PER_ID_NUMBER = 5
+IDENTITY_PER_IP = 20
+NOT_MATCHED = "Thông tin không khớp với Cơ sở dữ liệu quốc gia về dân cư."
 
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _PHONE = re.compile(r"^0\d{9}$")
@@ -165,33 +173,116 @@ def account_for_token(session: Session, token: str | None, now: datetime) -> Cit
         CitizenSession.token_hash == digest(token), CitizenSession.expires_at > now))
 
 
+class IdentityNotMatched(ValidationFailed):
+    """Every verdict but a full match answers the same: the number unknown, another name or date of birth, another
+    phone registered. One message, one status, one shape, and the database is asked every time (the same time
+    class), so the answers never tell whether a number exists (OWASP ASVS 2.2 / WSTG-IDNT-04: no account
+    enumeration)."""
+
+    code = "identity_not_matched"
+    default_message = NOT_MATCHED
+
+
+class IdentityTaken(Conflict):
+    """The number is already verified on another account: said plainly, without saying which account."""
+
+    code = "identity_taken"
+    default_message = ("Số định danh này đã được xác thực cho một tài khoản khác. Nếu đó không phải tài khoản của "
+                       "bạn, vui lòng liên hệ Trung tâm phục vụ hành chính công để được hỗ trợ.")
+
+
+@dataclass(frozen=True)
+class IdentityResult:
+    """The outcome of one try. A refusal after the database was asked is returned, not raised, so that the request
+    commits the try and the limits count it; ``error`` is what the page shows."""
+
+    account: CitizenAccount
+    error: MotcuaError | None = None
+
+
+def _identity_digest(id_number: str) -> str:
+    return digest(f"identity:{id_number}")
+
+
+def _check_identity_limits(session: Session, *, account: CitizenAccount, id_digest: str, ip: str | None,
+                           now: datetime) -> None:
+    """Tries per account, per ID number (whichever account asks) and per client address, counted in the database so
+    that every worker sees the same count."""
+    since = now - IDENTITY_WINDOW
+
+    def count(*where: Any) -> int:
+        return session.scalar(select(func.count()).select_from(IdentityAttempt).where(
+            IdentityAttempt.attempted_at > since, *where)) or 0
+
+    minutes = int(IDENTITY_WINDOW.total_seconds() // 60)
+    busy = (count(IdentityAttempt.citizen_id == account.id) >= IDENTITY_PER_ACCOUNT
+            or count(IdentityAttempt.id_number_digest == id_digest) >= IDENTITY_PER_ID_NUMBER
+            or (ip is not None and count(IdentityAttempt.ip == ip) >= IDENTITY_PER_IP))
+    if busy:
+        raise TooManyRequests(f"Đã thử xác thực định danh quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
+                              retry_after=int(IDENTITY_WINDOW.total_seconds()))
+
+
 def verify_identity(session: Session, *, account: CitizenAccount, id_number: str, full_name: str,
-                    birth_date: date | None, adapter: IdentityAdapter | None, now: datetime) -> CitizenAccount:
-    """Xác thực định danh: the population database confirms the ID number and name; the VNeID level it reports is
-    kept (TaiKhoanDuocXacThucVoiVNeID, Decision 766 indicator 4.5). A slow or failing service is an error the
+                    birth_date: date | None, adapter: IdentityAdapter | None, now: datetime,
+                    ip: str | None = None) -> IdentityResult:
+    """Xác thực định danh: what a VNeID level 2 account proves (Decree 69/2024 Art. 12) — the population database
+    confirms the ID number, the full name, the date of birth, and that the account's own phone (proved by the
+    sign-in code) is the phone registered to that number. The VNeID level it reports is kept
+    (TaiKhoanDuocXacThucVoiVNeID, Decision 766 indicator 4.5).
+
+    Malformed input is refused before anything is asked (it tells nothing about the database). Every question to the
+    database is a try, limited per account, per ID number and per address; every verdict but a full match gives the
+    one message ``NOT_MATCHED``. One ID number belongs to one account: the unique constraint on
+    ``citizen_account.id_number`` decides a race between two accounts. A slow or failing service is an error the
     citizen can retry later; nothing else about the account depends on it."""
+    if account.identity_checked_at is not None:
+        raise ValidationFailed("Tài khoản đã được xác thực định danh.")
     problem = id_number_problem(id_number, today=now.date())
     if problem:
         raise ValidationFailed(problem, fields={"id_number": problem})
+    name = " ".join((full_name or "").split())
+    if not name:
+        raise ValidationFailed("Nhập họ và tên như trên thẻ căn cước.", fields={"full_name": "Bắt buộc."})
+    if birth_date is None or birth_date > now.date():
+        raise ValidationFailed("Nhập ngày sinh như trên thẻ căn cước.", fields={"birth_date": "Bắt buộc."})
+    if account.phone is None:
+        raise ValidationFailed("Xác thực định danh cần số điện thoại đã đăng ký với Cơ sở dữ liệu quốc gia về dân cư: "
+                               "hãy đăng nhập Cổng bằng số điện thoại đó.", fields={"id_number": "Cần số điện thoại."})
+    id_digest = _identity_digest(id_number)
+    _check_identity_limits(session, account=account, id_digest=id_digest, ip=ip, now=now)
     if adapter is None:
         raise IdentityServiceDown("Chưa kết nối Cơ sở dữ liệu quốc gia về dân cư; không xác thực được lúc này.")
     try:
-        answer = adapter.verify(id_number=id_number, full_name=full_name, birth_date=birth_date)
+        answer = adapter.verify(id_number=id_number, full_name=name, birth_date=birth_date, phone=account.phone)
     except IdentityUnavailable as exc:
         raise IdentityServiceDown() from exc
     except IdentityRejected as exc:
-        raise ValidationFailed("Thông tin gửi tới Cơ sở dữ liệu quốc gia về dân cư không hợp lệ.",
-                               fields={"id_number": str(exc)}) from exc
-    if answer.outcome != "match":
-        raise ValidationFailed(
-            "Số định danh và họ tên không khớp với Cơ sở dữ liệu quốc gia về dân cư." if answer.outcome == "mismatch"
-            else "Không tìm thấy số định danh trong Cơ sở dữ liệu quốc gia về dân cư.",
-            fields={"id_number": "Không khớp."})
-    account.id_number = id_number
-    account.vneid_level = answer.vneid_level
-    account.identity_checked_at = now
-    account.identity_reference = answer.reference
+        raise IdentityServiceDown("Cơ sở dữ liệu quốc gia về dân cư không nhận yêu cầu xác thực lúc này; "
+                                  "vui lòng thử lại sau.") from exc
+
+    def attempt(outcome: str) -> None:
+        session.add(IdentityAttempt(citizen_id=account.id, id_number_digest=id_digest, ip=ip, attempted_at=now,
+                                    outcome=outcome))
+        session.flush()
+
+    if not (answer.matched and answer.phone_result == "match"):
+        attempt("not_matched")
+        return IdentityResult(account, IdentityNotMatched(fields={"id_number": "Không khớp."}))
+    try:
+        with session.begin_nested():  # a savepoint: losing the race to another account keeps the try counted
+            won = affected_rows(session, update(CitizenAccount).where(
+                CitizenAccount.id == account.id, CitizenAccount.identity_checked_at.is_(None)).values(
+                id_number=id_number, vneid_level=answer.vneid_level, identity_checked_at=now,
+                identity_reference=answer.reference))
+    except IntegrityError:
+        attempt("taken")
+        return IdentityResult(account, IdentityTaken())
+    attempt("verified")
+    session.refresh(account)
+    if won != 1:
+        raise ValidationFailed("Tài khoản đã được xác thực định danh.")
     record(session, actor=citizen_principal(account), action="citizen.identity_verified", now=now,
            object_kind="citizen", object_id=account.id, data={"vneid_level": answer.vneid_level,
                                                                 "reference": answer.reference})
-    return account
+    return IdentityResult(account)
