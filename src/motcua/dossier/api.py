@@ -48,7 +48,9 @@ def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, wit
         extended=dossier.extended, current_department=dossier.current_department, handler_id=dossier.handler_id,
         allowed_actions=[t.action for t in available_actions(dossier.status, principal.roles)],
         events=[DossierEventOut(at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
-                                actor_name=e.actor_name, note=e.note) for e in events or timeline(session, dossier)]
+                                actor_name=e.actor_name, note=e.note,
+                                single_officer=bool((e.data or {}).get("single_officer")))
+                for e in events or timeline(session, dossier)]
         if with_events else [],
     )
 

@@ -17,7 +17,7 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
 from motcua.db import commit_before_answering
 from motcua.dossier import printing
-from motcua.dossier.actions import Upload, add_document, perform, receive_dossier
+from motcua.dossier.actions import Upload, add_document, may_attach_result, perform, receive_dossier
 from motcua.dossier.clock import dossier_ledger
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
@@ -189,8 +189,7 @@ def dossier_page(
         "d": dossier, "events": events, "documents": documents(session, dossier),
         "state": state, "step_names": step_names, "actions": actions, "handlers": handlers,
         "urgency": urgency(dossier, now),
-        "may_attach_result": (Status(dossier.status) in (Status.AWAITING_APPROVAL, Status.RESULT_READY)
-                              and principal.has_role(Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)),
+        "may_attach_result": may_attach_result(principal, dossier),  # the action's own rule (Art. 22, 23(1))
         "forms": printing.forms_for(events), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
         "receiving": session.get(Commune, dossier.receiving_commune_code),
         "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),
