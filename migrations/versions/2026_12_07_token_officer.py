@@ -33,9 +33,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("officer_id", sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f("ix_api_token_officer_id"), ["officer_id"], unique=False)
         batch_op.create_foreign_key(batch_op.f("fk_api_token_officer_id_officer"), "officer", ["officer_id"], ["id"])
-    with op.batch_alter_table("province", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("allow_single_officer_approval", sa.Boolean(), server_default=sa.false(),
-                                      nullable=False))
+    # A plain ADD COLUMN (with its default) on both backends: a batch on SQLite would copy and drop ``province``,
+    # which communes and officers reference — refused with foreign keys on, once the table holds data.
+    op.add_column("province", sa.Column("allow_single_officer_approval", sa.Boolean(), server_default=sa.false(),
+                                        nullable=False))
 
     conn = op.get_bind()
     now = datetime.now(UTC)

@@ -196,3 +196,20 @@ def test_finding_08_the_timeline_names_the_officer_not_the_token(client, session
     login(client, "tiepnhan")
     page = client.get(f"/dossiers/{created.json()['id']}").text
     assert re.search(r"Nguyễn Thị Hoa \(qua API: Chủ tịch UBND xã Lê Minh Quân\)", page)
+
+
+def test_finding_08_the_refused_approval_is_not_offered(client, session, team, store):
+    """The page and the API offer the appraiser no approval button (they would be refused), but still the others
+    (send back); another approver is offered it."""
+    both = make_officer(session, username="haimu", roles=(Role.SPECIALIST, Role.APPROVER), with_post=False)
+    dossier = _submitted_by(session, team, store, both, principal_of(both, Role.SPECIALIST, Role.APPROVER))
+    _, raw = make_token(session, both, Role.APPROVER)
+    session.commit()
+    offered = client.get(f"/api/v1/dossiers/{dossier.id}", headers={"Authorization": f"Bearer {raw}"})
+    assert "approve" not in offered.json()["allowed_actions"] and "send_back" in offered.json()["allowed_actions"]
+    login(client, "haimu")
+    page = client.get(f"/dossiers/{dossier.id}").text
+    assert 'data-action="approve"' not in page and 'data-action="send_back"' in page
+    client.cookies.clear()
+    login(client, team["approver"].name)
+    assert 'data-action="approve"' in client.get(f"/dossiers/{dossier.id}").text

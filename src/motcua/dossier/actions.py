@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.sealing import AuditEntry, seal_intake, stand_in
-from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, plan
+from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, available_actions, plan
 from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -335,25 +335,29 @@ def appraisers(session: Session, dossier: Dossier) -> set[int]:
     return found
 
 
-def _check_separation(session: Session, actor: Principal, dossier: Dossier, act: Action) -> bool:
-    """Separation of duties (issue 13, finding 8): the person who appraised a dossier does not approve it.
+def _separation(session: Session, actor: Principal, dossier: Dossier) -> Literal["apart", "allowed", "refused"]:
+    """Separation of duties (issue 13, finding 8): the person who appraised a dossier does not decide on it.
 
     Decree 118 Art. 19 gives appraisal to the assigned handler and the decision to the head of the competent body;
     one person doing both removes the only review the dossier gets. People and tokens are checked alike, by the
     officer who acts (``Principal.officer_id``). A province may allow it for communes where one person holds both
-    posts (``Province.allow_single_officer_approval``); the approval is then marked. Returns True when marked.
+    posts (``Province.allow_single_officer_approval``): "allowed", and the decision is marked on the timeline.
     """
-    if act not in DECIDING_ACTIONS:
-        return False
     officer_id = actor.officer_id
     if officer_id is None or officer_id not in appraisers(session, dossier):
-        return False
+        return "apart"
     allowed = session.scalar(select(Province.allow_single_officer_approval)
                              .where(Province.code == dossier.province_code))
-    if not allowed:
-        raise Forbidden("Người đã thẩm định hồ sơ không được tự phê duyệt hồ sơ đó (tách bạch thẩm định và phê "
-                        "duyệt, Điều 19 Nghị định 118/2025/NĐ-CP). Hãy chuyển cho lãnh đạo khác phê duyệt.")
-    return True
+    return "allowed" if allowed else "refused"
+
+
+def offered_actions(session: Session, actor: Principal, dossier: Dossier) -> list[Transition]:
+    """The buttons of a dossier for ``actor``: the workflow table's (``available_actions``) less the decisions that
+    separation of duties would refuse, so a page or the API never offers what ``perform`` refuses."""
+    rows = available_actions(dossier.status, actor.roles)
+    if any(t.action in DECIDING_ACTIONS for t in rows) and _separation(session, actor, dossier) == "refused":
+        rows = [t for t in rows if t.action not in DECIDING_ACTIONS]
+    return rows
 
 
 def perform(session: Session, *, actor: Principal, dossier_id: int, action: Action | str, data: ActionIn,
@@ -374,8 +378,13 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     if (dossier.handler_id is not None and row.roles == {Role.SPECIALIST} and actor.officer_id != dossier.handler_id
             and not actor.has_role(Role.APPROVER)):
         raise Forbidden("Hồ sơ đã được phân công cho chuyên viên khác.")
-    if _check_separation(session, actor, dossier, row.action):
-        extra[SINGLE_OFFICER_MARK] = True
+    if row.action in DECIDING_ACTIONS:
+        separation = _separation(session, actor, dossier)
+        if separation == "refused":
+            raise Forbidden("Người đã thẩm định hồ sơ không được tự phê duyệt hồ sơ đó (tách bạch thẩm định và phê "
+                            "duyệt, Điều 19 Nghị định 118/2025/NĐ-CP). Hãy chuyển cho lãnh đạo khác phê duyệt.")
+        if separation == "allowed":
+            extra[SINGLE_OFFICER_MARK] = True
 
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     values: dict[str, Any] = {}
