@@ -185,7 +185,7 @@ def seed(url: str) -> Seeded:
     with Session(engine) as session, session.begin():
         sync_units(session, data=subset)
         import_catalogue(session, actor=SYSTEM, catalogue=load_shipped(), now=now, source="shipped")
-        create_officer(session, actor=SYSTEM, now=now, data=OfficerCreate(
+        reception = create_officer(session, actor=SYSTEM, now=now, data=OfficerCreate(
             username=RECEPTION_USER, full_name="Nguyễn Thị Hoa", password=PASSWORD, province_code=PROVINCE,
             commune_code=COMMUNE, roles=[Role.RECEPTION]))
         admin = create_officer(session, actor=SYSTEM, now=now, data=OfficerCreate(
@@ -194,7 +194,7 @@ def seed(url: str) -> Seeded:
         issuer = Principal(kind="officer", id=admin.id, name=admin.username, province_code=PROVINCE,
                            commune_code=COMMUNE, roles=frozenset({Role.ADMIN}))
         _, raw = create_api_token(session, actor=issuer, name="Máy tiếp nhận (bench)", commune_code=COMMUNE,
-                                  days_valid=1, now=now, roles=(Role.RECEPTION,))
+                                  days_valid=1, now=now, roles=(Role.RECEPTION,), officer_id=reception.id)
     engine.dispose()
     return Seeded(raw)
 

@@ -152,3 +152,18 @@ def intake_data(**overrides: object) -> IntakeIn:
     }
     data.update(overrides)
     return IntakeIn.model_validate(data)
+
+
+def make_token(session: Session, officer: Officer, *roles: Role, name: str = "Phần mềm tích hợp",
+               commune_code: str | None = None) -> tuple[int, str]:
+    """An API token acting on behalf of ``officer`` with ``roles`` (issue 13, finding 5: a token is never an officer
+    of its own), issued by a fresh administrator of the officer's commune. Returns (token id, raw value)."""
+    from motcua.auth.actions import create_api_token
+
+    admin = make_officer(session, commune_code=officer.commune_code, province_code=officer.province_code,
+                         roles=(Role.ADMIN,), with_post=False, full_name="Quản trị xã")
+    token, raw = create_api_token(session, actor=principal_of(admin, Role.ADMIN), name=name,
+                                  commune_code=commune_code or officer.commune_code, days_valid=30, now=T0,
+                                  officer_id=officer.id, roles=roles)
+    session.commit()
+    return token.id, raw

@@ -149,7 +149,8 @@ def bearer(session: Session, monkeypatch: pytest.MonkeyPatch) -> str:
         province_code=officer.province_code, commune_code=officer.commune_code,
         roles=frozenset(Role(r.role) for r in officer.roles),
     )
-    _, raw = create_api_token(session, actor=actor, name="Kiểm thử fuzz", commune_code=None, days_valid=30, now=T0)
+    _, raw = create_api_token(session, actor=actor, name="Kiểm thử fuzz", commune_code=None, days_valid=30, now=T0,
+                              officer_id=officer.id)
     session.commit()
     return raw
 

@@ -96,3 +96,17 @@ def test_housekeeping_runs_on_a_real_database(cli_db):
     result = CliRunner().invoke(cli, ["housekeeping"])
     assert result.exit_code == 0 and "0 phiên hết hạn" in result.output, result.output
     assert "1 tệp" in result.output and not orphan.exists()
+
+
+def test_single_officer_approval_is_set_per_province(cli_db):
+    """Issue 13, finding 8: the province's exception to separation of duties is set by the operator's command."""
+    runner = CliRunner()
+    allowed = runner.invoke(cli, ["single-officer-approval", "25", "--allow"])
+    assert allowed.exit_code == 0, allowed.output
+    with Session(cli_db.engine) as s:
+        assert s.get_one(Province, "25").allow_single_officer_approval is True
+        assert s.get_one(Province, "01").allow_single_officer_approval is False
+    assert runner.invoke(cli, ["single-officer-approval", "25", "--forbid"]).exit_code == 0
+    with Session(cli_db.engine) as s:
+        assert s.get_one(Province, "25").allow_single_officer_approval is False
+    assert runner.invoke(cli, ["single-officer-approval", "99", "--allow"]).exit_code == 2

@@ -194,6 +194,24 @@ def calendar_announce(
     console.print(f"Đã ghi nhận ngày {data.day:%d/%m/%Y}; {change.recomputed} hồ sơ được tính lại ngày hẹn.")
 
 
+@app.command("single-officer-approval")
+def single_officer_approval(
+    province: Annotated[str, typer.Argument(help="Two-digit province code")],
+    allow: Annotated[bool, typer.Option("--allow/--forbid", help="Let one officer appraise and approve a dossier")],
+) -> None:
+    """The province's exception to separation of duties, for communes where one person holds both posts."""
+    from motcua.org.actions import set_single_officer_approval
+
+    try:
+        with _session_factory().begin() as session:
+            set_single_officer_approval(session, actor=SYSTEM, province_code=province, allowed=allow,
+                                        now=SystemClock().now())
+    except MotcuaError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Tỉnh {province}: {'cho phép' if allow else 'không cho phép'} một người thẩm định và phê duyệt.")
+
+
 @calendar_app.command("list")
 def calendar_list(
     province: Annotated[str, typer.Option(help="Province code")] = "25",

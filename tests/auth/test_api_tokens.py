@@ -18,20 +18,26 @@ def _issue(client, **fields):
     return response, match.group(1) if match else None
 
 
+def _admin(session):
+    """A commune administrator; the tokens of these tests act on their behalf (read-only, no workflow role)."""
+    return make_officer(session, username="quantri", roles=(Role.ADMIN,))
+
+
 def test_admin_issues_a_token_shown_once_and_stored_as_a_digest(client, session):
-    make_officer(session, username="quantri", roles=(Role.ADMIN,))
+    admin = _admin(session)
     login(client, "quantri")
-    response, raw = _issue(client, name="Cổng dịch vụ công tỉnh")
+    response, raw = _issue(client, name="Cổng dịch vụ công tỉnh", officer_id=admin.id)
     assert response.status_code == 201 and raw and raw.startswith("mc_")
     stored = session.scalars(select(ApiToken)).one()
     assert stored.token_hash != raw and raw not in stored.token_hash and stored.commune_code == CHI_TIEN
+    assert stored.officer_id == admin.id
     assert raw not in client.get("/admin/tokens").text  # never shown again
 
 
 def test_a_commune_token_reads_only_its_commune(client, session):
-    make_officer(session, username="quantri", roles=(Role.ADMIN,))
+    admin = _admin(session)
     login(client, "quantri")
-    _, raw = _issue(client, name="Phần mềm hộ tịch")
+    _, raw = _issue(client, name="Phần mềm hộ tịch", officer_id=admin.id)
     client.cookies.clear()
     headers = {"Authorization": f"Bearer {raw}"}
     me = client.get("/api/v1/me", headers=headers).json()
@@ -42,18 +48,18 @@ def test_a_commune_token_reads_only_its_commune(client, session):
 
 
 def test_a_token_cannot_open_web_pages(client, session):
-    make_officer(session, username="quantri", roles=(Role.ADMIN,))
+    admin = _admin(session)
     login(client, "quantri")
-    _, raw = _issue(client, name="Cổng tỉnh")
+    _, raw = _issue(client, name="Cổng tỉnh", officer_id=admin.id)
     client.cookies.clear()
     assert client.get("/communes", headers={"Authorization": f"Bearer {raw}"}).status_code == 403
 
 
 def test_revoked_and_expired_tokens_are_refused(client, session, clock):
-    make_officer(session, username="quantri", roles=(Role.ADMIN,))
+    admin = _admin(session)
     login(client, "quantri")
-    _, raw = _issue(client, name="Cổng tỉnh", days_valid="1")
-    _, raw2 = _issue(client, name="Cổng tỉnh 2")
+    _, raw = _issue(client, name="Cổng tỉnh", days_valid="1", officer_id=admin.id)
+    _, raw2 = _issue(client, name="Cổng tỉnh 2", officer_id=admin.id)
     token_id = session.scalars(select(ApiToken.id).where(ApiToken.name == "Cổng tỉnh 2")).one()
     client.post(f"/admin/tokens/{token_id}/revoke", data={"csrf_token": csrf_token(client, "/admin/tokens")})
     client.cookies.clear()
@@ -73,14 +79,16 @@ def test_only_admins_issue_tokens(client, session):
 
 
 def test_token_form_fields_are_validated(client, session):
-    make_officer(session, username="quantri", roles=(Role.ADMIN,))
+    admin = _admin(session)
     login(client, "quantri")
     for fields in ({"name": "ab"}, {"name": "Cổng", "days_valid": "abc"}, {"name": "Cổng", "commune_code": "1"},
-                   {"name": "Cổng", "days_valid": "99999"}):
-        response, raw = _issue(client, **fields)
+                   {"name": "Cổng", "days_valid": "99999"}, {"name": "Cổng", "officer_id": "²"}):
+        response, raw = _issue(client, **{"officer_id": admin.id, **fields})
         assert response.status_code == 422 and raw is None, fields
+    response, raw = _issue(client, name="Cổng không thay mặt ai")  # no officer: refused, in Vietnamese
+    assert response.status_code == 422 and raw is None and "Chọn cán bộ" in response.text
     other = other_commune(session)
-    response, raw = _issue(client, name="Cổng xã khác", commune_code=other)
+    response, raw = _issue(client, name="Cổng xã khác", commune_code=other, officer_id=admin.id)
     assert response.status_code == 422 and raw is None
     assert session.scalars(select(ApiToken)).all() == []
 

@@ -164,8 +164,9 @@ def test_public_lookup_page(counter, client, session):
 @pytest.fixture
 def api_token(session):
     admin = make_officer(session, username="qtxa", roles=(Role.ADMIN,))
+    kiosk_officer = make_officer(session, username="tnkiosk", roles=(Role.RECEPTION,), full_name="Nguyễn Thị Hoa")
     _, raw = create_api_token(session, actor=principal_of(admin, Role.ADMIN), name="Máy tiếp nhận", days_valid=30,
-                              commune_code=CHI_TIEN, now=T0, roles=(Role.RECEPTION,))
+                              commune_code=CHI_TIEN, now=T0, roles=(Role.RECEPTION,), officer_id=kiosk_officer.id)
     session.commit()
     return {"Authorization": f"Bearer {raw}"}
 

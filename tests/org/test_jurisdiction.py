@@ -80,14 +80,15 @@ def _dossier_objects_of(session, commune_b):
             "announcement_id": change.announcement.id, "snapshot_id": snapshot.id, "case_id": case.id}
 
 
-def _token_of(client, session, username):
-    """An API token issued by an admin of commune B (through the real page)."""
+def _token_of(client, session, username, officer_id):
+    """An API token issued by an admin of commune B (through the real page), acting for that admin."""
     from sqlalchemy import select
 
     from motcua.auth.models import ApiToken
 
     login(client, username)
-    client.post("/admin/tokens", data={"name": "Cổng B", "csrf_token": csrf_token(client, "/admin/tokens")})
+    client.post("/admin/tokens", data={"name": "Cổng B", "officer_id": str(officer_id),
+                                       "csrf_token": csrf_token(client, "/admin/tokens")})
     client.cookies.clear()
     return session.scalars(select(ApiToken.id).order_by(ApiToken.id.desc())).first()
 
@@ -96,7 +97,7 @@ def test_every_route_with_an_object_of_commune_b_is_404_for_an_officer_of_commun
                                                                                    two_communes):
     commune_b, _officer_a, officer_b = two_communes
     values = {"commune_code": commune_b, "officer_id": officer_b.id,
-              "token_id": _token_of(client, session, "xa.b"), **_dossier_objects_of(session, commune_b)}
+              "token_id": _token_of(client, session, "xa.b", officer_b.id), **_dossier_objects_of(session, commune_b)}
     login(client, "xa.a")
     token = csrf_token(client, "/home")
     checked = 0

@@ -4,6 +4,7 @@ and revoking API tokens."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +23,7 @@ from motcua.db import affected_rows
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
 from motcua.org.models import Officer
-from motcua.org.roles import TOKEN_ROLES, Role
+from motcua.org.roles import ROLE_LABELS, SEPARATED_ROLES, TOKEN_ROLES, Role
 
 #: An address may fail more often than one account (several officers share a centre's connection).
 IP_FAILURE_FACTOR = 4
@@ -243,6 +244,22 @@ def logout(session: Session, *, token: str, actor: Principal, now: datetime) -> 
            province_code=actor.province_code, commune_code=actor.commune_code)
 
 
+def check_token_roles(roles: Iterable[Role]) -> None:
+    """A token carries at most one of the roles the law keeps apart for one dossier.
+
+    Decree 118 Art. 17-19 gives receipt (the centre, Art. 17), appraisal (the handler, Art. 19(1)-(3)) and approval
+    (the head of the competent body, Art. 19) to different posts; an integration holding two of them could take a
+    dossier from intake to decision alone. A person who holds several posts (kiêm nhiệm) is checked per dossier in
+    ``dossier.actions`` instead.
+    """
+    separated = sorted(r.value for r in set(roles) & SEPARATED_ROLES)
+    if len(separated) > 1:
+        raise ValidationFailed(
+            "Một mã API chỉ được mang một trong các vai trò tiếp nhận, chuyên viên xử lý, lãnh đạo phê duyệt "
+            "(các khâu tiếp nhận, thẩm định và phê duyệt phải do người khác nhau thực hiện).",
+            fields={"roles": "Chỉ chọn một vai trò."})
+
+
 def create_api_token(
     session: Session,
     *,
@@ -251,17 +268,40 @@ def create_api_token(
     commune_code: str | None,
     days_valid: int,
     now: datetime,
+    officer_id: int,
     roles: tuple[Role, ...] = (),
 ) -> tuple[ApiToken, str]:
-    """Issue a token in the actor's own jurisdiction; the raw value is shown once and stored only as a digest."""
+    """Issue a token in the actor's own jurisdiction, acting on behalf of the officer ``officer_id``; the raw value
+    is shown once and stored only as a digest.
+
+    The officer answers for the token (issue 13, finding 5): they must be active, in the actor's jurisdiction, have
+    the token's scope (its commune, or the whole province for a province-wide token) and hold every role the token
+    carries. ``auth.queries.principal_from_api_token`` checks the same at every use.
+    """
+    from motcua.org.queries import get_commune_for, get_officer_for  # local import: org depends on auth
+
     if commune_code is None and not actor.is_province_level:
         commune_code = actor.commune_code
     if commune_code is not None and not actor.is_province_level and commune_code != actor.commune_code:
         raise ValidationFailed(fields={"commune_code": "Chỉ được cấp mã cho xã của mình."})
     if commune_code is not None:
-        from motcua.org.queries import get_commune_for  # local import: org depends on auth, not the reverse
-
         get_commune_for(session, actor, commune_code)
+    if roles and commune_code is None:
+        raise ValidationFailed(fields={"roles": "Mã có vai trò xử lý hồ sơ phải gắn với một xã."})
+    wanted = tuple(r for r in roles if r in TOKEN_ROLES)
+    check_token_roles(wanted)
+    try:
+        officer = get_officer_for(session, actor, officer_id)
+    except NotFound:
+        raise ValidationFailed(fields={"officer_id": "Không tìm thấy cán bộ."}) from None
+    held = {Role(r.role) for r in officer.roles}
+    if not officer.active:
+        raise ValidationFailed(fields={"officer_id": "Cán bộ đã thôi hoạt động."})
+    if officer.province_code != actor.province_code or officer.commune_code != commune_code:
+        raise ValidationFailed(fields={"officer_id": "Cán bộ phải thuộc đúng phạm vi của mã (xã, hoặc cấp tỉnh)."})
+    missing = [ROLE_LABELS[r] for r in wanted if r not in held]
+    if missing:
+        raise ValidationFailed(fields={"officer_id": "Cán bộ không giữ vai trò: " + ", ".join(missing) + "."})
     raw = "mc_" + new_token()
     token = ApiToken(
         name=name,
@@ -270,17 +310,16 @@ def create_api_token(
         province_code=actor.province_code,
         commune_code=commune_code,
         created_by=actor.id,
+        officer_id=officer.id,
         created_at=now,
         expires_at=now + timedelta(days=days_valid),
-        roles=",".join(sorted(r.value for r in roles if r in TOKEN_ROLES)),
+        roles=",".join(sorted(r.value for r in wanted)),
     )
-    if roles and commune_code is None:
-        raise ValidationFailed(fields={"roles": "Mã có vai trò xử lý hồ sơ phải gắn với một xã."})
     session.add(token)
     session.flush()
     record(session, actor=actor, action="api_token.create", now=now, object_kind="api_token", object_id=token.id,
            province_code=token.province_code, commune_code=token.commune_code,
-           data={"name": name, "roles": token.roles})
+           data={"name": name, "roles": token.roles, "officer_id": officer.id})
     return token, raw
 
 

@@ -56,7 +56,8 @@ def optional_principal(request: Request, session: Session = DB_SESSION) -> Princ
     if authorization.lower().startswith("bearer "):
         principal = principal_from_api_token(session, authorization[7:].strip(), now)
         if principal is None:
-            raise NotAuthenticated("Mã truy cập API không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+            raise NotAuthenticated("Mã truy cập API không hợp lệ, đã hết hạn, đã bị thu hồi, hoặc cán bộ mà mã "
+                                   "thay mặt không còn làm việc.")
     else:
         token = request.cookies.get(SESSION_COOKIE)
         if token:

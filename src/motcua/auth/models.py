@@ -53,7 +53,12 @@ class PasswordHistory(Base):
 
 
 class ApiToken(Base):
-    """A token for an integration, scoped to one province or one commune of it."""
+    """A token for an integration, scoped to one province or one commune of it, acting on behalf of one officer.
+
+    The officer (``officer_id``) answers for what the token does: the timeline names them ("… (qua API: <name>)"),
+    handler, approver and separation-of-duties checks compare their id, and the token works only while they are
+    active and only with the roles they still hold. Tokens issued before the officer existed have ``officer_id``
+    NULL and were revoked by the migration ``20261207_token_officer`` unless they could be bound to their issuer."""
 
     __tablename__ = "api_token"
 
@@ -64,6 +69,7 @@ class ApiToken(Base):
     province_code: Mapped[str] = mapped_column(ForeignKey("province.code"), index=True)
     commune_code: Mapped[str | None] = mapped_column(ForeignKey("commune.code"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,7 +9,12 @@ from motcua.org.roles import Role
 
 @dataclass(frozen=True)
 class Principal:
-    kind: str  # "officer" | "token" | "system"
+    """``id`` is the id of the principal's own record: an officer's for "officer", the API token's for "token", the
+    citizen account's for "citizen". It is never compared with an officer id: ``officer_id`` is the person who acts
+    (the officer, or the officer a token acts on behalf of) and is what handler, approver and separation-of-duties
+    checks use."""
+
+    kind: str  # "officer" | "token" | "system" | "citizen" | "anonymous"
     id: int | None
     name: str
     province_code: str
@@ -17,6 +22,16 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=frozenset)
     full_name: str = ""
     csrf_token: str | None = None
+    on_behalf_of: int | None = None  # kind "token": the officer the token acts for (ApiToken.officer_id)
+
+    @property
+    def officer_id(self) -> int | None:
+        """The officer who acts: the logged-in officer, or the officer a token acts on behalf of; else None."""
+        if self.kind == "officer":
+            return self.id
+        if self.kind == "token":
+            return self.on_behalf_of
+        return None
 
     @property
     def is_province_level(self) -> bool:
@@ -35,6 +50,10 @@ class Principal:
 
     @property
     def audit_actor(self) -> tuple[str, str | None]:
+        """(kind, id) of the audit log. A token's id names the officer it acted for too — ``"<token>:officer:<id>"``
+        — so the log answers "which person" without a join to a token that may later be deleted."""
+        if self.kind == "token" and self.id is not None:
+            return self.kind, f"{self.id}:officer:{self.on_behalf_of}"
         return self.kind, None if self.id is None else str(self.id)
 
 

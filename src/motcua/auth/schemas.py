@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from motcua.org.roles import TOKEN_ROLES, Role
+from motcua.org.roles import SEPARATED_ROLES, TOKEN_ROLES, Role
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 
@@ -26,12 +26,24 @@ class ApiTokenCreate(BaseModel):
     commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
     days_valid: int = Field(default=365, ge=1, le=3650)
     roles: list[Role] = Field(default_factory=list, max_length=3)
+    #: The officer the token acts on behalf of (issue 13, finding 5): required.
+    officer_id: int = Field(ge=1, le=2**31 - 1)
 
     @field_validator("roles")
     @classmethod
     def _workflow_roles_only(cls, value: list[Role]) -> list[Role]:
         if any(r not in TOKEN_ROLES for r in value):
             raise ValueError("Mã API chỉ được mang vai trò tiếp nhận, chuyên viên hoặc lãnh đạo phê duyệt.")
+        if len(set(value) & SEPARATED_ROLES) > 1:  # the same rule as auth.actions.check_token_roles
+            raise ValueError("Chỉ chọn một vai trò: tiếp nhận, thẩm định và phê duyệt phải do người khác nhau "
+                             "thực hiện.")
+        return value
+
+    @field_validator("officer_id", mode="before")
+    @classmethod
+    def _officer_chosen(cls, value: object) -> object:
+        if value in (None, ""):
+            raise ValueError("Chọn cán bộ mà mã thay mặt (bắt buộc).")
         return value
 
 

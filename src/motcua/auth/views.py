@@ -22,7 +22,7 @@ from motcua.auth.deps import (
 )
 from motcua.auth.devices import DEVICE_COOKIE_PATH, DEVICE_LIFETIME, device_cookie_name
 from motcua.auth.principal import Principal
-from motcua.auth.queries import list_api_tokens_for, session_ended_idle
+from motcua.auth.queries import list_api_tokens_for, session_ended_idle, token_officers_for
 from motcua.auth.schemas import ApiTokenCreate, LoginForm
 from motcua.kit.errors import TooManyRequests, ValidationFailed, field_errors
 from motcua.org.queries import list_communes_for
@@ -126,17 +126,25 @@ def logout(
     return response
 
 
+def _tokens_context(session: Session, principal: Principal) -> dict[str, object]:
+    officers = token_officers_for(session, principal)
+    return {
+        "tokens": list_api_tokens_for(session, principal),
+        "communes": list_communes_for(session, principal),
+        "officers": officers,
+        "officer_names": {o.id: o.full_name for o in officers},
+        "role_labels": {r.value: label for r, label in ROLE_LABELS.items()},
+        "token_roles": [(r.value, ROLE_LABELS[r]) for r in TOKEN_ROLES],
+    }
+
+
 @router.get("/admin/tokens", response_class=HTMLResponse)
 def tokens_page(
     request: Request,
     principal: Principal = Depends(require_roles(Role.ADMIN)),
     session: Session = DB_SESSION,
 ) -> Response:
-    return render(request, "tokens.html", {
-        "tokens": list_api_tokens_for(session, principal),
-        "communes": list_communes_for(session, principal),
-        "token_roles": [(r.value, ROLE_LABELS[r]) for r in TOKEN_ROLES],
-    })
+    return render(request, "tokens.html", _tokens_context(session, principal))
 
 
 @router.post("/admin/tokens", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -146,6 +154,7 @@ def tokens_create(
     commune_code: str = Form(default="", max_length=20),
     days_valid: str = Form(default="365", max_length=10),  # parsed by ApiTokenCreate, so errors show per field
     roles: list[str] = Form(default=[], max_length=5),
+    officer_id: str = Form(default="", max_length=12),
     principal: Principal = Depends(require_roles(Role.ADMIN)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
@@ -153,17 +162,15 @@ def tokens_create(
     try:
         data = ApiTokenCreate.model_validate(
             {"name": name.strip(), "commune_code": commune_code or None, "days_valid": days_valid,
-             "roles": roles}
+             "roles": [r for r in roles if r], "officer_id": officer_id or None}
         )
     except ValidationError as exc:
         raise ValidationFailed(fields=field_errors(exc)) from exc
     token, raw = actions.create_api_token(session, actor=principal, name=data.name,
                                           commune_code=data.commune_code, days_valid=data.days_valid, now=now,
-                                          roles=tuple(data.roles))
+                                          officer_id=data.officer_id, roles=tuple(data.roles))
     return render(request, "tokens.html", {
-        "tokens": list_api_tokens_for(session, principal),
-        "communes": list_communes_for(session, principal),
-        "token_roles": [(r.value, ROLE_LABELS[r]) for r in TOKEN_ROLES],
+        **_tokens_context(session, principal),
         "new_token": raw,
         "new_token_name": token.name,
     }, status_code=201)

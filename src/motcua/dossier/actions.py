@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -49,14 +49,14 @@ from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.sealing import AuditEntry, seal_intake, stand_in
-from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, plan
+from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, available_actions, plan
 from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.text import fold
 from motcua.notify.actions import NoticeExtra, enqueue_for_dossier, notice_messages
 from motcua.notify.models import NoticeKind
-from motcua.org.models import Commune, Officer, OfficerRole
+from motcua.org.models import Commune, Officer, OfficerRole, Province
 from motcua.org.roles import DepartmentKind, Role
 
 SUPPLEMENT_WINDOW = TimeLimit(3, "working_days")
@@ -111,13 +111,16 @@ def _digest(data: IntakeIn, uploads: Sequence[Upload]) -> str:
 
 
 def _actor_officer_id(actor: Principal) -> int | None:
-    return actor.id if actor.kind == "officer" else None
+    """The person who acts: the officer, or the officer an API token acts on behalf of (never the token's own id)."""
+    return actor.officer_id
 
 
 def _new_event(dossier: Dossier, *, actor: Principal, action: str, from_status: str | None, to_status: str,
                now: datetime, note: str = "", data: dict[str, Any] | None = None) -> DossierEvent:
+    # A token's full_name is "<officer> (qua API: <token>)" (auth.queries.token_actor_name): the timeline names the
+    # person who answers for the act, never the token's free-text name alone.
     return DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=from_status, to_status=to_status,
-                        actor_id=_actor_officer_id(actor), actor_name=actor.full_name or actor.name,
+                        actor_id=_actor_officer_id(actor), actor_name=(actor.full_name or actor.name)[:120],
                         department=dossier.current_department, note=note, data=data or {})
 
 
@@ -311,6 +314,52 @@ def _check_handler(session: Session, dossier: Dossier, handler_id: int | None) -
     return officer
 
 
+#: The handler's appraisal acts (thẩm định, Decree 118 Art. 19(1)-(5)): whoever did one of them appraised the dossier.
+APPRAISAL_ACTIONS: frozenset[Action] = frozenset({
+    Action.REQUEST_SUPPLEMENT, Action.PROPOSE_REFUSAL, Action.SUBMIT_FOR_APPROVAL,
+})
+#: The decisions of the head of the competent body on what was appraised (Art. 19, 19(3), 23(1)).
+DECIDING_ACTIONS: frozenset[Action] = frozenset({Action.APPROVE, Action.CONFIRM_REFUSAL, Action.FINISH_CORRECTION})
+SINGLE_OFFICER_MARK = "single_officer"
+"""Key of an approval event's data when the province let the appraiser approve too (shown on the timeline)."""
+
+
+def appraisers(session: Session, dossier: Dossier) -> set[int]:
+    """The officers who appraised the dossier: its assigned handler and whoever did an appraisal act, read from the
+    timeline (an act through an API token counts for the officer the token acts for)."""
+    found: set[int] = {i for i in session.scalars(select(DossierEvent.actor_id).where(
+        DossierEvent.dossier_id == dossier.id, DossierEvent.action.in_([a.value for a in APPRAISAL_ACTIONS]),
+        DossierEvent.actor_id.is_not(None))) if i is not None}
+    if dossier.handler_id is not None:
+        found.add(dossier.handler_id)
+    return found
+
+
+def _separation(session: Session, actor: Principal, dossier: Dossier) -> Literal["apart", "allowed", "refused"]:
+    """Separation of duties (issue 13, finding 8): the person who appraised a dossier does not decide on it.
+
+    Decree 118 Art. 19 gives appraisal to the assigned handler and the decision to the head of the competent body;
+    one person doing both removes the only review the dossier gets. People and tokens are checked alike, by the
+    officer who acts (``Principal.officer_id``). A province may allow it for communes where one person holds both
+    posts (``Province.allow_single_officer_approval``): "allowed", and the decision is marked on the timeline.
+    """
+    officer_id = actor.officer_id
+    if officer_id is None or officer_id not in appraisers(session, dossier):
+        return "apart"
+    allowed = session.scalar(select(Province.allow_single_officer_approval)
+                             .where(Province.code == dossier.province_code))
+    return "allowed" if allowed else "refused"
+
+
+def offered_actions(session: Session, actor: Principal, dossier: Dossier) -> list[Transition]:
+    """The buttons of a dossier for ``actor``: the workflow table's (``available_actions``) less the decisions that
+    separation of duties would refuse, so a page or the API never offers what ``perform`` refuses."""
+    rows = available_actions(dossier.status, actor.roles)
+    if any(t.action in DECIDING_ACTIONS for t in rows) and _separation(session, actor, dossier) == "refused":
+        rows = [t for t in rows if t.action not in DECIDING_ACTIONS]
+    return rows
+
+
 def perform(session: Session, *, actor: Principal, dossier_id: int, action: Action | str, data: ActionIn,
             now: datetime, public_base_url: str | None = None) -> Dossier:
     """Carry out one row of the workflow table on a dossier (every action except the intake)."""
@@ -321,15 +370,24 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     if row.action in CREATING:
         raise NotFound()
     _check_place(actor, dossier, row)
+    extra: dict[str, Any] = {}
     if row.needs_note and len(data.note) < 5:
         raise ValidationFailed("Ghi rõ lý do hoặc nội dung (ít nhất 5 ký tự).", fields={"note": "Bắt buộc."})
-    if (dossier.handler_id is not None and row.roles == {Role.SPECIALIST} and actor.id != dossier.handler_id
+    # Compared with the officer who acts, never the principal's own id: a token's id is not an officer's (issue 13,
+    # finding 5), and a token acts as the handler only when it acts on the handler's behalf.
+    if (dossier.handler_id is not None and row.roles == {Role.SPECIALIST} and actor.officer_id != dossier.handler_id
             and not actor.has_role(Role.APPROVER)):
         raise Forbidden("Hồ sơ đã được phân công cho chuyên viên khác.")
+    if row.action in DECIDING_ACTIONS:
+        separation = _separation(session, actor, dossier)
+        if separation == "refused":
+            raise Forbidden("Người đã thẩm định hồ sơ không được tự phê duyệt hồ sơ đó (tách bạch thẩm định và phê "
+                            "duyệt, Điều 19 Nghị định 118/2025/NĐ-CP). Hãy chuyển cho lãnh đạo khác phê duyệt.")
+        if separation == "allowed":
+            extra[SINGLE_OFFICER_MARK] = True
 
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     values: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
     clock_event: ClockEvent | None = None
     hours = working_hours_for(session, dossier.province_code)
     calendar = calendar_for_province(session, dossier.province_code)
@@ -437,6 +495,32 @@ _ATTACHABLE: dict[str, frozenset[Status]] = {
 }
 
 
+def check_may_attach_result(actor: Principal, dossier: Dossier) -> None:
+    """Who may attach the official electronic result (kết quả điện tử, Decree 118 Art. 22; a corrected one, Art.
+    23(1)): the deciding commune's handler of the dossier, or an approver of the deciding commune — the body that
+    decides issues the result (Art. 19, 20(1)); the receiving commune of a dossier filed elsewhere (Art. 14) only
+    hands it over. The dossier page asks ``may_attach_result`` (the same rule) before it offers the form.
+    """
+    if Status(dossier.status) not in _ATTACHABLE["result"]:
+        raise ValidationFailed("Ở trạng thái này của hồ sơ không đính kèm được kết quả.")
+    if actor.commune_code != dossier.deciding_commune_code:
+        raise Forbidden("Kết quả điện tử do xã giải quyết hồ sơ đính kèm.")
+    is_handler = (actor.has_role(Role.SPECIALIST) and actor.officer_id is not None
+                  and actor.officer_id == dossier.handler_id)
+    if not (is_handler or actor.has_role(Role.APPROVER)):
+        raise Forbidden("Chỉ chuyên viên được phân công xử lý hồ sơ hoặc lãnh đạo phê duyệt của xã giải quyết được "
+                        "đính kèm kết quả điện tử.")
+
+
+def may_attach_result(actor: Principal, dossier: Dossier) -> bool:
+    """Whether the page offers the result upload: exactly when ``check_may_attach_result`` lets it through."""
+    try:
+        check_may_attach_result(actor, dossier)
+    except (Forbidden, ValidationFailed):
+        return False
+    return True
+
+
 def add_document(session: Session, *, actor: Principal, dossier_id: int, upload: Upload, store: FileStore,
                  now: datetime, max_upload_bytes: int = 10 * 1024 * 1024, kind: str = "input") -> Dossier:
     """Attach one scan to an open dossier (số hóa hồ sơ), a citizen's supplement, or the electronic result (kết quả
@@ -448,8 +532,10 @@ def add_document(session: Session, *, actor: Principal, dossier_id: int, upload:
         if kind != "supplement":
             raise Forbidden("Công dân chỉ nộp được tài liệu bổ sung khi được yêu cầu.")
         refuse_path_tricks(upload.filename)
+    elif kind == "result":
+        check_may_attach_result(actor, dossier)
     else:
-        if not actor.has_role(Role.RECEPTION, Role.SPECIALIST, *((Role.APPROVER,) if kind == "result" else ())):
+        if not actor.has_role(Role.RECEPTION, Role.SPECIALIST):
             raise Forbidden("Chỉ cán bộ tiếp nhận hoặc chuyên viên được đính kèm tài liệu.")
         if actor.commune_code not in (dossier.receiving_commune_code, dossier.deciding_commune_code):
             raise Forbidden("Hồ sơ này do xã khác giải quyết.")

@@ -15,13 +15,13 @@ from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csr
 from motcua.auth.principal import Principal
 from motcua.db import commit_before_answering
 from motcua.dossier import printing
-from motcua.dossier.actions import Upload, add_document, perform, receive_dossier
+from motcua.dossier.actions import Upload, add_document, offered_actions, perform, receive_dossier
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierEvent
 from motcua.dossier.queries import InboxFilter, get_dossier_for, inbox, public_lookup, timeline
 from motcua.dossier.schemas import ActionIn, DossierEventOut, DossierOut, DossierPage, IntakeIn, LookupOut
-from motcua.dossier.workflow import STATUS_LABELS, Action, Status, available_actions
+from motcua.dossier.workflow import STATUS_LABELS, Action, Status
 from motcua.kit.schemas import error_responses
 
 router = APIRouter(tags=["dossiers"])
@@ -46,9 +46,11 @@ def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, wit
         applicant_name=dossier.applicant_name, received_at=dossier.received_at, due_at=dossier.due_at,
         processed_at=dossier.processed_at, returned_at=dossier.returned_at, supplement_count=dossier.supplement_count,
         extended=dossier.extended, current_department=dossier.current_department, handler_id=dossier.handler_id,
-        allowed_actions=[t.action for t in available_actions(dossier.status, principal.roles)],
+        allowed_actions=[t.action for t in offered_actions(session, principal, dossier)],
         events=[DossierEventOut(at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
-                                actor_name=e.actor_name, note=e.note) for e in events or timeline(session, dossier)]
+                                actor_name=e.actor_name, note=e.note,
+                                single_officer=bool((e.data or {}).get("single_officer")))
+                for e in events or timeline(session, dossier)]
         if with_events else [],
     )
 

@@ -103,8 +103,8 @@ def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetim
         states = _inbox_states(principal)
         if states:
             query = query.where(Dossier.status.in_([s.value for s in states]))
-    if flt.only_mine and principal.id is not None:
-        query = query.where(Dossier.handler_id == principal.id)
+    if flt.only_mine and principal.officer_id is not None:  # the officer's own work, never a token's id
+        query = query.where(Dossier.handler_id == principal.officer_id)
     if flt.overdue:
         query = query.where(Dossier.status.in_([s.value for s in OPEN_STATES]), Dossier.due_at < now)
     # divisions see what is at their desk (their commune decides it); the counter sees what is at the counter

@@ -136,6 +136,8 @@ class DossierEventOut(BaseModel):
     to_status: str
     actor_name: str
     note: str
+    single_officer: bool = Field(default=False, description="an approval by the officer who also appraised, which "
+                                 "the province allows (Một người thẩm định và phê duyệt, tỉnh cho phép)")
 
 
 class DossierOut(BaseModel):

@@ -17,7 +17,14 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
 from motcua.db import commit_before_answering
 from motcua.dossier import printing
-from motcua.dossier.actions import Upload, add_document, perform, receive_dossier
+from motcua.dossier.actions import (
+    Upload,
+    add_document,
+    may_attach_result,
+    offered_actions,
+    perform,
+    receive_dossier,
+)
 from motcua.dossier.clock import dossier_ledger
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
@@ -33,7 +40,7 @@ from motcua.dossier.queries import (
     workload_by_department,
 )
 from motcua.dossier.schemas import ActionIn, IntakeIn
-from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
+from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
 from motcua.kit.dates import date_range
 from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, NotFound, ValidationFailed, field_errors
@@ -189,15 +196,14 @@ def dossier_page(
     state = dossier_ledger(session, dossier).state(now) if dossier.clock_events else None
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     step_names = {s["key"]: s["name"] for s in version.data.get("process", [])}
-    actions = available_actions(dossier.status, principal.roles)
+    actions = offered_actions(session, principal, dossier)  # the table less what separation of duties refuses
     events = timeline(session, dossier)
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
     return render(request, "dossier.html", {
         "d": dossier, "events": events, "documents": documents(session, dossier),
         "state": state, "step_names": step_names, "actions": actions, "handlers": handlers,
         "urgency": urgency(dossier, now),
-        "may_attach_result": (Status(dossier.status) in (Status.AWAITING_APPROVAL, Status.RESULT_READY)
-                              and principal.has_role(Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)),
+        "may_attach_result": may_attach_result(principal, dossier),  # the action's own rule (Art. 22, 23(1))
         "forms": printing.forms_for(events), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
         "receiving": session.get(Commune, dossier.receiving_commune_code),
         "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),

@@ -223,6 +223,30 @@ def set_officer_active(session: Session, *, actor: Principal, officer_id: int, a
 
 
 
+def set_single_officer_approval(session: Session, *, actor: Principal, province_code: str, allowed: bool,
+                                now: datetime) -> Province:
+    """Let (or stop letting) one officer both appraise and approve the same dossier in the province's communes.
+
+    Separation of duties (Decree 118 Art. 19: the handler appraises, the head of the competent body decides) is
+    the rule; a commune where one person holds both posts cannot follow it, and only the province — which staffs
+    and inspects its communes — may make the exception. Each approval made under it is marked on the dossier's
+    timeline ("Một người thẩm định và phê duyệt (tỉnh cho phép)") and in the audit log.
+    """
+    province_admin = (actor.has_role(Role.ADMIN) and actor.is_province_level
+                      and actor.province_code == province_code)
+    if actor.kind != "system" and not province_admin:  # "system": the operator's CLI (motcua single-officer-approval)
+        raise Forbidden("Chỉ quản trị cấp tỉnh được thay đổi quy định này của tỉnh.")
+    province = session.get(Province, province_code)
+    if province is None:
+        raise ValidationFailed("Không có tỉnh này.", fields={"province_code": "Không hợp lệ."})
+    previous = province.allow_single_officer_approval
+    province.allow_single_officer_approval = allowed
+    session.flush()
+    record(session, actor=actor, action="province.single_officer_approval_set", now=now, object_kind="province",
+           object_id=province.code, province_code=province.code, data={"from": previous, "to": allowed})
+    return province
+
+
 AGENCY_ID = re.compile(r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}$")
 
 

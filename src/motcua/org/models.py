@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,10 @@ class Province(Base):
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20))  # tỉnh | thành phố
+    #: The province lets one officer both appraise and approve the same dossier (a commune with one person for
+    #: both posts). Off by default: appraisal (thẩm định, Decree 118 Art. 19) and approval are separate duties;
+    #: when allowed, each such approval is marked on the timeline. Set by ``org.actions.set_single_officer_approval``.
+    allow_single_officer_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     communes: Mapped[list[Commune]] = relationship(back_populates="province", lazy="raise")
 
 

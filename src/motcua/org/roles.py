@@ -37,6 +37,10 @@ OFFICER_ROLES = tuple(r for r in Role if r is not Role.APPLICANT)
 #: Roles an integration's API token may act with: the workflow roles, never administration.
 TOKEN_ROLES = (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
 
+#: Receive, appraise, approve: the steps Decree 118 Art. 17-19 gives to different posts. A token carries at most
+#: one of them (``auth.actions.check_token_roles``); a person may hold several (kiêm nhiệm), checked per dossier.
+SEPARATED_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.APPROVER})
+
 #: Roles that only make sense for a whole province (the officer has no commune).
 PROVINCE_ROLES = frozenset({Role.PROVINCE_MONITOR})
 
