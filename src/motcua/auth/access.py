@@ -149,17 +149,17 @@ class Shown:
 # ------------------------------------------------------------------------------------------------ the docs
 
 _COLUMNS = {
-    "dossiers": "Hồ sơ (danh sách, trang, API)",
-    "identity": "Số định danh, điện thoại, email, địa chỉ",
-    "documents": "Bản chụp, biểu mẫu",
-    "register": "Xuất sổ theo dõi",
-    "search_by_id": "Tìm theo số định danh / điện thoại",
-    "feedback_cases": "Phản ánh, kiến nghị",
-    "feedback_contact": "Liên hệ người gửi phản ánh",
+    "dossiers": "Dossiers (list, page, API)",
+    "identity": "ID number, phone, email, address",
+    "documents": "Scans and forms",
+    "register": "Register export",
+    "search_by_id": "Search by ID number / phone",
+    "feedback_cases": "Feedback cases",
+    "feedback_contact": "Feedback sender's contact",
 }
-_REACH_WORDS = {Reach.NONE: "—", Reach.OWN: "của mình", Reach.FILED: "hồ sơ mình nộp hộ (có đồng ý)",
-                Reach.JURISDICTION: "xã (tỉnh) của mình"}
-_DETAIL_WORDS = {Detail.NONE: "—", Detail.MASKED: "che", Detail.FULL: "đầy đủ"}
+_REACH_WORDS = {Reach.NONE: "—", Reach.OWN: "own", Reach.FILED: "those they filed with consent",
+                Reach.JURISDICTION: "commune (province)"}
+_DETAIL_WORDS = {Detail.NONE: "—", Detail.MASKED: "masked", Detail.FULL: "full"}
 
 
 def _word(value: object) -> str:
@@ -167,15 +167,15 @@ def _word(value: object) -> str:
         return _REACH_WORDS[value]
     if isinstance(value, Detail):
         return _DETAIL_WORDS[value]
-    return "có" if value else "—"
+    return "yes" if value else "—"
 
 
 def markdown_table() -> str:
     """The table as docs/need-to-know.md shows it (a test compares the two)."""
     names = [f.name for f in fields(NeedToKnow)]
-    lines = ["| Vai trò | " + " | ".join(_COLUMNS[n] for n in names) + " |",
+    lines = ["| Role | " + " | ".join(_COLUMNS[n] for n in names) + " |",
              "|---|" + "---|" * len(names)]
     for role, sight in NEED_TO_KNOW.items():
         cells = [_word(getattr(sight, n)) for n in names]
-        lines.append(f"| {ROLE_LABELS[role]} (`{role.value}`) | " + " | ".join(cells) + " |")
+        lines.append(f"| `{role.value}` ({ROLE_LABELS[role]}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
