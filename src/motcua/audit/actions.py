@@ -150,12 +150,20 @@ def record_personal_data_read(
     actor: Principal,
     now: datetime,
     object_kind: str,
-    object_id: str | int,
+    object_id: str | int | None,
     province_code: str | None,
     commune_code: str | None,
     fields: list[str],
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    """Reading a person's personal data is itself an event (Decree 13/2023/NĐ-CP on personal data protection)."""
+    """Reading a person's personal data is itself an event (Decree 13/2023/NĐ-CP on personal data protection,
+    Art. 27: the controller keeps a record of who processed what; OWASP ASVS 4.0 V7.1.3 / V8.3.5: access to
+    sensitive data is logged, without logging the data itself).
+
+    Written by the access gate that hands the data out, one event per request (a list names the ids it showed in
+    ``detail``, never one event per row). ``fields`` names what was shown; ``detail`` holds the search term's kind
+    and masked value, the ids returned, an export's row count and period — never an ID number or phone in clear.
+    """
     record(
         session,
         actor=actor,
@@ -165,5 +173,5 @@ def record_personal_data_read(
         object_id=object_id,
         province_code=province_code,
         commune_code=commune_code,
-        data={"fields": fields},
+        data={"fields": fields, **(detail or {})},
     )

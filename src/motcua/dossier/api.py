@@ -19,7 +19,7 @@ from motcua.dossier.actions import Upload, add_document, offered_actions, perfor
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierEvent
-from motcua.dossier.queries import InboxFilter, get_dossier_for, inbox, public_lookup, timeline
+from motcua.dossier.queries import InboxFilter, inbox, public_lookup, read_dossier_for, read_form_for, timeline
 from motcua.dossier.schemas import ActionIn, DossierEventOut, DossierOut, DossierPage, IntakeIn, LookupOut
 from motcua.dossier.workflow import STATUS_LABELS, Action, Status
 from motcua.kit.schemas import error_responses
@@ -98,7 +98,8 @@ def upload_document(
     return dossier_out(session, dossier, principal)
 
 
-@router.get("/dossiers", response_model=DossierPage, summary="The caller's inbox, or a search")
+@router.get("/dossiers", response_model=DossierPage, summary="The caller's inbox, or a search",
+            responses=error_responses(403))
 def list_dossiers(
     q: str | None = Query(default=None, max_length=100,
                           description="Code, name (with or without diacritics), ID number or phone"),
@@ -121,8 +122,10 @@ def get_dossier(
     dossier_id: int = DOSSIER_ID,
     principal: Principal = Depends(current_principal),
     session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
 ) -> DossierOut:
-    return dossier_out(session, get_dossier_for(session, principal, dossier_id), principal)
+    read = read_dossier_for(session, principal, dossier_id, now, with_identity=False)
+    return dossier_out(session, read.dossier, principal)
 
 
 @router.post("/dossiers/{dossier_id}/actions/{action}", response_model=DossierOut,
@@ -154,7 +157,7 @@ def get_form(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    dossier = get_dossier_for(session, principal, dossier_id)
+    dossier = read_form_for(session, principal, dossier_id, form, now)
     pdf = printing.form_pdf(session, dossier, form, base_url=request.app.state.settings.public_base_url, now=now)
     return Response(pdf, media_type="application/pdf")
 

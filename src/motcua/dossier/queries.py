@@ -1,40 +1,65 @@
-"""Every read of dossiers, permission-aware (house rule 7): one gate, ``get_dossier_for``."""
+"""Every read of dossiers, permission-aware (house rule 7): one gate, ``get_dossier_for``.
+
+The gate applies the jurisdiction *and* the need to know (``auth.access``): which dossiers a role may open, which
+personal fields it sees (in full, masked, or not at all), the scans and forms, the register and the search by ID
+number. The functions that hand out personal data (``read_dossier_for``, ``read_document_for``, ``read_form_for``,
+``inbox`` with a search, ``register_rows``) record the read themselves (``audit.actions.record_personal_data_read``),
+one event per request, so no route can show the data without the event.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from motcua.audit.actions import record_personal_data_read
+from motcua.auth.access import Detail, NeedToKnow, Reach, Shown, filing_officer_id, mask, need_to_know, shown
 from motcua.auth.principal import Principal
 from motcua.calendar.hours import VIETNAM_TZ
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, LookupAttempt
 from motcua.dossier.workflow import OPEN_STATES, STATUS_LABELS, Status
 from motcua.kit.clock import as_utc
-from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
+from motcua.kit.errors import Forbidden, NotFound, TooManyRequests, ValidationFailed
 from motcua.kit.numbers import ascii_digits
 from motcua.kit.text import fold
 from motcua.org.roles import DepartmentKind, Role
+from motcua.portal.models import FilingConsent  # the consent an assisted filing recorded (dossier.models: same)
 
 DUE_SOON = timedelta(days=2)
 LOOKUP_MAX_FAILURES = 10
 LOOKUP_WINDOW = timedelta(minutes=15)
 
 
+#: The applicant's identity on a dossier: what ``NeedToKnow.identity`` shows in full, masked or not at all.
+IDENTITY_FIELDS = ("id_number", "tax_code", "phone", "email", "address")
+
+
 def _visible(principal: Principal) -> Select[Dossier]:
-    if principal.kind == "citizen":  # a citizen account sees the dossiers it files or follows, nothing else
+    """The dossiers the principal needs to know: its reach (``auth.access``) within its jurisdiction."""
+    reach = need_to_know(principal).dossiers
+    if reach is Reach.NONE:
+        return select(Dossier).where(false())
+    if reach is Reach.OWN:  # a citizen account sees the dossiers it files or follows, nothing else
         return select(Dossier).where(Dossier.citizen_id == principal.id)
     query = select(Dossier).where(Dossier.province_code == principal.province_code)
     if principal.commune_code is not None:
         query = query.where(or_(Dossier.receiving_commune_code == principal.commune_code,
                                 Dossier.deciding_commune_code == principal.commune_code))
+    if reach is Reach.FILED:  # a digital volunteer: only what they filed for a citizen, with the citizen's consent
+        officer_id = filing_officer_id(principal)
+        if officer_id is None:
+            return select(Dossier).where(false())
+        query = query.where(Dossier.id.in_(select(FilingConsent.dossier_id)
+                                           .where(FilingConsent.helper_id == officer_id)))
     return query
 
 
 def get_dossier_for(session: Session, principal: Principal, dossier_id: int) -> Dossier:
-    """The dossier if the principal's jurisdiction covers its receiving or deciding commune; else 404."""
+    """The dossier if the principal's jurisdiction covers its receiving or deciding commune and its role needs to
+    know it (a volunteer: one they filed; a council member, an administrator: none); else 404."""
     dossier = session.scalar(_visible(principal).where(Dossier.id == dossier_id))
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ.")
@@ -45,6 +70,82 @@ def get_dossier_by_code_for(session: Session, principal: Principal, code: str) -
     dossier = session.scalar(_visible(principal).where(Dossier.code == code.strip().upper()))
     if dossier is None:
         raise NotFound("Không tìm thấy hồ sơ.")
+    return dossier
+
+
+def shown_dossier(dossier: Dossier, sight: NeedToKnow) -> Shown:
+    """The dossier with its identity fields as ``sight`` allows (full, masked or None)."""
+    return Shown(dossier, {name: shown(getattr(dossier, name), sight.identity) for name in IDENTITY_FIELDS})
+
+
+@dataclass(frozen=True)
+class DossierRead:
+    """A dossier handed out to be shown: ``shown`` is what a page or an answer renders; ``dossier`` is the row, for
+    the reads that follow in the same request (timeline, ledger) and never for display."""
+
+    dossier: Dossier
+    shown: Shown
+    documents: bool  # whether the scans and the printed forms are the principal's to open (the page lists them)
+
+
+def _records_reads(principal: Principal) -> bool:
+    """Officers' and tokens' reads are events; a citizen reading their own dossier is the data subject (Decree 13
+    Art. 9(4)), not a disclosure."""
+    return principal.kind != "citizen"
+
+
+def _record_dossier_read(session: Session, principal: Principal, dossier: Dossier, now: datetime,
+                         fields: list[str], detail: dict[str, object] | None = None) -> None:
+    if _records_reads(principal):
+        record_personal_data_read(session, actor=principal, now=now, object_kind="dossier", object_id=dossier.id,
+                                  province_code=dossier.province_code,
+                                  commune_code=dossier.deciding_commune_code, fields=fields, detail=detail)
+
+
+def read_dossier_for(session: Session, principal: Principal, dossier_id: int, now: datetime, *,
+                     with_identity: bool = True) -> DossierRead:
+    """The dossier page (``with_identity``) or the API's answer (name and handling only): the gate, the fields as
+    the role may see them, and the read recorded."""
+    dossier = get_dossier_for(session, principal, dossier_id)
+    sight = need_to_know(principal)
+    view = shown_dossier(dossier, sight)
+    fields = ["applicant_name"]
+    detail: dict[str, object] = {}
+    if with_identity:
+        present = [name for name in IDENTITY_FIELDS if getattr(dossier, name)]
+        if sight.identity is Detail.FULL:
+            fields += present
+        elif sight.identity is Detail.MASKED:
+            detail["masked"] = present
+    _record_dossier_read(session, principal, dossier, now, fields, detail)
+    return DossierRead(dossier, view, sight.documents)
+
+
+def _documents_gate(session: Session, principal: Principal, dossier_id: int) -> Dossier:
+    dossier = get_dossier_for(session, principal, dossier_id)
+    if not need_to_know(principal).documents:  # outside the need to know: as if it did not exist (house rule 7)
+        raise NotFound("Không tìm thấy tài liệu.")
+    return dossier
+
+
+def read_document_for(session: Session, principal: Principal, dossier_id: int, document_id: int,
+                      now: datetime) -> DossierDocument:
+    """A scan of the dossier (its content is the citizen's papers): for the roles that need the documents."""
+    dossier = _documents_gate(session, principal, dossier_id)
+    doc = session.scalar(select(DossierDocument).where(DossierDocument.id == document_id,
+                                                       DossierDocument.dossier_id == dossier.id))
+    if doc is None:
+        raise NotFound("Không tìm thấy tài liệu.")
+    _record_dossier_read(session, principal, dossier, now, ["document"],
+                         {"document_id": doc.id, "document_kind": doc.kind})
+    return doc
+
+
+def read_form_for(session: Session, principal: Principal, dossier_id: int, form: str, now: datetime) -> Dossier:
+    """The dossier for printing one of its official forms, which carry the applicant's identity in full."""
+    dossier = _documents_gate(session, principal, dossier_id)
+    _record_dossier_read(session, principal, dossier, now,
+                         ["applicant_name", *(n for n in IDENTITY_FIELDS if getattr(dossier, n))], {"form": form})
     return dossier
 
 
@@ -82,21 +183,47 @@ def _inbox_states(principal: Principal) -> set[Status]:
     return states
 
 
-def search_condition(q: str) -> ColumnElement[bool]:
-    """By code, by name without diacritics ("dang van duc" finds "Đặng Văn Đức"), by ID number, by phone."""
-    text = q.strip()
+def _id_like(text: str) -> str | None:
+    """The digits of a search that is a number (an ID number, a phone, part of a code), else None."""
     digits = ascii_digits(text)
+    return digits if len(digits) >= 4 and digits == text.replace(" ", "") else None
+
+
+def search_condition(q: str, *, by_id: bool = False) -> ColumnElement[bool]:
+    """By code, by name without diacritics ("dang van duc" finds "Đặng Văn Đức"), and — for the roles whose need to
+    know includes it (``by_id``) — by ID number or phone."""
+    text = q.strip()
     conditions = [Dossier.code == text.upper(), Dossier.applicant_name_folded.contains(fold(text))]
-    if len(digits) >= 4 and digits == text.replace(" ", ""):
-        conditions += [Dossier.id_number == digits, Dossier.phone == digits, Dossier.code.contains(digits)]
+    digits = _id_like(text)
+    if digits is not None:
+        conditions.append(Dossier.code.contains(digits))
+        if by_id:
+            conditions += [Dossier.id_number == digits, Dossier.phone == digits]
     return or_(*conditions)
 
 
+def search_term_kind(q: str) -> tuple[str, str | None]:
+    """What a search looked for, for its audit event: the kind, and a number only masked (never in clear)."""
+    digits = _id_like(q.strip())
+    if digits is None:
+        return "code_or_name", None
+    if len(digits) in (9, 12):
+        kind = "id_number"
+    elif digits.startswith("0") and len(digits) in (10, 11):
+        kind = "phone"
+    else:
+        kind = "digits"
+    return kind, mask(digits)
+
+
 def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetime) -> tuple[list[Dossier], int]:
-    """The officer's work, most urgent first (due soonest; overdue at the top)."""
+    """The officer's work, most urgent first (due soonest; overdue at the top); or a search, which is recorded."""
+    sight = need_to_know(principal)
+    if sight.dossiers is Reach.NONE:
+        raise Forbidden("Vai trò của bạn không cần xem hồ sơ của người dân (chỉ xem số liệu tổng hợp).")
     query = _visible(principal)
     if flt.q:
-        query = query.where(search_condition(flt.q))
+        query = query.where(search_condition(flt.q, by_id=sight.search_by_id))
     elif flt.status:
         query = query.where(Dossier.status == flt.status)
     else:
@@ -113,9 +240,16 @@ def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetim
     if principal.commune_code is not None and not flt.q and divisions_only:
         query = query.where(Dossier.deciding_commune_code == principal.commune_code)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(Dossier.due_at.is_(None), Dossier.due_at, Dossier.id)
-                           .limit(flt.limit).offset(flt.offset))
-    return list(rows), int(total)
+    rows = list(session.scalars(query.order_by(Dossier.due_at.is_(None), Dossier.due_at, Dossier.id)
+                                .limit(flt.limit).offset(flt.offset)))
+    if flt.q and _records_reads(principal):
+        # A search finds people: one event per search with what was looked for (kind, masked) and what it returned.
+        kind, term = search_term_kind(flt.q)
+        record_personal_data_read(session, actor=principal, now=now, object_kind="dossier_search", object_id=None,
+                                  province_code=principal.province_code, commune_code=principal.commune_code,
+                                  fields=["applicant_name"], detail={"term_kind": kind, "term": term,
+                                                                     "ids": [d.id for d in rows], "total": total})
+    return rows, int(total)
 
 
 def urgency(dossier: Dossier, now: datetime) -> str:
@@ -129,12 +263,21 @@ def urgency(dossier: Dossier, now: datetime) -> str:
     return "due_soon" if due - now <= DUE_SOON else "ok"
 
 
-def register_rows(session: Session, principal: Principal, first: date, last: date) -> list[Dossier]:
-    """Sổ theo dõi hồ sơ: every dossier received by the commune in the period."""
+def register_rows(session: Session, principal: Principal, first: date, last: date, now: datetime) -> list[Dossier]:
+    """Sổ theo dõi hồ sơ: every dossier received by the commune in the period — names, addresses and phones of
+    every row, so only for the roles that keep the register; the export is recorded with its size and period."""
+    if not need_to_know(principal).register:
+        raise Forbidden("Chỉ bộ phận một cửa và lãnh đạo được xuất sổ theo dõi hồ sơ.")
     start = datetime.combine(first, datetime.min.time(), tzinfo=VIETNAM_TZ)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=VIETNAM_TZ)
     query = _visible(principal).where(and_(Dossier.received_at >= start, Dossier.received_at < end))
-    return list(session.scalars(query.order_by(Dossier.received_at, Dossier.id)))
+    rows = list(session.scalars(query.order_by(Dossier.received_at, Dossier.id)))
+    if _records_reads(principal):
+        record_personal_data_read(session, actor=principal, now=now, object_kind="dossier_register", object_id=None,
+                                  province_code=principal.province_code, commune_code=principal.commune_code,
+                                  fields=["applicant_name", "address", "phone"],
+                                  detail={"rows": len(rows), "from": first.isoformat(), "to": last.isoformat()})
+    return rows
 
 
 def workload_by_department(session: Session, principal: Principal) -> dict[str, int]:

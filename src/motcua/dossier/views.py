@@ -31,9 +31,11 @@ from motcua.dossier.files import FileStore
 from motcua.dossier.queries import (
     InboxFilter,
     documents,
-    get_dossier_for,
     inbox,
     public_lookup,
+    read_document_for,
+    read_dossier_for,
+    read_form_for,
     register_rows,
     timeline,
     urgency,
@@ -43,7 +45,7 @@ from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
 from motcua.kit.dates import date_range
 from motcua.kit.disposition import disposition_headers
-from motcua.kit.errors import MotcuaError, NotFound, ValidationFailed, field_errors
+from motcua.kit.errors import MotcuaError, ValidationFailed, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
 from motcua.org.queries import list_communes_for
@@ -192,7 +194,8 @@ def dossier_page(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    dossier = get_dossier_for(session, principal, dossier_id)
+    read = read_dossier_for(session, principal, dossier_id, now)
+    dossier = read.dossier
     state = dossier_ledger(session, dossier).state(now) if dossier.clock_events else None
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     step_names = {s["key"]: s["name"] for s in version.data.get("process", [])}
@@ -200,11 +203,12 @@ def dossier_page(
     events = timeline(session, dossier)
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
     return render(request, "dossier.html", {
-        "d": dossier, "events": events, "documents": documents(session, dossier),
+        "d": read.shown, "events": events, "documents": documents(session, dossier) if read.documents else [],
         "state": state, "step_names": step_names, "actions": actions, "handlers": handlers,
         "urgency": urgency(dossier, now),
         "may_attach_result": may_attach_result(principal, dossier),  # the action's own rule (Art. 22, 23(1))
-        "forms": printing.forms_for(events), "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
+        "forms": printing.forms_for(events) if read.documents else [],
+        "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
         "receiving": session.get(Commune, dossier.receiving_commune_code),
         "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),
     })
@@ -268,7 +272,7 @@ def dossier_form(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    dossier = get_dossier_for(session, principal, dossier_id)
+    dossier = read_form_for(session, principal, dossier_id, form, now)
     pdf = printing.form_pdf(session, dossier, form, base_url=request.app.state.settings.public_base_url, now=now)
     return Response(pdf, media_type="application/pdf",
                     headers=disposition_headers(f"{dossier.code}-{form}.pdf", disposition="inline"))
@@ -281,11 +285,9 @@ def dossier_document(
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
+    now: datetime = Depends(get_now),
 ) -> Response:
-    dossier = get_dossier_for(session, principal, dossier_id)
-    doc = next((d for d in documents(session, dossier) if d.id == document_id), None)
-    if doc is None:
-        raise NotFound("Không tìm thấy tài liệu.")
+    doc = read_document_for(session, principal, dossier_id, document_id, now)
     return Response(store.read(doc.file_key), media_type=doc.content_type,
                     headers=disposition_headers(doc.file_name, disposition="inline"))
 
@@ -299,7 +301,8 @@ def register_export(
     now: datetime = Depends(get_now),
 ) -> Response:
     first, last = date_range(date_from, date_to, today=to_vietnam_time(now).date(), default_days=30, max_days=366)
-    content = printing.register(session, principal, register_rows(session, principal, first, last), first, last, now)
+    rows = register_rows(session, principal, first, last, now)
+    content = printing.register(session, principal, rows, first, last, now)
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers=disposition_headers(f"so-theo-doi-{first}-{last}.xlsx"))
 

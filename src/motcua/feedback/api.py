@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.audit.actions import record_personal_data_read
+from motcua.auth.access import Shown
 from motcua.auth.deps import DB_SESSION, current_principal, get_now
 from motcua.auth.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.queries import public_lookup
 from motcua.feedback.actions import citizen_actor, rate_dossier, receive_case
 from motcua.feedback.models import FeedbackCase, FeedbackEvent
-from motcua.feedback.queries import CaseFilter, case_events, get_case_for, list_cases
+from motcua.feedback.queries import CaseFilter, case_events, list_cases, read_case_for
 from motcua.feedback.schemas import (
     FeedbackCaseOut,
     FeedbackEventOut,
@@ -51,7 +51,8 @@ def _answered(exc: MotcuaError) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=exc.status_code, headers=headers)
 
 
-def case_out(case: FeedbackCase, principal: Principal, events: list[FeedbackEvent] | None = None) -> FeedbackCaseOut:
+def case_out(case: FeedbackCase | Shown, principal: Principal,
+             events: list[FeedbackEvent] | None = None) -> FeedbackCaseOut:
     mine = principal.commune_code == case.commune_code
     return FeedbackCaseOut(
         id=case.id, code=case.code, version=case.version, status=case.status,
@@ -102,7 +103,7 @@ def list_feedback(
 ) -> FeedbackPage:
     rows, total = list_cases(session, principal, CaseFilter(status=status.value if status else None, overdue=overdue,
                                                             commune_code=commune_code, limit=limit, offset=offset),
-                             now)
+                             now, with_contact=True)
     return FeedbackPage(items=[case_out(c, principal) for c in rows], total=total)
 
 
@@ -114,10 +115,7 @@ def get_feedback(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> FeedbackCaseOut:
-    case = get_case_for(session, principal, case_id)
-    record_personal_data_read(session, actor=principal, now=now, object_kind="feedback_case", object_id=case.id,
-                              province_code=case.province_code, commune_code=case.commune_code,
-                              fields=["sender_name", "sender_phone", "sender_email"])
+    case = read_case_for(session, principal, case_id, now)
     return case_out(case, principal, case_events(session, case))
 
 

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from motcua.audit.actions import record_personal_data_read
+from motcua.auth.access import Detail, Shown, need_to_know, shown
 from motcua.auth.principal import Principal
 from motcua.dossier.models import Dossier, LookupAttempt
 from motcua.dossier.queries import LOOKUP_MAX_FAILURES, LOOKUP_WINDOW
@@ -23,7 +25,6 @@ from motcua.kit.clock import as_utc
 from motcua.kit.errors import Forbidden, NotFound, TooManyRequests
 from motcua.kit.numbers import ascii_digits
 from motcua.org.models import Commune
-from motcua.org.roles import Role
 
 #: Dossier states in which the applicant may rate the handling: a decision has reached them. Returned (Art. 22);
 #: being corrected after a wrong result was returned (Art. 23(1) — exactly when a rating matters); refused after
@@ -38,9 +39,8 @@ FORM_MAX_PER_HOUR = 5
 still call or come to the centre; a script cannot fill the commune's list)."""
 FORM_WINDOW = timedelta(hours=1)
 
-#: Who reads cases: the centre's counter and director of the commune, the province's monitors (read only), and API
-#: tokens of the jurisdiction (integrations, the province's reporting).
-READ_ROLES = (Role.RECEPTION, Role.CENTRE_DIRECTOR, Role.PROVINCE_MONITOR)
+#: The sender's contact on a case: what ``NeedToKnow.feedback_contact`` shows in full, masked or not at all.
+CONTACT_FIELDS = ("sender_phone", "sender_email")
 
 
 def ip_digest(ip: str) -> str:
@@ -78,7 +78,9 @@ def dossier_by_id(session: Session, dossier_id: int) -> Dossier | None:
 
 
 def _may_read(principal: Principal) -> bool:
-    return principal.kind == "token" or principal.has_role(*READ_ROLES)
+    """Who reads cases (``auth.access``): the centre's counter and director of the commune, the province's monitors
+    (read only); an API token in those roles."""
+    return need_to_know(principal).feedback_cases
 
 
 def _visible(principal: Principal) -> Select[FeedbackCase]:
@@ -99,6 +101,26 @@ def get_case_for(session: Session, principal: Principal, case_id: int) -> Feedba
     return case
 
 
+def shown_case(case: FeedbackCase, principal: Principal) -> Shown:
+    """The case with the sender's contact as the principal's need to know allows (full, masked or None)."""
+    detail = need_to_know(principal).feedback_contact
+    return Shown(case, {name: shown(getattr(case, name), detail) for name in CONTACT_FIELDS})
+
+
+def _contact_shown(case: FeedbackCase, principal: Principal) -> list[str]:
+    detail = need_to_know(principal).feedback_contact
+    return [name for name in CONTACT_FIELDS if getattr(case, name)] if detail is Detail.FULL else []
+
+
+def read_case_for(session: Session, principal: Principal, case_id: int, now: datetime) -> Shown:
+    """One case to show (page or API): the gate, the sender's contact as the role may see it, the read recorded."""
+    case = get_case_for(session, principal, case_id)
+    record_personal_data_read(session, actor=principal, now=now, object_kind="feedback_case", object_id=case.id,
+                              province_code=case.province_code, commune_code=case.commune_code,
+                              fields=["sender_name", *_contact_shown(case, principal)])
+    return shown_case(case, principal)
+
+
 @dataclass(frozen=True)
 class CaseFilter:
     status: str | None = None  # None: the open cases and the answers still to publish
@@ -108,9 +130,11 @@ class CaseFilter:
     offset: int = 0
 
 
-def list_cases(session: Session, principal: Principal, flt: CaseFilter, now: datetime
-               ) -> tuple[list[FeedbackCase], int]:
-    """The commune's cases, most urgent first (the next deadline soonest; overdue at the top; waiting last)."""
+def list_cases(session: Session, principal: Principal, flt: CaseFilter, now: datetime, *, with_contact: bool = False
+               ) -> tuple[list[Shown], int]:
+    """The commune's cases, most urgent first (the next deadline soonest; overdue at the top; waiting last), each
+    with the sender's contact as the role may see it. ``with_contact`` (the API's list shows it): one read event
+    naming the cases whose sender's phone or email went out in full."""
     query = _visible(principal)
     if flt.commune_code:
         query = query.where(FeedbackCase.commune_code == flt.commune_code)
@@ -121,12 +145,17 @@ def list_cases(session: Session, principal: Principal, flt: CaseFilter, now: dat
     if flt.overdue:
         query = query.where(FeedbackCase.due_at < now)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(query.order_by(FeedbackCase.due_at.is_(None), FeedbackCase.due_at, FeedbackCase.id)
-                           .limit(flt.limit).offset(flt.offset))
-    return list(rows), int(total)
+    rows = list(session.scalars(query.order_by(FeedbackCase.due_at.is_(None), FeedbackCase.due_at, FeedbackCase.id)
+                                .limit(flt.limit).offset(flt.offset)))
+    disclosed = [c.id for c in rows if _contact_shown(c, principal)] if with_contact else []
+    if disclosed:
+        record_personal_data_read(session, actor=principal, now=now, object_kind="feedback_cases", object_id=None,
+                                  province_code=principal.province_code, commune_code=principal.commune_code,
+                                  fields=["sender_name", *CONTACT_FIELDS], detail={"ids": disclosed})
+    return [shown_case(c, principal) for c in rows], int(total)
 
 
-def urgency(case: FeedbackCase, now: datetime) -> str:
+def urgency(case: FeedbackCase | Shown, now: datetime) -> str:
     """overdue | due_soon | ok | waiting | done — how the list marks a row."""
     if case.due_at is None:
         return "waiting" if case.status == CaseStatus.AWAITING_INFO else "done"
@@ -136,7 +165,7 @@ def urgency(case: FeedbackCase, now: datetime) -> str:
     return "due_soon" if due - now <= DUE_SOON else "ok"
 
 
-def case_events(session: Session, case: FeedbackCase) -> list[FeedbackEvent]:
+def case_events(session: Session, case: FeedbackCase | Shown) -> list[FeedbackEvent]:
     return list(session.scalars(select(FeedbackEvent).where(FeedbackEvent.case_id == case.id)
                                 .order_by(FeedbackEvent.id)))
 

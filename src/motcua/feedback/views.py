@@ -17,7 +17,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, object_session
 
-from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf
 from motcua.auth.principal import Principal
 from motcua.dossier.deps import client_ip
@@ -34,12 +33,12 @@ from motcua.feedback.queries import (
     commune_names,
     communes_for_form,
     dossier_by_id,
-    get_case_for,
     list_cases,
     may_be_rated,
     public_case_lookup,
     published_answers,
     rating_of,
+    read_case_for,
     urgency,
 )
 from motcua.feedback.schemas import CaseActionIn, FeedbackIn, vietnamese_errors
@@ -339,10 +338,7 @@ def case_page(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    case = get_case_for(session, principal, case_id)
-    record_personal_data_read(session, actor=principal, now=now, object_kind="feedback_case", object_id=case.id,
-                              province_code=case.province_code, commune_code=case.commune_code,
-                              fields=["sender_name", "sender_phone", "sender_email"])
+    case = read_case_for(session, principal, case_id, now)
     actions = available_actions(case.status, principal.roles) if principal.commune_code == case.commune_code else []
     return render(request, "feedback/case.html", {
         "c": case, "events": case_events(session, case), "actions": actions, "urgency": urgency(case, now),

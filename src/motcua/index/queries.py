@@ -398,7 +398,6 @@ class CostlyDossier:
     dossier_id: int
     code: str
     procedure_name: str
-    applicant_name: str
     month: date
     received_at: datetime
     due_at: datetime | None
@@ -422,12 +421,13 @@ def costly_dossiers(session: Session, principal: Principal, commune_code: str, p
              c.counted.is_(True), c.on_time.is_(False), or_(c.month == last, c.open_at_end.is_(False))]
     total = int(session.scalar(select(func.count()).select_from(c).where(*where)) or 0)
     rows = session.execute(
-        select(c, Dossier.code, Dossier.procedure_name, Dossier.applicant_name, Dossier.received_at, Dossier.status)
+        # no applicant's name or contact: the drill-down is about the handling (docs/need-to-know.md)
+        select(c, Dossier.code, Dossier.procedure_name, Dossier.received_at, Dossier.status)
         .join(Dossier, Dossier.id == c.dossier_id).where(*where)
         .order_by(c.late_hours.desc(), c.month, c.dossier_id).limit(limit).offset(offset)
     ).all()
-    out = [CostlyDossier(r.IndexContribution.dossier_id, r.code, r.procedure_name, r.applicant_name,
-                         r.IndexContribution.month, r.received_at, r.IndexContribution.due_at,
+    out = [CostlyDossier(r.IndexContribution.dossier_id, r.code, r.procedure_name, r.IndexContribution.month,
+                         r.received_at, r.IndexContribution.due_at,
                          r.IndexContribution.judged_at, r.IndexContribution.late_hours, r.IndexContribution.late_step,
                          r.IndexContribution.late_body, r.IndexContribution.reason, r.IndexContribution.explanation,
                          r.status) for r in rows]

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from motcua.auth.access import need_to_know
 from motcua.kit.clock import to_local
 from motcua.org.roles import ROLE_LABELS, Role
 from motcua.web.i18n import translations
@@ -99,6 +100,8 @@ def render(
         "request": request,
         "lang": lang,
         "principal": principal,
+        # what the menu offers follows the need-to-know table (auth.access), not role names in the template
+        "sight": need_to_know(principal) if principal is not None else None,
         "csrf_token": csrf,
         "_": trans.gettext,
         "gettext": trans.gettext,
