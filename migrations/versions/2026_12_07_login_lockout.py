@@ -2,7 +2,7 @@
 and the password history that refuses the reuse of the last few passwords.
 
 Revision ID: 20261207_login_lockout
-Revises: 20261127_audit_prev_hash
+Revises: 20261207_catalog_scope
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261207_login_lockout"
-down_revision: str | None = "20261127_audit_prev_hash"
+down_revision: str | None = "20261207_catalog_scope"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -6,7 +6,7 @@ citizen cannot be told from the data, so each verifies again under the new rules
 line (``line_no`` NULL) and keep what they settled; a dossier already marked paid online stays so.
 
 Revision ID: 20261207_portal
-Revises: 20261127_audit_prev_hash
+Revises: 20261207_login_lockout
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261207_portal"
-down_revision: str | None = "20261127_audit_prev_hash"
+down_revision: str | None = "20261207_login_lockout"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -9,7 +9,7 @@ and its integration needs a new token issued for a named officer (docs/operation
 ``province.allow_single_officer_approval`` is off everywhere.
 
 Revision ID: 20261207_token_officer
-Revises: 20261127_audit_prev_hash
+Revises: 20261207_portal
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261207_token_officer"
-down_revision: str | None = "20261127_audit_prev_hash"
+down_revision: str | None = "20261207_portal"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
