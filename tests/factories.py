@@ -73,6 +73,29 @@ def make_officer(
     return officer
 
 
+def make_api_token(
+    session: Session,
+    *,
+    roles: tuple[Role, ...] = (),
+    commune_code: str | None = CHI_TIEN,
+    province_code: str = "25",
+    name: str = "Máy tiếp nhận",
+    issuer: Officer | None = None,
+) -> str:
+    """A real API token, issued by ``issuer`` or by an administrator of the commune (of the province when
+    ``commune_code`` is None) made here, committed; returns the raw value for ``Authorization: Bearer``.
+    Every test and the fuzz harness make their tokens here, so a change in how tokens are issued is made once."""
+    from motcua.auth.actions import create_api_token  # local import: only the tests that issue tokens need it
+
+    if issuer is None:
+        issuer = make_officer(session, commune_code=commune_code, province_code=province_code, roles=(Role.ADMIN,),
+                              with_post=False)
+    _, raw = create_api_token(session, actor=principal_of(issuer, *(Role(r.role) for r in issuer.roles)),
+                              name=name, commune_code=commune_code, days_valid=30, now=T0, roles=roles)
+    session.commit()
+    return raw
+
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
