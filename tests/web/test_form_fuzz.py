@@ -228,6 +228,13 @@ def test_pages_never_answer_a_server_error(world: World, method: str, path: str,
             fields += [n for n in _harvest(world, client, path, callers[0]) if n not in fields]
         url = _concrete(path, world)
         names = queries if method == "GET" else fields
+        for name in callers:  # the well-formed request itself, as each caller (a duplicate of the world's rows)
+            caller = world.callers[name]
+            plain = {n: _plausible(n) for n in names}
+            failure = (_try(world, client, "GET", f"{url}?{urlencode(plain)}", caller, "well-formed values")
+                       if method == "GET" else
+                       _try(world, client, "POST", url, caller, "well-formed values", data=plain, csrf=caller.csrf))
+            failures += [failure] if failure else []
         for i, (name, trap) in enumerate((n, t) for n in names for t in _TRAPS):
             caller = world.callers[callers[i % len(callers)]]
             values = {n: _plausible(n) for n in names}
