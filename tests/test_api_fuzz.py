@@ -63,7 +63,7 @@ FUZZ = settings(
 )
 #: Every caller, fewer examples each operation: the callers are drawn among the examples.
 FUZZ_EVERY_CALLER = settings(
-    max_examples=25,
+    max_examples=15,
     derandomize=True,
     database=None,
     deadline=None,
@@ -262,3 +262,24 @@ def test_api_as_every_caller_never_fails(case: Case, world: World, callers: list
     with world.example():
         case.call_and_validate(app=_served(world.app), headers={**caller.headers, **caller.cookie_header()},
                                checks=[not_a_server_error, json_error_envelope])
+
+
+def test_the_fuzzing_callers_are_signed_in_as_themselves(world: World) -> None:
+    """The fuzzing above is worth something only if its callers really are signed in: every token and officer
+    session is recognised by the API (200 on /api/v1/me with its own name), the citizen and the anonymous caller are
+    not officers (401), and the sessions' pages answer without sending them to sign in."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(world.app, base_url="https://testserver") as client:
+        for name, caller in world.callers.items():
+            client.cookies.clear()
+            with world.example():
+                me = client.get("/api/v1/me", headers={**caller.headers, **caller.cookie_header()})
+            if name in ("citizen", "anonymous"):
+                assert me.status_code == 401, (name, me.text)
+            else:
+                assert me.status_code == 200, (name, me.text)
+        client.cookies.clear()
+        with world.example():
+            home = client.get("/cong-dan", headers=world.callers["citizen"].cookie_header(), follow_redirects=False)
+        assert home.status_code == 200, home.headers.get("location")

@@ -62,7 +62,7 @@ def _walk() -> list[tuple[str, str, list[str], list[tuple[str, bool]]]]:
 
 ROUTES = _walk()
 
-FUZZ = settings(max_examples=8, derandomize=True, database=None, deadline=None,
+FUZZ = settings(max_examples=6, derandomize=True, database=None, deadline=None,
                 suppress_health_check=list(HealthCheck))
 
 #: Values that have broken a parser somewhere (issue 13 findings 17–20 among them), and plausible ones, so that
