@@ -54,8 +54,9 @@ _SCHEMA_APP = create_app(
 )
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", _SCHEMA_APP)
 
+# Bounded so that the whole fuzzing (this file and tests/web/test_form_fuzz.py) stays near two minutes on two cores.
 FUZZ = settings(
-    max_examples=50,
+    max_examples=35,
     derandomize=True,
     database=None,
     deadline=None,
