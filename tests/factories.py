@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from motcua.auth.principal import SYSTEM, Principal
 from motcua.auth.secrets import hash_password
+from motcua.config import Settings
 from motcua.dossier.schemas import IntakeIn
 from motcua.org.actions import assign_post, create_officer, ensure_departments
 from motcua.org.models import Commune, Officer, Post
-from motcua.org.roles import Role
+from motcua.org.roles import TOKEN_ROLES, Role
 from motcua.org.schemas import OfficerCreate
 
 PASSWORD = "ca-phe-sua-da-buoi-sang"  # passes the policy (auth/passwords.py): 15+ characters, not guessable
@@ -71,6 +73,37 @@ def make_officer(
         assign_post(session, actor=SYSTEM, officer=officer, post=post, concurrent=False, since=T0.date(), now=T0)
     session.commit()
     return officer
+
+
+def make_api_token(
+    session: Session,
+    *,
+    roles: tuple[Role, ...] = (),
+    commune_code: str | None = CHI_TIEN,
+    province_code: str = "25",
+    name: str = "Máy tiếp nhận",
+    issuer: Officer | None = None,
+    officer: Officer | None = None,
+) -> str:
+    """A real API token, issued by ``issuer`` or by an administrator of the commune (of the province when
+    ``commune_code`` is None) made here, acting for ``officer`` (by default one made here with the token's roles),
+    committed; returns the raw value for ``Authorization: Bearer``.
+    Every test and the fuzz harness make their tokens here, so a change in how tokens are issued is made once."""
+    from motcua.auth.actions import create_api_token  # local import: only the tests that issue tokens need it
+
+    if issuer is None:
+        issuer = make_officer(session, commune_code=commune_code, province_code=province_code, roles=(Role.ADMIN,),
+                              with_post=False)
+    if officer is None:
+        # The officer the token acts for (finding 5) holds the token's roles; a token without roles acts for its
+        # issuer.
+        officer = (make_officer(session, commune_code=commune_code, province_code=province_code, roles=roles,
+                                with_post=False) if roles else issuer)
+    _, raw = create_api_token(session, actor=principal_of(issuer, *(Role(r.role) for r in issuer.roles)),
+                              name=name, commune_code=commune_code, days_valid=30, now=T0, roles=roles,
+                              officer_id=officer.id)
+    session.commit()
+    return raw
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -167,3 +200,86 @@ def make_token(session: Session, officer: Officer, *roles: Role, name: str = "Ph
                                   officer_id=officer.id, roles=roles)
     session.commit()
     return token.id, raw
+
+
+# ------------------------------------------------------------------------------------------------ callers
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sends a request, as the request carries it: headers (a bearer token, the CSRF header) and cookies
+    (an officer's or a citizen's session, the anonymous CSRF cookie); ``csrf`` is what a form echoes."""
+
+    name: str
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+    csrf: str | None = None
+
+    def cookie_header(self) -> dict[str, str]:
+        return {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+
+
+#: The anonymous CSRF cookie a browser would hold (WebContextMiddleware keeps one the client already has).
+ANONYMOUS_CSRF = "fuzz-anonymous-csrf-0123456789"
+
+
+def token_caller(name: str, raw: str) -> Caller:
+    return Caller(name, headers={"Authorization": f"Bearer {raw}"})
+
+
+def officer_caller(session: Session, officer: Officer, settings: Settings, name: str | None = None) -> Caller:
+    """An officer signed in through the login action (cookie session + its CSRF token, sent as htmx does)."""
+    from motcua.auth.actions import login as login_action
+    from motcua.auth.deps import CSRF_HEADER, SESSION_COOKIE
+
+    outcome = login_action(session, username=officer.username, password=PASSWORD, ip=None, user_agent="fuzz",
+                           now=T0, settings=settings)
+    assert outcome.ok and outcome.token and outcome.csrf_token, outcome.message
+    session.commit()
+    return Caller(name or officer.username, headers={CSRF_HEADER: outcome.csrf_token},
+                  cookies={SESSION_COOKIE: outcome.token}, csrf=outcome.csrf_token)
+
+
+def citizen_caller(session: Session, phone: str = "0912345678", full_name: str = "Đặng Văn Đức") -> Caller:
+    """A citizen signed in to the portal (the sign-in action after a verified one-time code)."""
+    from motcua.auth.deps import CSRF_COOKIE, CSRF_HEADER
+    from motcua.portal.actions.accounts import parse_destination, sign_in
+    from motcua.portal.deps import CITIZEN_COOKIE
+
+    _, token = sign_in(session, destination=parse_destination(phone), full_name=full_name, now=T0)
+    session.commit()
+    return Caller("citizen", headers={CSRF_HEADER: ANONYMOUS_CSRF},
+                  cookies={CITIZEN_COOKIE: token, CSRF_COOKIE: ANONYMOUS_CSRF}, csrf=ANONYMOUS_CSRF)
+
+
+def anonymous_caller() -> Caller:
+    from motcua.auth.deps import CSRF_COOKIE, CSRF_HEADER
+
+    return Caller("anonymous", headers={CSRF_HEADER: ANONYMOUS_CSRF}, cookies={CSRF_COOKIE: ANONYMOUS_CSRF},
+                  csrf=ANONYMOUS_CSRF)
+
+
+def every_caller(session: Session, settings: Settings) -> dict[str, Caller]:
+    """One caller of every kind the product serves, for the fuzzing: an API token of each token role and one
+    without roles (an administrator's integration), a province token, a signed-in officer of every role (the
+    commune and the province administrator among them), a citizen, and someone anonymous."""
+    callers: dict[str, Caller] = {}
+    admin = make_officer(session, roles=(Role.ADMIN,), username="fuzz.admin", with_post=False)
+    province_admin = make_officer(session, commune_code=None, roles=(Role.ADMIN,), username="fuzz.tinh.admin")
+    for role in TOKEN_ROLES:
+        callers[f"token_{role.value}"] = token_caller(f"token_{role.value}",
+                                                      make_api_token(session, roles=(role,), issuer=admin))
+    callers["token_admin"] = token_caller("token_admin", make_api_token(session, issuer=admin))
+    callers["token_province"] = token_caller("token_province",
+                                             make_api_token(session, commune_code=None, issuer=province_admin))
+    callers["session_admin"] = officer_caller(session, admin, settings, "session_admin")
+    callers["session_province_admin"] = officer_caller(session, province_admin, settings, "session_province_admin")
+    for role in (Role.PROVINCE_MONITOR,):
+        monitor = make_officer(session, commune_code=None, roles=(role,), username="fuzz.tinh.theodoi")
+        callers["session_province_monitor"] = officer_caller(session, monitor, settings, "session_province_monitor")
+    for role in (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER, Role.CENTRE_DIRECTOR, Role.VOLUNTEER, Role.COUNCIL):
+        officer = make_officer(session, roles=(role,), username=f"fuzz.{role.value}")
+        callers[f"session_{role.value}"] = officer_caller(session, officer, settings, f"session_{role.value}")
+    callers["citizen"] = citizen_caller(session)
+    callers["anonymous"] = anonymous_caller()
+    return callers

@@ -11,7 +11,12 @@ PostgreSQL (the ``db``-parametrised fixtures of conftest), bounded and derandomi
   the content type is the documented one, and the body matches the documented response model;
 - without valid credentials (no header, a bogus bearer token, a bogus session cookie) the documented method
   answers 401, and any other method 405;
-- every API response is JSON, and every error is the ``{"error": {"code", "message"}}`` envelope.
+- every API response is JSON, and every error is the ``{"error": {"code", "message"}}`` envelope;
+- as every kind of caller (an API token of each token role, administrators' and province monitor's sessions
+  with their CSRF token, officers of the other roles, a citizen's portal session, someone anonymous), no
+  operation answers a server error (``test_api_as_every_caller_never_fails``).
+
+The HTML forms, uploads and query strings are fuzzed by ``tests/web/test_form_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -37,7 +42,9 @@ from motcua.auth.actions import create_api_token
 from motcua.auth.principal import Principal
 from motcua.config import Settings
 from motcua.org.roles import Role
-from tests.factories import CHI_TIEN, T0, make_officer
+from tests.factories import CHI_TIEN, T0, Caller, make_officer
+from tests.fuzz_world import World
+from tests.fuzz_world import world as world  # the module-scoped fixture
 
 # The schema is read once, at collection, from an app with no database behind it (routes and parameters do not
 # depend on one), so that pytest collects one test per operation and backend. Every request then goes, in
@@ -47,8 +54,17 @@ _SCHEMA_APP = create_app(
 )
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", _SCHEMA_APP)
 
+# Bounded so that the whole fuzzing (this file and tests/web/test_form_fuzz.py) stays near two minutes on two cores.
 FUZZ = settings(
-    max_examples=50,
+    max_examples=35,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+#: Every caller, fewer examples each operation: the callers are drawn among the examples.
+FUZZ_EVERY_CALLER = settings(
+    max_examples=15,
     derandomize=True,
     database=None,
     deadline=None,
@@ -91,7 +107,11 @@ _REAL_ROWS: dict[str, Any] = {"code": CHI_TIEN}
 _WELL_FORMED = {
     "code": lambda v: isinstance(v, str) and re.fullmatch(r"\d{5}", v) is not None,
     "officer_id": lambda v: type(v) is int and 1 <= v <= 2**31 - 1,
+    "dossier_id": lambda v: type(v) is int and 1 <= v <= 2**31 - 1,
+    "case_id": lambda v: type(v) is int and 1 <= v <= 2**31 - 1,
+    "announcement_id": lambda v: type(v) is int and 1 <= v <= 2**31 - 1,
 }
+_CALLER_HEADER = "X-Fuzz-Caller"
 
 
 # Hooks (flatmap_headers, flatmap_path_parameters), applied per test below.
@@ -107,6 +127,14 @@ def _with_bogus_credentials(ctx: Any, headers: dict[str, str] | None) -> st.Sear
     )
 
 
+def _as_every_caller(ctx: Any, headers: dict[str, str] | None) -> st.SearchStrategy[dict[str, str]]:
+    """Arbitrary extra headers, and which caller sends the case (``_CALLER_HEADER``; the test replaces it with
+    that caller's credentials, which exist only once the world is built, after schemathesis drew its examples)."""
+    return st.tuples(_with_extra_headers(ctx, headers), st.integers(0, 255)).map(
+        lambda pair: {**pair[0], _CALLER_HEADER: str(pair[1])}
+    )
+
+
 def _sometimes_a_real_row(ctx: Any, path: dict[str, Any] | None) -> st.SearchStrategy[dict[str, Any] | None]:
     """Random ids almost never exist: aim some well-formed ones at real rows, so that 200 bodies are checked too."""
     real = {k: v for k, v in _REAL_ROWS.items() if path and k in path and _WELL_FORMED[k](path[k])}
@@ -116,8 +144,7 @@ def _sometimes_a_real_row(ctx: Any, path: dict[str, Any] | None) -> st.SearchStr
 # Fixtures.
 
 
-@pytest.fixture
-def served(app: Any) -> Any:
+def _served(app: Any) -> Any:
     """The app as a server runs it: Starlette re-raises an unhandled error after sending the 500 response; the
     server logs it and the client sees the 500. Without this the error would escape into the test instead of
     being reported by ``not_a_server_error`` with the request that caused it."""
@@ -140,6 +167,19 @@ def served(app: Any) -> Any:
 
 
 @pytest.fixture
+def served(app: Any) -> Any:
+    return _served(app)
+
+
+@pytest.fixture
+def callers(world: World, monkeypatch: pytest.MonkeyPatch) -> list[Caller]:
+    """The world's callers, in a fixed order, and its real rows for the path hook."""
+    for name in ("dossier_id", "case_id", "announcement_id", "officer_id"):
+        monkeypatch.setitem(_REAL_ROWS, name, world.rows[name][0])
+    return [world.callers[name] for name in sorted(world.callers)]
+
+
+@pytest.fixture
 def bearer(session: Session, monkeypatch: pytest.MonkeyPatch) -> str:
     """A real API token issued by an administrator of Xã Chí Tiên, committed to the test's savepoint."""
     officer = make_officer(session, roles=(Role.ADMIN,))
@@ -159,8 +199,12 @@ def bearer(session: Session, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def json_error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """Every /api response is JSON; every error is {"error": {"code": str, "message": str, ...}}."""
+    """Every /api response is JSON (or a success in the media type its operation documents); every error is
+    {"error": {"code": str, "message": str, ...}}."""
     content_type = response.headers.get("content-type", [""])[0]
+    documented = case.operation.definition.raw.get("responses", {}).get(str(response.status_code), {})
+    if response.status_code < 400 and content_type.split(";")[0].strip() in documented.get("content", {}):
+        return None  # a success in the media type the operation documents (an official form as PDF)
     assert content_type.split(";")[0].strip() == "application/json", (
         f"{case.method} {case.formatted_path} -> {response.status_code} with content type {content_type!r}"
     )
@@ -204,3 +248,40 @@ def test_api_with_a_token_never_fails_and_follows_its_schema(case: Case, served:
 @FUZZ
 def test_api_without_credentials_answers_401_in_json(case: Case, served: Any) -> None:
     case.call_and_validate(app=served, checks=[not_a_server_error, refused_without_credentials, json_error_envelope])
+
+
+@schema.hooks.apply(_as_every_caller, name="flatmap_headers")
+@schema.hooks.apply(_sometimes_a_real_row, name="flatmap_path_parameters")
+@schema.parametrize()
+@FUZZ_EVERY_CALLER
+def test_api_as_every_caller_never_fails(case: Case, world: World, callers: list[Caller]) -> None:
+    """Every operation as every kind of caller (``tests.factories.every_caller``: an API token of each token role,
+    an administrator's and a province token, the commune and province administrators' sessions with their CSRF
+    token, the province monitor, officers of every other role, a citizen's portal session, someone anonymous):
+    never a server error, always JSON and the error envelope. Each request runs in a savepoint rolled back after
+    it, so every example meets the same world."""
+    caller = callers[int(case.headers.pop(_CALLER_HEADER, "0")) % len(callers)] if case.headers else callers[0]
+    with world.example():
+        case.call_and_validate(app=_served(world.app), headers={**caller.headers, **caller.cookie_header()},
+                               checks=[not_a_server_error, json_error_envelope])
+
+
+def test_the_fuzzing_callers_are_signed_in_as_themselves(world: World) -> None:
+    """The fuzzing above is worth something only if its callers really are signed in: every token and officer
+    session is recognised by the API (200 on /api/v1/me with its own name), the citizen and the anonymous caller are
+    not officers (401), and the sessions' pages answer without sending them to sign in."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(world.app, base_url="https://testserver") as client:
+        for name, caller in world.callers.items():
+            client.cookies.clear()
+            with world.example():
+                me = client.get("/api/v1/me", headers={**caller.headers, **caller.cookie_header()})
+            if name in ("citizen", "anonymous"):
+                assert me.status_code == 401, (name, me.text)
+            else:
+                assert me.status_code == 200, (name, me.text)
+        client.cookies.clear()
+        with world.example():
+            home = client.get("/cong-dan", headers=world.callers["citizen"].cookie_header(), follow_redirects=False)
+        assert home.status_code == 200, home.headers.get("location")

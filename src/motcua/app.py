@@ -200,7 +200,9 @@ def create_app(
             "JSON API of motcua, the one-stop administrative service centre software of Vietnamese communes. "
             "Authenticate with `Authorization: Bearer <token>` (tokens are issued by an administrator and scoped "
             "to a province or a commune). Errors are `{\"error\": {\"code\", \"message\", \"fields\"}}` with "
-            "Vietnamese messages."
+            "Vietnamese messages. Every timestamp is an instant in UTC with its offset written as `Z` "
+            "(`2026-12-10T10:00:00Z` is 17:00 in Hà Nội), on every database backend; dates without a time are "
+            "calendar dates in Vietnam."
         ),
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Delete, MetaData, Update, create_engine, event
+from sqlalchemy import DateTime, Delete, Dialect, MetaData, Update, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -18,6 +20,42 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class NaiveDatetimeError(TypeError):
+    """A datetime without a timezone reached the database: a programming error, never the user's input."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Every stored instant: written as UTC, read back as an aware UTC datetime, on both backends.
+
+    PostgreSQL's ``timestamptz`` keeps the instant; SQLite has no timestamp type, and SQLAlchemy's ``DateTime``
+    writes the wall time of whatever it is given and drops the offset, then reads it back naive. An instant given
+    in UTC+7 would be stored seven hours off, and every API answer read from SQLite lost its offset (issue 13,
+    finding 12). So the value is normalised to UTC before it is written, read back with UTC attached, and a
+    naive datetime is refused on write: "naive means UTC" is a guess this type does not make (house rule 5:
+    store UTC). Values that are not datetimes (a date compared with the column, a string) pass through to
+    ``DateTime`` unchanged.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if not isinstance(value, datetime):
+            return value
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise NaiveDatetimeError(f"naive datetime {value.isoformat()} written to a UTC column")
+        value = value.astimezone(UTC)
+        # SQLite stores the UTC wall time (the format demo/dossiers.py writes in bulk); PostgreSQL the instant.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

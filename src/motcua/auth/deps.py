@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua.auth.actions import touch_session
 from motcua.auth.principal import Principal
 from motcua.auth.queries import officer_session, principal_from_api_token
 from motcua.auth.secrets import same
 from motcua.db import session_scope
-from motcua.kit.errors import CsrfFailed, Forbidden, NotAuthenticated
+from motcua.kit.errors import CsrfFailed, Forbidden, NotAuthenticated, PayloadTooLarge
 from motcua.org.roles import Role
 
 SESSION_COOKIE = "motcua_session"
@@ -83,6 +86,45 @@ async def current_officer(principal: Principal = Depends(current_principal)) -> 
     return principal
 
 
+class FormTooLarge(PayloadTooLarge):
+    code = "form_too_large"
+    default_message = "Biểu mẫu gửi lên có quá nhiều trường, quá nhiều tệp hoặc một trường quá dài."
+
+
+#: Starlette's English reasons (``starlette.formparsers``) → what the person in front of the screen reads.
+_FORM_REFUSALS = {
+    "Too many fields": "Biểu mẫu gửi lên có quá nhiều trường.",
+    "Too many files": "Biểu mẫu gửi lên có quá nhiều tệp.",
+    "Part exceeded maximum size": "Một trường của biểu mẫu dài quá mức cho phép.",
+}
+
+
+def route_form_limits(request: Request) -> dict[str, Any]:
+    """The limits the request's route declares (``form_limits=`` on the route, over its routers'), which FastAPI
+    applies itself when it parses ``Form()`` parameters. Starlette's defaults (1,000 fields and files, 1 MiB a
+    field) for a route that declares none."""
+    inherited = request.scope.get("fastapi", {}).get("form_limits", {})
+    return {**inherited, **(getattr(request.scope.get("route"), "form_limits", None) or {})}
+
+
+async def read_form(request: Request) -> FormData:
+    """The request's form, parsed with its route's limits, by whoever reads it first.
+
+    Starlette parses a request's form once and caches it, and every later ``request.form(max_fields=...)`` gets the
+    cached result whatever limits it asks for: when the CSRF check read the token with the defaults, the portal
+    draft's ``max_fields=60`` never applied (issue 13, finding 21). So every reader — the CSRF check, the views
+    that parse their own form — goes through here with the one set of limits the route declares (OWASP ASVS 4.0
+    §13.1.3 / §12.1.1: bound what a request may make the server parse), and a form over them is refused with a
+    Vietnamese 413."""
+    try:
+        return await request.form(**route_form_limits(request))
+    except StarletteHTTPException as exc:
+        if exc.status_code != 400:
+            raise
+        reason = next((vi for en, vi in _FORM_REFUSALS.items() if str(exc.detail).startswith(en)), None)
+        raise FormTooLarge(reason) from exc
+
+
 async def require_csrf(request: Request, principal: Principal | None = Depends(optional_principal)) -> None:
     """Synchroniser-token check for every state-changing request authenticated by a cookie.
 
@@ -99,7 +141,7 @@ async def require_csrf(request: Request, principal: Principal | None = Depends(o
     if not sent:
         content_type = request.headers.get("content-type", "")
         if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
+            form = await read_form(request)
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
     expected = principal.csrf_token if principal is not None else request.cookies.get(CSRF_COOKIE)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 
 
 class LoginSession(Base):
@@ -18,10 +18,10 @@ class LoginSession(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     # The last request seen, refreshed at most once a minute: the idle timeout (OWASP ASVS V3.3.2) counts from it.
-    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
 
@@ -34,7 +34,7 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
     # The known device (signed cookie, auth/devices.py) the try came from; None for an unknown browser. Failures
     # from unknown devices slow the account down, failures from a known device slow only that device.
@@ -49,7 +49,7 @@ class PasswordHistory(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id", ondelete="CASCADE"), index=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    set_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    set_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ApiToken(Base):
@@ -70,8 +70,8 @@ class ApiToken(Base):
     commune_code: Mapped[str | None] = mapped_column(ForeignKey("commune.code"), index=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("officer.id"))
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Workflow roles the integration acts with (comma-separated; e.g. a kiosk files as "reception"). Never admin.
     roles: Mapped[str] = mapped_column(String(200), default="", server_default="")

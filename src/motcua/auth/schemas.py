@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field, field_validator
 
+from motcua.kit.schemas import UtcInstant
 from motcua.org.roles import SEPARATED_ROLES, TOKEN_ROLES, Role
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
@@ -53,6 +52,6 @@ class ApiTokenOut(BaseModel):
     prefix: str
     province_code: str
     commune_code: str | None
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
+    created_at: UtcInstant
+    expires_at: UtcInstant | None
+    revoked_at: UtcInstant | None

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 
 
 class CalendarAnnouncement(Base):
@@ -26,7 +26,7 @@ class CalendarAnnouncement(Base):
     scope: Mapped[str] = mapped_column(String(10))  # "national" or a two-digit province code
     document: Mapped[str] = mapped_column(String(200))  # số, ký hiệu văn bản căn cứ
     note: Mapped[str] = mapped_column(String(300), default="")
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
 
@@ -37,4 +37,4 @@ class ProvinceWorkingHours(Base):
 
     province_code: Mapped[str] = mapped_column(ForeignKey("province.code"), primary_key=True)
     intervals: Mapped[str] = mapped_column(String(100))  # "07:30-11:30,13:00-17:00"
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -17,11 +17,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.calendar.deadlines import TimeLimit
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 
 
 class Procedure(Base):
@@ -63,7 +63,7 @@ class ProcedureVersion(Base):
     time_limit_unit: Mapped[str] = mapped_column(String(20))
     handling_department: Mapped[str] = mapped_column(String(30))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     procedure: Mapped[Procedure] = relationship(back_populates="versions", lazy="raise")
 

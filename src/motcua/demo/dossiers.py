@@ -474,7 +474,7 @@ class _Sink:
     """Chunks of rows into the database in the caller's transaction.
 
     On SQLite, values arrive already in the storage format SQLAlchemy's own types write (UTC wall time for
-    DateTime, JSON text) and go through a lightweight table clause without per-row type processing; elsewhere
+    ``UtcDateTime``, JSON text) and go through a lightweight table clause without per-row type processing; elsewhere
     they go through the mapped tables as they are.
     """
 

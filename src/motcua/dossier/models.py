@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 from motcua.portal import models as _portal_models  # noqa: F401 - the table Dossier.citizen_id points at
 
 
@@ -66,18 +65,18 @@ class Dossier(Base):
     address: Mapped[str] = mapped_column(String(300))
     address_commune_code: Mapped[str | None] = mapped_column(ForeignKey("commune.code"))
 
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # NgayTiepNhan
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # NgayHenTra (current)
-    original_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    paper_transfer_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # NgayKetThucXuLy
-    returned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    correction_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())  # NgayTiepNhan
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # NgayHenTra (current)
+    original_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    paper_transfer_due: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # NgayKetThucXuLy
+    returned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    correction_due: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     clock_events: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     supplement_count: Mapped[int] = mapped_column(Integer, default=0)
-    supplement_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    supplement_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
     current_department: Mapped[str | None] = mapped_column(String(30))
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
@@ -88,7 +87,7 @@ class Dossier(Base):
     idempotency_scope: Mapped[str | None] = mapped_column(String(40))
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     request_digest: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     events: Mapped[list[DossierEvent]] = relationship(
         back_populates="dossier", lazy="raise", order_by="DossierEvent.id"
@@ -105,7 +104,7 @@ class DossierEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     action: Mapped[str] = mapped_column(String(40))
     from_status: Mapped[str | None] = mapped_column(String(30))
     to_status: Mapped[str] = mapped_column(String(30))
@@ -133,7 +132,7 @@ class DossierDocument(Base):
     file_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
     dossier: Mapped[Dossier] = relationship(back_populates="documents", lazy="raise")
@@ -156,6 +155,6 @@ class LookupAttempt(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ip: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
 

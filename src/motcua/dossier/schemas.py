@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from motcua.dossier.workflow import Action
+from motcua.kit.schemas import UtcInstant
 
 #: Province-of-birth codes used in the 12-digit personal identification number (the 63 pre-2025 provinces).
 ID_PROVINCE_CODES = frozenset((
@@ -130,7 +131,7 @@ class ActionIn(BaseModel):
 
 
 class DossierEventOut(BaseModel):
-    at: datetime
+    at: UtcInstant
     action: str
     from_status: str | None
     to_status: str
@@ -153,10 +154,10 @@ class DossierOut(BaseModel):
     channel: int
     filed_by: str
     applicant_name: str
-    received_at: datetime
-    due_at: datetime | None
-    processed_at: datetime | None
-    returned_at: datetime | None
+    received_at: UtcInstant
+    due_at: UtcInstant | None
+    processed_at: UtcInstant | None
+    returned_at: UtcInstant | None
     supplement_count: int
     extended: bool
     current_department: str | None
@@ -177,6 +178,6 @@ class LookupOut(BaseModel):
     procedure_name: str
     status: str
     status_label: str
-    received_at: datetime
-    due_at: datetime | None
-    returned_at: datetime | None
+    received_at: UtcInstant
+    due_at: UtcInstant | None
+    returned_at: UtcInstant | None

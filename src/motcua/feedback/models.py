@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 
 
 class DossierRating(Base):
@@ -33,7 +33,7 @@ class DossierRating(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str] = mapped_column(String(10))  # qr (public page) | account (citizen portal) | counter (kiosk)
     actor_kind: Mapped[str] = mapped_column(String(20))
-    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FeedbackCase(Base):
@@ -67,33 +67,33 @@ class FeedbackCase(Base):
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), index=True)
     rating_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_rating.id"), unique=True)
 
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    refuse_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # ≤ 2 working days
-    info_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # ≤ 5 working days
-    answer_due: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # ≤ 15 working days (again after info)
-    publish_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # ≤ 2 working days after answer
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    refuse_due: Mapped[datetime] = mapped_column(UtcDateTime())  # ≤ 2 working days
+    info_due: Mapped[datetime] = mapped_column(UtcDateTime())  # ≤ 5 working days
+    answer_due: Mapped[datetime] = mapped_column(UtcDateTime())  # ≤ 15 working days (again after info)
+    publish_due: Mapped[datetime | None] = mapped_column(UtcDateTime())  # ≤ 2 working days after answer
     #: The deadline of the officers' next obligation (the list's order); None while waiting for the sender or done.
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
-    info_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    info_received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    refused_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    handled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # refused_at or answered_at
+    info_requested_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    info_received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    refused_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # refused_at or answered_at
     handled_on_time: Mapped[bool | None] = mapped_column(Boolean)  # decided when handled (indicator 5.2)
     refusal_reason: Mapped[str | None] = mapped_column(Text)
     info_request: Mapped[str | None] = mapped_column(Text)
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(120))
     sender_satisfied: Mapped[bool | None] = mapped_column(Boolean)  # the sender's verdict on the answer (5.3), once
-    sender_rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sender_rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     idempotency_scope: Mapped[str | None] = mapped_column(String(20))
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     request_digest: Mapped[str | None] = mapped_column(String(64))
     ip_digest: Mapped[str | None] = mapped_column(String(64))  # SHA-256 of the sender's address, for the limit only
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FeedbackEvent(Base):
@@ -103,7 +103,7 @@ class FeedbackEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("feedback_case.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     action: Mapped[str] = mapped_column(String(20))
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))

@@ -4,12 +4,12 @@ field and the API returns them in ``error.fields``."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from motcua.dossier.schemas import normalise_phone
+from motcua.kit.schemas import UtcInstant
 
 _PHONE = re.compile(r"^0\d{9,10}$")
 _DOSSIER_CODE = re.compile(r"^[A-Z0-9.]{3,30}-\d{6}-\d{4,6}$")
@@ -136,12 +136,12 @@ class FeedbackReceiptOut(BaseModel):
     code: str
     status: str
     status_label: str
-    received_at: datetime
-    answer_due: datetime
+    received_at: UtcInstant
+    answer_due: UtcInstant
 
 
 class FeedbackEventOut(BaseModel):
-    at: datetime
+    at: UtcInstant
     action: str
     from_status: str | None
     to_status: str
@@ -164,13 +164,13 @@ class FeedbackCaseOut(BaseModel):
     sender_phone: str | None
     sender_email: str | None
     dossier_code: str | None
-    received_at: datetime
-    refuse_due: datetime
-    info_due: datetime
-    answer_due: datetime
-    publish_due: datetime | None
-    due_at: datetime | None
-    handled_at: datetime | None
+    received_at: UtcInstant
+    refuse_due: UtcInstant
+    info_due: UtcInstant
+    answer_due: UtcInstant
+    publish_due: UtcInstant | None
+    due_at: UtcInstant | None
+    handled_at: UtcInstant | None
     handled_on_time: bool | None
     refusal_reason: str | None
     info_request: str | None
@@ -188,5 +188,5 @@ class FeedbackPage(BaseModel):
 class RatingOut(BaseModel):
     dossier_code: str
     satisfied: bool
-    rated_at: datetime
+    rated_at: UtcInstant
     feedback_case_code: str | None = Field(description="The feedback case a dissatisfied rating opened")

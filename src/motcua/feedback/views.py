@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session, object_session
 
-from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, read_form, require_csrf
 from motcua.auth.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.models import Dossier
@@ -120,7 +120,7 @@ def rating_page(
 
 async def _form_scores(request: Request) -> dict[str, str]:
     """The nine answers, named ``c_<criterion>`` (read from the form Starlette has already parsed and cached)."""
-    form = await request.form()
+    form = await read_form(request)
     return {c.key: str(form.get(f"c_{c.key}", ""))[:4] for c in CRITERIA}
 
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 
 #: The rollup's counters, in the order of ``index.score.DossierCounters`` (ratings and feedback come later).
 ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online")
@@ -59,8 +59,8 @@ class IndexContribution(Base):
     on_time: Mapped[bool] = mapped_column(Boolean)
     open_at_end: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(40))  # index.judge.Reason
-    judged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    judged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     late_hours: Mapped[Decimal] = mapped_column(Numeric(10, 2))  # working hours past due_at
     late_step: Mapped[str | None] = mapped_column(String(40))  # the step of the internal process that overran
     late_body: Mapped[str | None] = mapped_column(String(30))
@@ -132,7 +132,7 @@ class IndexSnapshot(Base):
     province_code: Mapped[str] = mapped_column(ForeignKey("province.code"))
     month: Mapped[date] = mapped_column(Date)
     metric_set: Mapped[str] = mapped_column(String(40))
-    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime] = mapped_column(UtcDateTime())
     published_by: Mapped[str] = mapped_column(String(120))
     content: Mapped[str] = mapped_column(Text)  # canonical JSON: the ranking and the digest of every dossier behind it
     digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of ``content``

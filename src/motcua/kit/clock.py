@@ -42,7 +42,8 @@ def to_local(instant: datetime) -> datetime:
 
 
 def as_utc(instant: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC, so naive means UTC."""
+    """An instant in UTC. Instants read from the database already are (``db.UtcDateTime``, on both backends); a naive
+    value from elsewhere (an older JSON record) is taken as UTC, which is what motcua writes."""
     if instant.tzinfo is None:
         return instant.replace(tzinfo=UTC)
     return instant.astimezone(UTC)

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+
+def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("thời điểm phải kèm múi giờ")
+    return value.astimezone(UTC)
+
+
+#: An instant in every JSON answer: aware, converted to UTC, and written by pydantic with ``Z`` for the offset
+#: (``2026-12-10T10:00:00Z``), whichever backend it was read from (issue 13, finding 12: SQLite answered without
+#: an offset, PostgreSQL with one). A naive value is refused rather than guessed.
+UtcInstant = Annotated[datetime, AfterValidator(_aware_utc)]
 
 
 class ErrorBody(BaseModel):

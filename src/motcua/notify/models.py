@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 
 
 class NoticeKind(StrEnum):
@@ -71,8 +71,8 @@ class NotificationOutbox(Base):
     status: Mapped[str] = mapped_column(String(10), default=OutboxStatus.PENDING.value)
     #: Sends started (counted when claimed, so a message that crashes the worker every time still ends up dead).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     provider_message_id: Mapped[str | None] = mapped_column(String(200))

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from motcua.db import Base
+from motcua.db import Base, UtcDateTime
 
 
 class CitizenAccount(Base):
@@ -29,10 +29,10 @@ class CitizenAccount(Base):
     id_number: Mapped[str | None] = mapped_column(String(12), unique=True)
     #: VNeID level of the identity the population database confirmed (0: not confirmed) — TaiKhoanDuocXacThucVoiVNeID
     vneid_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    identity_checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    identity_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     identity_reference: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class IdentityAttempt(Base):
@@ -47,7 +47,7 @@ class IdentityAttempt(Base):
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id", ondelete="CASCADE"), index=True)
     id_number_digest: Mapped[str] = mapped_column(String(64), index=True)
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     outcome: Mapped[str] = mapped_column(String(12))  # verified | not_matched | taken
 
 
@@ -60,10 +60,10 @@ class OtpChallenge(Base):
     destination: Mapped[str] = mapped_column(String(200), index=True)  # normalised phone or lower-case email
     purpose: Mapped[str] = mapped_column(String(20))  # login | consent
     code_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     ip: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
@@ -72,8 +72,8 @@ class CitizenSession(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
 
 
 class DossierDraft(Base):
@@ -86,10 +86,10 @@ class DossierDraft(Base):
     procedure_code: Mapped[str] = mapped_column(String(20))
     commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))  # the commune that will decide it
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     #: Set by the one submit that wins (a guarded UPDATE): a double submit makes one dossier.
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
 
 
@@ -106,7 +106,7 @@ class DraftFile(Base):
     file_name: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FilingConsent(Base):
@@ -127,7 +127,7 @@ class FilingConsent(Base):
     file_key: Mapped[str | None] = mapped_column(String(80))
     helper_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     helper_role: Mapped[str] = mapped_column(String(20))  # volunteer | reception
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FeeLine(Base):
@@ -146,7 +146,7 @@ class FeeLine(Base):
     amount_vnd: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(10), default="owed", server_default="owed")  # owed | paid
     order_ref: Mapped[str | None] = mapped_column(String(60))  # the payment that paid it
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class FeePayment(Base):
@@ -165,6 +165,6 @@ class FeePayment(Base):
     description: Mapped[str] = mapped_column(Text)
     provider_ref: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(10))  # pending | paid | failed
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # the signed return verified

@@ -5,6 +5,7 @@ filing (/ho-tro-nop) for digital volunteers and counter officers. Large text, on
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import DB_SESSION, get_now, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, get_now, read_form, require_csrf, require_roles
 from motcua.auth.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
@@ -71,6 +72,9 @@ router = APIRouter(include_in_schema=False)
 
 # One Path object per parameter name: FastAPI binds a Path's alias to the first parameter that uses it.
 DRAFT_ID = Path(ge=1, le=2**31 - 1)
+#: The draft form: the applicant's fields and one file input per required document, far under 60 of each; the
+#: route declares it and every reader of the form (the CSRF check first) parses with it (``auth.deps.read_form``).
+DRAFT_FORM_LIMITS: Any = {"max_fields": 60, "max_files": 60}
 DOSSIER_ID = Path(ge=1, le=2**31 - 1)
 FILE_ID = Path(ge=1, le=2**31 - 1)
 DOCUMENT_ID = Path(ge=1, le=2**31 - 1)
@@ -253,7 +257,8 @@ def draft_page(
     return _draft_page(request, session, citizen, draft_id, now)
 
 
-@router.post("/cong-dan/ho-so-nhap/{draft_id}", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+@router.post("/cong-dan/ho-so-nhap/{draft_id}", response_class=HTMLResponse, dependencies=[Depends(require_csrf)],
+             form_limits=DRAFT_FORM_LIMITS)
 async def draft_save(
     request: Request,
     draft_id: int = DRAFT_ID,
@@ -263,7 +268,7 @@ async def draft_save(
     now: datetime = Depends(get_now),
 ) -> Response:
     """One form: the applicant's fields, any files chosen (one input per required document), then save or submit."""
-    form = await request.form(max_files=60, max_fields=60)
+    form = await read_form(request)  # the CSRF check has parsed it already, with the same limits
     fields = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf_token", "intent")}
     errors: dict[str, str] = {}
     save_draft(session, citizen=citizen, draft_id=draft_id, fields=fields, now=now)  # 404/409 end the request

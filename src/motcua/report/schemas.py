@@ -4,7 +4,7 @@ dossiers that cost it points. Rates and points are numbers rounded to 2 decimals
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,6 +21,7 @@ from motcua.index.queries import (
 )
 from motcua.index.score import DossierCounters, GroupResult, Scorecard, Subtotal
 from motcua.kit.clock import as_utc
+from motcua.kit.schemas import UtcInstant
 
 
 def _num(value: Decimal | None) -> float | None:
@@ -242,9 +243,9 @@ class LateDossierOut(BaseModel):
     code: str
     procedure_name: str
     month: date = Field(description="The month in which it counted late")
-    received_at: datetime
-    due_at: datetime | None
-    judged_at: datetime | None = Field(description="The instant compared with the appointment")
+    received_at: UtcInstant
+    due_at: UtcInstant | None
+    judged_at: UtcInstant | None = Field(description="The instant compared with the appointment")
     late_hours: float = Field(description="Working hours past the appointment")
     late_text: str = Field(examples=["1 ngày 2 giờ làm việc"])
     late_step: str | None = Field(description="Key of the internal process step that overran")
