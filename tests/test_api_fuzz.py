@@ -42,9 +42,8 @@ from tests.factories import CHI_TIEN, T0, make_officer
 # The schema is read once, at collection, from an app with no database behind it (routes and parameters do not
 # depend on one), so that pytest collects one test per operation and backend. Every request then goes, in
 # process, to the test's own app (``app=``), which runs on the test's database.
-_SCHEMA_APP = create_app(
-    Settings(database_url="sqlite://", secret_key="schema-only-key"), session_factory=sessionmaker()
-)
+_SCHEMA_APP = create_app(Settings(database_url="sqlite://", secret_key="schema-only-key-0123456789abcdef-xyz"),
+                         session_factory=sessionmaker())
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", _SCHEMA_APP)
 
 FUZZ = settings(

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
 from motcua.calendar.errors import CalendarError
-from motcua.config import Settings, get_settings
+from motcua.config import Settings, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
 from motcua.dossier.files import FileStore
 from motcua.kit.clock import Clock, SystemClock
@@ -190,6 +190,7 @@ def create_app(
     clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    check_secrets(settings)  # raises InsecureConfiguration: never serve with the published or a short key
     if session_factory is None:
         engine = engine or make_engine(settings.database_url)
         session_factory = make_session_factory(engine)

@@ -265,10 +265,16 @@ def serve(
                                               "turn off when `motcua worker` runs on its own")] = True,
 ) -> None:
     """Serve the web application and the API."""
+    from motcua.config import InsecureConfiguration, check_secrets
     from motcua.web.server import run
     from motcua.worker import Worker, senders_for
 
     settings = get_settings()
+    try:
+        check_secrets(settings)
+    except InsecureConfiguration as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
     address = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[bold]motcua đang chạy tại {address}[/bold]  (Ctrl+C để dừng)")
     if worker:
