@@ -282,7 +282,7 @@ def serve(
         for line in simulators:
             console.print(f"  {line}")
         Worker(_session_factory(), senders).start_in_thread(SystemClock().now)
-    run(host or settings.host, port or settings.port, workers=workers, proxy_headers=True, log_level="info")
+    run(host or settings.host, port or settings.port, workers=workers, log_level="info")
 
 
 @app.command("worker")

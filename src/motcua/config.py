@@ -84,6 +84,10 @@ class Settings(BaseSettings):
                                                         "gateway before giving up (retryable)")
     demo: bool = Field(default=False, description="Demo mode (make run): a generated secret key kept in var/, the "
                                                   "demo officers' shared password accepted. Never in production")
+    trusted_proxies: str = Field(default="", description="Comma-separated addresses or networks (CIDR) of the "
+                                                         "reverse proxies whose X-Forwarded-For and "
+                                                         "X-Forwarded-Proto are believed; empty: none, the peer's "
+                                                         "own address is the client's")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

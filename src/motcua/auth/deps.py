@@ -38,6 +38,12 @@ answer that said it succeeded. One object for all, so the request's dependencies
 ``tests/web/test_commit_before_answer.py`` holds every route to it."""
 
 
+def client_ip(request: Request) -> str:
+    """The client's address: the direct peer's, or what a configured proxy says (``web.middleware.
+    TrustedProxyMiddleware`` has already rewritten it). The one source of the address every limit counts by."""
+    return request.client.host if request.client else "unknown"
+
+
 async def get_now(request: Request) -> datetime:
     now: datetime = request.app.state.clock.now()
     return now

@@ -13,6 +13,7 @@ from motcua.auth import actions
 from motcua.auth.deps import (
     DB_SESSION,
     SESSION_COOKIE,
+    client_ip,
     current_officer,
     get_now,
     optional_principal,
@@ -64,7 +65,7 @@ def login_submit(
         session,
         username=form.username,
         password=form.password,
-        ip=request.client.host if request.client else None,
+        ip=client_ip(request),
         user_agent=request.headers.get("user-agent"),
         now=now,
         settings=settings,

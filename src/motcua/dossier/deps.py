@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from motcua.auth.deps import client_ip
 from motcua.dossier.files import FileStore
+
+__all__ = ["client_ip", "get_store"]
 
 
 async def get_store(request: Request) -> FileStore:
     store: FileStore = request.app.state.files
     return store
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
