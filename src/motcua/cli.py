@@ -154,6 +154,9 @@ def audit_verify() -> None:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Kiểm tra nhật ký", total=total)
             result = verify_chain(session, progress=lambda n: progress.advance(task, n))
+    if result.keyed_from > 1:
+        console.print(f"Sự kiện 1–{result.keyed_from - 1} được ghi trước khi chuỗi có khóa (HMAC) và được kiểm tra "
+                      "theo quy tắc cũ (SHA-256 không khóa); đối chiếu mốc này với mốc đã ghi lại khi nâng cấp.")
     if result.ok:
         console.print(f"Nhật ký toàn vẹn: {result.checked} sự kiện, chuỗi băm khớp.")
         return
