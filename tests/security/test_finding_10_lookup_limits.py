@@ -74,6 +74,7 @@ def test_finding_10_forwarded_headers_are_believed_only_from_configured_proxies(
     assert asyncio.run(_seen_by_app("10.0.0.0/24", "192.0.2.1", forwarded)) == ("192.0.2.1", "http")
     assert asyncio.run(_seen_by_app("10.0.0.0/24", "10.0.0.1", forwarded)) == ("203.0.113.9", "https")
     assert asyncio.run(_seen_by_app("10.0.0.1", "10.0.0.1", [(b"x-forwarded-for", b"6.6.6.6")])) == ("6.6.6.6", "http")
+    assert asyncio.run(_seen_by_app("10.0.0.1", "10.0.0.1", [(b"x-forwarded-for", b"x" * 200)]))[0] == "10.0.0.1"
 
 
 def test_finding_10_wrong_digits_are_limited_per_code_whatever_the_address(session: Session, team: dict,

@@ -25,6 +25,14 @@ def parse_networks(spec: str | Iterable[str]) -> tuple[Network, ...]:
     return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip())
 
 
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
 class TrustedProxyMiddleware:
     """The client's address and scheme as the request's direct peer gives them, unless that peer is one of the
     configured reverse proxies: only then are ``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed.
@@ -61,7 +69,8 @@ class TrustedProxyMiddleware:
                     host = client[0]
                     while hops and self._is_trusted(host):
                         host = hops.pop()
-                    scope["client"] = (host, 0)
+                    if _is_address(host):  # a proxy passing on garbage does not get to name the client
+                        scope["client"] = (host, 0)
                 proto = headers.get(b"x-forwarded-proto")
                 if proto:
                     scheme = proto.decode("latin-1").split(",")[0].strip().lower()
