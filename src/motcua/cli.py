@@ -296,9 +296,16 @@ def worker_cmd(
     """The worker: keeps the service index current and sends the notifications queued in the outbox."""
     import threading
 
+    from motcua.config import InsecureConfiguration, check_secrets
     from motcua.worker import Worker, senders_for
 
-    senders, simulators = senders_for(get_settings())
+    settings = get_settings()
+    try:
+        check_secrets(settings)  # the worker signs what it sends (one-time codes) with the same key as the server
+    except InsecureConfiguration as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    senders, simulators = senders_for(settings)
     for line in simulators:
         console.print(f"  {line}")
     worker = Worker(_session_factory(), senders)

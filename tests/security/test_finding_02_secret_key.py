@@ -46,8 +46,8 @@ def test_finding_02_demo_generates_its_key_once_in_var(tmp_path: Path, monkeypat
 @pytest.mark.parametrize("key", [DEFAULT_SECRET_KEY, "short-but-not-default-key"])
 def test_finding_02_production_refuses_default_or_short_key(key: str, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    """Outside demo mode, create_app, `motcua serve` and the ASGI entry point refuse to start, saying how to set
-    MOTCUA_SECRET_KEY."""
+    """Outside demo mode, create_app, `motcua serve`, `motcua worker` and the ASGI entry point refuse to start,
+    saying how to set MOTCUA_SECRET_KEY."""
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", secret_key=key)
     with pytest.raises(InsecureConfiguration, match="MOTCUA_SECRET_KEY"):
         create_app(settings)
@@ -57,11 +57,12 @@ def test_finding_02_production_refuses_default_or_short_key(key: str, tmp_path: 
     monkeypatch.delenv("MOTCUA_DEMO", raising=False)
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli, ["serve", "--port", "1"])
+        results = [CliRunner().invoke(cli, ["serve", "--port", "1"]), CliRunner().invoke(cli, ["worker", "--once"])]
     finally:
         get_settings.cache_clear()
-    assert result.exit_code == 2
-    assert "MOTCUA_SECRET_KEY" in result.output
+    for result in results:
+        assert result.exit_code == 2, result.output
+        assert "MOTCUA_SECRET_KEY" in result.output
 
     env = {**os.environ, "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "MOTCUA_SECRET_KEY": key}
     env.pop("MOTCUA_DEMO", None)
