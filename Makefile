@@ -27,7 +27,7 @@ sysdeps:
 ## make run: migrate, load Phú Thọ's 148 communes, officers and a year of dossiers (index folded), serve on
 ## http://$(HOST):$(PORT) with the worker and the local SMS/Zalo simulators
 run: $(STAMP) sysdeps
-	$(BIN)/motcua migrate
+	MOTCUA_DEMO=true $(BIN)/motcua migrate
 	MOTCUA_DEMO=true $(BIN)/motcua demo-data
 	MOTCUA_DEMO=true MOTCUA_SIMULATORS=true $(BIN)/motcua serve --host $(HOST) --port $(PORT)
 

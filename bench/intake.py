@@ -76,6 +76,8 @@ from motcua.org.roles import Role
 from motcua.org.schemas import OfficerCreate
 
 PG_ADMIN_URL = os.environ.get("MOTCUA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+#: A secret as long as production requires (config.check_secrets); the bench never serves anyone.
+BENCH_SECRET_KEY = "bench-secret-key-0123456789abcdef-not-for-production"
 PROVINCE = "25"  # Phú Thọ: 148 communes
 COMMUNE = "08218"  # xã Chí Tiên: the counter under load, and the busiest commune of the bulk-loaded dossiers
 PROCEDURE = "1.001612"  # Đăng ký thành lập hộ kinh doanh
@@ -233,7 +235,7 @@ def serve(url: str, workers: int, workdir: Path) -> Iterator[Server]:
     """The real server in a subprocess (its own process group), once /healthz answers."""
     port = free_port()
     env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_FILES_DIR": str(workdir / "files"),
-           "MOTCUA_COOKIE_SECURE": "false", "MOTCUA_SECRET_KEY": "bench-secret-key"}
+           "MOTCUA_COOKIE_SECURE": "false", "MOTCUA_SECRET_KEY": BENCH_SECRET_KEY}
     log_path = workdir / f"uvicorn-{port}.log"
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
@@ -876,7 +878,7 @@ def inbox_sql(db: BenchDatabase, workdir: Path) -> list[Explained]:
         if recording.is_set() and statement.lstrip().upper().startswith("SELECT"):
             captured.append((statement, parameters))
 
-    settings = Settings(database_url=db.url, secret_key="bench-secret-key", cookie_secure=False,
+    settings = Settings(database_url=db.url, secret_key=BENCH_SECRET_KEY, cookie_secure=False,
                         files_dir=workdir / "files")
     with TestClient(create_app(settings, engine=engine), base_url="http://testserver") as client:
         login(client)

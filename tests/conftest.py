@@ -34,7 +34,7 @@ from motcua.dossier.files import FileStore
 from motcua.kit.clock import FixedClock
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, sync_units
-from tests.factories import staff
+from tests.factories import TEST_SECRET_KEY, staff
 
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 WITHOUT_PG = os.environ.get("MOTCUA_TEST_WITHOUT_POSTGRES") == "1"
@@ -162,7 +162,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(db: TestDatabase, tmp_path: Path) -> Settings:
-    return Settings(database_url=db.url, secret_key="test-secret-key", cookie_secure=True,
+    return Settings(database_url=db.url, secret_key=TEST_SECRET_KEY, cookie_secure=True,
                     files_dir=tmp_path / "files", public_base_url="https://motcua.example.vn")
 
 

@@ -121,6 +121,10 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> Respon
                                        "next": "/home"}, follow_redirects=False)
 
 
+#: The secret key of the tests: as long as production requires (``config.check_secrets``), and nowhere else.
+TEST_SECRET_KEY = "test-secret-key-0123456789abcdef-not-for-production"
+
+
 def wait_until_serving(proc: subprocess.Popen[bytes], base: str, log: Path, *, seconds: float = 60,
                        ready: Callable[[], bool] = lambda: True) -> None:
     """Until the server ``proc`` started answers ``base``/healthz and ``ready()`` holds; a server that exits or

@@ -49,9 +49,8 @@ from tests.fuzz_world import world as world  # the module-scoped fixture
 # The schema is read once, at collection, from an app with no database behind it (routes and parameters do not
 # depend on one), so that pytest collects one test per operation and backend. Every request then goes, in
 # process, to the test's own app (``app=``), which runs on the test's database.
-_SCHEMA_APP = create_app(
-    Settings(database_url="sqlite://", secret_key="schema-only-key"), session_factory=sessionmaker()
-)
+_SCHEMA_APP = create_app(Settings(database_url="sqlite://", secret_key="schema-only-key-0123456789abcdef-xyz"),
+                         session_factory=sessionmaker())
 schema = schemathesis.openapi.from_asgi("/api/openapi.json", _SCHEMA_APP)
 
 # Bounded so that the whole fuzzing (this file and tests/web/test_form_fuzz.py) stays near two minutes on two cores.

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
@@ -22,13 +22,19 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
 from motcua.calendar.errors import CalendarError
-from motcua.config import Settings, get_settings
+from motcua.config import Settings, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
 from motcua.dossier.files import FileStore
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
 from motcua.kit.schemas import error_responses
-from motcua.web.middleware import BodyLimitMiddleware, JsonDepthMiddleware, WebContextMiddleware
+from motcua.web.middleware import (
+    BodyLimitMiddleware,
+    JsonDepthMiddleware,
+    TrustedProxyMiddleware,
+    WebContextMiddleware,
+    parse_networks,
+)
 from motcua.web.templating import render
 
 log = logging.getLogger("motcua")
@@ -182,6 +188,25 @@ def _openapi_with_bearer(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+SWAGGER_UI = "/static/vendor/swagger-ui"
+_API_DOCS_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>motcua API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{SWAGGER_UI}/swagger-ui.css"></head>
+<body><div id="swagger-ui" data-openapi-url="/api/openapi.json"></div>
+<script src="{SWAGGER_UI}/swagger-ui-bundle.js"></script>
+<script src="/static/swagger-init.js"></script></body></html>"""
+
+
+def _install_api_docs(app: FastAPI) -> None:
+    """``/api/docs``: Swagger UI from the vendored files (``web/static/vendor/swagger-ui``) and an init script of
+    our own, so that the page works offline and under the site's CSP (no CDN, no inline script)."""
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return HTMLResponse(_API_DOCS_PAGE)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -190,6 +215,7 @@ def create_app(
     clock: Clock | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    check_secrets(settings)  # raises InsecureConfiguration: never serve with the published or a short key
     if session_factory is None:
         engine = engine or make_engine(settings.database_url)
         session_factory = make_session_factory(engine)
@@ -205,7 +231,7 @@ def create_app(
             "calendar dates in Vietnam."
         ),
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN, which the CSP blocks: see _install_api_docs
         redoc_url=None,
     )
     app.state.settings = settings
@@ -272,6 +298,7 @@ def create_app(
     static_dir = resources.files("motcua.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static_dir)), name="static")
 
+    _install_api_docs(app)
     _install_error_handlers(app)
     app.add_middleware(JsonDepthMiddleware)  # innermost of ours: the body it reads is already size-limited
     app.add_middleware(
@@ -281,6 +308,8 @@ def create_app(
                        upload_max_bytes=settings.max_upload_body_bytes,
                        upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue", "/cong-dan",
                                      "/ho-tro-nop"))
+    # Outermost: every layer below sees the client's address and scheme as the trusted proxies tell them.
+    app.add_middleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
     return app
 
 

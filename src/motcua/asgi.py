@@ -1,5 +1,11 @@
 """The ASGI entry point for uvicorn or any other server: ``motcua.asgi:app``."""
 
-from motcua.app import create_app
+import sys
 
-app = create_app()
+from motcua.app import create_app
+from motcua.config import InsecureConfiguration
+
+try:
+    app = create_app()
+except InsecureConfiguration as exc:  # a clear line and a non-zero exit, not a traceback, from every worker
+    sys.exit(f"motcua: {exc}")

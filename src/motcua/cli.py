@@ -160,6 +160,9 @@ def audit_verify() -> None:
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Kiểm tra nhật ký", total=total)
             result = verify_chain(session, progress=lambda n: progress.advance(task, n))
+    if result.keyed_from > 1:
+        console.print(f"Sự kiện 1–{result.keyed_from - 1} được ghi trước khi chuỗi có khóa (HMAC) và được kiểm tra "
+                      "theo quy tắc cũ (SHA-256 không khóa); đối chiếu mốc này với mốc đã ghi lại khi nâng cấp.")
     if result.ok:
         console.print(f"Nhật ký toàn vẹn: {result.checked} sự kiện, chuỗi băm khớp.")
         return
@@ -289,10 +292,16 @@ def serve(
                                               "turn off when `motcua worker` runs on its own")] = True,
 ) -> None:
     """Serve the web application and the API."""
+    from motcua.config import InsecureConfiguration, check_secrets
     from motcua.web.server import run
     from motcua.worker import Worker, senders_for
 
     settings = get_settings()
+    try:
+        check_secrets(settings)
+    except InsecureConfiguration as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
     address = f"http://{host or settings.host}:{port or settings.port}"
     console.print(f"[bold]motcua đang chạy tại {address}[/bold]  (Ctrl+C để dừng)")
     if worker:
@@ -300,7 +309,7 @@ def serve(
         for line in simulators:
             console.print(f"  {line}")
         Worker(_session_factory(), senders).start_in_thread(SystemClock().now)
-    run(host or settings.host, port or settings.port, workers=workers, proxy_headers=True, log_level="info")
+    run(host or settings.host, port or settings.port, workers=workers, log_level="info")
 
 
 @app.command("worker")
@@ -311,9 +320,16 @@ def worker_cmd(
     """The worker: keeps the service index current and sends the notifications queued in the outbox."""
     import threading
 
+    from motcua.config import InsecureConfiguration, check_secrets
     from motcua.worker import Worker, senders_for
 
-    senders, simulators = senders_for(get_settings())
+    settings = get_settings()
+    try:
+        check_secrets(settings)  # the worker signs what it sends (one-time codes) with the same key as the server
+    except InsecureConfiguration as exc:
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
+        raise typer.Exit(2) from exc
+    senders, simulators = senders_for(settings)
     for line in simulators:
         console.print(f"  {line}")
     worker = Worker(_session_factory(), senders)

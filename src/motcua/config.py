@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: The key the settings fall back to when none is given. Anyone who has read this file can sign with it (feedback
+#: links, rating links), so it is never accepted outside demo mode, where it is replaced by a generated key.
+DEFAULT_SECRET_KEY = "dev-only-change-me"  # noqa: S105 (the published default, refused in production)
+#: 32 characters at least: a secret key of 256 bits written as hex or base64 is longer (OWASP ASVS 4.0 6.2.5, 6.4.1).
+MIN_SECRET_LENGTH = 32
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name)
+
+
+class InsecureConfiguration(RuntimeError):
+    """The configuration would run production with a known or weak secret; the message says how to fix it."""
 
 
 class Settings(BaseSettings):
@@ -18,7 +32,12 @@ class Settings(BaseSettings):
         default=f"sqlite:///{ROOT / 'var' / 'motcua.db'}",
         description="SQLAlchemy URL. SQLite (WAL) is the embedded default; PostgreSQL in production.",
     )
-    secret_key: str = Field(default="dev-only-change-me", min_length=8)
+    secret_key: str = Field(default=DEFAULT_SECRET_KEY, min_length=8,
+                            description="Signs sessions' links, feedback and rating links; 32+ random characters. "
+                                        "In demo mode, when not given, generated once and kept in var/secret_key")
+    audit_key: str = Field(default="", description="Keys the audit chain's HMAC (audit/). Empty: derived from "
+                                                   "secret_key with a domain label; set it to rotate the secret "
+                                                   "key without re-keying the audit chain")
     session_hours: int = Field(default=10, ge=1, le=24 * 14, description="Login session lifetime")
     cookie_secure: bool = Field(default=True, description="Send cookies only over HTTPS (and localhost)")
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60,
@@ -79,8 +98,28 @@ class Settings(BaseSettings):
                                                         "gateway before giving up (retryable)")
     demo: bool = Field(default=False, description="Demo mode (make run): a generated secret key kept in var/, the "
                                                   "demo officers' shared password accepted. Never in production")
+    trusted_proxies: str = Field(default="", description="Comma-separated addresses or networks (CIDR) of the "
+                                                         "reverse proxies whose X-Forwarded-For and "
+                                                         "X-Forwarded-Proto are believed; empty: none, the peer's "
+                                                         "own address is the client's")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+
+    @property
+    def var_dir(self) -> Path:
+        """Where the demo's generated keys are kept: beside the SQLite database file, else beside the scans."""
+        url = self.database_url
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            return Path(url.removeprefix("sqlite:///").split("?", 1)[0]).parent
+        return self.files_dir.parent
+
+    @model_validator(mode="after")
+    def _demo_secret(self) -> Settings:
+        # A demo started with `make run` must not sign links with the key published in this file: the first start
+        # generates one and every later process (demo-data, serve and each of its workers) reads the same file.
+        if self.demo and self.secret_key == DEFAULT_SECRET_KEY:
+            self.secret_key = load_or_create_key(self.var_dir / SECRET_KEY_FILE)
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -91,6 +130,56 @@ class Settings(BaseSettings):
         if value.startswith("postgres://"):
             return "postgresql+psycopg://" + value.removeprefix("postgres://")
         return value
+
+
+def load_or_create_key(path: Path) -> str:
+    """The key kept in ``path``, created on first use: 32 random bytes as hex, mode 0600, written to a temporary file
+    and linked into place, so two processes starting at once end up with the same key (the loser reads the
+    winner's file)."""
+    try:
+        return _read_key(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        with contextlib.suppress(FileExistsError):  # another process linked its key first: read that one
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    key = path.read_text().strip()
+    if len(key) < MIN_SECRET_LENGTH:
+        raise InsecureConfiguration(f"Tệp khóa {path} không hợp lệ (ngắn hơn {MIN_SECRET_LENGTH} ký tự); xóa tệp để "
+                                    "tạo khóa mới.")
+    return key
+
+
+def check_secrets(settings: Settings) -> None:
+    """Refuse a production configuration whose secret is the published default or too short to resist guessing
+    (OWASP ASVS 4.0 2.10.4 "secrets are not included in source code", 6.4.1). Demo mode has its generated key."""
+    if settings.demo:
+        return
+    howto = ("Đặt biến môi trường MOTCUA_SECRET_KEY bằng một chuỗi ngẫu nhiên từ 32 ký tự trở lên, ví dụ: "
+             "export MOTCUA_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))'). "
+             "Chỉ bản trình diễn (MOTCUA_DEMO=true) mới tự sinh khóa.")
+    if settings.secret_key == DEFAULT_SECRET_KEY:
+        raise InsecureConfiguration("Khóa bí mật đang là giá trị mặc định công khai; hệ thống không khởi động. "
+                                    + howto)
+    if len(settings.secret_key) < MIN_SECRET_LENGTH:
+        raise InsecureConfiguration(f"Khóa bí mật ngắn hơn {MIN_SECRET_LENGTH} ký tự; hệ thống không khởi động. "
+                                    + howto)
+    if settings.audit_key and len(settings.audit_key) < MIN_SECRET_LENGTH:
+        raise InsecureConfiguration(f"Khóa nhật ký MOTCUA_AUDIT_KEY ngắn hơn {MIN_SECRET_LENGTH} ký tự; hệ thống "
+                                    "không khởi động.")
 
 
 @lru_cache

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import free_port, wait_until_serving
+from tests.factories import TEST_SECRET_KEY, free_port, wait_until_serving
 
 CHROMIUM = os.environ.get("MOTCUA_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -25,7 +25,7 @@ CHROMIUM_ARGS = [
 def live_server(fresh_db) -> Iterator[str]:
     """uvicorn serving motcua on a fresh database of the current backend."""
     port = free_port()
-    env = {**os.environ, "MOTCUA_DATABASE_URL": fresh_db.url}
+    env = {**os.environ, "MOTCUA_DATABASE_URL": fresh_db.url, "MOTCUA_SECRET_KEY": TEST_SECRET_KEY}
     log = ARTIFACTS / f"server-{fresh_db.kind}-{port}.log"
     ARTIFACTS.mkdir(exist_ok=True)
     with log.open("w") as out:

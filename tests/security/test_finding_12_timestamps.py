@@ -36,7 +36,7 @@ def _answers(database: Database, tmp_path: Path) -> dict[str, Any]:
     """The same API calls, with the same fixed clock and the same data, against one backend."""
     factory = make_session_factory(database.engine)
     clock = FixedClock(T0)
-    settings = Settings(database_url=database.url, secret_key="test-secret-key-for-finding-12", cookie_secure=True,
+    settings = Settings(database_url=database.url, secret_key="test-secret-key-for-finding-12-0123456789", cookie_secure=True,
                         files_dir=tmp_path / f"files-{database.kind}", public_base_url="https://motcua.example.vn")
     app = create_app(settings, session_factory=factory, clock=clock)
     with factory() as session:

@@ -10,13 +10,13 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.factories import free_port, wait_until_serving
+from tests.factories import TEST_SECRET_KEY, free_port, wait_until_serving
 
 SERVE = "import sys; from motcua.web.server import run; run('127.0.0.1', int(sys.argv[1]), workers=int(sys.argv[2]))"
 
 
 def _serve(db_url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "MOTCUA_DATABASE_URL": db_url}
+    env = {**os.environ, "MOTCUA_DATABASE_URL": db_url, "MOTCUA_SECRET_KEY": TEST_SECRET_KEY}
     with log.open("w") as out:
         return subprocess.Popen([sys.executable, "-c", SERVE, str(port), str(workers)], env=env, stdout=out,
                                 stderr=subprocess.STDOUT)

@@ -2,13 +2,21 @@
 
 Each event's hash covers its own content and the previous event's hash, so editing or deleting a past row breaks
 the chain and ``motcua audit verify`` names the first broken row.
+
+The hash is keyed: HMAC-SHA256 (RFC 2104) under the audit key, which is kept outside the database
+(``audit_key``). A plain hash chain only shows edits made by someone who did not recompute it: anyone who can
+write the table (and drop its append-only triggers) could rewrite a row and recompute every later hash (issue 13,
+finding 15). Without the key, recomputed hashes do not match, and ``verify`` names the first rewritten row.
+Events written before the switch to keyed hashes (``audit_head.keyed_from``) keep their plain SHA-256 hash.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -19,6 +27,40 @@ from motcua.auth.principal import Principal
 from motcua.kit.clock import as_utc
 
 GENESIS_HASH = "0" * 64
+AUDIT_KEY_LABEL = b"motcua/audit-chain/v1"
+
+
+def audit_key() -> bytes:
+    """The key of the chain's HMAC: ``MOTCUA_AUDIT_KEY`` if set, else derived from ``MOTCUA_SECRET_KEY``.
+
+    Derived as HMAC-SHA256(secret key, "motcua/audit-chain/v1"): a key-derivation function in HMAC mode (NIST SP
+    800-108r1 §4.1, with the label as fixed input), so the audit key reveals nothing of the secret key and no
+    signature made with the secret key for another purpose (feedback links, one-time codes, each with its own
+    label or message form) can equal it. Both live outside the database: someone who can write the database but
+    not read the server's environment cannot recompute the chain. ``MOTCUA_AUDIT_KEY`` separates the two, so that
+    the secret key can be rotated without re-keying the audit chain.
+    """
+    from motcua.config import get_settings
+
+    settings = get_settings()
+    return _derive_audit_key(settings.audit_key, settings.secret_key)
+
+
+@lru_cache(maxsize=4)
+def _derive_audit_key(configured: str, secret_key: str) -> bytes:
+    if configured:
+        return configured.encode("utf-8")
+    return hmac.new(secret_key.encode("utf-8"), AUDIT_KEY_LABEL, hashlib.sha256).digest()
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The key XOR ipad and XOR opad of RFC 2104 §2 (block size 64 bytes for SHA-256), so that PostgreSQL can
+    compute HMAC-SHA256 with its built-in ``sha256`` as ``sha256(opad || sha256(ipad || message))``; the pads are
+    bound parameters of the statement, never stored."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
 def canonical_json(data: dict[str, Any]) -> str:
@@ -38,11 +80,17 @@ def event_digest(
     province_code: str | None,
     commune_code: str | None,
     data: str,
+    key: bytes | None = None,
+    keyed: bool = True,
 ) -> str:
+    """The event's hash: HMAC-SHA256 under ``key`` (default ``audit_key()``); ``keyed=False`` is the plain SHA-256
+    of the events written before the chain was keyed."""
     body = _digest_body(seq=seq, prev_hash=prev_hash, at=at, actor_kind=actor_kind, actor_id=actor_id, action=action,
                         object_kind=object_kind, object_id=object_id, province_code=province_code,
-                        commune_code=commune_code, data=data)
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+                        commune_code=commune_code, data=data).encode("utf-8")
+    if not keyed:
+        return hashlib.sha256(body).hexdigest()
+    return hmac.new(audit_key() if key is None else key, body, hashlib.sha256).hexdigest()
 
 
 def _digest_body(*, seq: int | str, prev_hash: str, at: datetime, actor_kind: str, actor_id: str | None, action: str,
@@ -104,8 +152,8 @@ _PREV_MARK = "\ue000prev\ue000"
 
 PG_RECORD_CTES = (
     "audit_h AS (UPDATE audit_head SET seq = audit_head.seq + 1, prev_hash = audit_head.hash,"
-    " hash = encode(sha256(convert_to(replace(:a_before_prev, :a_late, issued.value) || audit_head.hash"
-    " || :a_between || (audit_head.seq + 1)::text || :a_after_seq, 'UTF8')), 'hex')"
+    " hash = encode(sha256(:a_opad || sha256(:a_ipad || convert_to(replace(:a_before_prev, :a_late, issued.value)"
+    " || audit_head.hash || :a_between || (audit_head.seq + 1)::text || :a_after_seq, 'UTF8'))), 'hex')"
     " FROM issued WHERE audit_head.id = 1 RETURNING audit_head.seq, audit_head.prev_hash, audit_head.hash),"
     " audit_e AS (INSERT INTO audit_event (seq, at, actor_kind, actor_id, action, object_kind, object_id,"
     " province_code, commune_code, data, prev_hash, hash)"
@@ -119,7 +167,8 @@ the commit, where one statement instead of three round trips keeps that lock sho
 
 The caller's statement has a CTE ``issued`` with one row whose column ``value`` is that value. The head's
 ``UPDATE`` takes the chain's lock and computes the event's hash in SQL from the same canonical body as
-``event_digest`` (``sha256`` of its UTF-8 bytes), so ``motcua audit verify`` checks these events like any other."""
+``event_digest`` (HMAC-SHA256 of its UTF-8 bytes, written out with the built-in ``sha256`` and the key's pads as
+parameters: ``hmac_pads``), so ``motcua audit verify`` checks these events like any other."""
 
 
 def pg_record_params(*, actor: Principal, action: str, now: datetime, object_kind: str | None, object_id: str | int,
@@ -140,7 +189,9 @@ def pg_record_params(*, actor: Principal, action: str, now: datetime, object_kin
     if late in between or late in after_seq:
         raise ValueError("the late value belongs in the event's data")
     params = {f"a_{k}": v for k, v in row.items()}
-    params.update(a_late=late, a_before_prev=before_prev, a_between=between, a_after_seq=after_seq)
+    ipad, opad = hmac_pads(audit_key())
+    params.update(a_late=late, a_before_prev=before_prev, a_between=between, a_after_seq=after_seq, a_ipad=ipad,
+                  a_opad=opad)
     return params
 
 

@@ -37,3 +37,6 @@ class AuditHead(Base):
     prev_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
     """The hash before ``hash``: what a writer that links its event in one SQL statement reads back
     (``audit.actions.PG_RECORD_CTES``; PostgreSQL before 18 has no ``RETURNING OLD``)."""
+    keyed_from: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), server_default="1")
+    """The first event hashed with the audit key (HMAC); the events before it, written before the upgrade that
+    keyed the chain, keep their plain SHA-256 hashes and are only as tamper-evident as those were."""

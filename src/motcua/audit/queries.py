@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from motcua.audit.actions import GENESIS_HASH, event_digest
+from motcua.audit.actions import GENESIS_HASH, audit_key, event_digest
 from motcua.audit.models import AuditEvent, AuditHead
 from motcua.auth.principal import Principal
 
@@ -19,10 +19,16 @@ class VerifyResult:
     checked: int
     bad_seq: int | None = None
     problem: str | None = None
+    keyed_from: int = 1  # events before this one were checked with the old, unkeyed rule
 
 
-def verify_chain(session: Session, progress: Callable[[int], None] | None = None) -> VerifyResult:
-    """Walk the chain in order and recompute every link; stop at the first row that does not fit."""
+def verify_chain(session: Session, progress: Callable[[int], None] | None = None,
+                 key: bytes | None = None) -> VerifyResult:
+    """Walk the chain in order and recompute every link with the audit key (``key``, default ``audit_key()``);
+    stop at the first row that does not fit. Rows before ``audit_head.keyed_from`` are checked with the plain
+    SHA-256 they were written with."""
+    key = audit_key() if key is None else key
+    keyed_from = session.scalar(select(AuditHead.keyed_from).where(AuditHead.id == 1)) or 1
     expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
@@ -44,9 +50,12 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
             province_code=event.province_code,
             commune_code=event.commune_code,
             data=event.data,
+            key=key,
+            keyed=event.seq >= keyed_from,
         )
         if digest != event.hash:
-            return VerifyResult(False, checked, event.seq, f"row {event.seq} was changed after it was written")
+            return VerifyResult(False, checked, event.seq, f"row {event.seq} was changed after it was written",
+                                keyed_from)
         prev_hash = event.hash
         expected_seq += 1
         checked += 1
@@ -56,8 +65,9 @@ def verify_chain(session: Session, progress: Callable[[int], None] | None = None
     if head is None:
         return VerifyResult(False, checked, None, "the chain head row is missing")
     if head.seq != checked or head.hash != prev_hash:
-        return VerifyResult(False, checked, checked + 1, f"rows after {checked} were deleted (head is at {head.seq})")
-    return VerifyResult(True, checked)
+        return VerifyResult(False, checked, checked + 1, f"rows after {checked} were deleted (head is at {head.seq})",
+                            keyed_from)
+    return VerifyResult(True, checked, keyed_from=keyed_from)
 
 
 def count_events(session: Session) -> int:

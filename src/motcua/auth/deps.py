@@ -43,7 +43,8 @@ answer that said it succeeded. One object for all, so the request's dependencies
 
 
 def client_ip(request: Request) -> str:
-    """The caller's address: the one function every throttle keys on (login, public lookup, feedback)."""
+    """The client's address: the direct peer's, or what a configured proxy says (``web.middleware.
+    TrustedProxyMiddleware`` has already rewritten it). The one source of the address every limit counts by."""
     return request.client.host if request.client else "unknown"
 
 

@@ -7,6 +7,8 @@ from fastapi import Request
 from motcua.auth.deps import client_ip as client_ip  # the one client-address function lives in auth (layers)
 from motcua.dossier.files import FileStore
 
+__all__ = ["client_ip", "get_store"]
+
 
 async def get_store(request: Request) -> FileStore:
     store: FileStore = request.app.state.files

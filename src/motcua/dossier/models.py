@@ -149,12 +149,14 @@ class DossierCodeCounter(Base):
 
 
 class LookupAttempt(Base):
-    """A public lookup (tra cứu hồ sơ): counted per address so that codes cannot be guessed at speed."""
+    """A public lookup (tra cứu hồ sơ): counted per address and per dossier code so that the 4 digits cannot be
+    guessed at speed, from one address or from many."""
 
     __tablename__ = "lookup_attempt"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ip: Mapped[str] = mapped_column(String(64), index=True)
+    code: Mapped[str | None] = mapped_column(String(40), index=True)  # the code tried (feedback lookups: none)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
 

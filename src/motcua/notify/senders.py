@@ -12,15 +12,19 @@ so a message sent twice after a lost acknowledgement is recognisably the same me
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 import smtplib
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from typing import Protocol
 
+from motcua.auth.secrets import one_time_code
 from motcua.integrations.messaging import MessagingAdapter, ProviderError
 
 log = logging.getLogger(__name__)
@@ -180,3 +184,43 @@ class HttpMessagingSender:
                                         idempotency_key=message.idempotency_key)
         except ProviderError as exc:
             raise SendFailed(str(exc), retryable=exc.retryable, sender_down=exc.provider_down) from exc
+
+
+# ------------------------------------------------------------------------------------------------ one-time codes
+
+_CODE_MARK = re.compile(r"\[\[otp:([A-Za-z0-9_-]{16,64})\]\]")
+
+
+def code_placeholder(reference: str) -> str:
+    """What an outbox row holds where a one-time code goes; ``expand_codes`` puts the code there as it leaves."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", reference):
+        raise ValueError("a code reference is 16-64 URL-safe characters")
+    return f"[[otp:{reference}]]"
+
+
+def expand_codes(text: str, key: str) -> str:
+    """``text`` with each code placeholder replaced by its code (``auth.secrets.one_time_code``)."""
+    return _CODE_MARK.sub(lambda m: one_time_code(key, m.group(1)), text)
+
+
+class CodeExpandingSender:
+    """A sender that puts the one-time codes into the message just before handing it on.
+
+    The outbox keeps only the placeholder (issue 13, finding 16): the code exists in the message the provider
+    receives and nowhere in the database. The expanded message is never written back.
+    """
+
+    def __init__(self, inner: Sender, key: str) -> None:
+        self.inner = inner
+        self.key = key
+
+    def send(self, message: OutgoingMessage) -> str:
+        if "[[otp:" not in message.body and "[[otp:" not in message.subject:
+            return self.inner.send(message)
+        return self.inner.send(dataclasses.replace(message, subject=expand_codes(message.subject, self.key),
+                                                   body=expand_codes(message.body, self.key)))
+
+
+def with_codes(senders: Mapping[str, Sender], key: str) -> dict[str, Sender]:
+    """Every sender of ``senders`` expanding one-time codes with ``key`` (the application's secret key)."""
+    return {channel: CodeExpandingSender(sender, key) for channel, sender in senders.items()}

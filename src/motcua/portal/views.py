@@ -112,7 +112,8 @@ def sign_in_send(
     values = {"destination": destination}
     try:
         target = parse_destination(destination)
-        request_code(session, destination=target, purpose="login", ip=client_ip(request), now=now)
+        request_code(session, destination=target, purpose="login", ip=client_ip(request), now=now,
+                     key=request.app.state.settings.secret_key)
     except MotcuaError as exc:
         context = {"step": "destination", "values": values, "next": _safe_next(next),
                    "errors": {"destination": exc.message}}
@@ -135,7 +136,8 @@ def sign_in_verify(
     context = {"step": "code", "values": values, "next": _safe_next(next)}
     try:
         target = parse_destination(destination)
-        if not check_code(session, destination=target, purpose="login", code=code, now=now):
+        if not check_code(session, destination=target, purpose="login", code=code, now=now,
+                          key=request.app.state.settings.secret_key):
             return render(request, "portal/sign_in.html", {**context, "errors": {
                 "code": "Mã xác thực không đúng hoặc đã hết hạn."}}, status_code=422)  # the failed try is kept
         _account, token = sign_in(session, destination=target, full_name=full_name, now=now, ip=client_ip(request))
@@ -468,7 +470,8 @@ def assist_send_code(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    send_consent_code(session, actor=principal, phone=phone, ip=client_ip(request), now=now)
+    send_consent_code(session, actor=principal, phone=phone, ip=client_ip(request), now=now,
+                      key=request.app.state.settings.secret_key)
     return render(request, "portal/consent_sent.html", {"phone": phone})
 
 
@@ -510,7 +513,8 @@ def assist_submit(
         dossier = file_on_behalf(session, actor=principal, data=data, commune_code=commune_code, uploads=uploads,
                                  consent_method=consent_method, consent_code=consent_code, consent_scan=scan,
                                  store=store, now=now, max_upload_bytes=request.app.state.settings.max_upload_bytes,
-                                 public_base_url=request.app.state.settings.public_base_url)
+                                 public_base_url=request.app.state.settings.public_base_url,
+                                 code_key=request.app.state.settings.secret_key)
     except MotcuaError as exc:
         session.rollback()
         errors = {"files": exc.message} if exc.code == "upload_rejected" else dict(exc.fields)

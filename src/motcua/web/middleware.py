@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,6 +15,69 @@ from motcua.kit.jsonsafe import MAX_JSON_DEPTH, JsonTooDeep, check_depth
 from motcua.web.i18n import LANGUAGES
 
 LANG_COOKIE = "motcua_lang"
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(spec: str | Iterable[str]) -> tuple[Network, ...]:
+    """``"10.0.0.1, 192.168.0.0/24"`` as networks; a bad entry is a configuration error, raised at start."""
+    items = spec.split(",") if isinstance(spec, str) else spec
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip())
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+class TrustedProxyMiddleware:
+    """The client's address and scheme as the request's direct peer gives them, unless that peer is one of the
+    configured reverse proxies: only then are ``X-Forwarded-For`` and ``X-Forwarded-Proto`` believed.
+
+    Any process that can reach the server can write these headers; believing them from everyone (or from every
+    local process, uvicorn's default) let one client rotate its address and escape every per-address limit
+    (issue 13, finding 10; RFC 7239 §8.1: a forwarding header is only as trustworthy as the hop that wrote it).
+    ``X-Forwarded-For`` is read from the right, skipping our own proxies: the first address that is not one of
+    them is the client (the entries to its left were written by the client itself). The rewritten
+    ``scope["client"]`` and ``scope["scheme"]`` are then what ``request.client`` and ``request.url`` say everywhere.
+    """
+
+    def __init__(self, app: ASGIApp, *, trusted: tuple[Network, ...]) -> None:
+        self.app = app
+        self.trusted = trusted
+
+    def _is_trusted(self, host: str | None) -> bool:
+        if not host or not self.trusted:
+            return False
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in self.trusted)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and self.trusted:
+            client = scope.get("client")
+            if client and self._is_trusted(client[0]):
+                headers = dict(scope.get("headers") or [])
+                forwarded_for = headers.get(b"x-forwarded-for")
+                if forwarded_for:
+                    hops = [h.strip() for h in forwarded_for.decode("latin-1").split(",") if h.strip()]
+                    host = client[0]
+                    while hops and self._is_trusted(host):
+                        host = hops.pop()
+                    if _is_address(host):  # a proxy passing on garbage does not get to name the client
+                        scope["client"] = (host, 0)
+                proto = headers.get(b"x-forwarded-proto")
+                if proto:
+                    scheme = proto.decode("latin-1").split(",")[0].strip().lower()
+                    if scheme in ("http", "https", "ws", "wss"):
+                        scope["scheme"] = scheme
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:
@@ -48,17 +113,39 @@ class BodyLimitMiddleware:
                 await self._refuse(scope, send, max_bytes)
                 return
         seen = 0
+        exceeded = started = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > max_bytes:
+                    exceeded = True
                     raise PayloadTooLarge(self._message(max_bytes))
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def guarded_send(message: Message) -> None:
+            # A body without Content-Length (Transfer-Encoding: chunked) is found too big only while the app reads
+            # it, and whatever reads it may turn our exception into its own answer (FastAPI's JSON parsing makes it
+            # a 400 "not JSON"). The answer to an oversized body is 413 with the size (RFC 9110 §15.5.14), whoever
+            # was reading: the app's own answer is replaced.
+            nonlocal started
+            if exceeded:
+                if message["type"] == "http.response.start" and not started:
+                    started = True
+                    await self._refuse(scope, send, max_bytes)
+                return
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except PayloadTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, send, max_bytes)
 
     @staticmethod
     def _message(max_bytes: int) -> str:
@@ -180,6 +267,10 @@ class WebContextMiddleware:
                     (b"content-security-policy",
                      b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"),
                 ]
+                if scope.get("scheme") == "https":
+                    # RFC 6797: browsers that saw the site over HTTPS never try plain HTTP for a year (OWASP ASVS
+                    # 4.0 14.4.5). Only over HTTPS: a header sent over HTTP is ignored and would mislead.
+                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
                 if new_cookie is not None:
                     secure = "; Secure" if self.cookie_secure else ""
                     headers.append((b"set-cookie",

@@ -84,6 +84,9 @@ class NoDelayConfig(uvicorn.Config):
 
 def run(host: str, port: int, *, workers: int = 1, **options: Any) -> None:
     """Serve ``motcua.asgi:app``: in this process for one worker, else under uvicorn's process supervisor."""
+    # uvicorn's own proxy-header handling believes X-Forwarded-For from 127.0.0.1 by default, so any local process
+    # could pose as any client; the app believes it only from MOTCUA_TRUSTED_PROXIES (TrustedProxyMiddleware).
+    options.setdefault("proxy_headers", False)
     config = NoDelayConfig(APP, host=host, port=port, workers=workers, **options)
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()

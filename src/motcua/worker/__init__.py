@@ -98,4 +98,6 @@ def senders_for(settings: Settings) -> tuple[dict[str, Sender], list[str]]:
         })
         started = [f"SMS (mô phỏng; hộp thư, mã đăng nhập của công dân: {sms.base_url}/)",
                    f"Zalo ZNS (mô phỏng) {zalo.base_url}", *national]
-    return notify_tasks.build_senders(settings), started
+    from motcua.notify.senders import with_codes
+
+    return with_codes(notify_tasks.build_senders(settings), settings.secret_key), started

@@ -3,7 +3,10 @@
 Why one-time codes and not passwords: the citizens of the seeds share phones and forget passwords; the phone number
 (or email) they already give on every dossier is what identifies them. A code is 6 digits, valid 5 minutes, tried at
 most 5 times; at most 3 are sent to one destination in 15 minutes and 20 from one address in an hour, so the SMS
-budget and the codes cannot be drained or guessed. Codes and session tokens are stored only as digests.
+budget and the codes cannot be drained or guessed. Session tokens are stored only as digests; a code is stored
+nowhere: it is derived from the secret key and a random reference (``auth.secrets.one_time_code``), the outbox
+holds the reference, the sender puts the code into the message as it leaves (``notify.senders.expand_codes``),
+and the challenge keeps a keyed digest to check it against.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
 from motcua.auth.principal import Principal
-from motcua.auth.secrets import digest, new_token, same
+from motcua.auth.secrets import digest, keyed_digest, new_token, one_time_code, same
 from motcua.db import affected_rows
 from motcua.dossier.schemas import id_number_problem, normalise_phone
 from motcua.integrations.identity import IdentityAdapter, IdentityRejected, IdentityUnavailable
 from motcua.kit.errors import Conflict, MotcuaError, TooManyRequests, ValidationFailed
 from motcua.notify.actions import enqueue
 from motcua.notify.models import Channel, NoticeKind
+from motcua.notify.senders import code_placeholder
 from motcua.notify.templates import strip_diacritics
 from motcua.org.roles import Role
 from motcua.portal.models import CitizenAccount, CitizenSession, IdentityAttempt, OtpChallenge
@@ -83,13 +87,14 @@ def citizen_principal(account: CitizenAccount) -> Principal:
                      full_name=account.full_name)
 
 
-def _code_digest(destination: str, purpose: str, code: str) -> str:
-    return digest(f"{purpose}:{destination}:{code}")
+def _code_digest(key: str, destination: str, purpose: str, code: str) -> str:
+    return keyed_digest(key, f"otp:{purpose}:{destination}:{code}")
 
 
 def request_code(session: Session, *, destination: Destination, purpose: str, ip: str | None,
-                 now: datetime) -> OtpChallenge:
-    """Send a one-time code (mã xác thực) by SMS or email through the notification outbox; throttled."""
+                 now: datetime, key: str) -> OtpChallenge:
+    """Send a one-time code (mã xác thực) by SMS or email through the notification outbox; throttled. ``key`` is
+    the application's secret key, which the worker's senders also hold."""
     recent = session.scalar(select(func.count()).select_from(OtpChallenge).where(
         OtpChallenge.destination == destination.value, OtpChallenge.created_at > now - OTP_DESTINATION_WINDOW)) or 0
     if recent >= OTP_PER_DESTINATION:
@@ -101,14 +106,15 @@ def request_code(session: Session, *, destination: Destination, purpose: str, ip
         if from_ip >= OTP_PER_IP:
             raise TooManyRequests("Quá nhiều yêu cầu gửi mã từ địa chỉ này. Vui lòng thử lại sau.",
                                   retry_after=int(OTP_IP_WINDOW.total_seconds()))
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    reference = secrets.token_urlsafe(18)
+    code = one_time_code(key, reference)  # held in memory only, for its digest
     challenge = OtpChallenge(destination=destination.value, purpose=purpose,
-                             code_hash=_code_digest(destination.value, purpose, code), created_at=now,
+                             code_hash=_code_digest(key, destination.value, purpose, code), created_at=now,
                              expires_at=now + OTP_TTL, attempts=0, ip=ip)
     session.add(challenge)
     session.flush()
     what = "đăng nhập Cổng dịch vụ công" if purpose == "login" else "đồng ý cho người hỗ trợ nộp hồ sơ thay bạn"
-    text = (f"Mã xác thực để {what}: {code}. Mã có hiệu lực 5 phút. "
+    text = (f"Mã xác thực để {what}: {code_placeholder(reference)}. Mã có hiệu lực 5 phút. "
             "Không cung cấp mã này cho người khác nếu bạn không yêu cầu.")
     body = strip_diacritics(text) if destination.channel is Channel.SMS else text
     enqueue(session, dedup_key=f"otp:{challenge.id}", kind=NoticeKind.OTP, channel=destination.channel,
@@ -116,7 +122,8 @@ def request_code(session: Session, *, destination: Destination, purpose: str, ip
     return challenge
 
 
-def check_code(session: Session, *, destination: Destination, purpose: str, code: str, now: datetime) -> bool:
+def check_code(session: Session, *, destination: Destination, purpose: str, code: str, now: datetime,
+               key: str) -> bool:
     """Whether ``code`` is the live code of ``destination``; it is used up when it is. Every try counts (the caller
     commits a failed try: this returns False rather than raising)."""
     challenge = session.scalar(select(OtpChallenge).where(
@@ -126,7 +133,7 @@ def check_code(session: Session, *, destination: Destination, purpose: str, code
         return False
     if challenge.attempts >= OTP_MAX_ATTEMPTS:
         raise TooManyRequests("Đã nhập sai mã quá 5 lần. Hãy yêu cầu gửi mã mới.")
-    good = same(_code_digest(destination.value, purpose, (code or "").strip()), challenge.code_hash)
+    good = same(_code_digest(key, destination.value, purpose, (code or "").strip()), challenge.code_hash)
     values: dict[str, object] = {"attempts": OtpChallenge.attempts + 1}
     if good:
         values["used_at"] = now

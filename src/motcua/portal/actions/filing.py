@@ -300,7 +300,7 @@ CONSENT_METHODS = ("otp", "paper")
 def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commune_code: str, uploads: Sequence[Upload],
                    consent_method: str, consent_code: str = "", consent_scan: Upload | None = None,
                    store: FileStore, now: datetime, max_upload_bytes: int,
-                   public_base_url: str | None = None) -> Dossier:
+                   public_base_url: str | None = None, code_key: str) -> Dossier:
     """Hỗ trợ nộp hồ sơ trực tuyến: a digital volunteer (Tổ công nghệ số cộng đồng) or a counter officer files an
     online dossier for a citizen, with the citizen's consent — a code sent to the citizen's own phone and read back,
     or their signed consent, scanned. The dossier says who filed it (``filed_by`` volunteer or officer), so that it
@@ -331,7 +331,7 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
         info = inspect_upload(consent_scan.filename, consent_scan.data, max_bytes=max_upload_bytes)
         consent_key = store.put(info, consent_scan.data)
     elif not check_code(session, destination=Destination(Channel.SMS, data.phone), purpose="consent",
-                        code=consent_code, now=now):
+                        code=consent_code, now=now, key=code_key):
         raise ValidationFailed("Mã xác nhận của người dân không đúng hoặc đã hết hạn.",
                                fields={"consent_code": "Không đúng."})
     files = []
@@ -356,11 +356,12 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
     return dossier
 
 
-def send_consent_code(session: Session, *, actor: Principal, phone: str, ip: str | None, now: datetime) -> None:
+def send_consent_code(session: Session, *, actor: Principal, phone: str, ip: str | None, now: datetime,
+                      key: str) -> None:
     """The code the citizen reads back to the helper to consent to the filing (sent to the citizen's own phone)."""
     if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION):
         raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận được gửi mã xác nhận.")
     destination = parse_destination(phone)
     if destination.channel is not Channel.SMS:
         raise ValidationFailed("Nhập số điện thoại di động của người dân.", fields={"phone": "Không hợp lệ."})
-    request_code(session, destination=destination, purpose="consent", ip=ip, now=now)
+    request_code(session, destination=destination, purpose="consent", ip=ip, now=now, key=key)
