@@ -26,7 +26,7 @@ from motcua.kit.clock import FixedClock
 from motcua.org.roles import Role
 from tests.conftest import WITHOUT_PG, create_database
 from tests.conftest import TestDatabase as Database
-from tests.factories import CHI_TIEN, HKD, T0, VALID_ID, login, make_api_token, make_officer
+from tests.factories import CHI_TIEN, HKD, T0, TEST_SECRET_KEY, VALID_ID, login, make_api_token, make_officer
 
 #: Keys that name rows rather than describe them: sequences may differ between two databases.
 _IDENTIFIERS = {"id", "code", "dossier_code", "prefix"}
@@ -36,7 +36,7 @@ def _answers(database: Database, tmp_path: Path) -> dict[str, Any]:
     """The same API calls, with the same fixed clock and the same data, against one backend."""
     factory = make_session_factory(database.engine)
     clock = FixedClock(T0)
-    settings = Settings(database_url=database.url, secret_key="test-secret-key-for-finding-12-0123456789", cookie_secure=True,
+    settings = Settings(database_url=database.url, secret_key=TEST_SECRET_KEY, cookie_secure=True,
                         files_dir=tmp_path / f"files-{database.kind}", public_base_url="https://motcua.example.vn")
     app = create_app(settings, session_factory=factory, clock=clock)
     with factory() as session:

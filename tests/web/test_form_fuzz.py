@@ -30,11 +30,11 @@ from sqlalchemy.orm import sessionmaker
 
 from motcua.app import create_app, route_table
 from motcua.config import Settings
-from tests.factories import CHI_TIEN, HKD, PASSWORD, VALID_ID, Caller, pdf_bytes
+from tests.factories import CHI_TIEN, HKD, PASSWORD, TEST_SECRET_KEY, VALID_ID, Caller, pdf_bytes
 from tests.fuzz_world import World
 from tests.fuzz_world import world as world
 
-_APP = create_app(Settings(database_url="sqlite://", secret_key="route-table-only-key-0123456789abcdef"), session_factory=sessionmaker())
+_APP = create_app(Settings(database_url="sqlite://", secret_key=TEST_SECRET_KEY), session_factory=sessionmaker())
 
 
 def _params(dependant: Dependant) -> tuple[list[str], list[tuple[str, bool]]]:
