@@ -30,7 +30,17 @@ from motcua.org.roles import Role
 from motcua.portal.actions.accounts import Destination, sign_in
 from motcua.portal.actions.filing import file_on_behalf
 from motcua.portal.deps import CITIZEN_COOKIE
-from tests.factories import CHI_TIEN, T0, VALID_ID, intake_data, login, make_officer, make_token, principal_of
+from tests.factories import (
+    CHI_TIEN,
+    T0,
+    TEST_SECRET_KEY,
+    VALID_ID,
+    intake_data,
+    login,
+    make_officer,
+    make_token,
+    principal_of,
+)
 
 APPLICANT_PHONE = "0977123456"
 VOLUNTEER_ID = "025190004321"  # the citizen a volunteer helped (born in Phú Thọ, 1990s)
@@ -93,7 +103,7 @@ def build_world(session: Session, store: FileStore) -> World:
                            data=intake_data(id_number=VOLUNTEER_ID, phone=VOLUNTEER_PHONE,
                                             applicant_name="Hà Thị Mai", documents_present=[]),
                            consent_method="paper", consent_scan=Upload(None, "dong-y.pdf", scan_with("dong y")),
-                           store=store, now=T0, max_upload_bytes=10 * 1024 * 1024)
+                           store=store, now=T0, max_upload_bytes=10 * 1024 * 1024, code_key=TEST_SECRET_KEY)
     case = receive_case(session, now=T0, ip="192.0.2.7", data=FeedbackIn(
         commune_code=CHI_TIEN, subject="Chậm trả kết quả", content="Hồ sơ của tôi chưa được trả đúng hẹn.",
         sender_name="Vũ Văn Tâm", phone=SENDER_PHONE)).case
