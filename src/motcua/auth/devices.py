@@ -10,12 +10,13 @@ another account, and it says nothing about the account beyond its id.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from motcua.kit.signing import b64, keyed_signature, unb64
 
 DEVICE_COOKIE_PREFIX = "motcua_device_"
 DEVICE_COOKIE_PATH = "/login"
@@ -35,18 +36,6 @@ def device_cookie_name(username: str) -> str:
     return DEVICE_COOKIE_PREFIX + hashlib.sha256(username.lower().encode("utf-8")).hexdigest()[:16]
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(secret: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode("utf-8"), payload.encode("utf-8"), hashlib.sha256).digest())
-
-
 def new_device_id() -> str:
     return secrets.token_urlsafe(12)
 
@@ -54,7 +43,7 @@ def new_device_id() -> str:
 def sign_device(secret: str, officer_id: int, device_id: str, now: datetime) -> str:
     expires = int((now + DEVICE_LIFETIME).timestamp())
     payload = f"{_PURPOSE}.{officer_id}.{device_id}.{expires}"
-    return f"{_b64(payload.encode('ascii'))}.{_signature(secret, payload)}"
+    return f"{b64(payload.encode('ascii'))}.{keyed_signature(secret, payload)}"
 
 
 def verify_device(secret: str, token: str | None, now: datetime) -> KnownDevice | None:
@@ -63,9 +52,9 @@ def verify_device(secret: str, token: str | None, now: datetime) -> KnownDevice 
         return None
     try:
         encoded, signature = token.split(".", 1)
-        payload = _unb64(encoded).decode("ascii")
+        payload = unb64(encoded).decode("ascii")
         purpose, officer_id, device_id, expires = payload.split(".")
-        if not hmac.compare_digest(signature, _signature(secret, payload)):
+        if not hmac.compare_digest(signature, keyed_signature(secret, payload)):
             return None
         if purpose != _PURPOSE or int(expires) < int(now.timestamp()) or not device_id:
             return None

@@ -9,11 +9,11 @@ with an untouched signature.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 from datetime import datetime, timedelta
 from typing import Literal
+
+from motcua.kit.signing import b64, keyed_signature, unb64
 
 Purpose = Literal["rate", "case"]
 
@@ -23,30 +23,18 @@ CASE_LINK_LIFETIME = timedelta(days=30)
 """The answer's link: the sender may read the answer and rate it for a month."""
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _signature(secret: str, payload: str) -> str:
-    return _b64(hmac.new(secret.encode("utf-8"), payload.encode("utf-8"), hashlib.sha256).digest())
-
-
 def sign(secret: str, purpose: Purpose, object_id: int, expires: datetime) -> str:
     payload = f"{purpose}.{object_id}.{int(expires.timestamp())}"
-    return f"{_b64(payload.encode('ascii'))}.{_signature(secret, payload)}"
+    return f"{b64(payload.encode('ascii'))}.{keyed_signature(secret, payload)}"
 
 
 def verify(secret: str, token: str, purpose: Purpose, now: datetime) -> int | None:
     """The object id the token was signed for, or None (bad signature, other purpose, expired, malformed)."""
     try:
         encoded, signature = token.split(".", 1)
-        payload = _unb64(encoded).decode("ascii")
+        payload = unb64(encoded).decode("ascii")
         kind, object_id, expires = payload.split(".")
-        if not hmac.compare_digest(signature, _signature(secret, payload)):
+        if not hmac.compare_digest(signature, keyed_signature(secret, payload)):
             return None
         if kind != purpose or int(expires) < int(now.timestamp()):
             return None
