@@ -87,6 +87,23 @@ def test_finding_10_wrong_digits_are_limited_per_code_whatever_the_address(sessi
                             now=T0).dossier
     for i in range(LOOKUP_CODE_MAX_FAILURES):
         assert public_lookup(session, code=dossier.code, secret=f"{i:04d}", ip=f"203.0.113.{i}", now=T0) is None
-    with pytest.raises(TooManyRequests, match="Mã hồ sơ này đã bị tra cứu sai quá nhiều lần"):
+    with pytest.raises(TooManyRequests, match="Mã này đã bị tra cứu sai quá nhiều lần"):
         public_lookup(session, code=dossier.code.lower(), secret="5678", ip="198.51.100.7", now=T0)
     assert public_lookup(session, code=other.code, secret="5678", ip="198.51.100.7", now=T0) is not None
+
+
+def test_finding_10_feedback_case_lookup_is_limited_per_case_code(session: Session) -> None:
+    """The feedback case lookup (code + the sender's phone) shares the dossier lookup's budgets: five wrong contacts
+    for one case, each from another address, and that case is refused to every address, the right phone included;
+    another case is not affected."""
+    from motcua.feedback.queries import public_case_lookup
+    from tests.feedback.helpers import new_case
+
+    case = new_case(session, phone="0912345678")
+    other = new_case(session, phone="0912345678")
+    for i in range(LOOKUP_CODE_MAX_FAILURES):
+        assert public_case_lookup(session, code=case.code, contact=f"09000000{i:02d}", ip=f"203.0.113.{i}",
+                                  now=T0) is None
+    with pytest.raises(TooManyRequests, match="Mã này đã bị tra cứu sai quá nhiều lần"):
+        public_case_lookup(session, code=case.code, contact="0912345678", ip="198.51.100.7", now=T0)
+    assert public_case_lookup(session, code=other.code, contact="0912345678", ip="198.51.100.7", now=T0) is not None

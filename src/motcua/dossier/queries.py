@@ -303,20 +303,8 @@ def public_lookup(session: Session, *, code: str, secret: str, ip: str, now: dat
     does not hold. Returns None on a miss (not an exception) so that the caller's transaction commits the failed
     attempt that the limits count.
     """
-    since = now - LOOKUP_WINDOW
-    failures = session.scalar(select(func.count()).select_from(LookupAttempt).where(
-        LookupAttempt.ip == ip, LookupAttempt.at > since, LookupAttempt.success.is_(False))) or 0
-    if failures >= LOOKUP_MAX_FAILURES:
-        raise TooManyRequests("Bạn đã tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
-                              retry_after=int(LOOKUP_WINDOW.total_seconds()))
     wanted = code.strip().upper()[:LOOKUP_CODE_LENGTH]
-    on_code = session.scalar(select(func.count()).select_from(LookupAttempt).where(
-        LookupAttempt.code == wanted, LookupAttempt.at > now - LOOKUP_CODE_WINDOW,
-        LookupAttempt.success.is_(False))) or 0
-    if on_code >= LOOKUP_CODE_MAX_FAILURES:
-        raise TooManyRequests("Mã hồ sơ này đã bị tra cứu sai quá nhiều lần nên tạm khóa tra cứu trong 1 giờ. "
-                              "Vui lòng thử lại sau hoặc liên hệ Bộ phận Một cửa nơi nộp hồ sơ.",
-                              retry_after=int(LOOKUP_CODE_WINDOW.total_seconds()))
+    check_lookup_budget(session, ip=ip, code=wanted, now=now)
     digits = ascii_digits(secret)
     if len(digits) != 4:
         raise ValidationFailed("Nhập 4 chữ số cuối của số điện thoại hoặc số định danh.",
@@ -325,9 +313,32 @@ def public_lookup(session: Session, *, code: str, secret: str, ip: str, now: dat
     ok = dossier is not None and any(
         value and value.endswith(digits) for value in (dossier.phone, dossier.id_number)
     )
-    session.add(LookupAttempt(ip=ip, at=now, success=ok, code=wanted))
-    session.flush()
+    count_lookup_attempt(session, ip=ip, code=wanted, now=now, success=ok)
     return dossier if ok else None
+
+
+def check_lookup_budget(session: Session, *, ip: str, code: str, now: datetime) -> None:
+    """The public lookups' budgets of failures (issue 13, finding 10), shared by the dossier and the feedback-case
+    lookups (guesses are guesses, whatever the page): per client address, and per code tried whatever the address,
+    since rotating addresses is cheap and the code is what is attacked."""
+    failures = session.scalar(select(func.count()).select_from(LookupAttempt).where(
+        LookupAttempt.ip == ip, LookupAttempt.at > now - LOOKUP_WINDOW, LookupAttempt.success.is_(False))) or 0
+    if failures >= LOOKUP_MAX_FAILURES:
+        raise TooManyRequests("Bạn đã tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
+                              retry_after=int(LOOKUP_WINDOW.total_seconds()))
+    on_code = session.scalar(select(func.count()).select_from(LookupAttempt).where(
+        LookupAttempt.code == code, LookupAttempt.at > now - LOOKUP_CODE_WINDOW,
+        LookupAttempt.success.is_(False))) or 0
+    if on_code >= LOOKUP_CODE_MAX_FAILURES:
+        raise TooManyRequests("Mã này đã bị tra cứu sai quá nhiều lần nên tạm khóa tra cứu trong 1 giờ. "
+                              "Vui lòng thử lại sau hoặc liên hệ Bộ phận Một cửa.",
+                              retry_after=int(LOOKUP_CODE_WINDOW.total_seconds()))
+
+
+def count_lookup_attempt(session: Session, *, ip: str, code: str, now: datetime, success: bool) -> None:
+    """One try of a public lookup, kept in the database so that every worker counts the same tries."""
+    session.add(LookupAttempt(ip=ip, at=now, success=success, code=code))
+    session.flush()
 
 
 def status_label(status: str) -> str:

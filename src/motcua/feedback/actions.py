@@ -29,13 +29,12 @@ from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.models import Dossier
+from motcua.dossier.queries import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.feedback import notices
 from motcua.feedback.criteria import dissatisfied_labels, is_satisfied, score_problems
 from motcua.feedback.models import DossierRating, FeedbackCase, FeedbackEvent
 from motcua.feedback.queries import (
     check_form_rate,
-    check_lookup_budget,
-    count_attempt,
     get_case_for,
     ip_digest,
     may_be_rated,
@@ -253,11 +252,12 @@ def receive_case(session: Session, *, data: FeedbackIn, now: datetime, ip: str, 
     check_form_rate(session, digest=address, now=now)
     dossier = None
     if data.dossier_code:
-        check_lookup_budget(session, ip=ip, now=now)
+        wanted = data.dossier_code.strip().upper()[:LOOKUP_CODE_LENGTH]
+        check_lookup_budget(session, ip=ip, code=wanted, now=now)
         dossier = session.scalar(select(Dossier).where(Dossier.code == data.dossier_code,
                                                        Dossier.province_code == commune.province_code))
         if dossier is None:
-            count_attempt(session, ip=ip, now=now, success=False)
+            count_lookup_attempt(session, ip=ip, code=wanted, now=now, success=False)
             raise ValidationFailed("Không tìm thấy hồ sơ có mã này trong tỉnh.", fields={
                 "dossier_code": "Không tìm thấy hồ sơ có mã này trong tỉnh; kiểm tra lại mã trên giấy tiếp nhận "
                                 "hoặc để trống."})

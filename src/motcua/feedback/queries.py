@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record_personal_data_read
 from motcua.auth.access import Detail, Shown, need_to_know, shown
 from motcua.auth.principal import Principal
-from motcua.dossier.models import Dossier, LookupAttempt
-from motcua.dossier.queries import LOOKUP_MAX_FAILURES, LOOKUP_WINDOW
+from motcua.dossier.models import Dossier
+from motcua.dossier.queries import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.dossier.workflow import Status
 from motcua.feedback.models import DossierRating, FeedbackCase, FeedbackEvent
 from motcua.feedback.workflow import OPEN_STATES, CaseStatus
@@ -192,32 +192,20 @@ def published_answers(session: Session, commune_code: str | None, limit: int = 5
 # ------------------------------------------------------------------------------------------------ public checks
 
 
-def check_lookup_budget(session: Session, *, ip: str, now: datetime) -> None:
-    """The dossier lookup's budget of failures per address (shared: guesses are guesses, whatever the page)."""
-    failures = session.scalar(select(func.count()).select_from(LookupAttempt).where(
-        LookupAttempt.ip == ip, LookupAttempt.at > now - LOOKUP_WINDOW, LookupAttempt.success.is_(False))) or 0
-    if failures >= LOOKUP_MAX_FAILURES:
-        raise TooManyRequests("Bạn đã tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
-                              retry_after=int(LOOKUP_WINDOW.total_seconds()))
-
-
-def count_attempt(session: Session, *, ip: str, now: datetime, success: bool) -> None:
-    session.add(LookupAttempt(ip=ip, at=now, success=success))
-    session.flush()
-
-
 def public_case_lookup(session: Session, *, code: str, contact: str, ip: str, now: datetime) -> FeedbackCase | None:
-    """A case by its code and the sender's phone or email, rate-limited like the dossier lookup. None on a miss
-    (not an exception) so that the caller's transaction commits the failed attempt that the limit counts."""
-    check_lookup_budget(session, ip=ip, now=now)
-    case = session.scalar(select(FeedbackCase).where(FeedbackCase.code == code.strip().upper()))
+    """A case by its code and the sender's phone or email, rate-limited like the dossier lookup (per address and
+    per case code). None on a miss (not an exception) so that the caller's transaction commits the failed attempt
+    that the limits count."""
+    wanted = code.strip().upper()[:LOOKUP_CODE_LENGTH]
+    check_lookup_budget(session, ip=ip, code=wanted, now=now)
+    case = session.scalar(select(FeedbackCase).where(FeedbackCase.code == wanted))
     given = contact.strip().lower()
     digits = ascii_digits(given)
     ok = case is not None and bool(given) and (
         (case.sender_email is not None and case.sender_email.lower() == given)
         or (case.sender_phone is not None and len(digits) >= 9 and case.sender_phone.endswith(digits[-9:]))
     )
-    count_attempt(session, ip=ip, now=now, success=ok)
+    count_lookup_attempt(session, ip=ip, code=wanted, now=now, success=ok)
     return case if ok else None
 
 
