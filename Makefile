@@ -46,7 +46,7 @@ typecheck: $(STAMP)
 ## make test: lint, types, then every test on SQLite and on PostgreSQL, browser journeys in Chromium.
 ## Without PostgreSQL the run fails; MOTCUA_TEST_WITHOUT_POSTGRES=1 opts out explicitly.
 test: $(STAMP) sysdeps chromium lint typecheck
-	$(BIN)/pytest -n 2 --dist loadgroup -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q --durations=15
 
 bench: $(STAMP)
 	@for b in bench/*.py; do case $$b in */__init__.py) ;; *) echo "== $$b"; $(BIN)/python $$b || exit 1;; esac; done
