@@ -119,3 +119,22 @@ def test_finding_09_a_fee_paid_before_the_upgrade_is_not_asked_again(client, ses
     assert line_statuses(session, dossier) == {0: "paid", 1: "paid"}
     session.refresh(dossier)
     assert dossier.paid_online is True
+
+
+def test_finding_09_a_lost_order_never_lends_its_reference_to_the_next_line(client, session, gateway):
+    """The gateway answers a known order reference with its first order (idempotent create). An order the gateway
+    has but motcua lost (its start rolled back after the gateway call) must not make the next line's order reuse the
+    reference: the citizen would be charged the other line's amount."""
+    sign_in(client, session)
+    dossier = file_land_dossier(client, session)
+    token = csrf_token(client, f"/cong-dan/ho-so/{dossier.id}")
+    first = client.post(f"/cong-dan/ho-so/{dossier.id}/thanh-toan", data={"fee_index": 0, "csrf_token": token},
+                        follow_redirects=False)
+    assert first.status_code == 303  # the gateway now holds the 300.000 đ order
+    session.execute(FeePayment.__table__.delete().where(FeePayment.dossier_id == dossier.id))  # the lost write
+    session.commit()
+
+    back = pay(client, gateway, dossier, 1)  # the 25.000 đ line
+    assert client.get(back, follow_redirects=False).status_code == 303
+    assert [amount for _, amount in gateway.charges] == [25_000]
+    assert line_statuses(session, dossier) == {0: "owed", 1: "paid"}

@@ -9,6 +9,7 @@ settles the order once.
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -77,9 +78,10 @@ def start_payment(session: Session, *, actor: Principal, dossier_id: int, fee_in
                                                  FeeLine.line_no == fee_index)).one()
     if line.status == "paid":
         raise ValidationFailed("Khoản phí, lệ phí này đã được thanh toán trực tuyến.")
-    count = session.scalar(select(func.count()).select_from(FeePayment)
-                           .where(FeePayment.dossier_id == dossier.id)) or 0
-    order_ref = f"{dossier.code}-{count + 1}"
+    # The gateway answers a known order_ref with its first order (idempotent create), so a reference must never be
+    # issued twice: a count of the stored orders repeats one after a rolled-back start (the gateway has the order,
+    # we don't) or under two concurrent starts, and the second line would be charged the first line's amount.
+    order_ref = f"{dossier.code}-{line.line_no + 1}-{secrets.token_hex(4)}"
     description = f"{line.name} - hồ sơ {dossier.code}"[:250]
     try:
         order = adapter.create_order(order_ref=order_ref, amount_vnd=line.amount_vnd, description=description,
