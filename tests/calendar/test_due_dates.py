@@ -155,7 +155,7 @@ def test_working_time_between_and_next_working_time() -> None:
 
 
 def test_saturday_opening_does_not_make_saturday_a_working_day() -> None:
-    """DOMAIN §4: a centre open on Saturday morning serves citizens, but deadlines still skip Saturday."""
+    """docs/legal.md §4: a centre open on Saturday morning serves citizens, but deadlines still skip Saturday."""
     opening = OpeningHours.standard(saturday=[(time(7, 30), time(11, 30))])
     assert opening.is_open(vn(2026, 1, 17, 9), CAL)
     assert not opening.is_open(vn(2026, 1, 17, 14), CAL)

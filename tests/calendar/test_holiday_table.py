@@ -98,7 +98,7 @@ TABLE: list[tuple[date, str, str]] = [
     (date(2026, 9, 2), H, f"{A112} 2/9"),
     (date(2026, 9, 3), W, "after National Day"),
     (date(2026, 11, 23), W, "before Culture Day"),
-    (date(2026, 11, 24), H, "Vietnamese Culture Day, a holiday from 2026 (DOMAIN §4)"),
+    (date(2026, 11, 24), H, "Vietnamese Culture Day, a holiday from 2026 (docs/legal.md §4)"),
     (date(2026, 11, 25), W, "after Culture Day"),
     # ---- 2027 (no announcement yet: Labour Code rules only) ---------------------------------------------
     (date(2026, 12, 31), W, "day before New Year 2027"),
@@ -167,7 +167,7 @@ def test_days_of_known_announcements_the_package_already_has(verified: object) -
 
 
 def test_tet_uses_the_vietnamese_lunar_calendar() -> None:
-    """DOMAIN §4: lunar dates on the UTC+7 calendar; Tết 2030 is Sat 2 Feb in Viet Nam, Sun 3 Feb in China."""
+    """docs/legal.md §4: lunar dates on the UTC+7 calendar; Tết 2030 is Sat 2 Feb in Viet Nam, Sun 3 Feb in China."""
     cal = calendar_for()
     assert cal.describe(date(2030, 2, 2)).name == "Tết Nguyên Đán"
     china = holidays.country_holidays("CN", years=[2030], language="en_US")
@@ -176,7 +176,7 @@ def test_tet_uses_the_vietnamese_lunar_calendar() -> None:
 
 
 def test_culture_day_is_added_when_the_package_lacks_it() -> None:
-    """24/11 from 2026 (DOMAIN §4); on a weekend, the next working day (Art. 111(3))."""
+    """24/11 from 2026 (docs/legal.md §4); on a weekend, the next working day (Art. 111(3))."""
     added = with_culture_day({}, 2025, 2030)
     assert date(2025, 11, 24) not in added
     assert date(2026, 11, 24) in added

@@ -2,7 +2,7 @@
 
 Decree 118/2025/NĐ-CP Art. 19(5) (supplement after appraisal: restart from zero; 15 days then the centre
 closes the dossier), Art. 19(6) (apology and new date at least one day before the due date, only once);
-DOMAIN §4 (waiting for the citizen is not the officer's time; lateness belongs to the step that overran).
+docs/legal.md §4 (waiting for the citizen is not the officer's time; lateness belongs to the step that overran).
 Dates are in January 2026: Mon 5/1 is a working day, Sat 10/1 a make-up working day (CV 12729/VPCP-KGVX).
 """
 
@@ -165,7 +165,7 @@ PROCESS = (
 
 
 def test_lateness_is_attributed_to_the_step_that_overran() -> None:
-    """DOMAIN §4: the internal process splits the limit; the appraisal body overran its one day by a day and an hour."""
+    """docs/legal.md §4: the internal process splits the limit; appraisal overran its one day by a day and an hour."""
     ledger = (
         ClockLedger.start(vn(2026, 1, 12, 8), TimeLimit(2, "working_days"), CAL, process=PROCESS)
         .hand_over(vn(2026, 1, 12, 9), "appraise")
@@ -222,7 +222,7 @@ def test_naive_datetimes_are_refused() -> None:
 
 @given(st.integers(min_value=0, max_value=40 * 60), st.integers(min_value=1, max_value=40 * 60))
 def test_a_fee_pause_never_changes_the_time_left(start_minutes: int, pause_minutes: int) -> None:
-    """Whatever the timing, time left after resuming equals time left at the pause (DOMAIN §4)."""
+    """Whatever the timing, time left after resuming equals time left at the pause (docs/legal.md §4)."""
     from datetime import timedelta
 
     pause_at = vn(2026, 1, 12, 8) + timedelta(minutes=start_minutes)

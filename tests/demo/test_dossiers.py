@@ -93,7 +93,7 @@ def test_idempotent(loaded: Loaded) -> None:
 
 
 def test_every_clock_replays_and_due_at_is_what_the_ledger_says(loaded: Loaded) -> None:
-    """DOMAIN §4: every received dossier's clock events replay in a ClockLedger against the province's calendar
+    """docs/legal.md §4: every received dossier's clock events replay in a ClockLedger against the province's calendar
     and its procedure version's internal process, and the stored due date (NgayHenTra) is the ledger's due date at
     ``now``; a dossier refused or sent back at intake has no clock and no due date."""
     with Session(loaded.database.engine) as session:
@@ -179,7 +179,7 @@ def test_about_99_percent_on_time(loaded: Loaded) -> None:
 
 
 def test_every_shape_is_there(loaded: Loaded) -> None:
-    """DOMAIN §3, §8: supplements (once, and twice), extensions with an apology, refusals at intake and after
+    """docs/legal.md §3, §8: supplements (once, and twice), extensions with an apology, refusals at intake and after
     appraisal, withdrawals, stops, closures after 15 days, corrections, dossiers received for another commune
     (Art. 14), the three channels with online filing by the officer, and dossiers still open at ``now``, some of
     them overdue; mostly certification and civil status."""
@@ -210,7 +210,7 @@ def test_every_shape_is_there(loaded: Loaded) -> None:
 
 
 def test_received_only_on_working_days_within_working_hours(loaded: Loaded) -> None:
-    """DOMAIN §4: dossiers are received on the province's working days, within its working hours — never on a
+    """docs/legal.md §4: dossiers are received on the province's working days, within its working hours — never on a
     weekend or during Tết 2026 (14–22 February) — and every action of an officer happens in working time."""
     with Session(loaded.database.engine) as session:
         calendar, hours = calendar_for_province(session, "25"), working_hours_for(session, "25")
@@ -228,8 +228,8 @@ def test_received_only_on_working_days_within_working_hours(loaded: Loaded) -> N
 
 
 def test_applicants_and_procedures_are_valid(loaded: Loaded) -> None:
-    """DOMAIN §6: a person has a valid 12-digit ID number, a mobile number 0[35789]xxxxxxxx (or an e-mail), a name
-    drawn from demo/names.py and its folded form; the procedure version is the one in force on the receipt day."""
+    """docs/legal.md §6: a person has a valid 12-digit ID number, a mobile number 0[35789]xxxxxxxx (or an e-mail), a
+    name drawn from demo/names.py and its folded form; the procedure version is the one in force on the receipt day."""
     surnames = {s for s, _ in SURNAMES}
     given = set(GIVEN_MALE) | set(GIVEN_FEMALE)
     for d in loaded.dossiers:
@@ -250,8 +250,8 @@ def test_applicants_and_procedures_are_valid(loaded: Loaded) -> None:
 
 
 def test_busy_communes_take_over_100_a_day_and_the_others_3_to_30() -> None:
-    """DOMAIN §8 (seed 001, Phú Lương "over 100 a day"): a handful of busy communes, Chí Tiên among them, plan over
-    100 dossiers a working day; every other commune plans between 3 and 30."""
+    """docs/legal.md §8 (seed 001, Phú Lương "over 100 a day"): a handful of busy communes, Chí Tiên among them, plan
+    over 100 dossiers a working day; every other commune plans between 3 and 30."""
 
     @dataclass
     class Unit:

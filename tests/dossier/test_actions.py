@@ -231,7 +231,7 @@ def test_a_bad_upload_stores_nothing(session: Session, team: dict, store: FileSt
 
 
 def test_announcement_recomputes_open_due_dates(session: Session, team: dict, store: FileStore) -> None:
-    """DOMAIN §4: a day off announced for the province moves the due date of open dossiers in the same
+    """docs/legal.md §4: a day off announced for the province moves the due date of open dossiers in the same
     transaction, and withdrawing it moves it back; both are audited."""
     d = receive(session, team, store)
     change = record_announcement(session, actor=SYSTEM, now=T0, data=AnnouncementIn(

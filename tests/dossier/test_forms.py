@@ -199,7 +199,7 @@ def rendered() -> dict[str, bytes]:
 
 
 def test_form_titles_cover_every_form() -> None:
-    """FORM_TITLES names each form the system must produce (DOMAIN §3, Circular 03/2025/TT-VPCP)."""
+    """FORM_TITLES names each form the system must produce (docs/legal.md §3, Circular 03/2025/TT-VPCP)."""
     assert set(FORM_TITLES) == set(FORMS)
     assert FORM_TITLES["receipt"] == "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
     assert FORM_TITLES["control_slip"] == "Phiếu kiểm soát quá trình giải quyết hồ sơ"

@@ -157,7 +157,7 @@ def test_empty_register_still_has_headers_and_zero_totals() -> None:
 
 def test_late_flag_from_the_caller_wins() -> None:
     """The caller may know a dossier is late although its result came in time (a second supplement request
-    counts as late, DOMAIN §3/§7), or clear a computed lateness."""
+    counts as late, docs/legal.md §3/§7), or clear a computed lateness."""
     assert row("X", late=True).timeliness == "Quá hạn"
     assert row("X", result_at=datetime(2026, 11, 26, 2, 0, tzinfo=UTC), late=False).timeliness == "Đúng hạn"
     assert row("X", result_at=None, late=False).timeliness == "Chưa có kết quả"

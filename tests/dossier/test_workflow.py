@@ -1,4 +1,4 @@
-"""The workflow table (Decree 118/2025, DOMAIN.md §3) for every (action, state, role) combination."""
+"""The workflow table (Decree 118/2025, docs/legal.md §3) for every (action, state, role) combination."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_plan_allows_exactly_the_table(action: Action, status: Status, role: Rol
 
 
 def test_every_row_of_domain_section_3_is_an_action() -> None:
-    """DOMAIN.md §3: receive, transfer, assign, appraise, supplement (once), refusal proposed and confirmed,
+    """docs/legal.md §3: receive, transfer, assign, appraise, supplement (once), refusal proposed and confirmed,
     approval or send-back, result ready, return, withdraw, stop, extend once, correct a wrong result."""
     names = {a.value for a in Action}
     for needed in ("receive", "transfer", "assign", "request_supplement", "receive_supplement", "close_unsupplied",

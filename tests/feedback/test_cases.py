@@ -1,4 +1,4 @@
-"""Feedback cases (phản ánh, kiến nghị) against the database (SQLite and PostgreSQL): the DOMAIN §7 limits on the
+"""Feedback cases (phản ánh, kiến nghị) against the database (SQLite and PostgreSQL): the docs/legal.md §7 limits on the
 legal working-day calendar, the case table, two officers at once, the sender's verdict, the index's counters."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def test_due_dates_of_a_case_received_on_friday_20_november_2026(session: Session) -> None:
-    """DOMAIN §7 limits on the legal calendar (DOMAIN §4: the first day is not counted; Tue 24/11/2026 is Vietnamese
+    """docs/legal.md §7 limits on the legal calendar (§4: the first day is not counted; Tue 24/11/2026 is Vietnamese
     Culture Day, a day off): received Fri 20/11/2026 09:00 —
     refuse ≤ 2 wd: Mon 23 (1), [Tue 24 off], Wed 25 (2) → Wed 25/11 17:00;
     ask for more ≤ 5 wd: 23, 25, 26, 27, Mon 30 (5) → Mon 30/11 17:00;
@@ -45,16 +45,16 @@ def test_due_dates_of_a_case_received_on_friday_20_november_2026(session: Sessio
 
 def test_publishing_is_due_two_working_days_after_the_answer_across_culture_day(session: Session,
                                                                                 team: dict[str, Principal]) -> None:
-    """DOMAIN §7: the answer is published within 2 working days of answering. Answered Mon 23/11/2026 10:00: Tue 24
-    is Culture Day, so Wed 25 (1), Thu 26 (2) → Thu 26/11 17:00."""
+    """docs/legal.md §7: the answer is published within 2 working days of answering. Answered Mon 23/11/2026 10:00:
+    Tue 24 is Culture Day, so Wed 25 (1), Thu 26 (2) → Thu 26/11 17:00."""
     case = act(session, team["reception"], new_case(session, now=FRI_20_NOV), CaseAction.ANSWER, T0)
     assert vn(case.publish_due) == datetime(2026, 11, 26, 17, 0) and vn(case.due_at) == vn(case.publish_due)
     assert case.handled_on_time is True and vn(case.handled_at) == vn(T0)
 
 
 def test_information_received_restarts_the_15_working_days(session: Session, team: dict[str, Principal]) -> None:
-    """DOMAIN §7 and the assumption of ``feedback.workflow`` (as Decree 118 Art. 19(5)): while the sender is asked
-    for more information nothing is due from the officers; once it arrives — Wed 25/11/2026 10:00 — the answer is
+    """docs/legal.md §7 and the assumption of ``feedback.workflow`` (as Decree 118 Art. 19(5)): while the sender is
+    asked for more information nothing is due from the officers; once it arrives — Wed 25/11/2026 10:00 — the answer is
     due 15 working days later, Wed 16/12/2026 17:00."""
     case = act(session, team["reception"], new_case(session, now=FRI_20_NOV), CaseAction.ASK_MORE, T0)
     assert case.status == CaseStatus.AWAITING_INFO and case.due_at is None
@@ -64,7 +64,7 @@ def test_information_received_restarts_the_15_working_days(session: Session, tea
 
 def test_refusing_and_asking_after_their_limits_is_refused_and_a_late_answer_is_late(
         session: Session, team: dict[str, Principal]) -> None:
-    """DOMAIN §7: refusal ≤ 2 wd and a request for information ≤ 5 wd are screening steps — past them they are
+    """docs/legal.md §7: refusal ≤ 2 wd and a request for information ≤ 5 wd are screening steps — past them they are
     refused (a late request would restart the clock and hide the lateness). An answer after 15 wd is accepted and
     recorded as late (indicator 5.2)."""
     who = team["reception"]
@@ -164,7 +164,7 @@ def test_the_sender_rates_the_answer_once(session: Session, team: dict[str, Prin
 
 def test_feedback_counters_count_the_cases_handled_in_the_period(session: Session,
                                                                  team: dict[str, Principal]) -> None:
-    """Indicators 5.2 and 5.3 (DOMAIN §7): handled = answered or refused in [start, end); on time within the
+    """Indicators 5.2 and 5.3 (docs/legal.md §7): handled = answered or refused in [start, end); on time within the
     limits; the senders' verdicts. Open cases and other communes do not count."""
     who = team["reception"]
     on_time = act(session, who, new_case(session, now=FRI_20_NOV), CaseAction.ANSWER, T0)

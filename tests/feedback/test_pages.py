@@ -51,7 +51,7 @@ def test_the_public_form_has_a_label_for_every_field_and_a_csrf_token(client: Te
 
 
 def test_a_feedback_sent_from_the_form_gets_its_code_and_deadline(client: TestClient, session: Session) -> None:
-    """DOMAIN §7: the case is received at once with its code and the answer's deadline (15 working days); the
+    """docs/legal.md §7: the case is received at once with its code and the answer's deadline (15 working days); the
     sender lands on the case's page through a signed link."""
     response = post_form(client)
     assert response.status_code == 303 and response.headers["location"].startswith("/phan-anh/tra-loi?t=")

@@ -89,7 +89,7 @@ def test_refused_after_appraisal_and_under_correction_may_be_rated(session: Sess
 
 def test_a_dissatisfied_rating_opens_a_feedback_case(session: Session, team: dict, store: FileStore) -> None:
     """A "Không hài lòng" on any criterion is a grievance the commune must answer: a phản ánh is opened, linked to
-    the dossier and the rating, addressed to the deciding commune, with the applicant's contact and the DOMAIN §7
+    the dossier and the rating, addressed to the deciding commune, with the applicant's contact and the docs/legal.md §7
     deadlines (rated Thu 26/11/2026 10:00: the answer is due within 15 working days, Thu 17/12/2026)."""
     d = dossier_up_to(session, team, store, Action.RETURN_RESULT)
     result = rate(session, d, scores={**ALL_VERY_SATISFIED, "attitude": 0}, comment="Cán bộ cáu gắt")
@@ -119,8 +119,8 @@ def test_bad_answers_are_refused(session: Session, team: dict, store: FileStore)
 
 def test_rating_counters_count_the_period_and_the_deciding_commune(session: Session, team: dict,
                                                                    store: FileStore) -> None:
-    """Indicator 5.4 (Decision 766, DOMAIN §7): the dissatisfied rate = dissatisfied ÷ rated, over the ratings given
-    in the period for dossiers the commune decided."""
+    """Indicator 5.4 (Decision 766, docs/legal.md §7): the dissatisfied rate = dissatisfied ÷ rated, over the ratings
+    given in the period for dossiers the commune decided."""
     satisfied = dossier_up_to(session, team, store, Action.RETURN_RESULT)
     unhappy = dossier_up_to(session, team, store, Action.RETURN_RESULT)
     rate(session, satisfied)

@@ -18,7 +18,7 @@ from motcua.feedback.workflow import (
 )
 from motcua.org.roles import Role
 
-#: The table as the law and DOMAIN §7 read, written out by hand: (action, from) → to. Anything else is refused.
+#: The table as the law and docs/legal.md §7 read, written out by hand: (action, from) → to. Anything else is refused.
 EXPECTED: dict[tuple[CaseAction, CaseStatus], CaseStatus | None] = {
     (CaseAction.RECEIVE, CaseStatus.NEW): CaseStatus.RECEIVED,
     (CaseAction.REFUSE, CaseStatus.RECEIVED): CaseStatus.REFUSED,
@@ -39,8 +39,8 @@ HANDLERS = frozenset({Role.RECEPTION})
 @pytest.mark.parametrize("action", list(CaseAction))
 def test_every_action_in_every_state_is_allowed_or_refused_as_the_table_says(action: CaseAction,
                                                                              status: CaseStatus) -> None:
-    """DOMAIN §7 (PAKN): refuse or ask for information only from a case just received; answer an open case; publish
-    an answer; the sender rates an answer once it exists. Every other pair is refused with a Vietnamese reason."""
+    """docs/legal.md §7 (PAKN): refuse or ask for information only from a case just received; answer an open case;
+    publish an answer; the sender rates an answer once it exists. Any other pair is refused with a Vietnamese reason."""
     actor = "public" if action in PUBLIC_ACTIONS else "officer"
     if (action, status) in EXPECTED:
         row = plan(action, status, actor=actor, roles=HANDLERS)
@@ -75,7 +75,7 @@ def test_the_buttons_are_the_table() -> None:
 
 
 def test_the_limits_are_those_of_domain_7() -> None:
-    """Refuse ≤ 2 wd, ask for more ≤ 5 wd, handle ≤ 15 wd, publish ≤ 2 wd (DOMAIN §7, the index's PAKN limits)."""
+    """Refuse ≤ 2 wd, ask for more ≤ 5 wd, handle ≤ 15 wd, publish ≤ 2 wd (docs/legal.md §7: the index's limits)."""
     limits = {t.action: t.limit for t in TABLE}
     assert {a: (lim.amount, lim.unit) for a, lim in limits.items() if lim} == {
         CaseAction.REFUSE: (2, "working_days"), CaseAction.ASK_MORE: (5, "working_days"),
@@ -83,8 +83,8 @@ def test_the_limits_are_those_of_domain_7() -> None:
 
 
 def test_nine_criteria_on_a_three_level_scale() -> None:
-    """Decree 118/2025 Art. 31–33 (DOMAIN §3): the applicant rates 9 items; each Rất hài lòng / Hài lòng / Không hài
-    lòng; the two that do not concern every dossier may be left out."""
+    """Decree 118/2025 Art. 31–33 (docs/legal.md §3): the applicant rates 9 items; each Rất hài lòng / Hài lòng /
+    Không hài lòng; the two that do not concern every dossier may be left out."""
     assert len(criteria.CRITERIA) == 9 and len({c.key for c in criteria.CRITERIA}) == 9
     assert [label for _, label in criteria.SCALE] == ["Rất hài lòng", "Hài lòng", "Không hài lòng"]
     answers = {c.key: 1 for c in criteria.CRITERIA if not c.optional}

@@ -1,4 +1,4 @@
-"""The Decision 766/QĐ-TTg metric set as versioned data (DOMAIN §7): it loads, validates, and is picked by date."""
+"""The Decision 766/QĐ-TTg metric set as versioned data (docs/legal.md §7): it loads, validates, is picked by date."""
 
 from __future__ import annotations
 

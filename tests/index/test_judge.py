@@ -1,7 +1,7 @@
-"""Indicator 2.1 for one dossier in one period (Decision 766/QĐ-TTg, DOMAIN §7; Decree 118/2025 Art. 19(5)).
+"""Indicator 2.1 for one dossier in one period (Decision 766/QĐ-TTg, docs/legal.md §7; Decree 118/2025 Art. 19(5)).
 
 Working hours are the default 07:30–11:30 and 13:00–17:00 (8 h a day); a due instant is 17:00 of the due day.
-Calendar facts used (DOMAIN §4): 1/1/2026 holiday, Fri 2/1/2026 announced day off, Sat 10/1/2026 make-up working
+Calendar facts used (docs/legal.md §4): 1/1/2026 holiday, Fri 2/1/2026 announced day off, Sat 10/1/2026 make-up working
 day (CV 12729/VPCP-KGVX), Tết 2026 off Sat 14/2 – Sun 22/2.
 """
 

@@ -1,4 +1,4 @@
-"""Counters → scorecard with the Decision 766/QĐ-TTg metric set (DOMAIN §7); every expected value is worked by hand.
+"""Counters → scorecard with the Decision 766/QĐ-TTg metric set (docs/legal.md §7); expected values worked by hand.
 
 Rules exercised: "max × rate", "full at ≥ threshold" = max × min(1, rate ÷ threshold), 5.4 rate = 100% − (late
 rate + dissatisfied rate) with min(6, 6 × rate ÷ 90%), 5.2/5.3 "6 when there is none", denominator zero → N/A,

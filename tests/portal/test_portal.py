@@ -342,7 +342,7 @@ def test_a_stale_withdrawal_is_a_conflict_and_changes_nothing(client, session, c
 
 
 def test_a_volunteer_files_for_a_citizen_with_the_code_the_citizen_reads_back(client, session):
-    """Assisted filing (DOMAIN.md §9): consent by a code sent to the citizen's own phone; the dossier says a
+    """Assisted filing (docs/legal.md §9): consent by a code sent to the citizen's own phone; the dossier says a
     volunteer filed it, so it is counted apart from citizens' own online filing (Decision 766, 3.3)."""
     volunteer = make_officer(session, commune_code=CHI_TIEN, roles=(Role.VOLUNTEER,), with_post=False)
     assert login(client, volunteer.username).status_code == 303

@@ -72,7 +72,7 @@ NEED_TO_KNOW: dict[Role, NeedToKnow] = {
     # The centre's director runs the counter and answers the feedback (Art. 10(3)).
     Role.CENTRE_DIRECTOR: NeedToKnow(dossiers=_J, identity=_F, documents=True, register=True, search_by_id=True,
                                      feedback_cases=True, feedback_contact=_F),
-    # A digital volunteer helps one citizen at a time, with that citizen's consent (DOMAIN.md §9): what they filed.
+    # A digital volunteer helps one citizen at a time, with that citizen's consent (docs/legal.md §9): what they filed.
     Role.VOLUNTEER: NeedToKnow(dossiers=Reach.FILED, identity=_F, documents=True),
     # The council supervises (Law on the Organisation of Local Government Art. 30): aggregates, no one's file.
     Role.COUNCIL: NeedToKnow(),

@@ -1,7 +1,7 @@
 """Writes to the calendar: record or withdraw an announcement, set a province's working hours.
 
 Each one is audited and, in the same transaction, re-derives the due dates of the open dossiers it affects
-(DOMAIN.md §4: "record such announcements … and recompute the due dates of open dossiers").
+(docs/legal.md §4: "record such announcements … and recompute the due dates of open dossiers").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Rules and the choices made where the law leaves one:
 
 * The clock runs from receipt of a complete dossier, the time printed on the receipt (Decree 118/2025 Art. 17(3)).
   A receipt outside working time (after closing, on a weekend, holiday or announced day off) counts from the
-  next working time (DOMAIN §4) — for every unit.
+  next working time (docs/legal.md §4) — for every unit.
 * Terms in days, months: the first day is not counted (Civil Code 2015 Art. 147(2)); a month term ends on the
   corresponding day of the last month, or that month's last day if it has none (Art. 148(3)); a term whose last
   day is not a working day ends at the end of the next working day (Art. 148(5)).
@@ -16,7 +16,7 @@ Rules and the choices made where the law leaves one:
   working hours that runs out on the same day ends at the closing time too, so all units agree. A caller that
   needs the Civil Code instant takes ``due_date`` and adds a day at 00:00.
 * Same-day procedures (trả trong ngày, e.g. chứng thực): received by 15:00 on a working day → the end of that
-  day; received after 15:00 (strictly later than 15:00:00) → the end of the next working day (DOMAIN §4).
+  day; received after 15:00 (strictly later than 15:00:00) → the end of the next working day (docs/legal.md §4).
 * Paper transfer to the competent body: the same working day, or the *start* of the next working day if received
   after 15:00 (Decree 118/2025 Art. 18, 20(2)) — ``paper_transfer_deadline``.
 
@@ -60,7 +60,7 @@ CATALOGUE_UNITS: dict[str, TimeUnit] = {
     "tháng": "months",
     "trong ngày": "same_day",
 }
-"""The catalogue's unit labels (DOMAIN §4). "ngày" without "làm việc" means calendar days: Vietnamese legal
+"""The catalogue's unit labels (docs/legal.md §4). "ngày" without "làm việc" means calendar days: Vietnamese legal
 drafting says "ngày làm việc" whenever working days are meant. "giờ" in a procedure means working hours."""
 
 

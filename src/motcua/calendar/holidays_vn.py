@@ -49,7 +49,7 @@ def statutory_calendar(first_year: int, last_year: int) -> StatutoryCalendar:
 def with_culture_day(days: Mapping[date, str], first_year: int, last_year: int) -> dict[date, str]:
     """Add 24 Nov from 2026 when the installed ``holidays`` release predates it.
 
-    Why: Vietnamese Culture Day (Ngày Văn hóa Việt Nam, 24/11) is a paid holiday from 2026 (DOMAIN §4; the
+    Why: Vietnamese Culture Day (Ngày Văn hóa Việt Nam, 24/11) is a paid holiday from 2026 (docs/legal.md §4; the
     ``holidays`` package cites Resolution 80-NQ/TW); older ``holidays`` releases lack it. If it falls on a
     weekend, Labour Code Art. 111(3) gives the next working day that is not already a holiday.
     """

@@ -201,7 +201,7 @@ def working_time_between(start: datetime, end: datetime, calendar: WorkCalendar,
 def next_working_time(instant: datetime, calendar: WorkCalendar, hours: WorkingHours) -> datetime:
     """``instant`` if inside working hours of a working day, else the start of the next working interval.
 
-    Why: a dossier received outside working time is counted from the next working time (DOMAIN §4).
+    Why: a dossier received outside working time is counted from the next working time (docs/legal.md §4).
     """
     local = to_vietnam_time(instant)
     day = local.date()
@@ -224,7 +224,7 @@ class OpeningHours:
     """When a centre's counters serve citizens — which is **not** the same as working days.
 
     Why separate: some centres open on Saturday mornings by local decision, yet public servants do not
-    work Saturdays and deadlines count only working days (DOMAIN §4); opening hours never change a due
+    work Saturdays and deadlines count only working days (docs/legal.md §4); opening hours never change a due
     date. Closed on public holidays and announced days off; on a make-up working day (ngày làm bù) the
     counters keep ``make_up_day`` hours (default: Monday's).
     """

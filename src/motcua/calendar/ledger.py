@@ -8,7 +8,7 @@ Legal basis and the choices made:
 
 * The clock starts at the receipt instant printed on the receipt (Decree 118/2025 Art. 17(3)); the first due is
   ``deadlines.due_instant``.
-* Waiting for the citizen — a supplement or a fee payment — is not the officer's time (DOMAIN §4): between a
+* Waiting for the citizen — a supplement or a fee payment — is not the officer's time (docs/legal.md §4): between a
   pause and its end, the due instant moves later by the working time that passed.
 * A supplement requested after appraisal (yêu cầu bổ sung, hoàn thiện hồ sơ) restarts the time limit **from
   zero** when the complete dossier arrives (Art. 19(5)); a supplement pause therefore ends with
@@ -335,7 +335,7 @@ class ClockLedger:
         return self.state(now).steps
 
     def overrun_steps(self, now: datetime) -> list[StepUsage]:
-        """The steps (and bodies) that used more than their share — where the lateness belongs (DOMAIN §4)."""
+        """The steps (and bodies) that used more than their share — where the lateness belongs (docs/legal.md §4)."""
         return [s for s in self.state(now).steps if s.over_by]
 
     # -- internals ----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The calendar's tables: announcements recorded by administrators and each province's working hours.
 
-Why a table: the government announces day swaps every year (DOMAIN.md §4); an administrator records them here
+Why a table: the government announces day swaps every year (docs/legal.md §4); an administrator records them here
 without a release, and the open dossiers' due dates are recomputed from them (``calendar.actions``).
 """
 

@@ -3,7 +3,7 @@
 A day is a working day (ngày làm việc) when it is Monday–Friday and not a public holiday (Labour Code 2019
 Art. 112, with Art. 111(3) "nghỉ bù" for a holiday on a weekend), unless an announcement makes it a day off;
 a Saturday or Sunday is a working day only when announced as a make-up day (ngày làm bù) or swapped by the
-``holidays`` package. Opening a centre on Saturday morning does not make Saturday a working day (DOMAIN §4;
+``holidays`` package. Opening a centre on Saturday morning does not make Saturday a working day (docs/legal.md §4;
 see ``hours.OpeningHours``).
 
 Design: everything is precomputed once for the supported range into arrays indexed by day offset —
@@ -220,7 +220,7 @@ class WorkCalendar:
     def add_working_days(self, day: date, n: int) -> date:
         """The n-th working day after ``day``; a non-working ``day`` first rolls forward to a working day.
 
-        Why rolling: a dossier received on a non-working day counts from the next working time (DOMAIN §4),
+        Why rolling: a dossier received on a non-working day counts from the next working time (docs/legal.md §4),
         and the first day is not counted (Civil Code 2015 Art. 147(2)). Same as
         ``numpy.busday_offset(roll="forward")``.
         """

@@ -30,7 +30,7 @@ DAYS_PER_MONTH = 30
 """Only to bound the steps of a procedure counted in months; the due date itself follows Civil Code Art. 148."""
 
 STEP_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.APPROVER})
-"""The roles that act on a dossier in the internal process (DOMAIN §2): receive, appraise, approve."""
+"""The roles that act on a dossier in the internal process (docs/legal.md §2): receive, appraise, approve."""
 
 DocumentForm = Literal["original", "copy", "certified_copy", "original_or_copy"]
 Channel = Literal["in_person", "post", "online"]

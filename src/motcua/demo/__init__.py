@@ -1,1 +1,1 @@
-"""Realistic demo data: a real province with officers in every commune (DOMAIN.md §8)."""
+"""Realistic demo data: a real province with officers in every commune (docs/legal.md §8)."""

@@ -1,4 +1,4 @@
-"""A year of realistic dossiers for the demo province (DOMAIN.md §3, §4, §7, §8), loaded in bulk.
+"""A year of realistic dossiers for the demo province (docs/legal.md §3, §4, §7, §8), loaded in bulk.
 
 What it reproduces (seeds 001–004): a handful of busy communes taking over 100 dossiers a working day (Phú Lương
 in seed 001; here the big wards and Chí Tiên, the showcase commune), most others 3–30; mostly certification
@@ -429,7 +429,7 @@ def _birth_province(commune: Commune) -> str:
 
 
 def daily_rates(communes: Sequence[Commune], seed: int = 2025) -> dict[str, float]:
-    """Mean dossiers per working day of each commune (DOMAIN.md §8): the busy ones over 100, others 3–30.
+    """Mean dossiers per working day of each commune (docs/legal.md §8): the busy ones over 100, others 3–30.
 
     Rural communes lean to the low end (a skewed draw on a log scale); wards take at least ``WARD_LOW``.
     """

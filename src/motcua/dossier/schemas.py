@@ -1,4 +1,4 @@
-"""Input and output of the dossier pages and API (pydantic), with the identity checks of DOMAIN.md §6."""
+"""Input and output of the dossier pages and API (pydantic), with the identity checks of docs/legal.md §6."""
 
 from __future__ import annotations
 

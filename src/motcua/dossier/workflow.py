@@ -1,6 +1,6 @@
 """The dossier workflow as a table (house rule 2): states, actions, roles and the effect on the legal clock.
 
-Every row of DOMAIN.md §3 (Decree 118/2025/NĐ-CP) is one ``Transition``. ``plan(action, status, roles)`` is the
+Every row of docs/legal.md §3 (Decree 118/2025/NĐ-CP) is one ``Transition``. ``plan(action, status, roles)`` is the
 only way a status changes (``actions.py`` calls it and raises ``TransitionNotAllowed`` otherwise), and
 ``available_actions`` — the same table — decides which buttons a page shows. ``docs/workflow.md`` is generated
 from this table (``python scripts/workflow_diagram.py``) and a test keeps it in step.

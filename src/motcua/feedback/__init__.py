@@ -5,7 +5,7 @@ result reached them, from the public page ``/danh-gia`` (code + last 4 digits, o
 the JSON API or the citizen portal (``actions.rate_dossier``). A dissatisfied rating opens a feedback case.
 
 Feedback cases: received from ``/phan-anh``, the API or a dissatisfied rating; handled by the commune's centre on the
-legal working-day calendar within the DOMAIN §7 limits (``workflow``); the sender rates the answer once.
+legal working-day calendar within the docs/legal.md §7 limits (``workflow``); the sender rates the answer once.
 
 Counters for the service index (Decision 766, group 5), in ``queries`` — each one aggregate query over a commune
 and a half-open period ``[start, end)`` of aware datetimes:

@@ -142,7 +142,7 @@ def rate_dossier(session: Session, *, dossier: Dossier, scores: Mapping[str, int
 
 def _open_case_from_rating(session: Session, dossier: Dossier, rating: DossierRating, *, now: datetime,
                            actor: Principal) -> FeedbackCase:
-    """A dissatisfied rating is a phản ánh the commune must answer like any other (DOMAIN §7 limits)."""
+    """A dissatisfied rating is a phản ánh the commune must answer like any other (docs/legal.md §7 limits)."""
     items = "; ".join(dissatisfied_labels(rating.scores))
     content = f"Người nộp hồ sơ đánh giá «Không hài lòng» về: {items}."
     if rating.comment:

@@ -1,6 +1,6 @@
 """What a citizen rates about the handling of a dossier (đánh giá việc giải quyết thủ tục hành chính) — pure data.
 
-Legal source. Decree 118/2025/NĐ-CP Art. 31–33 has the applicant rate the handling of their dossier; DOMAIN.md §3
+Legal source. Decree 118/2025/NĐ-CP Art. 31–33 has the applicant rate the handling of their dossier; docs/legal.md §3
 counts **9 items**. The text of those articles was not at hand when this was written, so the nine criteria below
 are the ones the one-stop systems of the provinces have used since Decree 61/2018/NĐ-CP Art. 31(1) as amended by
 Decree 107/2021/NĐ-CP (each criterion scored out of 2 points, 18 in all — e.g. Thanh Hóa's evaluation sheet

@@ -37,7 +37,7 @@ class DossierRating(Base):
 
 
 class FeedbackCase(Base):
-    """A phản ánh or kiến nghị sent by a person about the commune's administrative service (DOMAIN §7, 5.2–5.3)."""
+    """A phản ánh or kiến nghị sent by a person about the commune's administrative service (docs/legal.md §7)."""
 
     __tablename__ = "feedback_case"
     __table_args__ = (

@@ -1,6 +1,6 @@
 """The feedback case (phản ánh, kiến nghị — PAKN) as a table: states, actions, who may act, time limits — pure.
 
-Limits (DOMAIN.md §7, the ones indicator 5.2 of Decision 766 is computed with), all in working days on the
+Limits (docs/legal.md §7, the ones indicator 5.2 of Decision 766 is computed with), all in working days on the
 province's legal calendar, counted from the receipt of the case:
 
 * refuse (từ chối tiếp nhận, e.g. not a PAKN, not this commune's business, anonymous): within **2** working days;
@@ -83,7 +83,7 @@ class Transition:
     target: CaseStatus | None  # None: the status does not change
     actor: Actor
     label: str  # the button, in Vietnamese
-    limit: TimeLimit | None  # the DOMAIN §7 limit the step is measured against
+    limit: TimeLimit | None  # the docs/legal.md §7 limit the step is measured against
     needs_note: bool  # a reason, the request, or the answer itself
 
 

@@ -1,4 +1,4 @@
-"""The service-index metric definitions as versioned data (Decision 766/QĐ-TTg, DOMAIN §7).
+"""The service-index metric definitions as versioned data (Decision 766/QĐ-TTg, docs/legal.md §7).
 
 Why data and not code: the national portal's per-indicator formulas are practice, not all in the decision's text,
 and a new decision replaces them. Each version is one JSON file under ``data/``; a later decision ships a new
@@ -22,7 +22,7 @@ from itertools import pairwise
 from typing import Any, Literal, cast, get_args
 
 FormulaKind = Literal["proportional", "full_at_threshold", "satisfaction_5_4", "full_when_none", "unallocated"]
-"""How points follow from the rate (DOMAIN §7): ``proportional`` max × rate; ``full_at_threshold``
+"""How points follow from the rate (docs/legal.md §7): ``proportional`` max × rate; ``full_at_threshold``
 max × min(1, rate ÷ threshold); ``satisfaction_5_4`` rate = 100% − (late rate + dissatisfied rate),
 min(max, max × rate ÷ threshold); ``full_when_none`` max when the denominator is 0, else max × rate;
 ``unallocated`` points a group has but §7 gives to no indicator — never scored."""

@@ -3,7 +3,7 @@
 What each contribution carries, and why:
 
 * 2.1 (on time): the judgement of ``index.judge`` for the month, with the step and body of the internal process
-  that overran (DOMAIN §4: lateness belongs to the step that overran) so that a dashboard can say why.
+  that overran (docs/legal.md §4: lateness belongs to the step that overran) so that a dashboard can say why.
 * 3.3 (filed online): only in the month of receipt; a dossier filed online by an officer or a digital volunteer
   (assisted filing, ``filed_by`` ≠ citizen) is counted apart, so a commune cannot pass its own filing off as
   citizens filing online.

@@ -1,4 +1,4 @@
-"""Indicator 2.1 for one dossier in one period: finished early or on time (Decision 766/QĐ-TTg, DOMAIN §7).
+"""Indicator 2.1 for one dossier in one period: finished early or on time (Decision 766/QĐ-TTg, docs/legal.md §7).
 
 The rules, as the national portal applies them:
 

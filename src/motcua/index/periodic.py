@@ -5,7 +5,7 @@ report is generated from the data the index already holds (the monthly rollups a
 commune does not retype figures the province can check: every number here equals the one the commune's index
 page shows for the same period (``index.queries.commune_report``).
 
-How dossiers are counted (the index's rule, DOMAIN §7): indicator 2.1 judges a dossier in every month it is open
+How dossiers are counted (the index's rule, docs/legal.md §7): indicator 2.1 judges a dossier in every month it is open
 and in the month it ends, so over a quarter a dossier open across a month end is counted once per month, as the
 monthly rollups add up. "Finished" and "in progress" below are those monthly judgements: finished within the
 month judged, or still open at its end.

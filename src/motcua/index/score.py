@@ -2,7 +2,7 @@
 
 Why the shape: the database layer only counts (``DossierCounters``, ``CatalogueCounters``, adding rows up with
 ``merge``); every formula lives in the versioned metric set (``definitions``) and is applied here, so a past
-period is re-scored by the rules in force then. Three outcomes are kept apart on purpose (DOMAIN §7):
+period is re-scored by the rules in force then. Three outcomes are kept apart on purpose (docs/legal.md §7):
 
 * ``no_data`` — the indicator's source is not available (the citizen portal, the national portal sync, …): it
   gets no points and leaves the attainable maximum; it is never scored as zero nor invented.
@@ -353,7 +353,7 @@ def _indicator(ind: Indicator, counts: _Counts, sources: frozenset[str]) -> Indi
 
 
 def _satisfaction(ind: Indicator, counts: _Counts, top: Fraction) -> IndicatorResult:
-    """5.4: rate = 100% − (late rate + dissatisfied rate); points = min(max, max × rate ÷ 90%) (DOMAIN §7)."""
+    """5.4: rate = 100% − (late rate + dissatisfied rate); points = min(max, max × rate ÷ 90%) (docs/legal.md §7)."""
     on_time_rate = counts.rate(ind.counter("on_time"), ind.counter("counted"))
     dissatisfied_rate = counts.rate(ind.counter("dissatisfied"), ind.counter("ratings"))
     if on_time_rate is None and dissatisfied_rate is None:

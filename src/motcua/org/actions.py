@@ -107,7 +107,7 @@ def sync_units(
 
 
 def ensure_departments(session: Session, commune: Commune) -> list[Department]:
-    """The four bodies of a commune committee plus the comprehensive service centre (DOMAIN.md §1)."""
+    """The four bodies of a commune committee plus the comprehensive service centre (docs/legal.md §1)."""
     have = {d.kind: d for d in session.scalars(select(Department).where(Department.commune_code == commune.code))}
     for kind in DepartmentKind:
         if kind.value in have:

@@ -1,4 +1,4 @@
-"""Roles of DOMAIN.md §2 and the kinds of commune body of §1, as data."""
+"""Roles of docs/legal.md §2 and the kinds of commune body of §1, as data."""
 
 from __future__ import annotations
 
@@ -63,5 +63,5 @@ DEPARTMENT_NAMES: dict[DepartmentKind, str] = {
     DepartmentKind.COMPREHENSIVE_CENTRE: "Trung tâm Dịch vụ tổng hợp",
 }
 
-#: Wards name their economic division differently (DOMAIN.md §1).
+#: Wards name their economic division differently (docs/legal.md §1).
 WARD_ECONOMIC_NAME = "Phòng Kinh tế, Hạ tầng và Đô thị"

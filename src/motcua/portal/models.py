@@ -110,7 +110,7 @@ class DraftFile(Base):
 
 
 class FilingConsent(Base):
-    """The citizen's consent to a dossier filed online on their behalf (assisted filing, DOMAIN.md §9).
+    """The citizen's consent to a dossier filed online on their behalf (assisted filing, docs/legal.md §9).
 
     ``method`` is ``otp`` (the citizen read back a code sent to their own phone) or ``paper`` (a signed consent,
     scanned: ``file_key``). Such dossiers carry ``filed_by`` volunteer or officer and are counted apart from the

@@ -1,4 +1,4 @@
-"""What each role sees first (DOMAIN.md §2); read-only, built from the domain queries."""
+"""What each role sees first (docs/legal.md §2); read-only, built from the domain queries."""
 
 from __future__ import annotations
 

@@ -304,7 +304,7 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
     """Hỗ trợ nộp hồ sơ trực tuyến: a digital volunteer (Tổ công nghệ số cộng đồng) or a counter officer files an
     online dossier for a citizen, with the citizen's consent — a code sent to the citizen's own phone and read back,
     or their signed consent, scanned. The dossier says who filed it (``filed_by`` volunteer or officer), so that it
-    is counted apart from citizens' own online filing (DOMAIN.md §9; Decision 766 indicator 3.3)."""
+    is counted apart from citizens' own online filing (docs/legal.md §9; Decision 766 indicator 3.3)."""
     if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION) or actor.commune_code is None:
         raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận của xã được hỗ trợ nộp hồ sơ.")
     commune = session.get(Commune, commune_code) if is_ascii_digits(commune_code) else None
