@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha1su
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint typecheck bench chromium sysdeps clean
+.PHONY: install run test check lint typecheck bench chromium sysdeps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ typecheck: $(STAMP)
 ## Without PostgreSQL the run fails; MOTCUA_TEST_WITHOUT_POSTGRES=1 opts out explicitly.
 test: $(STAMP) sysdeps chromium lint typecheck
 	$(BIN)/pytest -n 2 --dist loadgroup -q --durations=15
+
+## make check: the fast loop while working — lint, types, and the SQLite tests without the browser and the tests
+## marked slow (fuzzing, demo loads, concurrency, throttling walks). `make test` stays the whole truth.
+check: $(STAMP) sysdeps lint typecheck
+	MOTCUA_TEST_WITHOUT_POSTGRES=1 $(BIN)/pytest -n 2 -q -m "not slow and not e2e" --ignore=tests/e2e
 
 bench: $(STAMP)
 	@for b in bench/*.py; do case $$b in */__init__.py) ;; *) echo "== $$b"; $(BIN)/python $$b || exit 1;; esac; done

@@ -46,6 +46,9 @@ from tests.factories import CHI_TIEN, T0, Caller, make_officer
 from tests.fuzz_world import World
 from tests.fuzz_world import world as world  # the module-scoped fixture
 
+#: Left out of `make check` (the fast loop); `make test` runs it.
+pytestmark = pytest.mark.slow
+
 # The schema is read once, at collection, from an app with no database behind it (routes and parameters do not
 # depend on one), so that pytest collects one test per operation and backend. Every request then goes, in
 # process, to the test's own app (``app=``), which runs on the test's database.

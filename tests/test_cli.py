@@ -37,6 +37,7 @@ def test_migrate_loads_all_34_provinces_and_3321_communes(cli_db):
     assert "(0 mới)" in again.output and _count(cli_db.engine, Commune) == 3321
 
 
+@pytest.mark.slow
 def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db, monkeypatch):
     monkeypatch.setenv("MOTCUA_DEMO", "true")  # the demo officers' shared password is accepted in demo mode only
     get_settings.cache_clear()

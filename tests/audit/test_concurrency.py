@@ -15,6 +15,7 @@ import textwrap
 import threading
 import time
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,9 @@ from motcua.audit.queries import verify_chain
 from motcua.auth.principal import Principal
 from motcua.org.models import Officer
 from tests.factories import T0
+
+#: Left out of `make check` (the fast loop); `make test` runs it.
+pytestmark = pytest.mark.slow
 
 
 def test_eight_threads_writing_at_once_keep_one_gap_free_chain(fresh_db):

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from motcua.auth.devices import device_cookie_name
 from tests.factories import PASSWORD, csrf_token, login, make_officer
+
+#: Left out of `make check` (the fast loop); `make test` runs it.
+pytestmark = pytest.mark.slow
 
 
 def _from(app, address: str) -> TestClient:

@@ -36,6 +36,9 @@ from motcua.org.roles import Role
 from tests.conftest import TestDatabase as Database
 from tests.conftest import create_database
 
+#: Left out of `make check` (the fast loop); `make test` runs it.
+pytestmark = pytest.mark.slow
+
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # Monday 2 March 2026, 10:00 in Hà Nội
 MONTHS = 2
 SCALE = 0.1

@@ -40,6 +40,9 @@ from motcua.kit.errors import Conflict
 from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, T0, intake_data, make_officer, principal_of, staff
 
+#: Left out of `make check` (the fast loop); `make test` runs it.
+pytestmark = pytest.mark.slow
+
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
 

@@ -43,6 +43,9 @@ from tests.security.need_to_know_world import (
     read_events,
 )
 
+#: Left out of `make check` (the fast loop); `make test` runs it.
+pytestmark = pytest.mark.slow
+
 _PARAM = re.compile(r"\{(\w+)\}")
 #: Path parameters that name no citizen's object, with a valid value.
 FIXED = {"lang": "vi", "form": "receipt", "fmt": "json", "snapshot_id": "1", "draft_id": "1",

@@ -34,6 +34,9 @@ from tests.factories import CHI_TIEN, HKD, PASSWORD, TEST_SECRET_KEY, VALID_ID, 
 from tests.fuzz_world import World
 from tests.fuzz_world import world as world
 
+#: Left out of `make check` (the fast loop); `make test` runs it.
+pytestmark = pytest.mark.slow
+
 _APP = create_app(Settings(database_url="sqlite://", secret_key=TEST_SECRET_KEY), session_factory=sessionmaker())
 
 
