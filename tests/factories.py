@@ -10,7 +10,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from motcua.auth.principal import SYSTEM, Principal
 from motcua.auth.secrets import hash_password
 from motcua.config import Settings
-from motcua.dossier.schemas import IntakeIn
+from motcua.dossier.models import Dossier
+from motcua.dossier.schemas import ActionIn, IntakeIn
+from motcua.dossier.workflow import Action
 from motcua.org.actions import assign_post, create_officer, ensure_departments
 from motcua.org.models import Commune, Officer, Post
 from motcua.org.roles import TOKEN_ROLES, Role
@@ -89,8 +91,6 @@ def make_api_token(
     ``commune_code`` is None) made here, acting for ``officer`` (by default one made here with the token's roles),
     committed; returns the raw value for ``Authorization: Bearer``.
     Every test and the fuzz harness make their tokens here, so a change in how tokens are issued is made once."""
-    from motcua.auth.actions import create_api_token  # local import: only the tests that issue tokens need it
-
     if issuer is None:
         issuer = make_officer(session, commune_code=commune_code, province_code=province_code, roles=(Role.ADMIN,),
                               with_post=False)
@@ -99,11 +99,7 @@ def make_api_token(
         # issuer.
         officer = (make_officer(session, commune_code=commune_code, province_code=province_code, roles=roles,
                                 with_post=False) if roles else issuer)
-    _, raw = create_api_token(session, actor=principal_of(issuer, *(Role(r.role) for r in issuer.roles)),
-                              name=name, commune_code=commune_code, days_valid=30, now=T0, roles=roles,
-                              officer_id=officer.id)
-    session.commit()
-    return raw
+    return make_token(session, officer, *roles, name=name, commune_code=commune_code, issuer=issuer)[1]
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -191,16 +187,29 @@ def intake_data(**overrides: object) -> IntakeIn:
     return IntakeIn.model_validate(data)
 
 
-def make_token(session: Session, officer: Officer, *roles: Role, name: str = "Phần mềm tích hợp",
-               commune_code: str | None = None) -> tuple[int, str]:
-    """An API token acting on behalf of ``officer`` with ``roles`` (issue 13, finding 5: a token is never an officer
-    of its own), issued by a fresh administrator of the officer's commune. Returns (token id, raw value)."""
-    from motcua.auth.actions import create_api_token
+def act_at(session: Session, actor: Principal, dossier: Dossier, action: Action, hours: int,
+           **extra: object) -> Dossier:
+    """``perform`` one workflow action on ``dossier`` as ``actor``, ``hours`` after T0, with the version it was read
+    at (the page's form carries it)."""
+    from motcua.dossier.actions import perform
 
-    admin = make_officer(session, commune_code=officer.commune_code, province_code=officer.province_code,
-                         roles=(Role.ADMIN,), with_post=False, full_name="Quản trị xã")
-    token, raw = create_api_token(session, actor=principal_of(admin, Role.ADMIN), name=name,
-                                  commune_code=commune_code or officer.commune_code, days_valid=30, now=T0,
+    return perform(session, actor=actor, dossier_id=dossier.id, action=action,
+                   data=ActionIn(version=dossier.version, **extra), now=T0 + timedelta(hours=hours))
+
+
+def make_token(session: Session, officer: Officer, *roles: Role, name: str = "Phần mềm tích hợp",
+               commune_code: str | None = None, issuer: Officer | None = None) -> tuple[int, str]:
+    """An API token acting on behalf of ``officer`` with ``roles`` (issue 13, finding 5: a token is never an officer
+    of its own), issued by ``issuer`` or by a fresh administrator of the officer's commune, scoped to
+    ``commune_code`` (by default the officer's), committed. Returns (token id, raw value)."""
+    from motcua.auth.actions import create_api_token  # local import: only the tests that issue tokens need it
+
+    if issuer is None:
+        issuer = make_officer(session, commune_code=officer.commune_code, province_code=officer.province_code,
+                              roles=(Role.ADMIN,), with_post=False, full_name="Quản trị xã")
+        commune_code = commune_code or officer.commune_code
+    token, raw = create_api_token(session, actor=principal_of(issuer, *(Role(r.role) for r in issuer.roles)),
+                                  name=name, commune_code=commune_code, days_valid=30, now=T0,
                                   officer_id=officer.id, roles=roles)
     session.commit()
     return token.id, raw

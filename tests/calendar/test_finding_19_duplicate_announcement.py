@@ -15,7 +15,7 @@ from motcua.audit.models import AuditEvent
 from motcua.calendar.models import CalendarAnnouncement
 from motcua.cli import app as cli
 from motcua.config import get_settings
-from tests.calendar.test_keeping_current import announce, province_admin  # noqa: F401  (fixture)
+from tests.calendar.test_keeping_current import announce
 from tests.factories import csrf_token
 
 ALREADY = "đã được thông báo theo QĐ 1234/QĐ-UBND; không ghi trùng"
@@ -27,7 +27,7 @@ def recorded(session: Session) -> tuple[int, int]:
                            .where(AuditEvent.action == "calendar.announcement_recorded")) or 0)
 
 
-def test_finding_19_same_announcement_twice_on_the_page(province_admin, session):  # noqa: F811
+def test_finding_19_same_announcement_twice_on_the_page(province_admin, session):
     """The second identical POST /admin/calendar/announcements is a 422 next to the day, not a 500."""
     assert announce(province_admin).status_code == 200
     before = recorded(session)
@@ -38,7 +38,7 @@ def test_finding_19_same_announcement_twice_on_the_page(province_admin, session)
     assert recorded(session) == before == (1, 1)
 
 
-def test_finding_19_same_announcement_twice_through_the_api(province_admin, session):  # noqa: F811
+def test_finding_19_same_announcement_twice_through_the_api(province_admin, session):
     token = csrf_token(province_admin, "/calendar")
     body = {"day": "2026-11-25", "kind": "day_off", "scope": "25", "document": "QĐ 1234/QĐ-UBND"}
     first = province_admin.post("/api/v1/calendar/announcements", headers={"X-CSRF-Token": token}, json=body)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -20,13 +19,6 @@ from motcua.dossier.files import FileStore
 from motcua.kit.clock import as_utc
 from motcua.org.roles import Role
 from tests.factories import T0, csrf_token, intake_data, login, make_officer, staff
-
-
-@pytest.fixture
-def province_admin(client, session):
-    make_officer(session, username="tinh.qt", commune_code=None, roles=(Role.ADMIN,), with_post=False)
-    login(client, "tinh.qt")
-    return client
 
 
 def announce(client, **fields: str):

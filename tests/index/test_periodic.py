@@ -13,16 +13,19 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from motcua.catalog.models import Procedure
 from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.index.periodic import file_name, periodic_workbook
 from motcua.index.queries import commune_report, parse_period
 from motcua.index.tasks import fold
 from motcua.kit.errors import NotFound
-from tests.factories import CHI_TIEN, T0, intake_data, other_commune, staff
+from tests.factories import CHI_TIEN, HKD, T0, intake_data, other_commune, staff
 from tests.index.test_snapshots import OCT_5, handle
+from tests.security.test_finding_14_excel_formulas import HOSTILE, assert_text_only
 
 OCTOBER = parse_period("2026-10", date(2026, 11, 23))
 
@@ -90,3 +93,10 @@ def test_the_report_carries_the_index_numbers(session: Session, october: dict) -
 def test_another_commune_is_not_found(session: Session, october: dict) -> None:
     with pytest.raises(NotFound):
         periodic_workbook(session, staff(session, other_commune(session))["director"], CHI_TIEN, OCTOBER, T0)
+
+
+# Issue 13, finding 14 (OWASP CSV/formula injection): this export writes hostile names as text, never as formulas.
+def test_finding_14_periodic_report_export(session: Session, october: dict) -> None:
+    session.execute(update(Procedure).where(Procedure.code == HKD).values(name=HOSTILE))
+    data = periodic_workbook(session, october["team"]["director"], CHI_TIEN, OCTOBER, T0)
+    assert_text_only(data, HOSTILE)

@@ -10,11 +10,16 @@ from fractions import Fraction
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
+from motcua.catalog.models import Procedure
 from motcua.index.score import shown
+from motcua.org.models import Commune
 from motcua.org.roles import Role
-from tests.factories import CHI_TIEN, login, make_officer, other_commune
+from tests.factories import CHI_TIEN, HKD, login, make_officer, other_commune
 from tests.report.scenario import build
+from tests.security.test_finding_14_excel_formulas import HOSTILE, assert_text_only
 
 OCT = "2026-10"
 
@@ -287,3 +292,16 @@ def test_english_page(monitor, scenario):
 def test_unknown_commune_is_404(monitor, session):
     assert monitor.get("/index/communes/99999").status_code == 404
     assert monitor.get(f"/index/communes/{other_commune(session, '01', '')}").status_code == 404
+
+
+# Issue 13, finding 14 (OWASP CSV/formula injection): this export writes hostile names as text, never as formulas.
+def test_finding_14_index_exports(session: Session, monitor, scenario) -> None:
+    session.execute(update(Commune).where(Commune.code == scenario.commune_a).values(name=HOSTILE))
+    session.execute(update(Procedure).where(Procedure.code == HKD).values(name="@" + HOSTILE))
+    session.commit()
+    ranking = monitor.get("/index.xlsx", params={"period": OCT})
+    assert ranking.status_code == 200
+    assert_text_only(ranking.content, HOSTILE)
+    commune = monitor.get(f"/index/communes/{scenario.commune_a}.xlsx", params={"period": OCT})
+    assert commune.status_code == 200
+    assert_text_only(commune.content, "@" + HOSTILE)

@@ -17,16 +17,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.auth.queries import principal_from_api_token
-from motcua.dossier.actions import Upload, add_document, perform, receive_dossier
+from motcua.dossier.actions import Upload, add_document, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierDocument
-from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action, Status
 from motcua.kit.errors import Forbidden
 from motcua.org.models import Officer
 from motcua.org.roles import Role
 from tests.factories import (
     T0,
+    act_at,
     intake_data,
     login,
     make_officer,
@@ -40,20 +40,15 @@ from tests.factories import (
 FORM = 'action="/dossiers/{}/result"'
 
 
-def _act(session: Session, actor, dossier: Dossier, action: Action, hours: int, **extra: object) -> Dossier:
-    return perform(session, actor=actor, dossier_id=dossier.id, action=action,
-                   data=ActionIn(version=dossier.version, **extra), now=T0 + timedelta(hours=hours))
-
-
 @pytest.fixture
 def filed_elsewhere(session: Session, team: dict, store: FileStore) -> tuple[Dossier, dict]:
     """A dossier received in Chí Tiên for another commune, appraised there and waiting for its approver."""
     theirs = staff(session, other_commune(session))
     dossier = receive_dossier(session, actor=team["reception"], store=store, uploads=(), now=T0,
                               data=intake_data(deciding_commune_code=theirs["specialist"].commune_code)).dossier
-    dossier = _act(session, team["reception"], dossier, Action.TRANSFER, 1)
-    dossier = _act(session, theirs["approver"], dossier, Action.ASSIGN, 2, handler_id=theirs["specialist"].id)
-    dossier = _act(session, theirs["specialist"], dossier, Action.SUBMIT_FOR_APPROVAL, 3)
+    dossier = act_at(session, team["reception"], dossier, Action.TRANSFER, 1)
+    dossier = act_at(session, theirs["approver"], dossier, Action.ASSIGN, 2, handler_id=theirs["specialist"].id)
+    dossier = act_at(session, theirs["specialist"], dossier, Action.SUBMIT_FOR_APPROVAL, 3)
     assert dossier.status == Status.AWAITING_APPROVAL
     session.commit()
     return dossier, theirs
@@ -108,9 +103,9 @@ def test_finding_07_the_page_offers_the_upload_only_to_who_may(client, session, 
     client.cookies.clear()
     login(client, theirs["specialist"].name)
     assert form in client.get(f"/dossiers/{dossier.id}").text
-    dossier = _act(session, theirs["approver"], dossier, Action.APPROVE, 5)
-    dossier = _act(session, team["reception"], dossier, Action.RETURN_RESULT, 6)
-    dossier = _act(session, theirs["specialist"], dossier, Action.START_CORRECTION, 7, note="Sai ngày sinh.")
+    dossier = act_at(session, theirs["approver"], dossier, Action.APPROVE, 5)
+    dossier = act_at(session, team["reception"], dossier, Action.RETURN_RESULT, 6)
+    dossier = act_at(session, theirs["specialist"], dossier, Action.START_CORRECTION, 7, note="Sai ngày sinh.")
     assert dossier.status == Status.IN_CORRECTION
     session.commit()
     assert form in client.get(f"/dossiers/{dossier.id}").text

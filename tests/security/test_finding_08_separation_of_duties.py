@@ -10,7 +10,6 @@ The timeline names the officer a token acts for, never the token's free-text nam
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -20,10 +19,9 @@ from motcua.audit.models import AuditEvent
 from motcua.auth.actions import create_api_token
 from motcua.auth.models import ApiToken
 from motcua.auth.queries import principal_from_api_token
-from motcua.dossier.actions import perform, receive_dossier
+from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierEvent
-from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action, Status
 from motcua.kit.errors import Forbidden, ValidationFailed
 from motcua.org.actions import set_single_officer_approval
@@ -34,6 +32,7 @@ from tests.factories import (
     HKD,
     T0,
     VALID_ID,
+    act_at,
     csrf_token,
     intake_data,
     login,
@@ -45,18 +44,13 @@ from tests.factories import (
 SINGLE = "Một người thẩm định và phê duyệt (tỉnh cho phép)"
 
 
-def _act(session: Session, actor, dossier: Dossier, action: Action, hours: int, **extra: object) -> Dossier:
-    return perform(session, actor=actor, dossier_id=dossier.id, action=action,
-                   data=ActionIn(version=dossier.version, **extra), now=T0 + timedelta(hours=hours))
-
-
 def _submitted_by(session: Session, team: dict, store: FileStore, handler: Officer, appraiser) -> Dossier:
     """A dossier assigned to ``handler`` and submitted for approval by ``appraiser`` (a person or a token)."""
     dossier = receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store,
                               now=T0).dossier
-    dossier = _act(session, team["reception"], dossier, Action.TRANSFER, 1)
-    dossier = _act(session, team["approver"], dossier, Action.ASSIGN, 2, handler_id=handler.id)
-    dossier = _act(session, appraiser, dossier, Action.SUBMIT_FOR_APPROVAL, 3)
+    dossier = act_at(session, team["reception"], dossier, Action.TRANSFER, 1)
+    dossier = act_at(session, team["approver"], dossier, Action.ASSIGN, 2, handler_id=handler.id)
+    dossier = act_at(session, appraiser, dossier, Action.SUBMIT_FOR_APPROVAL, 3)
     assert dossier.status == Status.AWAITING_APPROVAL
     return dossier
 
@@ -101,9 +95,9 @@ def test_finding_08_the_appraiser_cannot_approve_in_person(session, team, store)
     both = _two_hats(session)
     dossier = _submitted_by(session, team, store, both, principal_of(both, Role.SPECIALIST, Role.APPROVER))
     with pytest.raises(Forbidden) as refused:
-        _act(session, principal_of(both, Role.SPECIALIST, Role.APPROVER), dossier, Action.APPROVE, 4)
+        act_at(session, principal_of(both, Role.SPECIALIST, Role.APPROVER), dossier, Action.APPROVE, 4)
     assert "thẩm định" in refused.value.message
-    dossier = _act(session, team["approver"], dossier, Action.APPROVE, 4)
+    dossier = act_at(session, team["approver"], dossier, Action.APPROVE, 4)
     assert dossier.status == Status.RESULT_READY
 
 
@@ -119,8 +113,8 @@ def test_finding_08_the_appraiser_cannot_approve_through_tokens(session, team, s
     dossier = _submitted_by(session, team, store, both, appraiser)
     for who in (approver, principal_of(both, Role.APPROVER)):
         with pytest.raises(Forbidden):
-            _act(session, who, dossier, Action.APPROVE, 4)
-    dossier = _act(session, team["approver"], dossier, Action.APPROVE, 4)
+            act_at(session, who, dossier, Action.APPROVE, 4)
+    dossier = act_at(session, team["approver"], dossier, Action.APPROVE, 4)
     assert dossier.status == Status.RESULT_READY
 
 
@@ -130,11 +124,11 @@ def test_finding_08_the_appraiser_cannot_confirm_their_own_refusal(session, team
     person = principal_of(both, Role.SPECIALIST, Role.APPROVER)
     dossier = receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store,
                               now=T0).dossier
-    dossier = _act(session, team["reception"], dossier, Action.TRANSFER, 1)
-    dossier = _act(session, team["approver"], dossier, Action.ASSIGN, 2, handler_id=both.id)
-    dossier = _act(session, person, dossier, Action.PROPOSE_REFUSAL, 3, note="Không đủ điều kiện đăng ký.")
+    dossier = act_at(session, team["reception"], dossier, Action.TRANSFER, 1)
+    dossier = act_at(session, team["approver"], dossier, Action.ASSIGN, 2, handler_id=both.id)
+    dossier = act_at(session, person, dossier, Action.PROPOSE_REFUSAL, 3, note="Không đủ điều kiện đăng ký.")
     with pytest.raises(Forbidden):
-        _act(session, person, dossier, Action.CONFIRM_REFUSAL, 4)
+        act_at(session, person, dossier, Action.CONFIRM_REFUSAL, 4)
 
 
 def test_finding_08_only_a_province_admin_sets_the_exception(session):
@@ -161,9 +155,9 @@ def test_finding_08_an_allowed_single_officer_approval_is_shown(client, session,
     both = make_officer(session, username="motminh", roles=(Role.SPECIALIST, Role.APPROVER), with_post=False)
     person = principal_of(both, Role.SPECIALIST, Role.APPROVER)
     dossier = _submitted_by(session, team, store, both, person)
-    dossier = _act(session, person, dossier, Action.APPROVE, 4)
+    dossier = act_at(session, person, dossier, Action.APPROVE, 4)
     other = _submitted_by(session, team, store, session.get_one(Officer, team["specialist"].id), team["specialist"])
-    _act(session, team["approver"], other, Action.APPROVE, 4)
+    act_at(session, team["approver"], other, Action.APPROVE, 4)
     session.commit()
     marks = {e.action: e.data.get("single_officer") for e in session.scalars(
         select(DossierEvent).where(DossierEvent.dossier_id == dossier.id))}

