@@ -47,6 +47,12 @@ def test_the_mask_never_shows_the_last_four_digits():
     assert mask(None) is None and mask("") == ""
 
 
+def test_a_masked_address_stays_short_enough_to_wrap_on_a_phone():
+    """An address is masked to a bounded run of dots: an unbreakable 40-dot run overflowed a 360 px screen."""
+    masked = mask("Tổ dân phố số 3, phường Tân Hòa, tỉnh Phú Thọ")
+    assert masked == "Tổ " + "•" * 12
+
+
 def test_a_shown_row_is_read_only_and_reads_through():
     class Row:
         phone = "0977123456"

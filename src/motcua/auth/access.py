@@ -107,14 +107,17 @@ def filing_officer_id(principal: Principal) -> int | None:
 
 MASK = "•"
 KEEP = 3
+#: At most this many dots: an ID number (12) or a phone (10) keeps its length, an address does not.
+MASK_MAX = 12
 
 
 def mask(value: str | None) -> str | None:
     """``025•••••••••`` for ``025090001234``: the first three characters (the province of registration, the carrier)
-    and the length. Never the last four digits, which are the public lookup's secret (Decree 118 Art. 28)."""
+    and the length up to ``MASK_MAX`` (an address's long run of dots would not wrap on a 360 px phone). Never the
+    last four digits, which are the public lookup's secret (Decree 118 Art. 28)."""
     if not value:
         return value
-    return value[:KEEP] + MASK * max(len(value) - KEEP, 3)
+    return value[:KEEP] + MASK * min(max(len(value) - KEEP, 3), MASK_MAX)
 
 
 def shown(value: str | None, detail: Detail) -> str | None:
