@@ -37,8 +37,10 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+## lint: ruff, then the layer contract of docs/architecture.md (import-linter, configured in pyproject.toml)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench migrations scripts
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -42,7 +42,10 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).parent))
 from intake import PASSWORD, BenchDatabase, BenchError, log, pct, serve, timed
-from motcua.auth.principal import SYSTEM, Principal
+from motcua.admin.actions import create_officer
+from motcua.admin.schemas import OfficerCreate
+from motcua.base.principal import SYSTEM, Principal
+from motcua.base.roles import Role
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.exchange import load_shipped
 from motcua.db import make_engine, make_session_factory
@@ -59,9 +62,7 @@ from motcua.index.queries import (
 from motcua.index.score import DossierCounters, score
 from motcua.index.tasks import fold_dossiers
 from motcua.migrate import upgrade
-from motcua.org.actions import create_officer, load_units_file, sync_units
-from motcua.org.roles import Role
-from motcua.org.schemas import OfficerCreate
+from motcua.org.actions import load_units_file, sync_units
 
 PROVINCE = "25"  # Phú Thọ, 148 communes
 MONITOR = "bench_tinh"

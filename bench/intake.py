@@ -61,9 +61,12 @@ from psycopg.types.json import Json
 from sqlalchemy import JSON, create_engine, event, text
 from sqlalchemy.orm import Session
 
+from motcua.admin.actions import create_officer
+from motcua.admin.schemas import OfficerCreate
 from motcua.app import create_app
 from motcua.auth.actions import create_api_token
-from motcua.auth.principal import SYSTEM, Principal
+from motcua.base.principal import SYSTEM, Principal
+from motcua.base.roles import Role
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.exchange import load_shipped
 from motcua.config import ROOT, Settings
@@ -71,9 +74,7 @@ from motcua.db import make_engine
 from motcua.dossier.models import Dossier
 from motcua.kit.text import fold
 from motcua.migrate import upgrade
-from motcua.org.actions import create_officer, load_units_file, sync_units
-from motcua.org.roles import Role
-from motcua.org.schemas import OfficerCreate
+from motcua.org.actions import load_units_file, sync_units
 
 PG_ADMIN_URL = os.environ.get("MOTCUA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 #: A secret as long as production requires (config.check_secrets); the bench never serves anyone.

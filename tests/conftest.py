@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.app import create_app
-from motcua.auth.principal import SYSTEM, Principal
+from motcua.base.principal import SYSTEM, Principal
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.exchange import load_shipped
 from motcua.config import Settings
@@ -34,6 +34,7 @@ from motcua.dossier.files import FileStore
 from motcua.kit.clock import FixedClock
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, sync_units
+from motcua.wiring import connect
 from tests.factories import TEST_SECRET_KEY, staff
 
 PG_ADMIN_URL = os.environ.get("MOTCUA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -51,6 +52,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    connect()  # the hooks between layers, as every entry point of the product connects them (motcua.wiring)
     if WITHOUT_PG:
         return
     try:

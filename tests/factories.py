@@ -19,16 +19,17 @@ from httpx import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import SYSTEM, Principal
+from motcua.admin.actions import create_officer
+from motcua.admin.schemas import OfficerCreate
 from motcua.auth.secrets import hash_password
+from motcua.base.principal import SYSTEM, Principal
+from motcua.base.roles import TOKEN_ROLES, Role
 from motcua.config import Settings
 from motcua.dossier.models import Dossier
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import Action
-from motcua.org.actions import assign_post, create_officer, ensure_departments
+from motcua.org.actions import assign_post, ensure_departments
 from motcua.org.models import Commune, Officer, Post
-from motcua.org.roles import TOKEN_ROLES, Role
-from motcua.org.schemas import OfficerCreate
 
 PASSWORD = "ca-phe-sua-da-buoi-sang"  # passes the policy (auth/passwords.py): 15+ characters, not guessable
 _HASH = hash_password(PASSWORD)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.app import create_app
 from motcua.auth.models import ApiToken
-from motcua.auth.principal import SYSTEM
+from motcua.base.principal import SYSTEM
 from motcua.calendar.actions import record_announcement
 from motcua.calendar.schemas import AnnouncementIn
 from motcua.config import Settings

@@ -39,9 +39,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.app import create_app
 from motcua.auth.actions import create_api_token
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.config import Settings
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, T0, Caller, make_officer
 from tests.fuzz_world import World
 from tests.fuzz_world import world as world  # the module-scoped fixture

@@ -36,6 +36,7 @@ from motcua.web.middleware import (
     parse_networks,
 )
 from motcua.web.templating import render
+from motcua.wiring import connect
 
 log = logging.getLogger("motcua")
 
@@ -214,6 +215,7 @@ def create_app(
     session_factory: sessionmaker[Session] | None = None,
     clock: Clock | None = None,
 ) -> FastAPI:
+    connect()  # the hooks between layers (motcua.wiring)
     settings = settings or get_settings()
     check_secrets(settings)  # raises InsecureConfiguration: never serve with the published or a short key
     if session_factory is None:
@@ -238,6 +240,8 @@ def create_app(
     app.state.session_factory = session_factory
     app.state.clock = clock or SystemClock()
 
+    from motcua.admin import api as org_api
+    from motcua.admin import views as org_views
     from motcua.auth import api as auth_api
     from motcua.auth import views as auth_views
     from motcua.calendar import api as calendar_api
@@ -248,13 +252,11 @@ def create_app(
     from motcua.dossier import views as dossier_views
     from motcua.feedback import api as feedback_api
     from motcua.feedback import views as feedback_views
+    from motcua.home import views as web_views
     from motcua.index import views as index_views
-    from motcua.org import api as org_api
-    from motcua.org import views as org_views
     from motcua.portal import views as portal_views
     from motcua.report import api as report_api
     from motcua.report import views as report_views
-    from motcua.web import views as web_views
 
     app.state.files = FileStore(settings.files_dir)
     # The order is the order in which a request is matched: FastAPI tries every route of every included router

@@ -16,12 +16,13 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from motcua.auth.principal import SYSTEM
+from motcua.base.principal import SYSTEM
+from motcua.base.roles import Role
 from motcua.config import get_settings
 from motcua.db import make_engine, make_session_factory
 from motcua.kit.clock import SystemClock
 from motcua.kit.errors import MotcuaError
-from motcua.org.roles import Role
+from motcua.wiring import connect
 
 app = typer.Typer(help="motcua — Trung tâm Phục vụ hành chính công cấp xã", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
@@ -37,6 +38,7 @@ console = Console()
 
 
 def _session_factory() -> sessionmaker[Session]:
+    connect()  # every command that opens the database runs with the hooks between layers (motcua.wiring)
     return make_session_factory(make_engine(get_settings().database_url))
 
 
@@ -125,8 +127,8 @@ def create_officer_cmd(
     password: Annotated[str | None, typer.Option(help="Asked for when not given")] = None,
 ) -> None:
     """Create an officer (the first administrator of a province, say)."""
-    from motcua.org.actions import create_officer
-    from motcua.org.schemas import OfficerCreate
+    from motcua.admin.actions import create_officer
+    from motcua.admin.schemas import OfficerCreate
 
     if password is None:
         password = getpass.getpass("Mật khẩu (ít nhất 15 ký tự): ") if sys.stdin.isatty() else sys.stdin.readline()
@@ -273,7 +275,7 @@ def housekeeping(
     """Remove expired login sessions, old login attempts and scans no dossier references (run daily from cron)."""
     from motcua.auth.actions import purge_expired
     from motcua.dossier.files import FileStore
-    from motcua.dossier.tasks import sweep_orphan_files
+    from motcua.worker.files import sweep_orphan_files
 
     now = SystemClock().now()
     with _session_factory().begin() as session:

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from motcua.audit.actions import record
 from motcua.audit.models import AuditEvent
 from motcua.audit.queries import verify_chain
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.cli import app as cli
 from motcua.config import get_settings
 from tests.factories import T0, login, make_officer

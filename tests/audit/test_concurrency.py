@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record
 from motcua.audit.models import AuditEvent
 from motcua.audit.queries import verify_chain
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.org.models import Officer
 from tests.factories import T0
 
@@ -64,10 +64,10 @@ WRITER = textwrap.dedent(
     from datetime import UTC, datetime
     from sqlalchemy.orm import Session
     from motcua.db import make_engine
-    from motcua.auth.principal import SYSTEM
-    from motcua.org.actions import create_officer
-    from motcua.org.roles import Role
-    from motcua.org.schemas import OfficerCreate
+    from motcua.base.principal import SYSTEM
+    from motcua.admin.actions import create_officer
+    from motcua.base.roles import Role
+    from motcua.admin.schemas import OfficerCreate
 
     engine = make_engine(sys.argv[1])
     now = datetime(2026, 11, 23, 3, tzinfo=UTC)

@@ -1,10 +1,10 @@
-"""The need-to-know table as data (``motcua.auth.access``): how roles combine, tokens, citizens, the mask."""
+"""The need-to-know table as data (``motcua.base.access``): how roles combine, tokens, citizens, the mask."""
 
 from __future__ import annotations
 
-from motcua.auth.access import NEED_TO_KNOW, Detail, Reach, Shown, filing_officer_id, mask, need_to_know
-from motcua.auth.principal import Principal
-from motcua.org.roles import Role
+from motcua.base.access import NEED_TO_KNOW, Detail, Reach, Shown, filing_officer_id, mask, need_to_know
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 
 
 def _principal(kind: str = "officer", *roles: Role, commune: str | None = "08218") -> Principal:

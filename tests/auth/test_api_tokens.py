@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from motcua.auth.models import ApiToken
-from motcua.org.roles import Role
+from motcua.base.roles import Role
 from tests.factories import CHI_TIEN, csrf_token, login, make_officer, other_commune
 
 

@@ -25,7 +25,7 @@ def _concrete(path: str) -> str:
 
 def test_every_form_route_refuses_a_post_without_its_csrf_token(client, session, app):
     """Every state-changing HTML route checks the synchroniser token, logged in or not."""
-    from motcua.org.roles import Role
+    from motcua.base.roles import Role
 
     make_officer(session, username="quantri", roles=(Role.ADMIN,))
     routes = list(_html_unsafe_routes(app))

@@ -15,16 +15,16 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from motcua.admin.actions import create_officer
+from motcua.admin.schemas import OfficerCreate
 from motcua.auth import actions
 from motcua.auth.passwords import DEMO_PASSWORD, common_passwords, password_problem
-from motcua.auth.principal import SYSTEM, Principal
 from motcua.auth.queries import new_password_problem
+from motcua.base.principal import SYSTEM, Principal
+from motcua.base.roles import Role
 from motcua.config import get_settings
 from motcua.kit.errors import ValidationFailed
-from motcua.org.actions import create_officer
 from motcua.org.models import Officer
-from motcua.org.roles import Role
-from motcua.org.schemas import OfficerCreate
 from tests.factories import CHI_TIEN, PASSWORD, T0, csrf_token, login, make_officer
 
 STRONG = "hoa-ban-no-trang-nui-rung-tay-bac"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from motcua.org.roles import Role
+from motcua.base.roles import Role
 from tests.factories import login, make_officer
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from motcua.audit.models import AuditEvent
+from motcua.base.roles import Role
 from motcua.calendar import to_vietnam_time
 from motcua.calendar.models import CalendarAnnouncement
 from motcua.cli import app as cli
@@ -17,7 +18,6 @@ from motcua.config import get_settings
 from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.kit.clock import as_utc
-from motcua.org.roles import Role
 from tests.factories import T0, csrf_token, intake_data, login, make_officer, staff
 
 

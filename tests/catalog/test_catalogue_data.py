@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar import StepBudget, TimeLimit
 from motcua.catalog.exchange import load_shipped
 from motcua.catalog.schemas import HOURS_PER_WORKING_DAY, Catalogue, ProcedureIn
-from motcua.org.roles import DepartmentKind, Role
 
 SAME_DAY_CERTIFICATIONS = {"2.000815", "2.000884", "2.000992", "2.001008", "2.000927", "2.000942", "2.000908"}
 TRANSACTION_CERTIFICATIONS = {"2.001035", "2.000913", "2.001019", "2.001016", "2.001406"}

@@ -19,7 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent
-from motcua.auth.principal import SYSTEM
+from motcua.base.principal import SYSTEM
+from motcua.base.roles import Role
 from motcua.catalog.actions import PublishedVersionChanged, import_catalogue
 from motcua.catalog.exchange import load_shipped
 from motcua.catalog.models import ProcedureVersion
@@ -28,7 +29,6 @@ from motcua.catalog.schemas import Catalogue
 from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.kit.errors import Forbidden
-from motcua.org.roles import Role
 from tests.factories import HKD, T0, csrf_token, intake_data, login, make_officer, principal_of
 
 NEW_FEE_FROM = date(2026, 12, 1)

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.calendar import to_vietnam_time
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
@@ -32,7 +33,6 @@ from motcua.dossier.workflow import OPEN_STATES, Action, Status, transition
 from motcua.kit.clock import as_utc
 from motcua.kit.text import fold
 from motcua.org.models import Commune, Officer, OfficerRole
-from motcua.org.roles import Role
 from tests.conftest import TestDatabase as Database
 from tests.conftest import create_database
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent
-from motcua.auth.principal import SYSTEM
+from motcua.base.principal import SYSTEM
 from motcua.calendar import to_vietnam_time
 from motcua.calendar.actions import record_announcement, withdraw_announcement
 from motcua.calendar.schemas import AnnouncementIn
@@ -296,8 +296,8 @@ def test_correcting_a_wrong_result(session: Session, team: dict, store: FileStor
 def test_agency_identifier_heads_new_codes(session: Session, team: dict, store: FileStore) -> None:
     """Art. 28(a): once the commune's electronic identifier (Decision 20/2020/QĐ-TTg) is entered, new codes start
     with it; a malformed or already-used identifier is refused; the change is audited."""
+    from motcua.base.roles import Role
     from motcua.org.actions import set_agency_id
-    from motcua.org.roles import Role
     from tests.factories import make_officer, principal_of
 
     admin = principal_of(make_officer(session, roles=(Role.ADMIN,), with_post=False), Role.ADMIN)

@@ -29,15 +29,15 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from motcua.audit.models import AuditEvent
 from motcua.audit.queries import verify_chain
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent
 from motcua.dossier.schemas import ActionIn
-from motcua.dossier.tasks import ORPHAN_GRACE, sweep_orphan_files
 from motcua.dossier.workflow import Action, Status
 from motcua.kit.errors import Conflict
-from motcua.org.roles import Role
+from motcua.worker.files import ORPHAN_GRACE, sweep_orphan_files
 from tests.factories import CHI_TIEN, T0, intake_data, make_officer, principal_of, staff
 
 #: Left out of `make check` (the fast loop); `make test` runs it.
@@ -268,12 +268,12 @@ WRITER = textwrap.dedent(
     from pathlib import Path
     from pypdf import PdfWriter
     from sqlalchemy.orm import Session
-    from motcua.auth.principal import Principal
+    from motcua.base.principal import Principal
     from motcua.db import make_engine
     from motcua.dossier.actions import Upload, receive_dossier
     from motcua.dossier.files import FileStore
     from motcua.dossier.schemas import IntakeIn
-    from motcua.org.roles import Role
+    from motcua.base.roles import Role
 
     url, files, officer_id = sys.argv[1], sys.argv[2], int(sys.argv[3])
     now, hold_at = datetime.fromisoformat(sys.argv[4]), int(sys.argv[5])

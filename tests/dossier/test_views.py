@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from motcua.auth.actions import create_api_token
+from motcua.base.roles import Role
 from motcua.dossier.models import Dossier
-from motcua.org.roles import Role
 from tests.factories import (
     CHI_TIEN,
     HKD,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from motcua.base.roles import Role
 from motcua.dossier.workflow import (
     CREATING,
     END_STATES,
@@ -23,7 +24,6 @@ from motcua.dossier.workflow import (
     plan,
     transition,
 )
-from motcua.org.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
 COMBINATIONS = list(itertools.product(Action, Status, Role))

@@ -17,9 +17,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.dossier.codes import is_valid_code
 from motcua.dossier.forms import FORM_TITLES
-from motcua.org.roles import Role
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import CHI_TIEN, HKD, PASSWORD, VALID_ID, make_officer, pdf_bytes
 

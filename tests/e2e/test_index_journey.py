@@ -19,9 +19,9 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.index.tasks import fold, rebuild
-from motcua.org.roles import Role
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import CHI_TIEN, PASSWORD, make_officer
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy.orm import Session
 
-from motcua.org.roles import Role
+from motcua.base.roles import Role
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import PASSWORD, make_officer
 

@@ -22,12 +22,12 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.dossier.models import Dossier
 from motcua.feedback.models import DossierRating
 from motcua.integrations.simulators import PopulationDbSimulator
 from motcua.notify.models import NotificationOutbox
 from motcua.notify.senders import expand_codes
-from motcua.org.roles import Role
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.test_dossier_journey import DESKTOP, PHONE, _act, _log_in, _log_out, _shot
 from tests.factories import CHI_TIEN, HKD, TEST_SECRET_KEY, VALID_ID, make_officer, pdf_bytes

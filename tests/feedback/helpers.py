@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.files import FileStore

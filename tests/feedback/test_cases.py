@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import LookupAttempt
 from motcua.feedback.actions import AlreadyRated, citizen_actor, rate_answer, receive_case
@@ -21,7 +22,6 @@ from motcua.feedback.queries import FORM_MAX_PER_HOUR, feedback_counters, get_ca
 from motcua.feedback.workflow import TABLE, CaseAction, CaseStatus, TransitionNotAllowed
 from motcua.kit.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from motcua.notify.models import NotificationOutbox
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, T0, make_officer, other_commune, principal_of, staff
 from tests.feedback.helpers import FRI_20_NOV, PATHS, act, case_in, dossier_up_to, feedback_data, new_case, vn
 

@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.dossier.workflow import Action
 from motcua.feedback.criteria import CRITERIA
 from motcua.feedback.models import DossierRating, FeedbackCase
 from motcua.feedback.queries import FORM_MAX_PER_HOUR
 from motcua.feedback.workflow import CaseAction, CaseStatus
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, T0, csrf_token, login, make_officer, other_commune
 from tests.feedback.helpers import act, new_case, returned_dossier
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from motcua.base.roles import Role
 from motcua.feedback import criteria, tokens
 from motcua.feedback.workflow import (
     TABLE,
@@ -16,7 +17,6 @@ from motcua.feedback.workflow import (
     available_actions,
     plan,
 )
-from motcua.org.roles import Role
 
 #: The table as the law and docs/legal.md §7 read, written out by hand: (action, from) → to. Anything else is refused.
 EXPECTED: dict[tuple[CaseAction, CaseStatus], CaseStatus | None] = {

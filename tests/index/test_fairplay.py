@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.calendar import DEFAULT_WORKING_HOURS, VIETNAM_TZ, calendar_for
 from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
@@ -33,7 +34,6 @@ from motcua.index.fairplay import (
 )
 from motcua.index.queries import parse_period
 from motcua.kit.errors import Forbidden, NotFound
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, intake_data, make_officer, principal_of, staff
 
 CAL = calendar_for("25")

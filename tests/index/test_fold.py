@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
@@ -35,7 +36,6 @@ from motcua.index.queries import (
 )
 from motcua.index.tasks import fold, rebuild, sweep
 from motcua.kit.errors import NotFound, ValidationFailed
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, T0, intake_data, make_officer, other_commune, principal_of, staff
 
 NOV = parse_period("2026-11", T0.date())

@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
 from motcua.index.tasks import fold
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, T0, csrf_token, login, make_officer, other_commune, staff
 from tests.index.test_snapshots import OCT_5, handle
 

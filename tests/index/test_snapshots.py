@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent
-from motcua.auth.principal import SYSTEM
+from motcua.base.principal import SYSTEM
+from motcua.base.roles import Role
 from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
@@ -27,7 +28,6 @@ from motcua.index.models import IndexSnapshot
 from motcua.index.snapshots import get_snapshot_for, list_snapshots, snapshot_view, verify_snapshot
 from motcua.index.tasks import fold
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, T0, intake_data, make_officer, other_commune, principal_of, staff
 
 OCT_5 = datetime(2026, 10, 5, 3, 0, tzinfo=UTC)  # Mon 5/10/2026 10:00 in Vietnam

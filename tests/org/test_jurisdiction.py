@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from motcua.app import route_table
-from motcua.org.roles import Role
+from motcua.base.roles import Role
 from tests.factories import (
     CHI_TIEN,
     T0,
@@ -54,7 +54,7 @@ def two_communes(session):
 def _dossier_objects_of(session, commune_b):
     """A dossier received in commune B with a document, a feedback case sent to commune B, an announcement and a
     published ranking of another province."""
-    from motcua.auth.principal import SYSTEM
+    from motcua.base.principal import SYSTEM
     from motcua.calendar.actions import record_announcement
     from motcua.calendar.schemas import AnnouncementIn
     from motcua.dossier.actions import Upload, receive_dossier

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from motcua.audit.models import AuditEvent
 from motcua.auth.models import LoginSession
+from motcua.base.roles import Role
 from motcua.org.models import Officer
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, PASSWORD, csrf_token, login, make_officer, other_commune
 
 FORM = {"full_name": "Lò Văn Páo", "username": "chitien.pao", "commune_code": CHI_TIEN,

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from motcua.base.roles import Role
 from motcua.calendar import to_vietnam_time
 from motcua.dossier.actions import perform
-from motcua.dossier.models import Dossier, DossierDocument
+from motcua.dossier.models import Dossier, DossierDocument, FilingConsent
 from motcua.dossier.schemas import ActionIn
 from motcua.notify.models import NotificationOutbox
 from motcua.notify.senders import expand_codes
-from motcua.org.roles import Role
 from motcua.portal.actions.accounts import OTP_PER_DESTINATION
-from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile, FilingConsent
+from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile
 from tests.factories import CHI_TIEN, HKD, TEST_SECRET_KEY, VALID_ID, csrf_token, login, make_officer, pdf_bytes, staff
 
 PHONE = "0912345678"

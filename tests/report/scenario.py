@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier

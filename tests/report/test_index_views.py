@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.catalog.models import Procedure
 from motcua.index.score import shown
 from motcua.org.models import Commune
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, HKD, login, make_officer, other_commune
 from tests.report.scenario import build
 from tests.security.test_finding_14_excel_formulas import HOSTILE, assert_text_only

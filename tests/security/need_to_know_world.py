@@ -19,14 +19,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.dossier.actions import Upload, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.queries import documents
 from motcua.feedback.actions import receive_case
 from motcua.feedback.schemas import FeedbackIn
 from motcua.notify.models import Channel
-from motcua.org.roles import Role
 from motcua.portal.actions.accounts import Destination, sign_in
 from motcua.portal.actions.filing import file_on_behalf
 from motcua.portal.deps import CITIZEN_COOKIE

@@ -5,7 +5,7 @@ The rule (Decree 13/2023/NĐ-CP Art. 3(4): personal data processed only as far a
 V4.1.3 least privilege; house rule 7: outside the need to know it is 404, never the data): a volunteer sees only
 the dossiers they filed with the citizen's consent; council members and administrators see no one's dossier; the
 province sees a dossier's handling with the identity masked; the commune's counter, divisions and director see
-their commune's dossiers in full. The table is ``motcua.auth.access`` and docs/need-to-know.md.
+their commune's dossiers in full. The table is ``motcua.base.access`` and docs/need-to-know.md.
 """
 
 from __future__ import annotations
@@ -83,9 +83,9 @@ def test_the_communes_officers_still_see_their_dossiers_in_full(client, session,
 
 
 def test_the_need_to_know_table_in_the_docs_is_the_one_the_gates_read():
-    """docs/need-to-know.md shows the table of ``motcua.auth.access`` as it is (regenerate it from
+    """docs/need-to-know.md shows the table of ``motcua.base.access`` as it is (regenerate it from
     ``markdown_table()`` when the table changes)."""
-    from motcua.auth.access import markdown_table
+    from motcua.base.access import markdown_table
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "need-to-know.md").read_text(encoding="utf-8")
     assert markdown_table() in doc

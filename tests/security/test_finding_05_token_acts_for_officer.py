@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from motcua.auth.actions import create_api_token
 from motcua.auth.models import ApiToken
 from motcua.auth.queries import principal_from_api_token
+from motcua.base.roles import Role
 from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
@@ -23,7 +24,6 @@ from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action, Status, TransitionNotAllowed
 from motcua.kit.errors import Forbidden, NotFound, ValidationFailed
 from motcua.org.models import Officer, OfficerRole
-from motcua.org.roles import Role
 from tests.factories import T0, intake_data, make_officer, make_token, other_commune, principal_of
 
 NOW = T0 + timedelta(hours=3)

@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.auth.queries import principal_from_api_token
+from motcua.base.roles import Role
 from motcua.dossier.actions import Upload, add_document, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierDocument
 from motcua.dossier.workflow import Action, Status
 from motcua.kit.errors import Forbidden
 from motcua.org.models import Officer
-from motcua.org.roles import Role
 from tests.factories import (
     T0,
     act_at,

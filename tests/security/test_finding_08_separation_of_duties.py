@@ -19,6 +19,7 @@ from motcua.audit.models import AuditEvent
 from motcua.auth.actions import create_api_token
 from motcua.auth.models import ApiToken
 from motcua.auth.queries import principal_from_api_token
+from motcua.base.roles import Role
 from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierEvent
@@ -26,7 +27,6 @@ from motcua.dossier.workflow import Action, Status
 from motcua.kit.errors import Forbidden, ValidationFailed
 from motcua.org.actions import set_single_officer_approval
 from motcua.org.models import Officer, Province
-from motcua.org.roles import Role
 from tests.factories import (
     CHI_TIEN,
     HKD,

@@ -19,11 +19,11 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from motcua.app import create_app
+from motcua.base.roles import Role
 from motcua.calendar.models import CalendarAnnouncement
 from motcua.config import Settings
 from motcua.db import NaiveDatetimeError, make_session_factory
 from motcua.kit.clock import FixedClock
-from motcua.org.roles import Role
 from tests.conftest import WITHOUT_PG, create_database
 from tests.conftest import TestDatabase as Database
 from tests.factories import CHI_TIEN, HKD, T0, TEST_SECRET_KEY, VALID_ID, login, make_api_token, make_officer

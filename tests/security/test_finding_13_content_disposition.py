@@ -15,11 +15,11 @@ from urllib.parse import unquote
 from PIL import Image
 from sqlalchemy import select
 
+from motcua.base.roles import Role
 from motcua.dossier.actions import Upload, add_document, perform
 from motcua.dossier.models import Dossier, DossierDocument
 from motcua.dossier.schemas import ActionIn
 from motcua.kit.disposition import content_disposition
-from motcua.org.roles import Role
 from tests.factories import CHI_TIEN, HKD, VALID_ID, csrf_token, login, make_officer, staff
 from tests.portal.test_portal import file_online, sign_in
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent
+from motcua.base.roles import Role
 from motcua.kit.dates import EARLIEST, date_range
 from motcua.kit.errors import ValidationFailed
-from motcua.org.roles import Role
 from tests.factories import login, make_officer
 
 TODAY = date(2026, 11, 23)

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.catalog.exchange import CatalogueImportError, from_json
 from motcua.catalog.models import ProcedureVersion
 from motcua.kit.jsonsafe import MAX_JSON_DEPTH, JsonTooDeep, json_depth, loads
-from motcua.org.roles import Role
 from tests.factories import csrf_token, login, make_officer
 
 DEEP = b'{"version": 1, "procedures": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import Role
 from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
@@ -19,7 +20,6 @@ from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action, Status
 from motcua.kit.errors import ValidationFailed
 from motcua.kit.numbers import ascii_digits, form_int, is_ascii_digits
-from motcua.org.roles import Role
 from tests.dossier.test_views import FORM
 from tests.factories import HKD, T0, csrf_token, intake_data, login, make_officer, pdf_bytes
 

@@ -1,5 +1,5 @@
 """Role × route matrix (issue 13, findings 4 and 6): every GET route of the application, for every caller, answers
-per the need-to-know table (``motcua.auth.access``, docs/need-to-know.md), and every answer that shows an ID number
+per the need-to-know table (``motcua.base.access``, docs/need-to-know.md), and every answer that shows an ID number
 or a phone wrote a read event.
 
 The routes come from the application's own route table, so a new route that shows personal data is walked the day
@@ -29,9 +29,9 @@ import pytest
 from pypdf import PdfReader
 
 from motcua.app import route_table
-from motcua.auth.access import Detail, Reach, need_to_know
-from motcua.auth.principal import Principal
-from motcua.org.roles import Role
+from motcua.base.access import Detail, Reach, need_to_know
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.portal.actions.accounts import citizen_principal
 from motcua.portal.models import CitizenAccount
 from tests.factories import CHI_TIEN, HKD, VALID_ID

@@ -3,7 +3,7 @@ with a clear 422 on both backends."""
 
 from __future__ import annotations
 
-from motcua.org.roles import Role
+from motcua.base.roles import Role
 from tests.factories import login, make_officer
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from motcua.org.roles import Role
+from motcua.base.roles import Role
 from tests.factories import login, make_officer
 
 

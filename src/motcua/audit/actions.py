@@ -23,7 +23,7 @@ from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent, AuditHead
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.kit.clock import as_utc
 
 GENESIS_HASH = "0" * 64

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import GENESIS_HASH, audit_key, event_digest
 from motcua.audit.models import AuditEvent, AuditHead
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 
 
 @dataclass(frozen=True)

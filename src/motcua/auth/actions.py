@@ -15,15 +15,15 @@ from motcua.audit.actions import record
 from motcua.auth.devices import new_device_id, sign_device, verify_device
 from motcua.auth.models import ApiToken, LoginAttempt, LoginSession, PasswordHistory
 from motcua.auth.passwords import PASSWORD_HISTORY
-from motcua.auth.principal import Principal
 from motcua.auth.queries import new_password_problem
 from motcua.auth.secrets import digest, hash_password, new_token, verify_password
+from motcua.base.principal import Principal
+from motcua.base.roles import ROLE_LABELS, SEPARATED_ROLES, TOKEN_ROLES, Role
 from motcua.config import Settings
 from motcua.db import affected_rows
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
 from motcua.org.models import Officer
-from motcua.org.roles import ROLE_LABELS, SEPARATED_ROLES, TOKEN_ROLES, Role
 
 #: An address may fail more often than one account (several officers share a centre's connection).
 IP_FAILURE_FACTOR = 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from motcua.auth.deps import current_principal
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.org.schemas import MeOut
 
 router = APIRouter(tags=["auth"])

@@ -12,12 +12,12 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua.auth.actions import touch_session
-from motcua.auth.principal import Principal
 from motcua.auth.queries import officer_session, principal_from_api_token
 from motcua.auth.secrets import same
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.db import session_scope
 from motcua.kit.errors import CsrfFailed, Forbidden, NotAuthenticated, PayloadTooLarge
-from motcua.org.roles import Role
 
 SESSION_COOKIE = "motcua_session"
 CSRF_COOKIE = "motcua_csrf"

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from motcua.auth.models import ApiToken, LoginSession, PasswordHistory
 from motcua.auth.passwords import PASSWORD_HISTORY, REUSED, password_problem
-from motcua.auth.principal import Principal
 from motcua.auth.secrets import digest, verify_password
+from motcua.base.principal import Principal
+from motcua.base.roles import SEPARATED_ROLES, TOKEN_ROLES, Role
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound
 from motcua.org.models import Commune, Officer, Province
-from motcua.org.roles import SEPARATED_ROLES, TOKEN_ROLES, Role
 
 TOKEN_ROLES_VALUES = frozenset(r.value for r in TOKEN_ROLES)
 

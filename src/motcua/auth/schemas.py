@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
+from motcua.base.roles import SEPARATED_ROLES, TOKEN_ROLES, Role
 from motcua.kit.schemas import UtcInstant
-from motcua.org.roles import SEPARATED_ROLES, TOKEN_ROLES, Role
 
 USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,63}$"
 

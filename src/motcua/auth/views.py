@@ -21,12 +21,12 @@ from motcua.auth.deps import (
     require_roles,
 )
 from motcua.auth.devices import DEVICE_COOKIE_PATH, DEVICE_LIFETIME, device_cookie_name
-from motcua.auth.principal import Principal
 from motcua.auth.queries import list_api_tokens_for, session_ended_idle, token_officers_for
 from motcua.auth.schemas import ApiTokenCreate, LoginForm
+from motcua.base.principal import Principal
+from motcua.base.roles import ROLE_LABELS, TOKEN_ROLES, Role
 from motcua.kit.errors import TooManyRequests, ValidationFailed, field_errors
 from motcua.org.queries import list_communes_for
-from motcua.org.roles import ROLE_LABELS, TOKEN_ROLES, Role
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -14,16 +14,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.calendar.announcements import NATIONAL, Announcement
 from motcua.calendar.errors import CalendarError
+from motcua.calendar.hooks import calendar_changed
 from motcua.calendar.hours import WorkingHours
 from motcua.calendar.models import CalendarAnnouncement, ProvinceWorkingHours
 from motcua.calendar.queries import as_announcement, build_calendar, recorded_announcements
 from motcua.calendar.schemas import AnnouncementIn
-from motcua.dossier.clock import recompute_due_dates
 from motcua.kit.errors import Forbidden, NotFound, ValidationFailed
-from motcua.org.roles import Role
 
 
 class AnnouncementAlreadyRecorded(ValidationFailed):
@@ -66,7 +66,7 @@ def record_announcement(session: Session, *, actor: Principal, data: Announcemen
                                note=data.note, recorded_at=now, recorded_by_id=actor.id if actor.kind == "officer"
                                else None)
     _insert_once(session, row)
-    recomputed = recompute_due_dates(session, _affected_province(data.scope), now)
+    recomputed = sum(calendar_changed(session, _affected_province(data.scope), now))
     record(session, actor=actor, action="calendar.announcement_recorded", now=now, object_kind="calendar_announcement",
            object_id=row.id, province_code=_affected_province(data.scope),
            data={"day": data.day.isoformat(), "kind": data.kind, "scope": data.scope, "document": data.document,
@@ -108,7 +108,7 @@ def withdraw_announcement(session: Session, *, actor: Principal, announcement_id
     scope = row.scope
     session.delete(row)
     session.flush()
-    recomputed = recompute_due_dates(session, _affected_province(scope), now)
+    recomputed = sum(calendar_changed(session, _affected_province(scope), now))
     record(session, actor=actor, action="calendar.announcement_withdrawn", now=now,
            object_kind="calendar_announcement", object_id=announcement_id, province_code=_affected_province(scope),
            data={**snapshot, "reason": reason.strip(), "recomputed": recomputed})
@@ -130,7 +130,7 @@ def set_working_hours(session: Session, *, actor: Principal, province_code: str,
     else:
         row.intervals, row.updated_at = canonical, now
     session.flush()
-    recomputed = recompute_due_dates(session, province_code, now)
+    recomputed = sum(calendar_changed(session, province_code, now))
     record(session, actor=actor, action="calendar.working_hours_set", now=now, object_kind="province",
            object_id=province_code, province_code=province_code,
            data={"intervals": canonical, "recomputed": recomputed})

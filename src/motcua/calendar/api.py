@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csrf
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.calendar import actions
 from motcua.calendar.models import CalendarAnnouncement
 from motcua.calendar.queries import announcements_for, calendar_for_province

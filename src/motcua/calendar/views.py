@@ -10,14 +10,14 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.calendar import actions
 from motcua.calendar.hours import to_vietnam_time
 from motcua.calendar.queries import announcements_for, calendar_for_province, working_hours_for
 from motcua.calendar.schemas import AnnouncementIn
 from motcua.calendar.workdays import SUPPORTED_FIRST, SUPPORTED_LAST
 from motcua.kit.errors import MotcuaError, field_errors
-from motcua.org.roles import Role
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.schemas import Catalogue, ProcedureIn
 from motcua.kit.errors import Conflict, Forbidden
 from motcua.kit.text import fold
-from motcua.org.roles import Role
 
 MAX_AUDITED_CODES = 200
 """The audit event names the procedures an import changed, up to this many (the shipped catalogue has ~40)."""

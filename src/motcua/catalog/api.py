@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csrf
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.queries import get_procedure, search_procedures
 from motcua.catalog.schemas import Catalogue

@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar import CalendarError, StepBudget, TimeLimit, TimeUnit
-from motcua.org.roles import DepartmentKind, Role
 
 SLUG_PATTERN = r"^[a-z0-9_]{1,40}$"
 PROCEDURE_CODE_PATTERN = r"^[0-9]\.[0-9]{6}$"

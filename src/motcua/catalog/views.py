@@ -9,13 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import DEPARTMENT_NAMES, Role
 from motcua.catalog import exchange
 from motcua.catalog.actions import import_catalogue, import_scope
 from motcua.catalog.queries import catalogue_now, get_procedure, search_procedures
 from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError
-from motcua.org.roles import DEPARTMENT_NAMES, Role
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)

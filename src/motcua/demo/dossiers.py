@@ -49,6 +49,7 @@ import numpy as np
 from sqlalchemy import Table, TableClause, column, func, insert, select, table, text, update
 from sqlalchemy.orm import Session
 
+from motcua.base.roles import ROLE_LABELS, DepartmentKind, Role
 from motcua.calendar import (
     SUPPLEMENT_EXPIRY,
     VIETNAM_TZ,
@@ -79,7 +80,6 @@ from motcua.dossier.schemas import ID_PROVINCE_CODES
 from motcua.dossier.workflow import Action, Status, transition
 from motcua.kit.text import fold, slug
 from motcua.org.models import Assignment, Commune, Department, Officer, OfficerRole, Post, Province
-from motcua.org.roles import ROLE_LABELS, DepartmentKind, Role
 
 DEMO_SCOPE = "demo"
 """``Dossier.idempotency_scope`` of every demo dossier: how a second run knows the province is loaded."""

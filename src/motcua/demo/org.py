@@ -14,15 +14,16 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from motcua.admin.actions import create_officer
+from motcua.admin.schemas import OfficerCreate
 from motcua.auth.passwords import DEMO_PASSWORD as DEMO_PASSWORD  # printed by `make run`; accepted only in demo
-from motcua.auth.principal import SYSTEM
 from motcua.auth.secrets import hash_password
+from motcua.base.principal import SYSTEM
+from motcua.base.roles import DepartmentKind, Role
 from motcua.demo.names import person_name
 from motcua.kit.text import slug
-from motcua.org.actions import assign_post, create_officer, ensure_departments
+from motcua.org.actions import assign_post, ensure_departments
 from motcua.org.models import Commune, Officer, Post
-from motcua.org.roles import DepartmentKind, Role
-from motcua.org.schemas import OfficerCreate
 
 DEMO_PROVINCE = "25"  # Phú Thọ: 148 communes (seed 002, 004)
 MERGE_DAY = date(2025, 7, 1)
@@ -59,8 +60,8 @@ SHOWCASE_COMMUNE = "08218"
 
 def demo_logins(session: Session, province_code: str = DEMO_PROVINCE) -> list[tuple[str, str, str]]:
     """(username, full name, roles and where) of the province's accounts and the first of each role in Chí Tiên."""
+    from motcua.base.roles import ROLE_LABELS
     from motcua.org.models import OfficerRole
-    from motcua.org.roles import ROLE_LABELS
 
     rows = session.execute(
         select(Officer.username, Officer.full_name, Officer.commune_code, OfficerRole.role)

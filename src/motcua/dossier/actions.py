@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar import (
     CalendarError,
     ClockEvent,
@@ -45,19 +46,18 @@ from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.clock import dossier_ledger, event_to_json, ledger_of
 from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
+from motcua.dossier.hooks import dossiers_changed
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.sealing import AuditEntry, seal_intake, stand_in
 from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, available_actions, plan
-from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.text import fold
 from motcua.notify.actions import NoticeExtra, enqueue_for_dossier, notice_messages
 from motcua.notify.models import NoticeKind
 from motcua.org.models import Commune, Officer, OfficerRole, Province
-from motcua.org.roles import DepartmentKind, Role
 
 SUPPLEMENT_WINDOW = TimeLimit(3, "working_days")
 """Decree 118 Art. 19(5): a dossier that needs supplementing is sent back within 3 working days of its receipt. Later,
@@ -247,7 +247,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     event = _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value,
                    now=now, note=data.reasons, data={"missing": missing} if missing else {})
     if status is Status.RECEIVED:
-        queue_fold(session, [dossier.id])  # the service index counts it (Decision 766)
+        dossiers_changed(session, [dossier.id])  # the service index counts it (Decision 766)
     session.flush()
     # The two rows every intake of the body shares — the day's code counter and the audit chain's head — are
     # locked from their first write to the commit, so they are written last: concurrent counters queue only for
@@ -475,7 +475,7 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
         extra["new_due"] = as_utc(dossier.due_at).isoformat() if dossier.due_at else None
     _event(session, dossier, actor=actor, action=act.value, from_status=previous, to_status=target, now=now,
            note=data.note, data=extra)
-    queue_fold(session, [dossier.id])  # the service index folds it again (Decision 766)
+    dossiers_changed(session, [dossier.id])  # the service index folds it again (Decision 766)
     notice = NOTICES.get(act)
     if notice is not None:
         enqueue_for_dossier(session, dossier, notice, now=now, public_base_url=public_base_url or _base_url(),

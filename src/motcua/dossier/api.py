@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csrf
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.db import commit_before_answering
 from motcua.dossier import printing
 from motcua.dossier.actions import Upload, add_document, offered_actions, perform, receive_dossier

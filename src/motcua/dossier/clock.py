@@ -32,9 +32,9 @@ from motcua.calendar import (
 )
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
+from motcua.dossier.hooks import dossiers_changed
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
-from motcua.index.actions import queue_fold
 from motcua.kit.clock import as_utc
 
 
@@ -118,6 +118,7 @@ def recompute_due_dates(session: Session, province_code: str | None, now: dateti
         if row.due_at is None or due != as_utc(row.due_at):
             session.execute(update(Dossier).where(Dossier.id == row.id).values(due_at=due))
             changed_ids.append(row.id)
-    queue_fold(session, changed_ids)  # their judgement by the service index may change
+    if changed_ids:
+        dossiers_changed(session, changed_ids)  # their judgement by the service index may change
     return len(changed_ids)
 

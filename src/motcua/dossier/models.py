@@ -24,7 +24,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.db import Base, UtcDateTime
-from motcua.portal import models as _portal_models  # noqa: F401 - the table Dossier.citizen_id points at
 
 
 class Dossier(Base):
@@ -160,3 +159,23 @@ class LookupAttempt(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
 
+
+class FilingConsent(Base):
+    """The citizen's consent to a dossier filed online on their behalf (assisted filing, docs/legal.md §9).
+
+    ``method`` is ``otp`` (the citizen read back a code sent to their own phone) or ``paper`` (a signed consent,
+    scanned: ``file_key``). Such dossiers carry ``filed_by`` volunteer or officer and are counted apart from the
+    citizens' own online filing (Decision 766 indicator 3.3; ``index/fairplay.py``).
+    """
+
+    __tablename__ = "filing_consent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), unique=True)
+    citizen_name: Mapped[str] = mapped_column(String(200))
+    citizen_phone: Mapped[str | None] = mapped_column(String(15))
+    method: Mapped[str] = mapped_column(String(10))
+    file_key: Mapped[str | None] = mapped_column(String(80))
+    helper_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
+    helper_role: Mapped[str] = mapped_column(String(20))  # volunteer | reception
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -9,7 +9,8 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import DEPARTMENT_NAMES, DepartmentKind, Role
 from motcua.calendar import TimeLimit
 from motcua.catalog.models import ProcedureVersion
 from motcua.dossier import forms
@@ -19,7 +20,6 @@ from motcua.dossier.workflow import STATUS_LABELS, Action, Status
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound
 from motcua.org.models import Commune, Officer, OfficerRole, Province
-from motcua.org.roles import DEPARTMENT_NAMES, DepartmentKind, Role
 
 CHANNEL_LABELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Qua bưu chính"}
 DOCUMENT_FORMS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy": "Bản sao có chứng thực",

@@ -1,6 +1,6 @@
 """Every read of dossiers, permission-aware (house rule 7): one gate, ``get_dossier_for``.
 
-The gate applies the jurisdiction *and* the need to know (``auth.access``): which dossiers a role may open, which
+The gate applies the jurisdiction *and* the need to know (``base.access``): which dossiers a role may open, which
 personal fields it sees (in full, masked, or not at all), the scans and forms, the register and the search by ID
 number. The functions that hand out personal data (``read_dossier_for``, ``read_document_for``, ``read_form_for``,
 ``inbox`` with a search, ``register_rows``) record the read themselves (``audit.actions.record_personal_data_read``),
@@ -16,17 +16,16 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.auth.access import Detail, NeedToKnow, Reach, Shown, filing_officer_id, mask, need_to_know, shown
-from motcua.auth.principal import Principal
+from motcua.base.access import Detail, NeedToKnow, Reach, Shown, filing_officer_id, mask, need_to_know, shown
+from motcua.base.principal import Principal
+from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar.hours import VIETNAM_TZ
-from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, LookupAttempt
+from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, FilingConsent, LookupAttempt
 from motcua.dossier.workflow import OPEN_STATES, STATUS_LABELS, Status
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Forbidden, NotFound, TooManyRequests, ValidationFailed
 from motcua.kit.numbers import ascii_digits
 from motcua.kit.text import fold
-from motcua.org.roles import DepartmentKind, Role
-from motcua.portal.models import FilingConsent  # the consent an assisted filing recorded (dossier.models: same)
 
 DUE_SOON = timedelta(days=2)
 LOOKUP_MAX_FAILURES = 10
@@ -44,7 +43,7 @@ IDENTITY_FIELDS = ("id_number", "tax_code", "phone", "email", "address")
 
 
 def _visible(principal: Principal) -> Select[Dossier]:
-    """The dossiers the principal needs to know: its reach (``auth.access``) within its jurisdiction."""
+    """The dossiers the principal needs to know: its reach (``base.access``) within its jurisdiction."""
     reach = need_to_know(principal).dossiers
     if reach is Reach.NONE:
         return select(Dossier).where(false())

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from motcua.audit.actions import PG_RECORD_CTES, pg_record_params
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.dossier.codes import PLACEHOLDER_PREFIX, agency_id_of, format_code
 from motcua.dossier.models import Dossier, DossierEvent
 from motcua.kit.clock import as_utc

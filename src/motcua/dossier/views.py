@@ -11,7 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import DEPARTMENT_NAMES, DepartmentKind, Role
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
@@ -49,7 +50,6 @@ from motcua.kit.errors import MotcuaError, ValidationFailed, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
 from motcua.org.queries import list_communes_for
-from motcua.org.roles import DEPARTMENT_NAMES, DepartmentKind, Role
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from motcua.base.roles import Role
 from motcua.kit.errors import MotcuaError
-from motcua.org.roles import Role
 
 
 class Status(StrEnum):

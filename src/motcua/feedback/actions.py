@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.calendar import TimeLimit, due_instant, to_vietnam_time
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.config import get_settings

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.auth.access import Shown
 from motcua.auth.deps import DB_SESSION, current_principal, get_now
-from motcua.auth.principal import Principal
+from motcua.base.access import Shown
+from motcua.base.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.queries import public_lookup
 from motcua.feedback.actions import citizen_actor, rate_dossier, receive_case

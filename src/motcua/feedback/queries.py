@@ -14,8 +14,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.auth.access import Detail, Shown, need_to_know, shown
-from motcua.auth.principal import Principal
+from motcua.base.access import Detail, Shown, need_to_know, shown
+from motcua.base.principal import Principal
 from motcua.dossier.models import Dossier
 from motcua.dossier.queries import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.dossier.workflow import Status
@@ -78,7 +78,7 @@ def dossier_by_id(session: Session, dossier_id: int) -> Dossier | None:
 
 
 def _may_read(principal: Principal) -> bool:
-    """Who reads cases (``auth.access``): the centre's counter and director of the commune, the province's monitors
+    """Who reads cases (``base.access``): the centre's counter and director of the commune, the province's monitors
     (read only); an API token in those roles."""
     return need_to_know(principal).feedback_cases
 

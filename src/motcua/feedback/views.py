@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, object_session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, read_form, require_csrf
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.models import Dossier
 from motcua.dossier.queries import public_lookup

@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
+from motcua.base.roles import Role
 from motcua.calendar import TimeLimit
 from motcua.kit.errors import MotcuaError
-from motcua.org.roles import Role
 
 REFUSE_LIMIT = TimeLimit(2, "working_days")
 INFO_LIMIT = TimeLimit(5, "working_days")

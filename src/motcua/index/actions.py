@@ -1,8 +1,9 @@
-"""Writes of the service index that other domains call.
+"""Writes of the service index.
 
-``queue_fold`` is what every dossier action calls for the dossier it changed: an INSERT into ``index_pending`` in
-the action's transaction (no shared row, so officers never queue on the index); the worker folds it
-(``index.tasks.fold``). ``publish_snapshot`` freezes a month's ranking (``index.snapshots``).
+``queue_fold`` receives the dossier's ``dossiers_changed`` hook (connected in ``motcua.wiring``), which every
+dossier action calls for the dossiers it changed: an INSERT into ``index_pending`` in the action's transaction (no
+shared row, so officers never queue on the index); the worker folds it (``index.tasks.fold``).
+``publish_snapshot`` freezes a month's ranking (``index.snapshots``).
 """
 
 from __future__ import annotations
@@ -16,14 +17,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.index.definitions import metric_set_for
 from motcua.index.facts import month_of
 from motcua.index.models import IndexPending, IndexSnapshot
+from motcua.index.snapshots import PUBLISH_ACTION, build_content, sha256, text_of
 from motcua.kit.clock import as_utc, to_local
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.org.models import Province
-from motcua.org.roles import Role
 
 _QUEUE = insert(cast(Table, IndexPending.__table__))
 """A Core INSERT built once: every dossier action runs it (the ORM's bulk path costs a millisecond more)."""
@@ -64,9 +66,6 @@ def publish_snapshot(session: Session, *, actor: Principal, province_code: str, 
                      now: datetime) -> IndexSnapshot:
     """Công bố bảng xếp hạng tháng: freeze the month's ranking of the province's communes with the SHA-256 of its
     content (see ``index.snapshots``). Only a month that is over (Vietnam time), once per metric set."""
-    # Imported here: ``dossier.clock`` (which ``index.snapshots`` reads dossiers with) imports ``queue_fold``.
-    from motcua.index.snapshots import PUBLISH_ACTION, build_content, sha256, text_of
-
     _may_publish(actor, province_code)
     province = session.get(Province, province_code)
     if province is None:

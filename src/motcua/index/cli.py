@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session, sessionmaker
 
-from motcua.auth.principal import SYSTEM
+from motcua.base.principal import SYSTEM
 from motcua.config import get_settings
 from motcua.db import make_engine, make_session_factory
 from motcua.kit.clock import SystemClock, to_local

@@ -41,7 +41,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.calendar import VIETNAM_TZ, CalendarError, WorkCalendar, WorkingHours, working_time_between
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion

@@ -28,7 +28,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import DEPARTMENT_NAMES
 from motcua.dossier.models import Dossier
 from motcua.index.models import IndexContribution
 from motcua.index.queries import CommuneReport, Period, commune_report, costly_dossiers
@@ -36,7 +37,6 @@ from motcua.index.score import DossierCounters
 from motcua.kit.clock import to_local
 from motcua.kit.excel import workbook_bytes
 from motcua.org.models import Province
-from motcua.org.roles import DEPARTMENT_NAMES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Late dossiers listed in the report (the summary gives the full count).

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.calendar import VIETNAM_TZ
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.dossier.models import Dossier
@@ -593,8 +593,8 @@ def late_dossiers(session: Session, principal: Principal, commune_code: str, per
                   offset: int = 0) -> tuple[list[LateDossier], int]:
     """``costly_dossiers`` (same gate) with the overrun step's name from the dossier's procedure version, its body,
     the reason in words and the lateness in working days of the province."""
+    from motcua.base.roles import DEPARTMENT_NAMES
     from motcua.calendar.queries import working_hours_for
-    from motcua.org.roles import DEPARTMENT_NAMES
 
     costly, total = costly_dossiers(session, principal, commune_code, period, limit, offset)
     bodies = {kind.value: name for kind, name in DEPARTMENT_NAMES.items()}
@@ -679,7 +679,7 @@ def commune_dashboard(session: Session, principal: Principal, commune_code: str,
     report = commune_report(session, principal, commune_code, period)
     ranking = province_ranking(session, principal, report.commune.province_code, period)
     late, total = late_dossiers(session, principal, commune_code, period, late_limit, late_offset)
-    from motcua.org.roles import DEPARTMENT_NAMES
+    from motcua.base.roles import DEPARTMENT_NAMES
 
     divisions = {kind.value: name for kind, name in DEPARTMENT_NAMES.items()}
     return CommuneDashboard(

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import canonical_json
 from motcua.audit.models import AuditEvent
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.calendar import VIETNAM_TZ, WorkCalendar, WorkingHours
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion

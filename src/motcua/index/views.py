@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.index.actions import publish_snapshot
 from motcua.index.fairplay import RULES, fair_play
 from motcua.index.periodic import XLSX, file_name, periodic_workbook
@@ -20,7 +21,6 @@ from motcua.index.snapshots import checked_snapshot, list_snapshots
 from motcua.kit.clock import to_local
 from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
-from motcua.org.roles import Role
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)

@@ -10,16 +10,17 @@ from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.actions import end_sessions, remember_password
-from motcua.auth.principal import Principal
-from motcua.auth.queries import new_password_problem
-from motcua.auth.secrets import hash_password
-from motcua.db import affected_rows
+from motcua.base.principal import Principal
+from motcua.base.roles import (
+    DEPARTMENT_NAMES,
+    WARD_ECONOMIC_NAME,
+    DepartmentKind,
+    Role,
+)
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.kit.text import fold
 from motcua.org.models import (
@@ -27,19 +28,11 @@ from motcua.org.models import (
     Commune,
     Department,
     Officer,
-    OfficerRole,
     Post,
     PredecessorUnit,
     Province,
 )
-from motcua.org.roles import (
-    DEPARTMENT_NAMES,
-    PROVINCE_ROLES,
-    WARD_ECONOMIC_NAME,
-    DepartmentKind,
-    Role,
-)
-from motcua.org.schemas import OfficerCreate
+from motcua.org.queries import get_commune_for
 
 
 def load_units_file() -> dict[str, Any]:
@@ -122,66 +115,6 @@ def ensure_departments(session: Session, commune: Commune) -> list[Department]:
     return [have[k.value] for k in DepartmentKind]
 
 
-def create_officer(
-    session: Session,
-    *,
-    actor: Principal,
-    data: OfficerCreate,
-    now: datetime,
-    password_hash: str | None = None,
-    demo: bool = False,
-) -> Officer:
-    """Create an officer inside the actor's jurisdiction; the role set must fit the officer's level.
-
-    The password passes the one policy (``auth.queries.new_password_problem``); ``demo`` (``Settings.demo``) lets the
-    demo's shared password through. ``password_hash`` spares loaders the argon2 cost when it is ``data.password``'s.
-    """
-    if actor.kind != "system":
-        if not actor.has_role(Role.ADMIN):
-            raise Forbidden()
-        if not actor.may_see(data.province_code, data.commune_code):
-            raise Forbidden("Chỉ được tạo cán bộ trong phạm vi quản lý của mình.")
-    if session.get(Province, data.province_code) is None:
-        raise ValidationFailed(fields={"province_code": "Không có tỉnh/thành phố với mã này."})
-    if data.commune_code is not None:
-        commune = session.get(Commune, data.commune_code)
-        if commune is None or commune.province_code != data.province_code:
-            raise ValidationFailed(fields={"commune_code": "Xã/phường không thuộc tỉnh đã chọn."})
-        if PROVINCE_ROLES & set(data.roles):
-            raise ValidationFailed(fields={"roles": "Vai trò cấp tỉnh không gán cho cán bộ cấp xã."})
-    problem = new_password_problem(session, password=data.password, username=data.username,
-                                   full_name=data.full_name, province_code=data.province_code,
-                                   commune_code=data.commune_code, demo=demo)
-    if problem:
-        raise ValidationFailed(fields={"password": problem})
-    officer = Officer(
-        username=data.username,
-        full_name=data.full_name,
-        full_name_folded=fold(data.full_name),
-        province_code=data.province_code,
-        commune_code=data.commune_code,
-        email=data.email,
-        phone=data.phone,
-        password_hash=password_hash or hash_password(data.password),
-        active=True,
-        created_at=now,
-    )
-    officer.roles = [OfficerRole(role=r.value) for r in dict.fromkeys(data.roles)]
-    try:
-        # The savepoint must open before the INSERT is pending: begin_nested() flushes what is pending first.
-        with session.begin_nested():
-            session.add(officer)
-            session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"Tên đăng nhập «{data.username}» đã được dùng.",
-                       fields={"username": "Tên đăng nhập đã tồn tại."}) from exc
-    remember_password(session, officer_id=officer.id, password_hash=officer.password_hash, now=now)
-    record(session, actor=actor, action="officer.create", now=now, object_kind="officer", object_id=officer.id,
-           province_code=officer.province_code, commune_code=officer.commune_code,
-           data={"username": officer.username, "roles": [r.value for r in data.roles]})
-    return officer
-
-
 def assign_post(
     session: Session, *, actor: Principal, officer: Officer, post: Post, concurrent: bool, since: date, now: datetime
 ) -> Assignment:
@@ -193,34 +126,6 @@ def assign_post(
            province_code=officer.province_code, commune_code=officer.commune_code,
            data={"post_id": post.id, "concurrent": concurrent})
     return assignment
-
-
-
-def set_officer_active(session: Session, *, actor: Principal, officer_id: int, active: bool, now: datetime) -> Officer:
-    """Lock or unlock an account (an officer who left, or was seconded elsewhere: Decree 118 Art. 11(3)).
-
-    Locking ends the officer's open sessions at once. An administrator cannot lock themselves out.
-    """
-    from motcua.org.queries import get_officer_for
-
-    officer = get_officer_for(session, actor, officer_id)
-    if not actor.has_role(Role.ADMIN):
-        raise Forbidden()
-    if officer.id == actor.id and not active:
-        raise ValidationFailed("Không thể tự khóa tài khoản của chính mình.")
-    changed = affected_rows(
-        session, update(Officer).where(Officer.id == officer.id, Officer.active.is_(not active)).values(active=active)
-    )
-    if not changed:
-        raise Conflict("Tài khoản đã ở trạng thái này (có thể người khác vừa thay đổi).")
-    if not active:
-        end_sessions(session, officer_id=officer.id)
-    session.refresh(officer)
-    record(session, actor=actor, action="officer.unlock" if active else "officer.lock", now=now,
-           object_kind="officer", object_id=officer.id, province_code=officer.province_code,
-           commune_code=officer.commune_code)
-    return officer
-
 
 
 def set_single_officer_approval(session: Session, *, actor: Principal, province_code: str, allowed: bool,
@@ -254,8 +159,6 @@ def set_agency_id(session: Session, *, actor: Principal, commune_code: str, agen
     """Mã định danh điện tử of the commune (Decision 20/2020/QĐ-TTg, amended by 09/2025/QĐ-TTg), e.g.
     ``000.00.14.H56``: the first part of every dossier code from now on (Decree 118 Art. 28(a)). Codes already
     issued keep the identifier they were issued with."""
-    from motcua.org.queries import get_commune_for
-
     commune = get_commune_for(session, actor, commune_code)
     if not actor.has_role(Role.ADMIN):
         raise Forbidden()

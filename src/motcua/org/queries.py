@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.kit.errors import NotFound
 from motcua.kit.text import fold
 from motcua.org.models import Assignment, Commune, Department, Officer, Post, Province

@@ -109,26 +109,6 @@ class DraftFile(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class FilingConsent(Base):
-    """The citizen's consent to a dossier filed online on their behalf (assisted filing, docs/legal.md §9).
-
-    ``method`` is ``otp`` (the citizen read back a code sent to their own phone) or ``paper`` (a signed consent,
-    scanned: ``file_key``). Such dossiers carry ``filed_by`` volunteer or officer and are counted apart from the
-    citizens' own online filing (Decision 766 indicator 3.3; ``index/fairplay.py``).
-    """
-
-    __tablename__ = "filing_consent"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), unique=True)
-    citizen_name: Mapped[str] = mapped_column(String(200))
-    citizen_phone: Mapped[str | None] = mapped_column(String(15))
-    method: Mapped[str] = mapped_column(String(10))
-    file_key: Mapped[str | None] = mapped_column(String(80))
-    helper_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
-    helper_role: Mapped[str] = mapped_column(String(20))  # volunteer | reception
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
 
 class FeeLine(Base):
     """One fee (khoản phí, lệ phí) a dossier owes, paid on its own: a dossier is paid online only when every line is

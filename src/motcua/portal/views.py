@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, get_now, read_form, require_csrf, require_roles
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import version_in_force
@@ -31,7 +32,6 @@ from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, NotFound, field_errors
 from motcua.org.models import Commune
 from motcua.org.queries import list_communes_for
-from motcua.org.roles import Role
 from motcua.portal.actions.accounts import (
     check_code,
     citizen_principal,

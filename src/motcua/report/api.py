@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_principal, get_now
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.index.queries import Period, commune_dashboard, late_dossiers, province_dashboard
 from motcua.kit.schemas import error_responses
 from motcua.report.deps import requested_period

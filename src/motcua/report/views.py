@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.index.queries import Period, commune_dashboard, index_period, province_dashboard, recent_periods
 from motcua.kit.disposition import disposition_headers

@@ -10,9 +10,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from motcua.auth.access import need_to_know
+from motcua.base.access import need_to_know
+from motcua.base.roles import ROLE_LABELS, Role
 from motcua.kit.clock import to_local
-from motcua.org.roles import ROLE_LABELS, Role
 from motcua.web.i18n import translations
 
 WEEKDAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
@@ -100,7 +100,7 @@ def render(
         "request": request,
         "lang": lang,
         "principal": principal,
-        # what the menu offers follows the need-to-know table (auth.access), not role names in the template
+        # what the menu offers follows the need-to-know table (base.access), not role names in the template
         "sight": need_to_know(principal) if principal is not None else None,
         "csrf_token": csrf,
         "_": trans.gettext,

@@ -22,8 +22,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
 from motcua.auth.secrets import digest, keyed_digest, new_token, one_time_code, same
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.db import affected_rows
 from motcua.dossier.schemas import id_number_problem, normalise_phone
 from motcua.integrations.identity import IdentityAdapter, IdentityRejected, IdentityUnavailable
@@ -32,7 +33,6 @@ from motcua.notify.actions import enqueue
 from motcua.notify.models import Channel, NoticeKind
 from motcua.notify.senders import code_placeholder
 from motcua.notify.templates import strip_diacritics
-from motcua.org.roles import Role
 from motcua.portal.models import CitizenAccount, CitizenSession, IdentityAttempt, OtpChallenge
 
 OTP_TTL = timedelta(minutes=5)

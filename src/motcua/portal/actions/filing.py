@@ -19,7 +19,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar import TimeLimit, due_instant, to_vietnam_time
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import Procedure, ProcedureVersion
@@ -29,7 +30,7 @@ from motcua.db import affected_rows
 from motcua.dossier.actions import Upload, add_document, perform
 from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
-from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, FilingConsent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import Action, Status, plan
@@ -40,9 +41,8 @@ from motcua.notify.actions import enqueue_for_dossier, enqueue_many
 from motcua.notify.models import Channel, NoticeKind
 from motcua.notify.templates import strip_diacritics
 from motcua.org.models import Commune, Officer, OfficerRole
-from motcua.org.roles import DepartmentKind, Role
 from motcua.portal.actions.accounts import Destination, check_code, parse_destination, request_code
-from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile, FilingConsent
+from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile
 
 ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
 """Art. 17(2): an online dossier is accepted, or the applicant asked to supplement it, within 8 working hours."""

@@ -17,13 +17,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.catalog.models import ProcedureVersion
 from motcua.db import affected_rows, dialect_insert
+from motcua.dossier.hooks import dossiers_changed
 from motcua.dossier.models import Dossier
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.workflow import END_STATES, Status
-from motcua.index.actions import queue_fold
 from motcua.integrations.payment import (
     PaymentAdapter,
     PaymentRejected,
@@ -151,7 +151,7 @@ def _pay_line(session: Session, *, actor: Principal, payment: FeePayment, now: d
         won = affected_rows(session, update(Dossier).where(Dossier.id == dossier.id, Dossier.paid_online.is_(False))
                             .values(paid_online=True))
         if won == 1:
-            queue_fold(session, [dossier.id])  # indicator 3.6 counts it (Decision 766)
+            dossiers_changed(session, [dossier.id])  # indicator 3.6 counts it (Decision 766)
             record(session, actor=actor, action="dossier.paid_online", now=now, object_kind="dossier",
                    object_id=dossier.id, province_code=dossier.province_code,
                    commune_code=dossier.deciding_commune_code, data={"code": dossier.code, "order": payment.order_ref})

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import DB_SESSION, current_principal, get_now
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
 from motcua.kit.schemas import error_responses
 from motcua.org.queries import get_commune_for, get_officer_for, list_communes_for
 from motcua.org.schemas import CommuneDetailOut, CommuneOut, OfficerOut

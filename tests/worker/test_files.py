@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from motcua.dossier.actions import Upload, receive_dossier
 from motcua.dossier.files import FileStore, inspect_upload
 from motcua.dossier.models import DossierDocument
-from motcua.dossier.tasks import ORPHAN_GRACE, sweep_orphan_files
+from motcua.worker.files import ORPHAN_GRACE, sweep_orphan_files
 from tests.factories import T0, intake_data, staff
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from motcua.org.roles import Role
+from motcua.base.roles import Role
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, get_now, optional_principal
-from motcua.auth.principal import Principal
-from motcua.web.home import home_context
+from motcua.base.principal import Principal
+from motcua.home.queries import home_context
 from motcua.web.i18n import LANGUAGES
 from motcua.web.middleware import LANG_COOKIE
 from motcua.web.templating import render

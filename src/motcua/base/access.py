@@ -21,8 +21,8 @@ from dataclasses import dataclass, fields
 from enum import IntEnum
 from typing import Any
 
-from motcua.auth.principal import Principal
-from motcua.org.roles import ROLE_LABELS, Role
+from motcua.base.principal import Principal
+from motcua.base.roles import ROLE_LABELS, Role
 
 
 class Reach(IntEnum):

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from motcua.audit.queries import recent_events_for
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.calendar import CalendarError, calendar_for
 from motcua.kit.clock import to_local
 from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, get_province, province_overview
-from motcua.org.roles import Role
 
 
 def home_context(session: Session, principal: Principal, now: datetime) -> dict[str, Any]:

@@ -1,6 +1,9 @@
-"""Scheduled jobs of the dossier package (run from cron or the CLI; no web request involved).
+"""The file store's housekeeping job (run by ``motcua housekeeping``; no web request involved).
 
-Why they exist: an uploaded scan is written to the file store *before* the transaction that references it
+It sits with the jobs because it reads every table that references a stored file: the dossier's documents and
+consents and the portal's drafts.
+
+Why it exists: an uploaded scan is written to the file store *before* the transaction that references it
 commits (``FileStore.put`` inside ``receive_dossier`` / ``add_document``). Writing first means a committed
 ``DossierDocument`` never points at a missing file; the price is that a crash, a kill or a rollback between the
 write and the commit leaves a file no row references. Those orphans hold a citizen's personal data (CCCD scans,
@@ -15,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.dossier.files import FileStore
-from motcua.dossier.models import DossierDocument
-from motcua.portal.models import DraftFile, FilingConsent  # drafts and consents hold files of the store too
+from motcua.dossier.models import DossierDocument, FilingConsent
+from motcua.portal.models import DraftFile
 
 ORPHAN_GRACE = timedelta(hours=1)
 """How old an unreferenced file must be before it goes: longer than any intake transaction can take to commit."""

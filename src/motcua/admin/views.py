@@ -9,14 +9,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from motcua.admin.actions import create_officer, set_officer_active
+from motcua.admin.schemas import OfficerCreate
 from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
-from motcua.auth.principal import Principal
+from motcua.base.principal import Principal
+from motcua.base.roles import OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS, Role
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
-from motcua.org.actions import create_officer, set_agency_id, set_officer_active
+from motcua.org.actions import set_agency_id
 from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, list_communes_for
-from motcua.org.roles import OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS, Role
-from motcua.org.schemas import OfficerCreate
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)

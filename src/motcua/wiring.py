@@ -1,0 +1,19 @@
+"""Connects the hooks of the lower layers to the domains above them, and completes the table metadata.
+
+Every entry point calls ``connect()`` before it does any work: ``create_app``, the CLI, the worker and the test
+session. It is idempotent. This is the one module allowed to know both ends of each cross-layer effect, so that the
+domains themselves import only downwards (docs/architecture.md, "Layers").
+"""
+
+from __future__ import annotations
+
+from motcua import models  # noqa: F401 - every table in Base.metadata (foreign keys across packages resolve)
+from motcua.calendar.hooks import calendar_changed
+from motcua.dossier.clock import recompute_due_dates
+from motcua.dossier.hooks import dossiers_changed
+from motcua.index.actions import queue_fold
+
+
+def connect() -> None:
+    calendar_changed.connect(recompute_due_dates)
+    dossiers_changed.connect(queue_fold)
