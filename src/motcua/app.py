@@ -21,13 +21,31 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from motcua import __version__
+from motcua.admin import api as org_api
+from motcua.admin import views as org_views
+from motcua.auth import api as auth_api
+from motcua.auth import views as auth_views
+from motcua.auth.deps import optional_principal
+from motcua.calendar import api as calendar_api
+from motcua.calendar import views as calendar_views
 from motcua.calendar.errors import CalendarError
+from motcua.catalog import api as catalog_api
+from motcua.catalog import views as catalog_views
 from motcua.config import Settings, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.dossier import api as dossier_api
+from motcua.dossier import views as dossier_views
 from motcua.dossier.files import FileStore
+from motcua.feedback import api as feedback_api
+from motcua.feedback import views as feedback_views
+from motcua.home import views as web_views
+from motcua.index import views as index_views
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
 from motcua.kit.schemas import error_responses
+from motcua.portal import views as portal_views
+from motcua.report import api as report_api
+from motcua.report import views as report_views
 from motcua.web.middleware import (
     BodyLimitMiddleware,
     JsonDepthMiddleware,
@@ -83,8 +101,6 @@ PUBLIC_API_OPERATIONS = frozenset({("POST", f"{API_PREFIX}/feedback"), ("POST", 
 
 def _is_authenticated(request: Request) -> bool:
     """Whether the request carries valid credentials (used when input fails before authentication ran)."""
-    from motcua.auth.deps import optional_principal
-
     with request.app.state.session_factory() as session:
         try:
             return optional_principal(request, session) is not None
@@ -239,24 +255,6 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.clock = clock or SystemClock()
-
-    from motcua.admin import api as org_api
-    from motcua.admin import views as org_views
-    from motcua.auth import api as auth_api
-    from motcua.auth import views as auth_views
-    from motcua.calendar import api as calendar_api
-    from motcua.calendar import views as calendar_views
-    from motcua.catalog import api as catalog_api
-    from motcua.catalog import views as catalog_views
-    from motcua.dossier import api as dossier_api
-    from motcua.dossier import views as dossier_views
-    from motcua.feedback import api as feedback_api
-    from motcua.feedback import views as feedback_views
-    from motcua.home import views as web_views
-    from motcua.index import views as index_views
-    from motcua.portal import views as portal_views
-    from motcua.report import api as report_api
-    from motcua.report import views as report_views
 
     app.state.files = FileStore(settings.files_dir)
     # The order is the order in which a request is matched: FastAPI tries every route of every included router

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import getpass
 import sys
+import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,13 +18,35 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from motcua.admin.actions import create_officer
+from motcua.admin.schemas import OfficerCreate
+from motcua.audit.queries import count_events, verify_chain
+from motcua.auth.actions import purge_expired
 from motcua.base.principal import SYSTEM
 from motcua.base.roles import Role
-from motcua.config import get_settings
+from motcua.calendar.actions import record_announcement
+from motcua.calendar.queries import announcements_for
+from motcua.calendar.schemas import AnnouncementIn
+from motcua.catalog import exchange
+from motcua.catalog.actions import import_catalogue
+from motcua.catalog.exchange import from_json, from_xlsx, load_shipped
+from motcua.catalog.queries import catalogue_now
+from motcua.config import InsecureConfiguration, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.demo.dossiers import load_demo_dossiers
+from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
+from motcua.dossier.files import FileStore
+from motcua.index import cli as index_cli
+from motcua.index.tasks import rebuild
 from motcua.kit.clock import SystemClock
 from motcua.kit.errors import MotcuaError
+from motcua.migrate import upgrade
+from motcua.org.actions import load_units_file, set_single_officer_approval, sync_units
+from motcua.org.models import Commune
+from motcua.web.server import run
 from motcua.wiring import connect
+from motcua.worker import Worker, senders_for
+from motcua.worker.files import sweep_orphan_files
 
 app = typer.Typer(help="motcua — Trung tâm Phục vụ hành chính công cấp xã", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log", no_args_is_help=True)
@@ -45,9 +69,6 @@ def _session_factory() -> sessionmaker[Session]:
 @app.command()
 def migrate() -> None:
     """Apply database migrations and load the 34 provinces and 3,321 communes of 1 July 2025."""
-    from motcua.migrate import upgrade
-    from motcua.org.actions import load_units_file, sync_units
-
     settings = get_settings()
     upgrade(settings.database_url)
     data = load_units_file()
@@ -58,9 +79,6 @@ def migrate() -> None:
         result = sync_units(session, data=data, progress=lambda n: progress.advance(task, n))
     console.print(f"Cơ sở dữ liệu đã cập nhật: {result.provinces} tỉnh/thành, {result.communes} xã/phường/đặc khu "
                   f"({result.added} mới).")
-    from motcua.catalog.actions import import_catalogue
-    from motcua.catalog.exchange import load_shipped
-
     with factory.begin() as session:
         imported = import_catalogue(session, actor=SYSTEM, catalogue=load_shipped(), now=SystemClock().now(),
                                     source="shipped")
@@ -74,9 +92,6 @@ def demo_data(
     months: Annotated[int, typer.Option(min=1, max=24, help="Months of dossiers up to today")] = 12,
 ) -> None:
     """Load officers in every commune of a province and a year of dossiers (idempotent); print the demo logins."""
-    from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
-    from motcua.org.models import Commune
-
     if not get_settings().demo:
         # The demo officers share a published password, which the password policy accepts only in demo mode.
         console.print("[red]Dữ liệu mẫu dùng mật khẩu chung nên chỉ nạp ở chế độ trình diễn (MOTCUA_DEMO=true, "
@@ -95,8 +110,6 @@ def demo_data(
         summary = load_demo_org(session, now=now, province_code=province, demo=True,
                                 progress=lambda n: progress.advance(task, n))
     console.print(f"Dữ liệu mẫu: {summary.communes} xã, {summary.officers} cán bộ mới.")
-    from motcua.demo.dossiers import load_demo_dossiers
-
     with Progress(console=console, transient=True) as progress, factory.begin() as session:
         task = progress.add_task(f"Hồ sơ {months} tháng", total=total)
         loaded = load_demo_dossiers(session, province_code=province, now=now, months=months,
@@ -127,9 +140,6 @@ def create_officer_cmd(
     password: Annotated[str | None, typer.Option(help="Asked for when not given")] = None,
 ) -> None:
     """Create an officer (the first administrator of a province, say)."""
-    from motcua.admin.actions import create_officer
-    from motcua.admin.schemas import OfficerCreate
-
     if password is None:
         password = getpass.getpass("Mật khẩu (ít nhất 15 ký tự): ") if sys.stdin.isatty() else sys.stdin.readline()
     try:
@@ -154,8 +164,6 @@ def create_officer_cmd(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first row that was edited, removed or inserted."""
-    from motcua.audit.queries import count_events, verify_chain
-
     factory = _session_factory()
     with factory() as session:
         total = count_events(session)
@@ -181,9 +189,6 @@ def calendar_announce(
     note: Annotated[str, typer.Option()] = "",
 ) -> None:
     """Record a day off or make-up working day; open dossiers' due dates are recomputed in the same transaction."""
-    from motcua.calendar.actions import record_announcement
-    from motcua.calendar.schemas import AnnouncementIn
-
     try:
         data = AnnouncementIn.model_validate({"day": day, "kind": kind, "scope": scope, "document": document,
                                               "note": note})
@@ -205,8 +210,6 @@ def single_officer_approval(
     allow: Annotated[bool, typer.Option("--allow/--forbid", help="Let one officer appraise and approve a dossier")],
 ) -> None:
     """The province's exception to separation of duties, for communes where one person holds both posts."""
-    from motcua.org.actions import set_single_officer_approval
-
     try:
         with _session_factory().begin() as session:
             set_single_officer_approval(session, actor=SYSTEM, province_code=province, allowed=allow,
@@ -222,8 +225,6 @@ def calendar_list(
     province: Annotated[str, typer.Option(help="Province code")] = "25",
 ) -> None:
     """Announcements recorded in the database that apply to a province."""
-    from motcua.calendar.queries import announcements_for
-
     table = Table("Ngày", "Loại", "Phạm vi", "Văn bản")
     with _session_factory()() as session:
         for a in announcements_for(session, province):
@@ -234,11 +235,6 @@ def calendar_list(
 @catalog_app.command("import")
 def catalog_import(path: Annotated[str, typer.Argument(help="A .json or .xlsx catalogue file")]) -> None:
     """Import procedures: new codes and new versions (by effective date); identical versions are left alone."""
-    from pathlib import Path
-
-    from motcua.catalog.actions import import_catalogue
-    from motcua.catalog.exchange import from_json, from_xlsx
-
     raw = Path(path).read_bytes()
     try:
         catalogue = from_xlsx(raw) if path.lower().endswith(".xlsx") else from_json(raw)
@@ -256,11 +252,6 @@ def catalog_import(path: Annotated[str, typer.Argument(help="A .json or .xlsx ca
 @catalog_app.command("export")
 def catalog_export(path: Annotated[str, typer.Argument(help="Write to this .json or .xlsx file")]) -> None:
     """Export the versions in force today."""
-    from pathlib import Path
-
-    from motcua.catalog import exchange
-    from motcua.catalog.queries import catalogue_now
-
     with _session_factory()() as session:
         catalogue = catalogue_now(session, SystemClock().now())
     data = exchange.to_xlsx(catalogue) if path.lower().endswith(".xlsx") else exchange.to_json(catalogue)
@@ -273,10 +264,6 @@ def housekeeping(
     keep_attempts_days: Annotated[int, typer.Option(min=1, help="Keep login attempts this many days")] = 30,
 ) -> None:
     """Remove expired login sessions, old login attempts and scans no dossier references (run daily from cron)."""
-    from motcua.auth.actions import purge_expired
-    from motcua.dossier.files import FileStore
-    from motcua.worker.files import sweep_orphan_files
-
     now = SystemClock().now()
     with _session_factory().begin() as session:
         sessions, attempts = purge_expired(session, now=now, keep_attempts_days=keep_attempts_days)
@@ -294,10 +281,6 @@ def serve(
                                               "turn off when `motcua worker` runs on its own")] = True,
 ) -> None:
     """Serve the web application and the API."""
-    from motcua.config import InsecureConfiguration, check_secrets
-    from motcua.web.server import run
-    from motcua.worker import Worker, senders_for
-
     settings = get_settings()
     try:
         check_secrets(settings)
@@ -320,11 +303,6 @@ def worker_cmd(
     interval: Annotated[float, typer.Option(min=0.5, help="Seconds between rounds")] = 5.0,
 ) -> None:
     """The worker: keeps the service index current and sends the notifications queued in the outbox."""
-    import threading
-
-    from motcua.config import InsecureConfiguration, check_secrets
-    from motcua.worker import Worker, senders_for
-
     settings = get_settings()
     try:
         check_secrets(settings)  # the worker signs what it sends (one-time codes) with the same key as the server
@@ -346,8 +324,6 @@ def worker_cmd(
 
 
 def _index_commands() -> None:
-    from motcua.index import cli as index_cli
-
     index_app.command("publish")(index_cli.publish)
     index_app.command("verify")(index_cli.verify)
 
@@ -363,9 +339,6 @@ def index_rebuild() -> None:
 
 
 def _rebuild_index(factory: sessionmaker[Session], now: datetime) -> int:
-    from motcua.index.tasks import rebuild
-    from motcua.worker import Worker
-
     with factory.begin() as session:
         queued = rebuild(session, now)
     with Progress(console=console, transient=True) as progress:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.models import AuditEvent, AuditHead
 from motcua.base.principal import Principal
+from motcua.config import get_settings
 from motcua.kit.clock import as_utc
 
 GENESIS_HASH = "0" * 64
@@ -40,8 +41,6 @@ def audit_key() -> bytes:
     not read the server's environment cannot recompute the chain. ``MOTCUA_AUDIT_KEY`` separates the two, so that
     the secret key can be rotated without re-keying the audit chain.
     """
-    from motcua.config import get_settings
-
     settings = get_settings()
     return _derive_audit_key(settings.audit_key, settings.secret_key)
 

@@ -15,7 +15,7 @@ from motcua.audit.actions import record
 from motcua.auth.devices import new_device_id, sign_device, verify_device
 from motcua.auth.models import ApiToken, LoginAttempt, LoginSession, PasswordHistory
 from motcua.auth.passwords import PASSWORD_HISTORY
-from motcua.auth.queries import new_password_problem
+from motcua.auth.queries import get_api_token_for, new_password_problem
 from motcua.auth.secrets import digest, hash_password, new_token, verify_password
 from motcua.base.principal import Principal
 from motcua.base.roles import ROLE_LABELS, SEPARATED_ROLES, TOKEN_ROLES, Role
@@ -24,6 +24,7 @@ from motcua.db import affected_rows
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound, TooManyRequests, ValidationFailed
 from motcua.org.models import Officer
+from motcua.org.queries import get_commune_for, get_officer_for
 
 #: An address may fail more often than one account (several officers share a centre's connection).
 IP_FAILURE_FACTOR = 4
@@ -278,8 +279,6 @@ def create_api_token(
     the token's scope (its commune, or the whole province for a province-wide token) and hold every role the token
     carries. ``auth.queries.principal_from_api_token`` checks the same at every use.
     """
-    from motcua.org.queries import get_commune_for, get_officer_for  # local import: org depends on auth
-
     if commune_code is None and not actor.is_province_level:
         commune_code = actor.commune_code
     if commune_code is not None and not actor.is_province_level and commune_code != actor.commune_code:
@@ -324,8 +323,6 @@ def create_api_token(
 
 
 def revoke_api_token(session: Session, *, actor: Principal, token_id: int, now: datetime) -> ApiToken:
-    from motcua.auth.queries import get_api_token_for
-
     token = get_api_token_for(session, actor, token_id)
     changed = affected_rows(
         session, update(ApiToken).where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)

@@ -19,11 +19,11 @@ from motcua.admin.schemas import OfficerCreate
 from motcua.auth.passwords import DEMO_PASSWORD as DEMO_PASSWORD  # printed by `make run`; accepted only in demo
 from motcua.auth.secrets import hash_password
 from motcua.base.principal import SYSTEM
-from motcua.base.roles import DepartmentKind, Role
+from motcua.base.roles import ROLE_LABELS, DepartmentKind, Role
 from motcua.demo.names import person_name
 from motcua.kit.text import slug
 from motcua.org.actions import assign_post, ensure_departments
-from motcua.org.models import Commune, Officer, Post
+from motcua.org.models import Commune, Officer, OfficerRole, Post
 
 DEMO_PROVINCE = "25"  # Phú Thọ: 148 communes (seed 002, 004)
 MERGE_DAY = date(2025, 7, 1)
@@ -60,9 +60,6 @@ SHOWCASE_COMMUNE = "08218"
 
 def demo_logins(session: Session, province_code: str = DEMO_PROVINCE) -> list[tuple[str, str, str]]:
     """(username, full name, roles and where) of the province's accounts and the first of each role in Chí Tiên."""
-    from motcua.base.roles import ROLE_LABELS
-    from motcua.org.models import OfficerRole
-
     rows = session.execute(
         select(Officer.username, Officer.full_name, Officer.commune_code, OfficerRole.role)
         .join(OfficerRole, OfficerRole.officer_id == Officer.id)

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from motcua.base.principal import SYSTEM
 from motcua.config import get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.index.actions import publish_snapshot
+from motcua.index.queries import parse_period
+from motcua.index.snapshots import verify_snapshot
 from motcua.kit.clock import SystemClock, to_local
 from motcua.kit.errors import MotcuaError
 
@@ -30,9 +33,6 @@ def publish(
     month: Annotated[str, typer.Option(help="The month to publish, YYYY-MM (it must be over)")],
 ) -> None:
     """Publish a month's ranking of a province's communes, frozen with the SHA-256 of its content."""
-    from motcua.index.actions import publish_snapshot
-    from motcua.index.queries import parse_period
-
     now = SystemClock().now()
     try:
         period = parse_period(month, to_local(now).date())
@@ -52,8 +52,6 @@ def verify(
     snapshot_id: Annotated[int, typer.Argument(help="The snapshot's number (shown when it was published)")],
 ) -> None:
     """Recompute a published snapshot from the dossiers; exit 1 naming what changed since publication."""
-    from motcua.index.snapshots import verify_snapshot
-
     try:
         with _factory()() as session:
             check = verify_snapshot(session, snapshot_id, SystemClock().now())

@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.config import Settings
 from motcua.index import tasks as index_tasks
+from motcua.integrations.simulators import SmsSimulator, ZaloSimulator, start_national_simulators
 from motcua.notify import tasks as notify_tasks
-from motcua.notify.senders import Sender
+from motcua.notify.senders import Sender, with_codes
 
 log = logging.getLogger("motcua.worker")
 
@@ -87,8 +88,6 @@ def senders_for(settings: Settings) -> tuple[dict[str, Sender], list[str]]:
     """
     started: list[str] = []
     if settings.simulators:
-        from motcua.integrations.simulators import SmsSimulator, ZaloSimulator, start_national_simulators
-
         national = start_national_simulators(settings)  # population database and payment, for the web pages
         sms, zalo = SmsSimulator().start(), ZaloSimulator().start()
         settings = settings.model_copy(update={
@@ -98,6 +97,4 @@ def senders_for(settings: Settings) -> tuple[dict[str, Sender], list[str]]:
         })
         started = [f"SMS (mô phỏng; hộp thư, mã đăng nhập của công dân: {sms.base_url}/)",
                    f"Zalo ZNS (mô phỏng) {zalo.base_url}", *national]
-    from motcua.notify.senders import with_codes
-
     return with_codes(notify_tasks.build_senders(settings), settings.secret_key), started
