@@ -17,7 +17,7 @@ from motcua.kit.hooks import Hook, HookNotConnected
 def test_a_required_hook_refuses_to_run_unconnected() -> None:
     """A forgotten wiring must fail loudly: due dates not recomputed after a day off would be silently wrong."""
     hook: Hook[[int], int] = Hook("test.required")
-    with pytest.raises(HookNotConnected, match="test.required"):
+    with pytest.raises(HookNotConnected, match=r"test\.required"):
         hook(1)
 
 
