@@ -7,11 +7,10 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy.orm import Session
 
-from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import DB_SESSION, current_principal, get_now
 from motcua.base.principal import Principal
 from motcua.kit.schemas import error_responses
-from motcua.org.queries import get_commune_for, get_officer_for, list_communes_for
+from motcua.org.queries import get_commune_for, list_communes_for, read_officer_for
 from motcua.org.schemas import CommuneDetailOut, CommuneOut, OfficerOut
 
 router = APIRouter(tags=["organisation"])
@@ -44,10 +43,7 @@ def get_officer(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> OfficerOut:
-    officer = get_officer_for(session, principal, officer_id)
-    record_personal_data_read(session, actor=principal, now=now, object_kind="officer", object_id=officer.id,
-                              province_code=officer.province_code, commune_code=officer.commune_code,
-                              fields=["full_name"])
+    officer = read_officer_for(session, principal, officer_id, now=now, fields=["full_name"])
     return OfficerOut(
         id=officer.id,
         username=officer.username,

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from motcua.admin.actions import create_officer, set_officer_active
 from motcua.admin.schemas import OfficerCreate
-from motcua.audit.actions import record_personal_data_read
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.base.principal import Principal
 from motcua.base.roles import OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS, Role
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
 from motcua.org.actions import set_agency_id
-from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, list_communes_for
+from motcua.org.queries import commune_staff, get_commune_for, list_communes_for, read_officer_for
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -55,10 +54,7 @@ def officer_page(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    officer = get_officer_for(session, principal, officer_id)
-    record_personal_data_read(session, actor=principal, now=now, object_kind="officer", object_id=officer.id,
-                              province_code=officer.province_code, commune_code=officer.commune_code,
-                              fields=["email", "phone"])
+    officer = read_officer_for(session, principal, officer_id, now=now, fields=["email", "phone"])
     return render(request, "officer.html", {"officer": officer})
 
 

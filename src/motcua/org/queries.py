@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from motcua.audit.actions import record_personal_data_read
 from motcua.base.principal import Principal
 from motcua.kit.errors import NotFound
 from motcua.kit.text import fold
@@ -89,6 +91,17 @@ def get_officer_for(session: Session, principal: Principal, officer_id: int) -> 
     ).scalar_one_or_none()
     if officer is None or not principal.may_see(officer.province_code, officer.commune_code):
         raise NotFound()
+    return officer
+
+
+def read_officer_for(session: Session, principal: Principal, officer_id: int, *, now: datetime,
+                     fields: list[str]) -> Officer:
+    """The gate of a page or answer that shows an officer's personal data (``fields``): the read is audited here,
+    like a dossier's (``dossier.queries.read_dossier_for``), so no route can show them without the record."""
+    officer = get_officer_for(session, principal, officer_id)
+    record_personal_data_read(session, actor=principal, now=now, object_kind="officer", object_id=officer.id,
+                              province_code=officer.province_code, commune_code=officer.commune_code,
+                              fields=fields)
     return officer
 
 
