@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, get_now, optional_principal
 from motcua.auth.principal import Principal
-from motcua.web.home import home_context
+from motcua.web.home import home_page
 from motcua.web.i18n import LANGUAGES
 from motcua.web.middleware import LANG_COOKIE
 from motcua.web.templating import render
@@ -35,7 +35,7 @@ def home(
 ) -> Response:
     if principal is None or principal.kind != "officer":
         return RedirectResponse("/login?next=/home", status_code=303)
-    return render(request, "home.html", home_context(session, principal, now))
+    return render(request, "home.html", home_page(session, principal, now).context())
 
 
 @router.get("/lang/{lang}")
