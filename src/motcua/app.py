@@ -281,6 +281,7 @@ def create_app(
         ("", calendar_views.router),
         ("", catalog_views.router),
         ("", dossier_views.router),
+        ("", web_views.lookup_router),
         ("", report_views.router),
         ("", index_views.router),
         ("", portal_views.router),

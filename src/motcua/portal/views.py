@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from motcua.auth.deps import DB_SESSION, get_now, read_form, require_csrf, require_roles
 from motcua.auth.principal import Principal
@@ -257,22 +258,22 @@ def draft_page(
 
 @router.post("/cong-dan/ho-so-nhap/{draft_id}", response_class=HTMLResponse, dependencies=[Depends(require_csrf)],
              form_limits=DRAFT_FORM_LIMITS)
-async def draft_save(
+def draft_save(
     request: Request,
     draft_id: int = DRAFT_ID,
+    form: FormData = Depends(read_form),  # parsed once, with the route's limits (the CSRF check read it first)
     citizen: CitizenAccount = Depends(current_citizen),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
     """One form: the applicant's fields, any files chosen (one input per required document), then save or submit."""
-    form = await read_form(request)  # the CSRF check has parsed it already, with the same limits
     fields = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf_token", "intent")}
     errors: dict[str, str] = {}
     save_draft(session, citizen=citizen, draft_id=draft_id, fields=fields, now=now)  # 404/409 end the request
     for key, value in form.multi_items():
         if key.startswith("file_") and not isinstance(value, str) and value.filename:
-            data = await value.read()
+            data = value.file.read()  # spooled by the parser already: a plain read in this worker thread
             try:
                 attach_to_draft(session, citizen=citizen, draft_id=draft_id, requirement_key=key[5:],
                                 filename=value.filename, data=data, store=store, now=now,

@@ -21,6 +21,8 @@ from motcua.web.middleware import LANG_COOKIE
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+#: The public lookup: matched after the JSON API (app.py), like the other pages; ``router`` comes first.
+lookup_router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -42,7 +44,7 @@ def home(
     return render(request, "home.html", home_page(session, principal, now).context())
 
 
-@router.get("/tra-cuu", response_class=HTMLResponse)
+@lookup_router.get("/tra-cuu", response_class=HTMLResponse)
 def lookup_page(
     request: Request,
     ma: str = Query(default="", max_length=40, description="dossier code (from the QR)"),
@@ -50,7 +52,7 @@ def lookup_page(
     return render(request, "lookup.html", {"code": ma, "result": None, "errors": {}})
 
 
-@router.post("/tra-cuu", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+@lookup_router.post("/tra-cuu", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
 def lookup_submit(
     request: Request,
     code: str = Form(default="", max_length=40),
