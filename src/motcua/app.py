@@ -248,7 +248,6 @@ def create_app(
     from motcua.dossier import views as dossier_views
     from motcua.feedback import api as feedback_api
     from motcua.feedback import views as feedback_views
-    from motcua.index import views as index_views
     from motcua.org import api as org_api
     from motcua.org import views as org_views
     from motcua.portal import views as portal_views
@@ -283,7 +282,6 @@ def create_app(
         ("", dossier_views.router),
         ("", web_views.lookup_router),
         ("", report_views.router),
-        ("", index_views.router),
         ("", portal_views.router),
         ("", feedback_views.router),
     ]

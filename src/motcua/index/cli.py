@@ -31,7 +31,7 @@ def publish(
 ) -> None:
     """Publish a month's ranking of a province's communes, frozen with the SHA-256 of its content."""
     from motcua.index.actions import publish_snapshot
-    from motcua.index.queries import parse_period
+    from motcua.index.periods import parse_period
 
     now = SystemClock().now()
     try:
