@@ -32,6 +32,7 @@ from motcua.org.models import (
     PredecessorUnit,
     Province,
 )
+from motcua.org.queries import get_commune_for, get_officer_for, may_manage, may_set_active
 from motcua.org.roles import (
     DEPARTMENT_NAMES,
     PROVINCE_ROLES,
@@ -201,12 +202,10 @@ def set_officer_active(session: Session, *, actor: Principal, officer_id: int, a
 
     Locking ends the officer's open sessions at once. An administrator cannot lock themselves out.
     """
-    from motcua.org.queries import get_officer_for
-
     officer = get_officer_for(session, actor, officer_id)
-    if not actor.has_role(Role.ADMIN):
+    if not may_manage(actor):
         raise Forbidden()
-    if officer.id == actor.id and not active:
+    if not may_set_active(actor, officer, active):
         raise ValidationFailed("Không thể tự khóa tài khoản của chính mình.")
     changed = affected_rows(
         session, update(Officer).where(Officer.id == officer.id, Officer.active.is_(not active)).values(active=active)
@@ -254,10 +253,8 @@ def set_agency_id(session: Session, *, actor: Principal, commune_code: str, agen
     """Mã định danh điện tử of the commune (Decision 20/2020/QĐ-TTg, amended by 09/2025/QĐ-TTg), e.g.
     ``000.00.14.H56``: the first part of every dossier code from now on (Decree 118 Art. 28(a)). Codes already
     issued keep the identifier they were issued with."""
-    from motcua.org.queries import get_commune_for
-
     commune = get_commune_for(session, actor, commune_code)
-    if not actor.has_role(Role.ADMIN):
+    if not may_manage(actor):
         raise Forbidden()
     value = agency_id.strip().upper()
     if not AGENCY_ID.match(value):

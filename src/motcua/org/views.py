@@ -14,7 +14,7 @@ from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf,
 from motcua.auth.principal import Principal
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
 from motcua.org.actions import create_officer, set_agency_id, set_officer_active
-from motcua.org.queries import commune_staff, get_commune_for, get_officer_for, list_communes_for
+from motcua.org.queries import commune_page_for, list_communes_for, officer_page_for
 from motcua.org.roles import OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS, Role
 from motcua.org.schemas import OfficerCreate
 from motcua.web.templating import render
@@ -42,8 +42,9 @@ def commune_page(
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
 ) -> Response:
-    commune = get_commune_for(session, principal, code)
-    return render(request, "commune.html", {"commune": commune, "staff": commune_staff(session, commune)})
+    page = commune_page_for(session, principal, code)
+    return render(request, "commune.html", {"commune": page.commune, "staff": page.staff,
+                                            "may_set_agency_id": page.may_set_agency_id})
 
 
 @router.get("/officers/{officer_id}", response_class=HTMLResponse)
@@ -54,11 +55,12 @@ def officer_page(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    officer = get_officer_for(session, principal, officer_id)
+    page = officer_page_for(session, principal, officer_id)
+    officer = page.officer
     record_personal_data_read(session, actor=principal, now=now, object_kind="officer", object_id=officer.id,
                               province_code=officer.province_code, commune_code=officer.commune_code,
                               fields=["email", "phone"])
-    return render(request, "officer.html", {"officer": officer})
+    return render(request, "officer.html", {"officer": officer, "may_toggle_active": page.may_toggle_active})
 
 
 def _officer_form(request: Request, session: Session, principal: Principal, values: dict[str, object],
