@@ -13,13 +13,15 @@ from typing import Any
 import jinja2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, select
 from sqlalchemy.orm import Session
 
 import motcua
+from motcua.portal.models import CitizenAccount
 from motcua.web.templating import _ENV, make_environment
 from tests.factories import csrf_token, login, make_officer
 from tests.feedback.helpers import returned_dossier
+from tests.portal.test_portal import sign_in
 
 
 def test_no_package_adds_template_globals_when_imported() -> None:
@@ -77,4 +79,18 @@ def test_the_home_page_reads_nothing_while_it_renders(client: TestClient, sessio
     login(client, "chitien.a")
     with statements_while_rendering(connection, monkeypatch) as seen:
         assert "Hôm nay là ngày làm việc" in client.get("/home").text
+    assert seen == []
+
+
+def test_the_citizens_dossier_page_reads_nothing_while_it_renders(client: TestClient, session: Session,
+                                                                  connection: Connection, team: dict, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The citizen's own returned dossier offers the rating link from the page's query, as the lookup does."""
+    sign_in(client, session)
+    d = returned_dossier(session, team, tmp_path)
+    d.citizen_id = session.scalars(select(CitizenAccount.id)).one()
+    session.commit()
+    with statements_while_rendering(connection, monkeypatch) as seen:
+        page = client.get(f"/cong-dan/ho-so/{d.id}").text
+    assert 'id="rate-link"' in page and "/danh-gia?t=" in page
     assert seen == []
