@@ -131,3 +131,16 @@ def test_the_officer_page_offers_locking_exactly_where_the_action_allows_it(clie
     client.cookies.clear()
     login(client, "chitien.b")
     assert "Khóa tài khoản" not in client.get(f"/officers/{admin.id}").text
+
+
+def test_only_a_province_admin_is_offered_a_province_level_officer(client, session):
+    """create_officer's jurisdiction rule: a commune administrator creates officers of their commune only, so the
+    form offers "Cấp tỉnh" to province administrators alone."""
+    province_option = '<option value="">Cấp tỉnh</option>'
+    make_officer(session, username="tinh.quantri", commune_code=None, roles=(Role.ADMIN,))
+    make_officer(session, username="chitien.quantri", roles=(Role.ADMIN,))
+    login(client, "tinh.quantri")
+    assert province_option in client.get("/admin/officers/new").text
+    client.cookies.clear()
+    login(client, "chitien.quantri")
+    assert province_option not in client.get("/admin/officers/new").text

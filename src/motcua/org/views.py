@@ -68,6 +68,8 @@ def _officer_form(request: Request, session: Session, principal: Principal, valu
     roles = [(r.value, ROLE_LABELS[r]) for r in OFFICER_ROLES if principal.is_province_level or r not in PROVINCE_ROLES]
     return render(request, "officer_form.html", {
         "values": values, "errors": errors, "roles": roles, "communes": list_communes_for(session, principal),
+        # a province-level officer (no commune): create_officer's jurisdiction check, for the province itself
+        "may_choose_province": principal.may_see(principal.province_code, None),
     }, status_code=status_code)
 
 
