@@ -11,7 +11,7 @@ an open dossier — not after the appointment), so that the rollups and the base
 (``index.tasks.fold_dossiers``, the ledger of every dossier replayed) is then timed on a sample of them. All in the
 same run:
 
-1. Ranking of Phú Thọ's communes for the last full month: the rollup read (``index.queries.rollup_counters``)
+1. Ranking of Phú Thọ's communes for the last full month: the rollup read (``index.rollups.rollup_counters``)
    against the naive ``GROUP BY`` over the raw dossiers that gives the same counters (and is checked to);
    target: at least 50 times faster. Also the whole ``province_ranking`` (both periods, 296 scorecards).
 2. The province dashboard ``GET /index?period=…`` through the real server (``motcua.web.server``), logged in as
@@ -51,18 +51,13 @@ from motcua.catalog.exchange import load_shipped
 from motcua.db import make_engine, make_session_factory
 from motcua.dossier.models import Dossier
 from motcua.index.definitions import metric_set_for
-from motcua.index.queries import (
-    SOURCES,
-    Period,
-    catalogue_counters,
-    parse_period,
-    province_ranking,
-    rollup_counters,
-)
+from motcua.index.periods import Period, parse_period
+from motcua.index.rollups import SOURCES, catalogue_counters, rollup_counters
 from motcua.index.score import DossierCounters, score
 from motcua.index.tasks import fold_dossiers
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, sync_units
+from motcua.report.queries.rankings import province_ranking
 
 PROVINCE = "25"  # Phú Thọ, 148 communes
 MONITOR = "bench_tinh"

@@ -39,7 +39,6 @@ from motcua.dossier.files import FileStore
 from motcua.feedback import api as feedback_api
 from motcua.feedback import views as feedback_views
 from motcua.home import views as web_views
-from motcua.index import views as index_views
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
 from motcua.kit.schemas import error_responses
@@ -281,8 +280,8 @@ def create_app(
         ("", calendar_views.router),
         ("", catalog_views.router),
         ("", dossier_views.router),
+        ("", web_views.lookup_router),
         ("", report_views.router),
-        ("", index_views.router),
         ("", portal_views.router),
         ("", feedback_views.router),
     ]

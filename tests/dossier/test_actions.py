@@ -15,8 +15,9 @@ from motcua.calendar.actions import record_announcement, withdraw_announcement
 from motcua.calendar.schemas import AnnouncementIn
 from motcua.dossier.actions import Upload, perform, receive_dossier
 from motcua.dossier.files import FileStore, UploadRejected
+from motcua.dossier.lookups import public_lookup
 from motcua.dossier.models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent
-from motcua.dossier.queries import InboxFilter, get_dossier_for, inbox, public_lookup
+from motcua.dossier.queries import InboxFilter, get_dossier_for, inbox
 from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action, Status, TransitionNotAllowed
 from motcua.kit.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed

@@ -32,7 +32,7 @@ from motcua.index.fairplay import (
     online_filing_flags,
     supplement_flags,
 )
-from motcua.index.queries import parse_period
+from motcua.index.periods import parse_period
 from motcua.kit.errors import Forbidden, NotFound
 from tests.factories import CHI_TIEN, intake_data, make_officer, principal_of, staff
 

@@ -26,16 +26,12 @@ from motcua.index.models import (
     IndexRollup,
     IndexRollupCommune,
 )
-from motcua.index.queries import (
-    commune_report,
-    costly_dossiers,
-    for_commune,
-    parse_period,
-    province_ranking,
-    rollup_counters,
-)
+from motcua.index.periods import parse_period
+from motcua.index.rollups import for_commune, rollup_counters
 from motcua.index.tasks import fold, rebuild, sweep
 from motcua.kit.errors import NotFound, ValidationFailed
+from motcua.report.queries.communes import commune_report, costly_dossiers
+from motcua.report.queries.rankings import province_ranking
 from tests.factories import CHI_TIEN, T0, intake_data, make_officer, other_commune, principal_of, staff
 
 NOV = parse_period("2026-11", T0.date())

@@ -25,9 +25,10 @@ from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
 from motcua.index.actions import publish_snapshot
 from motcua.index.models import IndexSnapshot
-from motcua.index.snapshots import get_snapshot_for, list_snapshots, snapshot_view, verify_snapshot
+from motcua.index.snapshots import verify_snapshot
 from motcua.index.tasks import fold
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.report.queries.snapshots import get_snapshot_for, list_snapshots, snapshot_view
 from tests.factories import CHI_TIEN, T0, intake_data, make_officer, other_commune, principal_of, staff
 
 OCT_5 = datetime(2026, 10, 5, 3, 0, tzinfo=UTC)  # Mon 5/10/2026 10:00 in Vietnam

@@ -118,3 +118,29 @@ def test_the_active_flag_must_be_a_boolean(client, session):
     response = client.post(f"/officers/{target.id}/active",
                            data={"active": "co-le", "csrf_token": csrf_token(client, "/home")})
     assert response.status_code == 400 and session.get(Officer, target.id).active
+
+
+def test_the_officer_page_offers_locking_exactly_where_the_action_allows_it(client, session):
+    """The page asks the action's rule (org.queries.may_set_active): an administrator gets the button on another
+    officer's page, not on their own (locking oneself out is refused), and a non-administrator never gets it."""
+    admin = make_officer(session, username="chitien.quantri", roles=(Role.ADMIN,))
+    target = make_officer(session, username="chitien.b")
+    login(client, "chitien.quantri")
+    assert "Khóa tài khoản" in client.get(f"/officers/{target.id}").text
+    assert "Khóa tài khoản" not in client.get(f"/officers/{admin.id}").text
+    client.cookies.clear()
+    login(client, "chitien.b")
+    assert "Khóa tài khoản" not in client.get(f"/officers/{admin.id}").text
+
+
+def test_only_a_province_admin_is_offered_a_province_level_officer(client, session):
+    """create_officer's jurisdiction rule: a commune administrator creates officers of their commune only, so the
+    form offers "Cấp tỉnh" to province administrators alone."""
+    province_option = '<option value="">Cấp tỉnh</option>'
+    make_officer(session, username="tinh.quantri", commune_code=None, roles=(Role.ADMIN,))
+    make_officer(session, username="chitien.quantri", roles=(Role.ADMIN,))
+    login(client, "tinh.quantri")
+    assert province_option in client.get("/admin/officers/new").text
+    client.cookies.clear()
+    login(client, "chitien.quantri")
+    assert province_option not in client.get("/admin/officers/new").text

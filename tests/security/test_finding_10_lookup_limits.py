@@ -21,10 +21,12 @@ from sqlalchemy.orm import Session
 
 from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
-from motcua.dossier.queries import LOOKUP_CODE_MAX_FAILURES, LOOKUP_MAX_FAILURES, public_lookup
+from motcua.dossier.lookups import LOOKUP_CODE_MAX_FAILURES, LOOKUP_MAX_FAILURES, public_lookup
+from motcua.feedback.actions import public_case_lookup
 from motcua.kit.errors import TooManyRequests
 from motcua.web.middleware import TrustedProxyMiddleware, parse_networks
 from tests.factories import T0, TEST_SECRET_KEY, free_port, intake_data, wait_until_serving
+from tests.feedback.helpers import new_case
 
 SERVE = "import sys; from motcua.web.server import run; run('127.0.0.1', int(sys.argv[1]))"
 
@@ -104,9 +106,6 @@ def test_finding_10_feedback_case_lookup_is_limited_per_case_code(session: Sessi
     """The feedback case lookup (code + the sender's phone) shares the dossier lookup's budgets: five wrong contacts
     for one case, each from another address, and that case is refused to every address, the right phone included;
     another case is not affected."""
-    from motcua.feedback.queries import public_case_lookup
-    from tests.feedback.helpers import new_case
-
     case = new_case(session, phone="0912345678")
     other = new_case(session, phone="0912345678")
     for i in range(LOOKUP_CODE_MAX_FAILURES):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
+from motcua.base.principal import SYSTEM
 from motcua.base.roles import Role
+from motcua.calendar.actions import record_announcement
+from motcua.calendar.schemas import AnnouncementIn
 from tests.factories import login, make_officer
 
 
@@ -114,6 +119,18 @@ def test_home_names_a_make_up_saturday_and_its_document(client, session, clock):
     login(client, "chitien.a")
     page = client.get("/home").text
     assert "Hôm nay là ngày làm việc" in page and "ngày làm bù" in page and "12729" in page
+
+
+def test_home_reads_the_provinces_recorded_day_off(client, session):
+    """docs/legal.md §4: a day off the province announces is a day off for deadlines; the home page reads the
+    province's calendar (the one the due dates use), not only the shipped one."""
+    record_announcement(session, actor=SYSTEM, now=datetime(2026, 11, 20, 3, 0, tzinfo=UTC), data=AnnouncementIn(
+        day=date(2026, 11, 23), kind="day_off", scope="25", document="QĐ 77/QĐ-UBND (thử nghiệm)"))
+    make_officer(session, username="chitien.a")
+    login(client, "chitien.a")
+    page = client.get("/home").text  # Monday 23 Nov 2026, a working day in the shipped calendar
+    assert "Hôm nay là ngày nghỉ" in page and "QĐ 77/QĐ-UBND" in page and "24/11/2026" not in page
+    assert "25/11/2026" in page  # 24 Nov is Vietnamese Culture Day: the clock resumes on the 25th
 
 
 def test_openapi_documents_the_bearer_scheme_and_the_error_envelope(client):

@@ -23,7 +23,7 @@ from motcua.db import affected_rows
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.kit.text import fold
 from motcua.org.models import Commune, Officer, OfficerRole, Province
-from motcua.org.queries import get_officer_for
+from motcua.org.queries import get_officer_for, may_manage, may_set_active
 
 
 def create_officer(
@@ -92,9 +92,9 @@ def set_officer_active(session: Session, *, actor: Principal, officer_id: int, a
     Locking ends the officer's open sessions at once. An administrator cannot lock themselves out.
     """
     officer = get_officer_for(session, actor, officer_id)
-    if not actor.has_role(Role.ADMIN):
+    if not may_manage(actor):
         raise Forbidden()
-    if officer.id == actor.id and not active:
+    if not may_set_active(actor, officer, active):
         raise ValidationFailed("Không thể tự khóa tài khoản của chính mình.")
     changed = affected_rows(
         session, update(Officer).where(Officer.id == officer.id, Officer.active.is_(not active)).values(active=active)

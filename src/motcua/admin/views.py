@@ -16,7 +16,11 @@ from motcua.base.principal import Principal
 from motcua.base.roles import OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS, Role
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
 from motcua.org.actions import set_agency_id
-from motcua.org.queries import commune_staff, get_commune_for, list_communes_for, read_officer_for
+from motcua.org.queries import (
+    commune_page_for,
+    list_communes_for,
+    officer_page_for,
+)
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,8 +46,9 @@ def commune_page(
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
 ) -> Response:
-    commune = get_commune_for(session, principal, code)
-    return render(request, "commune.html", {"commune": commune, "staff": commune_staff(session, commune)})
+    page = commune_page_for(session, principal, code)
+    return render(request, "commune.html", {"commune": page.commune, "staff": page.staff,
+                                            "may_set_agency_id": page.may_set_agency_id})
 
 
 @router.get("/officers/{officer_id}", response_class=HTMLResponse)
@@ -54,8 +59,8 @@ def officer_page(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    officer = read_officer_for(session, principal, officer_id, now=now, fields=["email", "phone"])
-    return render(request, "officer.html", {"officer": officer})
+    page = officer_page_for(session, principal, officer_id, now=now)
+    return render(request, "officer.html", {"officer": page.officer, "may_toggle_active": page.may_toggle_active})
 
 
 def _officer_form(request: Request, session: Session, principal: Principal, values: dict[str, object],
@@ -63,6 +68,8 @@ def _officer_form(request: Request, session: Session, principal: Principal, valu
     roles = [(r.value, ROLE_LABELS[r]) for r in OFFICER_ROLES if principal.is_province_level or r not in PROVINCE_ROLES]
     return render(request, "officer_form.html", {
         "values": values, "errors": errors, "roles": roles, "communes": list_communes_for(session, principal),
+        # a province-level officer (no commune): create_officer's jurisdiction check, for the province itself
+        "may_choose_province": principal.may_see(principal.province_code, None),
     }, status_code=status_code)
 
 

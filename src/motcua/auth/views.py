@@ -135,6 +135,8 @@ def _tokens_context(session: Session, principal: Principal) -> dict[str, object]
         "officer_names": {o.id: o.full_name for o in officers},
         "role_labels": {r.value: label for r, label in ROLE_LABELS.items()},
         "token_roles": [(r.value, ROLE_LABELS[r]) for r in TOKEN_ROLES],
+        # a token without a commune acts for the whole province: create_api_token allows it to province users only
+        "may_choose_province": principal.is_province_level,
     }
 
 

@@ -18,8 +18,9 @@ from motcua.dossier import printing
 from motcua.dossier.actions import Upload, add_document, offered_actions, perform, receive_dossier
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
+from motcua.dossier.lookups import public_lookup
 from motcua.dossier.models import Dossier, DossierEvent
-from motcua.dossier.queries import InboxFilter, inbox, public_lookup, read_dossier_for, read_form_for, timeline
+from motcua.dossier.queries import InboxFilter, inbox, read_dossier_for, read_form_for, timeline
 from motcua.dossier.schemas import ActionIn, DossierEventOut, DossierOut, DossierPage, IntakeIn, LookupOut
 from motcua.dossier.workflow import STATUS_LABELS, Action, Status
 from motcua.kit.schemas import error_responses

@@ -1,4 +1,4 @@
-"""Pages of the officer workspace: inbox, counter intake, the dossier page, forms, the register; public lookup."""
+"""Pages of the officer workspace: inbox, counter intake, the dossier page, forms, the register."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.base.principal import Principal
-from motcua.base.roles import DEPARTMENT_NAMES, DepartmentKind, Role
+from motcua.base.roles import DEPARTMENT_NAMES, Role
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
@@ -27,13 +27,12 @@ from motcua.dossier.actions import (
     receive_dossier,
 )
 from motcua.dossier.clock import dossier_ledger
-from motcua.dossier.deps import client_ip, get_store
+from motcua.dossier.deps import get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.queries import (
     InboxFilter,
     documents,
     inbox,
-    public_lookup,
     read_document_for,
     read_dossier_for,
     read_form_for,
@@ -305,35 +304,3 @@ def register_export(
     content = printing.register(session, principal, rows, first, last, now)
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers=disposition_headers(f"so-theo-doi-{first}-{last}.xlsx"))
-
-
-# -------------------------------------------------------------------------------------------- public lookup
-
-
-@router.get("/tra-cuu", response_class=HTMLResponse)
-def lookup_page(
-    request: Request,
-    ma: str = Query(default="", max_length=40, description="dossier code (from the QR)"),
-) -> Response:
-    return render(request, "lookup.html", {"code": ma, "result": None, "errors": {}})
-
-
-@router.post("/tra-cuu", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
-def lookup_submit(
-    request: Request,
-    code: str = Form(default="", max_length=40),
-    secret: str = Form(default="", max_length=20),
-    session: Session = DB_SESSION,
-    now: datetime = Depends(get_now),
-) -> Response:
-    try:
-        dossier = public_lookup(session, code=code, secret=secret, ip=client_ip(request), now=now)
-    except ValidationFailed as exc:  # not 4 digits: said beside the form, which keeps the code (house rule 9)
-        return render(request, "lookup.html", {"code": code, "result": None, "errors": {"form": exc.message}},
-                      status_code=422)
-    if dossier is None:
-        return render(request, "lookup.html", {"code": code, "result": None,
-                                               "errors": {"form": "Không tìm thấy hồ sơ với mã và 4 chữ số đã nhập."}},
-                      status_code=404)
-    return render(request, "lookup.html", {"code": code, "result": dossier, "errors": {},
-                                           "department_kind": DepartmentKind, **_labels()})

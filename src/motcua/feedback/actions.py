@@ -28,8 +28,8 @@ from motcua.calendar import TimeLimit, due_instant, to_vietnam_time
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
+from motcua.dossier.lookups import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.dossier.models import Dossier
-from motcua.dossier.queries import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.feedback import notices
 from motcua.feedback.criteria import dissatisfied_labels, is_satisfied, score_problems
 from motcua.feedback.models import DossierRating, FeedbackCase, FeedbackEvent
@@ -53,6 +53,7 @@ from motcua.feedback.workflow import (
 )
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, MotcuaError, ValidationFailed
+from motcua.kit.numbers import ascii_digits
 from motcua.notify.actions import enqueue_many
 from motcua.notify.templates import vn_datetime
 from motcua.org.models import Commune
@@ -392,3 +393,20 @@ def _notify_sender(session: Session, case: FeedbackCase, kind: notices.NoticeKin
         messages.append(dict(dedup_key=f"feedback:{case.id}:{kind}:{channel}:{case.version}", kind=kind,
                              channel=channel, recipient=recipient, subject=subject[:300], body=body, dossier_id=None))
     enqueue_many(session, messages, now=now, fetch=False)
+
+
+def public_case_lookup(session: Session, *, code: str, contact: str, ip: str, now: datetime) -> FeedbackCase | None:
+    """A case by its code and the sender's phone or email, rate-limited like the dossier lookup (per address and
+    per case code). None on a miss (not an exception) so that the caller's transaction commits the failed attempt
+    that the limits count."""
+    wanted = code.strip().upper()[:LOOKUP_CODE_LENGTH]
+    check_lookup_budget(session, ip=ip, code=wanted, now=now)
+    case = session.scalar(select(FeedbackCase).where(FeedbackCase.code == wanted))
+    given = contact.strip().lower()
+    digits = ascii_digits(given)
+    ok = case is not None and bool(given) and (
+        (case.sender_email is not None and case.sender_email.lower() == given)
+        or (case.sender_phone is not None and len(digits) >= 9 and case.sender_phone.endswith(digits[-9:]))
+    )
+    count_lookup_attempt(session, ip=ip, code=wanted, now=now, success=ok)
+    return case if ok else None

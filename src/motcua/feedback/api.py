@@ -13,7 +13,7 @@ from motcua.auth.deps import DB_SESSION, current_principal, get_now
 from motcua.base.access import Shown
 from motcua.base.principal import Principal
 from motcua.dossier.deps import client_ip
-from motcua.dossier.queries import public_lookup
+from motcua.dossier.lookups import public_lookup
 from motcua.feedback.actions import citizen_actor, rate_dossier, receive_case
 from motcua.feedback.models import FeedbackCase, FeedbackEvent
 from motcua.feedback.queries import CaseFilter, case_events, list_cases, read_case_for

@@ -1,7 +1,7 @@
 """Every read of ratings and feedback cases, permission-aware (house rule 7): one gate, ``get_case_for``.
 
-Also the public checks (code + contact, with the same per-address budget of failures as the dossier lookup) and the
-counters the service index reads (see the package docstring).
+Also the public form's rate check and the counters the service index reads (see the package docstring). The public
+check of a case by code and contact records its tries, so it is an action (``feedback.actions.public_case_lookup``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,12 @@ from motcua.audit.actions import record_personal_data_read
 from motcua.base.access import Detail, Shown, need_to_know, shown
 from motcua.base.principal import Principal
 from motcua.dossier.models import Dossier
-from motcua.dossier.queries import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.dossier.workflow import Status
 from motcua.feedback.models import DossierRating, FeedbackCase, FeedbackEvent
+from motcua.feedback.tokens import RATE_LINK_LIFETIME, sign
 from motcua.feedback.workflow import OPEN_STATES, CaseStatus
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Forbidden, NotFound, TooManyRequests
-from motcua.kit.numbers import ascii_digits
 from motcua.org.models import Commune
 
 #: Dossier states in which the applicant may rate the handling: a decision has reached them. Returned (Art. 22);
@@ -57,6 +56,15 @@ def may_be_rated(dossier: Dossier) -> bool:
 
 def rating_of(session: Session, dossier_id: int) -> DossierRating | None:
     return session.scalar(select(DossierRating).where(DossierRating.dossier_id == dossier_id))
+
+
+def rating_link(session: Session, dossier: Dossier, *, secret_key: str, now: datetime) -> str | None:
+    """The signed link to rate ``dossier``, when it may be rated and has not been (None otherwise). For pages whose
+    reader has already proved they hold the dossier (the lookup's code and 4 digits, the portal's account), so the
+    link is the proof the rating page needs."""
+    if not may_be_rated(dossier) or rating_of(session, dossier.id) is not None:
+        return None
+    return "/danh-gia?t=" + sign(secret_key, "rate", dossier.id, now + RATE_LINK_LIFETIME)
 
 
 def case_of_rating(session: Session, rating_id: int) -> FeedbackCase | None:
@@ -190,23 +198,6 @@ def published_answers(session: Session, commune_code: str | None, limit: int = 5
 
 
 # ------------------------------------------------------------------------------------------------ public checks
-
-
-def public_case_lookup(session: Session, *, code: str, contact: str, ip: str, now: datetime) -> FeedbackCase | None:
-    """A case by its code and the sender's phone or email, rate-limited like the dossier lookup (per address and
-    per case code). None on a miss (not an exception) so that the caller's transaction commits the failed attempt
-    that the limits count."""
-    wanted = code.strip().upper()[:LOOKUP_CODE_LENGTH]
-    check_lookup_budget(session, ip=ip, code=wanted, now=now)
-    case = session.scalar(select(FeedbackCase).where(FeedbackCase.code == wanted))
-    given = contact.strip().lower()
-    digits = ascii_digits(given)
-    ok = case is not None and bool(given) and (
-        (case.sender_email is not None and case.sender_email.lower() == given)
-        or (case.sender_phone is not None and len(digits) >= 9 and case.sender_phone.endswith(digits[-9:]))
-    )
-    count_lookup_attempt(session, ip=ip, code=wanted, now=now, success=ok)
-    return case if ok else None
 
 
 def check_form_rate(session: Session, *, digest: str, now: datetime) -> None:

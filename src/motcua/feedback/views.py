@@ -15,14 +15,22 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, read_form, require_csrf
 from motcua.base.principal import Principal
 from motcua.dossier.deps import client_ip
+from motcua.dossier.lookups import public_lookup
 from motcua.dossier.models import Dossier
-from motcua.dossier.queries import public_lookup
-from motcua.feedback.actions import act_on_case, case_link, citizen_actor, rate_answer, rate_dossier, receive_case
+from motcua.feedback.actions import (
+    act_on_case,
+    case_link,
+    citizen_actor,
+    public_case_lookup,
+    rate_answer,
+    rate_dossier,
+    receive_case,
+)
 from motcua.feedback.criteria import CRITERIA, NOT_APPLICABLE, SCALE
 from motcua.feedback.models import FeedbackCase
 from motcua.feedback.queries import (
@@ -35,7 +43,6 @@ from motcua.feedback.queries import (
     dossier_by_id,
     list_cases,
     may_be_rated,
-    public_case_lookup,
     published_answers,
     rating_of,
     read_case_for,
@@ -45,7 +52,7 @@ from motcua.feedback.schemas import CaseActionIn, FeedbackIn, vietnamese_errors
 from motcua.feedback.tokens import CASE_LINK_LIFETIME, RATE_LINK_LIFETIME, sign, verify
 from motcua.feedback.workflow import ACTION_LABELS, STATUS_LABELS, CaseStatus, available_actions
 from motcua.kit.errors import MotcuaError, ValidationFailed, field_errors
-from motcua.web.templating import register_global, render
+from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
@@ -67,19 +74,6 @@ def _labels() -> dict[str, object]:
 
 
 # ------------------------------------------------------------------------------------------------ ratings
-
-
-def rating_offer(request: Request, dossier: Dossier) -> str | None:
-    """For the lookup page's result card: the signed link to rate ``dossier``, when it may be rated and has not
-    been. The lookup has just checked the code and the 4 digits, so the link is the proof the rating page needs."""
-    session = object_session(dossier)
-    if session is None or not may_be_rated(dossier) or rating_of(session, dossier.id) is not None:
-        return None
-    now = request.app.state.clock.now()
-    return "/danh-gia?t=" + sign(_secret(request), "rate", dossier.id, now + RATE_LINK_LIFETIME)
-
-
-register_global("rating_offer", rating_offer)
 
 
 def _rating_page(request: Request, session: Session, *, dossier: Dossier | None, token: str, code: str,

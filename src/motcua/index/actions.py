@@ -51,6 +51,15 @@ def _may_publish(actor: Principal, province_code: str) -> None:
         raise NotFound("Không tìm thấy tỉnh.")
 
 
+def may_publish(actor: Principal, province_code: str) -> bool:
+    """Whether ``publish_snapshot`` would let ``actor`` publish the province's ranking (what the page offers)."""
+    try:
+        _may_publish(actor, province_code)
+    except (Forbidden, NotFound):
+        return False
+    return True
+
+
 def _month_label(month: date) -> str:
     return f"tháng {month.month:02d}/{month.year}"
 

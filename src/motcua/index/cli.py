@@ -15,7 +15,7 @@ from motcua.base.principal import SYSTEM
 from motcua.config import get_settings
 from motcua.db import make_engine, make_session_factory
 from motcua.index.actions import publish_snapshot
-from motcua.index.queries import parse_period
+from motcua.index.periods import parse_period
 from motcua.index.snapshots import verify_snapshot
 from motcua.kit.clock import SystemClock, to_local
 from motcua.kit.errors import MotcuaError

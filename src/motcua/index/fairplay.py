@@ -48,7 +48,7 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.dossier.clock import ledger_of
 from motcua.dossier.models import Dossier, DossierEvent
 from motcua.index.facts import supplement_requests
-from motcua.index.queries import Period
+from motcua.index.periods import Period
 from motcua.kit.clock import as_utc, to_local
 from motcua.kit.errors import Forbidden, NotFound
 from motcua.org.models import Commune, Province

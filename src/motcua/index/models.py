@@ -24,7 +24,7 @@ ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "onlin
 #: Two more per month, for periods of several months: the contributions whose processing ended within the month
 #: (not open at its end), and of those the ones on time. A dossier counts once in a quarter — judged at its end of
 #: processing, or at the quarter's end if still open (Decision 766, 2.1) — so a quarter's 2.1 is these two summed
-#: over its months but the last, plus the last month's ``counted`` and ``on_time`` (``index.queries``).
+#: over its months but the last, plus the last month's ``counted`` and ``on_time`` (``index.rollups``).
 ROLLUP_ENDED = ("ended", "ended_on_time")
 ROLLUP_COLUMNS = ROLLUP_COUNTERS + ROLLUP_ENDED
 

@@ -27,7 +27,7 @@ import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -36,7 +36,6 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import canonical_json
 from motcua.audit.models import AuditEvent
-from motcua.base.principal import Principal
 from motcua.calendar import VIETNAM_TZ, WorkCalendar, WorkingHours
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
@@ -45,10 +44,10 @@ from motcua.dossier.models import Dossier
 from motcua.index.definitions import metric_set_for
 from motcua.index.facts import DossierRow, VersionFacts, contribution_rows
 from motcua.index.models import ROLLUP_COUNTERS, IndexSnapshot
-from motcua.index.queries import catalogue_counters, competition_ranks, scorecard, share_order
+from motcua.index.rollups import catalogue_counters, competition_ranks, scorecard, share_order
 from motcua.index.score import DossierCounters, Subtotal
 from motcua.kit.clock import as_utc
-from motcua.kit.errors import Forbidden, NotFound
+from motcua.kit.errors import NotFound
 from motcua.org.models import Commune, Province
 
 #: Bumped when the shape of ``content`` changes; a check recomputes a snapshot in the format it was written in.
@@ -220,34 +219,6 @@ def build_content(session: Session, *, province_code: str, month: date, now: dat
 # --------------------------------------------------------------------------------------------- reading
 
 
-def get_snapshot_for(session: Session, principal: Principal, snapshot_id: int) -> IndexSnapshot:
-    """The access gate: a snapshot of another province is 404 (house rule 7)."""
-    snapshot = session.get(IndexSnapshot, snapshot_id)
-    if snapshot is None or snapshot.province_code != principal.province_code:
-        raise NotFound("Không tìm thấy bảng xếp hạng đã công bố.")
-    return snapshot
-
-
-@dataclass(frozen=True)
-class SnapshotListItem:
-    id: int
-    month: date
-    metric_set: str
-    published_at: datetime
-    published_by: str
-    digest: str
-
-
-def list_snapshots(session: Session, principal: Principal) -> list[SnapshotListItem]:
-    """The snapshots of the principal's province, newest month first (the content is not read)."""
-    s = IndexSnapshot
-    rows = session.execute(select(s.id, s.month, s.metric_set, s.published_at, s.published_by, s.digest)
-                           .where(s.province_code == principal.province_code)
-                           .order_by(s.month.desc(), s.id.desc()))
-    return [SnapshotListItem(r.id, r.month, r.metric_set, as_utc(r.published_at), r.published_by, r.digest)
-            for r in rows]
-
-
 def parsed_content(snapshot: IndexSnapshot) -> dict[str, Any] | None:
     """The stored content as a dict; None when it is no longer valid JSON (the row was edited)."""
     try:
@@ -412,7 +383,7 @@ def _audited_digest(session: Session, snapshot_id: int) -> str | None:
 def verify_snapshot(session: Session, snapshot_id: int, now: datetime) -> SnapshotCheck:
     """Check a published snapshot: its row against its hash and the audit log, its numbers against the dossiers.
 
-    The caller passed the access gate (``get_snapshot_for``) or is the command line.
+    The caller passed the access gate (``report.queries.snapshots.get_snapshot_for``) or is the command line.
     """
     snapshot = session.get(IndexSnapshot, snapshot_id)
     if snapshot is None:
@@ -444,35 +415,3 @@ def verify_snapshot(session: Session, snapshot_id: int, now: datetime) -> Snapsh
     more, communes = compare_contents(published, fresh)
     checked = sum(len(c["dossiers"]) for c in fresh["communes"])
     return SnapshotCheck(snapshot.id, content_intact, record_intact, tuple(communes), (*problems, *more), checked)
-
-
-@dataclass(frozen=True)
-class SnapshotView:
-    """What the snapshot page shows, read from the stored (frozen) content."""
-
-    snapshot: IndexSnapshot
-    content: dict[str, Any] | None
-    communes: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def dossiers(self) -> int:
-        return sum(len(c.get("dossiers", [])) for c in self.communes)
-
-    @property
-    def ranked(self) -> int:
-        return sum(1 for c in self.communes if c.get("rank") is not None)
-
-
-def snapshot_view(snapshot: IndexSnapshot) -> SnapshotView:
-    content = parsed_content(snapshot)
-    communes = [c for c in (content or {}).get("communes", []) if isinstance(c, dict)]
-    return SnapshotView(snapshot, content, communes)
-
-
-def checked_snapshot(session: Session, principal: Principal, snapshot_id: int,
-                     now: datetime) -> tuple[SnapshotView, SnapshotCheck]:
-    """The snapshot page: the frozen content and the check computed now (province officers only)."""
-    snapshot = get_snapshot_for(session, principal, snapshot_id)  # first: another province's is 404
-    if not principal.is_province_level:
-        raise Forbidden("Trang này dành cho cán bộ cấp tỉnh.")
-    return snapshot_view(snapshot), verify_snapshot(session, snapshot.id, now)

@@ -32,7 +32,7 @@ from motcua.org.models import (
     PredecessorUnit,
     Province,
 )
-from motcua.org.queries import get_commune_for
+from motcua.org.queries import get_commune_for, may_manage
 
 
 def load_units_file() -> dict[str, Any]:
@@ -160,7 +160,7 @@ def set_agency_id(session: Session, *, actor: Principal, commune_code: str, agen
     ``000.00.14.H56``: the first part of every dossier code from now on (Decree 118 Art. 28(a)). Codes already
     issued keep the identifier they were issued with."""
     commune = get_commune_for(session, actor, commune_code)
-    if not actor.has_role(Role.ADMIN):
+    if not may_manage(actor):
         raise Forbidden()
     value = agency_id.strip().upper()
     if not AGENCY_ID.match(value):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from motcua.audit.actions import record_personal_data_read
 from motcua.base.principal import Principal
+from motcua.base.roles import Role
 from motcua.kit.errors import NotFound
 from motcua.kit.text import fold
 from motcua.org.models import Assignment, Commune, Department, Officer, Post, Province
@@ -120,3 +121,42 @@ def province_overview(session: Session, province_code: str) -> list[tuple[Commun
         .order_by(Commune.name_folded)
     )
     return [(commune, int(n)) for commune, n in rows]
+
+
+# ------------------------------------------------------------------ what an administrator may do, and the pages
+
+def may_manage(principal: Principal) -> bool:
+    """Administrators add officers, lock and unlock accounts and set a commune's electronic identifier (the actions
+    check this; the pages ask it to offer the forms)."""
+    return principal.has_role(Role.ADMIN)
+
+
+def may_set_active(principal: Principal, officer: Officer, active: bool) -> bool:
+    """Whether ``admin.actions.set_officer_active`` lets the principal set the account to ``active``: an administrator,
+    who may not lock themselves out."""
+    return may_manage(principal) and not (officer.id == principal.id and not active)
+
+
+@dataclass(frozen=True)
+class CommunePage:
+    commune: Commune
+    staff: CommuneStaff
+    may_set_agency_id: bool
+
+
+def commune_page_for(session: Session, principal: Principal, code: str) -> CommunePage:
+    """A commune's structure and staff, behind the commune's gate."""
+    commune = get_commune_for(session, principal, code)
+    return CommunePage(commune, commune_staff(session, commune), may_manage(principal))
+
+
+@dataclass(frozen=True)
+class OfficerPage:
+    officer: Officer
+    may_toggle_active: bool  # the lock (or unlock) button
+
+
+def officer_page_for(session: Session, principal: Principal, officer_id: int, *, now: datetime) -> OfficerPage:
+    """An officer's record behind the officer gate; the page shows their email and phone, so the read is audited."""
+    officer = read_officer_for(session, principal, officer_id, now=now, fields=["email", "phone"])
+    return OfficerPage(officer, may_set_active(principal, officer, not officer.active))

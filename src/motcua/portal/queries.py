@@ -9,15 +9,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from motcua.base.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import current_versions
-from motcua.dossier.models import Dossier, DossierEvent
-from motcua.dossier.workflow import Action
+from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossier.printing import forms_for
+from motcua.dossier.queries import documents, get_dossier_for
+from motcua.dossier.workflow import END_STATES, Action, Status, available_actions
+from motcua.feedback.queries import rating_link
 from motcua.kit.text import fold
 from motcua.org.models import Commune
 from motcua.portal.models import DossierDraft, FeeLine, FeePayment
 
+#: The official letters a citizen may download from their dossier's page.
+CITIZEN_FORMS = ("receipt", "supplement_request", "refusal_intake", "refusal_processing", "apology_extension",
+                 "stop_notice")
 #: The timeline events a citizen sees (the internal hand-overs between divisions are the officers' business).
 PUBLIC_EVENTS = frozenset(a.value for a in (
     Action.SUBMIT_ONLINE, Action.ACCEPT_ONLINE, Action.RECEIVE, Action.REQUEST_INTAKE_SUPPLEMENT, Action.REFUSE_INTAKE,
@@ -121,3 +128,45 @@ def fee_lines(session: Session, dossier: Dossier) -> list[FeeLineView]:
                                                              FeeLine.status == "paid")))
     paid |= legacy_paid_lines(session, dossier, fees)
     return [FeeLineView(i, str(fee["name"]), int(fee["amount_vnd"]), i in paid) for i, fee in enumerate(fees)]
+
+
+def may_pay(dossier: Dossier) -> bool:
+    """Fees are paid online while the dossier is being handled; once it has ended nothing more is paid (the
+    payment action refuses with the same rule)."""
+    return Status(dossier.status) not in END_STATES
+
+
+@dataclass(frozen=True)
+class FollowPage:
+    """The citizen's page of one of their dossiers: its public timeline, what they may do, its letters and results,
+    its fees, and the rating link once it may be rated (Decree 118/2025 Art. 31–33)."""
+
+    dossier: Dossier
+    events: list[DossierEvent]
+    asked: DossierEvent | None  # the request to supplement, while one is awaited
+    actions: frozenset[Action]
+    forms: list[tuple[str, str]]
+    results: list[DossierDocument]
+    checklist: list[dict[str, Any]]
+    fee_lines: list[FeeLineView]
+    payable: bool
+    rate_url: str | None
+
+
+def citizen_dossier_page(session: Session, actor: Principal, dossier_id: int, *, secret_key: str,
+                         now: datetime) -> FollowPage:
+    """Behind the dossier gate (``get_dossier_for``): a citizen sees their own dossiers only (404 otherwise); the
+    actions offered are the workflow table's for the applicant."""
+    dossier = get_dossier_for(session, actor, dossier_id)
+    events = public_timeline(session, dossier)
+    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
+    awaiting = dossier.status in (Status.AWAITING_SUPPLEMENT.value, Status.INTAKE_INCOMPLETE.value)
+    return FollowPage(
+        dossier=dossier, events=events, asked=supplement_request(events) if awaiting else None,
+        actions=frozenset(t.action for t in available_actions(dossier.status, actor.roles)),
+        forms=[(k, t) for k, t in forms_for(events) if k in CITIZEN_FORMS],
+        results=[d for d in documents(session, dossier) if d.kind == "result"],
+        checklist=list(version.data.get("documents", [])),
+        fee_lines=fee_lines(session, dossier), payable=may_pay(dossier),
+        rate_url=rating_link(session, dossier, secret_key=secret_key, now=now),
+    )

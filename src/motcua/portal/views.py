@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from motcua.auth.deps import DB_SESSION, get_now, read_form, require_csrf, require_roles
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar import to_vietnam_time
-from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.dossier import printing
 from motcua.dossier.actions import Upload
@@ -25,7 +25,7 @@ from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.queries import documents, get_dossier_for
 from motcua.dossier.schemas import IntakeIn
-from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
+from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
 from motcua.integrations.identity import identity_adapter
 from motcua.integrations.payment import payment_adapter
 from motcua.kit.disposition import disposition_headers
@@ -54,17 +54,16 @@ from motcua.portal.actions.filing import (
     supply_online,
     withdraw_online,
 )
-from motcua.portal.actions.payments import payments_of, settle_payment, start_payment
+from motcua.portal.actions.payments import settle_payment, start_payment
 from motcua.portal.deps import CITIZEN_COOKIE, current_citizen
 from motcua.portal.models import CitizenAccount
 from motcua.portal.queries import (
+    CITIZEN_FORMS,
+    citizen_dossier_page,
     deciding_communes,
-    fee_lines,
     my_dossiers,
     my_drafts,
     online_procedures,
-    public_timeline,
-    supplement_request,
 )
 from motcua.web.templating import render
 
@@ -78,8 +77,6 @@ DRAFT_FORM_LIMITS: Any = {"max_fields": 60, "max_files": 60}
 DOSSIER_ID = Path(ge=1, le=2**31 - 1)
 FILE_ID = Path(ge=1, le=2**31 - 1)
 DOCUMENT_ID = Path(ge=1, le=2**31 - 1)
-CITIZEN_FORMS = ("receipt", "supplement_request", "refusal_intake", "refusal_processing", "apology_extension",
-                 "stop_notice")
 
 
 def _labels() -> dict[str, object]:
@@ -261,22 +258,22 @@ def draft_page(
 
 @router.post("/cong-dan/ho-so-nhap/{draft_id}", response_class=HTMLResponse, dependencies=[Depends(require_csrf)],
              form_limits=DRAFT_FORM_LIMITS)
-async def draft_save(
+def draft_save(
     request: Request,
     draft_id: int = DRAFT_ID,
+    form: FormData = Depends(read_form),  # parsed once, with the route's limits (the CSRF check read it first)
     citizen: CitizenAccount = Depends(current_citizen),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
     """One form: the applicant's fields, any files chosen (one input per required document), then save or submit."""
-    form = await read_form(request)  # the CSRF check has parsed it already, with the same limits
     fields = {k: v for k, v in form.items() if isinstance(v, str) and k not in ("csrf_token", "intent")}
     errors: dict[str, str] = {}
     save_draft(session, citizen=citizen, draft_id=draft_id, fields=fields, now=now)  # 404/409 end the request
     for key, value in form.multi_items():
         if key.startswith("file_") and not isinstance(value, str) and value.filename:
-            data = await value.read()
+            data = value.file.read()  # spooled by the parser already: a plain read in this worker thread
             try:
                 attach_to_draft(session, citizen=citizen, draft_id=draft_id, requirement_key=key[5:],
                                 filename=value.filename, data=data, store=store, now=now,
@@ -318,20 +315,12 @@ def follow_page(
     dossier_id: int = DOSSIER_ID,
     citizen: CitizenAccount = Depends(current_citizen),
     session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
 ) -> Response:
-    actor = citizen_principal(citizen)
-    dossier = get_dossier_for(session, actor, dossier_id)
-    events = public_timeline(session, dossier)
-    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
-    docs = documents(session, dossier)
+    page = citizen_dossier_page(session, citizen_principal(citizen), dossier_id,
+                       secret_key=request.app.state.settings.secret_key, now=now)
     return render(request, "portal/dossier.html", {
-        "d": dossier, "events": events, "asked": supplement_request(events) if dossier.status in (
-            Status.AWAITING_SUPPLEMENT.value, Status.INTAKE_INCOMPLETE.value) else None,
-        "actions": {t.action for t in available_actions(dossier.status, actor.roles)},
-        "forms": [(k, t) for k, t in printing.forms_for(events) if k in CITIZEN_FORMS],
-        "results": [d for d in docs if d.kind == "result"], "checklist": version.data.get("documents", []),
-        "fee_lines": fee_lines(session, dossier), "payments": payments_of(session, dossier), "Action": Action,
-        "paid": request.query_params.get("paid"), **_labels()})
+        "page": page, "d": page.dossier, "Action": Action, "paid": request.query_params.get("paid"), **_labels()})
 
 
 @router.post("/cong-dan/ho-so/{dossier_id}/bo-sung", dependencies=[Depends(require_csrf)])

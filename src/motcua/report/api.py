@@ -1,5 +1,5 @@
 """JSON routes of the service index (Decision 766/QĐ-TTg): the province ranking, one commune's scorecard, the
-dossiers that cost it points. Same reads as the dashboards (``index.queries``), same gates: the ranking is published
+dossiers that cost it points. Same reads as the dashboards (``report.queries``), same gates: the ranking is published
 to every officer and token of the province; a commune's details follow the jurisdiction rule (404 outside it)."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_principal, get_now
 from motcua.base.principal import Principal
-from motcua.index.queries import Period, commune_dashboard, late_dossiers, province_dashboard
+from motcua.index.periods import Period
 from motcua.kit.schemas import error_responses
 from motcua.report.deps import requested_period
+from motcua.report.queries.communes import late_dossiers
+from motcua.report.queries.dashboards import commune_dashboard, province_dashboard
 from motcua.report.schemas import CommuneIndexOut, LateDossierOut, LatePage, RankingOut, commune_index_out
 
 router = APIRouter(tags=["service index"])

@@ -8,7 +8,7 @@ from fastapi import Depends, Query
 
 from motcua.auth.deps import get_now
 from motcua.calendar import to_vietnam_time
-from motcua.index.queries import Period, index_period
+from motcua.index.periods import Period, index_period
 
 PERIOD = Query(default=None, max_length=40,
                description="A month `2026-11`, a quarter `2026-Q4`, a year `2026` or months `2026-01..2026-06`; "

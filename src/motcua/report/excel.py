@@ -19,9 +19,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from motcua.index.queries import STATUS_LABELS, Breakdown, CommuneDashboard, Period, ProvinceDashboard
+from motcua.index.periods import Period
 from motcua.kit.clock import VN_TZ, as_utc
 from motcua.kit.excel import workbook_bytes
+from motcua.report.queries.dashboards import STATUS_LABELS, Breakdown, CommuneDashboard, ProvinceDashboard
 
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 DECIMAL_FORMAT = "0.00"

@@ -10,18 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from motcua.index.queries import (
-    Breakdown,
-    CommuneDashboard,
-    LateDossier,
-    Period,
-    ProvinceDashboard,
-    RankRow,
-    TrendPoint,
-)
+from motcua.index.periods import Period
 from motcua.index.score import DossierCounters, GroupResult, Scorecard, Subtotal
 from motcua.kit.clock import as_utc
 from motcua.kit.schemas import UtcInstant
+from motcua.report.queries.communes import LateDossier
+from motcua.report.queries.dashboards import Breakdown, CommuneDashboard, ProvinceDashboard
+from motcua.report.queries.rankings import RankRow
+from motcua.report.queries.trends import TrendPoint
 
 
 def _num(value: Decimal | None) -> float | None:

@@ -1,29 +1,41 @@
 """Pages of the service index (Decision 766/QĐ-TTg): the province's ranking dashboard and a commune's dashboard,
-and their Excel exports. The ranking is published to every officer of the province; a commune's page follows the
+and their Excel exports; the published monthly rankings and their check; the fair-play flags; the commune's periodic
+report (Excel). The ranking is published to every officer of the province; a commune's page follows the
 jurisdiction rule (its query's gate answers 404 outside it)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import DB_SESSION, current_officer, get_now
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf
 from motcua.base.principal import Principal
 from motcua.calendar import to_vietnam_time
-from motcua.index.queries import Period, commune_dashboard, index_period, province_dashboard, recent_periods
+from motcua.index.actions import publish_snapshot
+from motcua.index.fairplay import RULES, fair_play
+from motcua.index.periods import Period, index_period, parse_period
+from motcua.kit.clock import to_local
 from motcua.kit.disposition import disposition_headers
-from motcua.kit.errors import ValidationFailed
+from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.report import excel
 from motcua.report.deps import PERIOD, requested_period
+from motcua.report.periodic import file_name, periodic_workbook
+from motcua.report.queries.dashboards import commune_dashboard, province_dashboard
+from motcua.report.queries.periods import previous_month, recent_periods, report_period
+from motcua.report.queries.snapshots import checked_snapshot, snapshots_overview
 from motcua.report.schemas import commune_charts, province_charts
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
 COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decision 19/2025/QĐ-TTg)")
+SNAPSHOT_ID = Path(ge=1, le=2**31 - 1)
+#: The period of the fair-play page and the periodic report (empty: the last month that is over).
+LAST_PERIOD = Query(default=None, max_length=20, description="2026-11, 2026-Q4, 2026 or 2026-01..2026-06")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LATE_PER_PAGE = 50
@@ -111,3 +123,92 @@ def commune_page(
         **context, "dash": dash, "charts": commune_charts(dash), "late_page": late_page,
         "late_pages": max(1, (dash.late_total + LATE_PER_PAGE - 1) // LATE_PER_PAGE),
     })
+
+
+# ------------------------------------------------------------------------ published rankings, fair play, periodic
+
+
+async def province_officer(principal: Principal = Depends(current_officer)) -> Principal:
+    if not principal.is_province_level:
+        raise Forbidden("Trang này dành cho cán bộ cấp tỉnh.")
+    return principal
+
+
+def _snapshots_page(request: Request, session: Session, principal: Principal, now: datetime,
+                    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                    status_code: int = 200) -> Response:
+    page = snapshots_overview(session, principal)
+    return render(request, "index_snapshots.html", {
+        "snapshots": page.snapshots, "may_publish": page.may_publish,
+        "values": values or {"month": previous_month(now)}, "errors": errors or {}}, status_code=status_code)
+
+
+@router.get("/index/snapshots", response_class=HTMLResponse)
+def snapshots_page(
+    request: Request,
+    principal: Principal = Depends(province_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    return _snapshots_page(request, session, principal, now)
+
+
+@router.post("/index/snapshots", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def snapshot_publish(
+    request: Request,
+    month: str = Form(default="", max_length=20),
+    principal: Principal = Depends(province_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    values = {"month": month.strip()}
+    try:
+        period = parse_period(values["month"] or "-", to_local(now).date())
+        if period.kind != "month":
+            raise ValidationFailed("Chọn một tháng, dạng 2026-10.", fields={"month": "Chọn một tháng."})
+        snapshot = publish_snapshot(session, actor=principal, province_code=principal.province_code,
+                                    month=period.start, now=now)
+    except (ValidationFailed, Conflict) as exc:
+        session.rollback()
+        errors = {"month": exc.fields.get("month") or exc.fields.get("period") or exc.message, "form": exc.message}
+        return _snapshots_page(request, session, principal, now, values, errors, status_code=exc.status_code)
+    return RedirectResponse(f"/index/snapshots/{snapshot.id}?published=1", status_code=303)
+
+
+@router.get("/index/snapshots/{snapshot_id}", response_class=HTMLResponse)
+def snapshot_page(
+    request: Request,
+    snapshot_id: int = SNAPSHOT_ID,
+    published: bool = Query(default=False),
+    principal: Principal = Depends(current_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    view, check = checked_snapshot(session, principal, snapshot_id, now)
+    return render(request, "index_snapshot.html", {"view": view, "check": check, "published": published})
+
+
+@router.get("/index/fair-play", response_class=HTMLResponse)
+def fair_play_page(
+    request: Request,
+    period: str | None = LAST_PERIOD,
+    principal: Principal = Depends(province_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    chosen = report_period(period, now)
+    report = fair_play(session, principal, principal.province_code, chosen)
+    return render(request, "index_fairplay.html", {"report": report, "rules": RULES, "period": chosen})
+
+
+@router.get("/index/communes/{code}/report.xlsx")
+def periodic_report_file(
+    code: str = COMMUNE_CODE,
+    period: str | None = LAST_PERIOD,
+    principal: Principal = Depends(current_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    chosen = report_period(period, now)
+    data = periodic_workbook(session, principal, code, chosen, now)
+    return _xlsx(data, file_name(code, chosen))

@@ -81,12 +81,6 @@ def make_environment() -> Environment:
 _ENV = make_environment()
 
 
-def register_global(name: str, value: Any) -> None:
-    """Make a helper callable from every template; a domain package registers its own when its views load (the
-    feedback package's ``rating_offer`` on the lookup page), so the web shell imports no domain."""
-    _ENV.globals[name] = value
-
-
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:

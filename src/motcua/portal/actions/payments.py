@@ -23,7 +23,6 @@ from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.hooks import dossiers_changed
 from motcua.dossier.models import Dossier
 from motcua.dossier.queries import get_dossier_for
-from motcua.dossier.workflow import END_STATES, Status
 from motcua.integrations.payment import (
     PaymentAdapter,
     PaymentRejected,
@@ -32,7 +31,7 @@ from motcua.integrations.payment import (
 )
 from motcua.kit.errors import Forbidden, MotcuaError, NotFound, ValidationFailed
 from motcua.portal.models import FeeLine, FeePayment
-from motcua.portal.queries import legacy_paid_lines, payable_fees
+from motcua.portal.queries import legacy_paid_lines, may_pay, payable_fees
 
 
 class PaymentServiceDown(MotcuaError):
@@ -68,7 +67,7 @@ def start_payment(session: Session, *, actor: Principal, dossier_id: int, fee_in
     dossier = get_dossier_for(session, actor, dossier_id)
     if adapter is None:
         raise PaymentServiceDown("Xã chưa kết nối cổng thanh toán trực tuyến; Ông/Bà nộp phí, lệ phí tại Trung tâm.")
-    if Status(dossier.status) in END_STATES:
+    if not may_pay(dossier):
         raise ValidationFailed("Hồ sơ đã kết thúc; không thanh toán được nữa.")
     fees = payable_fees(session.get_one(ProcedureVersion, dossier.procedure_version_id))
     if not 0 <= fee_index < len(fees):
@@ -155,8 +154,3 @@ def _pay_line(session: Session, *, actor: Principal, payment: FeePayment, now: d
             record(session, actor=actor, action="dossier.paid_online", now=now, object_kind="dossier",
                    object_id=dossier.id, province_code=dossier.province_code,
                    commune_code=dossier.deciding_commune_code, data={"code": dossier.code, "order": payment.order_ref})
-
-
-def payments_of(session: Session, dossier: Dossier) -> list[FeePayment]:
-    return list(session.scalars(select(FeePayment).where(FeePayment.dossier_id == dossier.id)
-                                .order_by(FeePayment.id)))

@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from motcua.catalog.models import Procedure
 from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
-from motcua.index.periodic import file_name, periodic_workbook
-from motcua.index.queries import commune_report, parse_period
+from motcua.index.periods import parse_period
 from motcua.index.tasks import fold
 from motcua.kit.errors import NotFound
+from motcua.report.periodic import file_name, periodic_workbook
+from motcua.report.queries.communes import commune_report
 from tests.factories import CHI_TIEN, HKD, T0, intake_data, other_commune, staff
 from tests.index.test_snapshots import OCT_5, handle
 from tests.security.test_finding_14_excel_formulas import HOSTILE, assert_text_only

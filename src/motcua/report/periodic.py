@@ -3,7 +3,7 @@
 Why: seed 001 — after the merger "chế độ báo cáo được thực hiện liên thông" between commune and province. The
 report is generated from the data the index already holds (the monthly rollups and contributions), so the
 commune does not retype figures the province can check: every number here equals the one the commune's index
-page shows for the same period (``index.queries.commune_report``).
+page shows for the same period (``report.queries.communes.commune_report``).
 
 How dossiers are counted (the index's rule, docs/legal.md §7): indicator 2.1 judges a dossier in every month it is open
 and in the month it ends, so over a quarter a dossier open across a month end is counted once per month, as the
@@ -32,11 +32,12 @@ from motcua.base.principal import Principal
 from motcua.base.roles import DEPARTMENT_NAMES
 from motcua.dossier.models import Dossier
 from motcua.index.models import IndexContribution
-from motcua.index.queries import CommuneReport, Period, commune_report, costly_dossiers
+from motcua.index.periods import Period
 from motcua.index.score import DossierCounters
 from motcua.kit.clock import to_local
 from motcua.kit.excel import workbook_bytes
 from motcua.org.models import Province
+from motcua.report.queries.communes import CommuneReport, commune_report, costly_dossiers
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Late dossiers listed in the report (the summary gives the full count).
