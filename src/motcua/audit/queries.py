@@ -183,8 +183,8 @@ def _hold_to_anchor(session: Session, walks: dict[str, _Walk], anchor: Row[Any])
         anchored = session.scalar(select(_EVENT.c.hash).where(_EVENT.c.chain == chain, _EVENT.c.chain_seq == seq))
         if anchored is None:  # the rows up to a later problem exist, so the walk reached its end
             first = walk.checked + 1
-            walk.fail(first, f"rows {first}–{seq} were deleted (the anchor of {anchor.day} recorded the chain at "
-                             f"{seq})")
+            rows = f"row {seq} was" if first == seq else f"rows {first}–{seq} were"
+            walk.fail(first, f"{rows} deleted (the anchor of {anchor.day} recorded the chain at {seq})")
         elif anchored != digest:
             walk.fail(seq, f"row {seq} differs from the anchor of {anchor.day}")
 
