@@ -185,7 +185,8 @@ def anchor_digests(*, day: date, at: datetime, heads: str, prev_hash: str, key: 
 
 def record_anchor(session: Session, *, now: datetime) -> AuditAnchor | None:
     """Record today's anchor (the day in Vietnam) unless there is one: every chain's head — chain, seq, hash,
-    sorted by chain — under one keyed hash, linked to the previous anchor. Returns it, or None when today's exists.
+    sorted by chain — under one keyed hash, linked to the previous anchor. Returns it, or None when today's (or a
+    later day's) exists.
 
     A chain's events and head are both in the database, so someone who can write it could cut a chain's last
     events and set its head back (or delete a whole chain); the anchor remembers where each chain stood, and
@@ -199,6 +200,8 @@ def record_anchor(session: Session, *, now: datetime) -> AuditAnchor | None:
     if session.get(AuditAnchor, day) is not None:
         return None
     latest = session.scalars(select(AuditAnchor).order_by(AuditAnchor.day.desc()).limit(1)).one_or_none()
+    if latest is not None and latest.day > day:
+        return None  # a clock behind the latest anchor's day: the anchors are chained in order of their days
     heads = [[chain, seq, digest] for chain, seq, digest in session.execute(
         select(AuditHead.chain, AuditHead.seq, AuditHead.hash).where(AuditHead.seq > 0).order_by(AuditHead.chain))]
     payload = canonical_json(heads)
