@@ -187,6 +187,14 @@ def test_an_anchor_is_recorded_once_a_day_and_linked_to_the_one_before(session):
     assert result.ok and result.anchors.count == 2 and result.anchors.latest == second.day
 
 
+def test_no_anchor_is_recorded_for_a_day_before_the_latest(session):
+    """The anchors are chained in order of their days: a clock set back records none rather than break it."""
+    _write(session, 1)
+    assert record_anchor(session, now=T0 + timedelta(days=1)) is not None
+    assert record_anchor(session, now=T0) is None
+    assert verify_chain(session).ok
+
+
 def test_an_edited_anchor_is_named(session):
     """The anchors are keyed and chained like the events: one edited (to move a chain's recorded head back) is
     named by its day."""
