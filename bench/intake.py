@@ -4,10 +4,12 @@
     .venv/bin/python bench/intake.py --quick   # smoke run: 200 intakes, 50,000 dossiers, about half a minute
 
 1. Intakes per second, on SQLite (WAL) and on PostgreSQL. A fresh migrated database with Phú Thọ's communes and the
-   shipped catalogue, a reception officer of xã Chí Tiên and an API token with the reception role; the real server
-   (``motcua.web.server.run``, what ``motcua serve --workers N`` runs, in a subprocess; the full run measures N = 1
-   and 2 on each backend, the quick run 1 on SQLite and 2 on PostgreSQL); 16 clients, each a keep-alive HTTP/1.1
-   connection, POST ``/api/v1/dossiers`` with a unique ``Idempotency-Key`` each, after a warm-up. The clients are 16
+   shipped catalogue, a reception officer and an API token with the reception role for each of 16 communes (xã Chí
+   Tiên and the next 15 by code); the real server (``motcua.web.server.run``, what ``motcua serve --workers N``
+   runs, in a subprocess; the full run measures N = 1 and 2 on each backend, the quick run 1 on SQLite and 2 on
+   PostgreSQL); 16 clients, each a keep-alive HTTP/1.1 connection, POST ``/api/v1/dossiers`` with a unique
+   ``Idempotency-Key`` each, after a warm-up: first all 16 on Chí Tiên (the busiest commune: every intake queues
+   on its day's code counter and its audit chain), then each on a commune of its own. The clients are 16
    coroutines on one asyncio event loop (uvloop when installed) writing requests encoded before the clock starts and
    parsing the answers by hand, not ``httpx`` clients in threads: the load generator runs on the same 2 cores as the
    server and PostgreSQL, so every CPU-millisecond it spends is taken from what is measured (16 ``httpx.Client``
@@ -15,8 +17,9 @@
    code distinct, every dossier stored. The CPU each party used during the load (the server process and its workers;
    all PostgreSQL processes, and of them the backends of the bench's database; this process) is read from ``/proc``
    and reported per intake, with the share of the machine's CPU time the hypervisor stole. Baseline in the same run:
-   the same rows (the column values the intakes wrote) INSERTed into ``dossier`` straight through the same driver,
-   one row per transaction, 16 threads. Target: at least 200 intakes/s on PostgreSQL on a 2-core machine.
+   the same rows (the column values the one-commune intakes wrote) INSERTed into ``dossier`` straight through the
+   same driver, one row per transaction, 16 threads; both intake runs are printed as ratios against it. Target: at
+   least 200 intakes/s on PostgreSQL on a 2-core machine, on the one commune.
 2. The inbox with 1,000,000 dossiers in PostgreSQL: bulk-loaded with one ``INSERT … SELECT generate_series`` (a year
    of dossiers over the province's 148 communes, a skewed share per commune with Chí Tiên the busiest, ~3% open,
    due dates of open ones around now), then VACUUM ANALYZE. ``GET /dossiers`` (the HTML page, logged in with the
@@ -175,11 +178,19 @@ class BenchDatabase:
 
 @dataclass(frozen=True)
 class Seeded:
-    token: str  # raw API token, reception role, scoped to COMMUNE (RECEPTION_USER logs in to the inbox)
+    tokens: list[str]  # raw API tokens, reception role, one per commune of ``communes`` (the first is COMMUNE's)
+    communes: list[str]  # COMMUNE, then the next CLIENTS - 1 communes of the province by code
+
+    @property
+    def token(self) -> str:
+        """COMMUNE's token (RECEPTION_USER, its officer, logs in to the inbox)."""
+        return self.tokens[0]
 
 
 def seed(url: str) -> Seeded:
-    """Migrate, load the province's units and the shipped catalogue, a reception officer, an API token."""
+    """Migrate, load the province's units and the shipped catalogue; a reception officer and an API token with the
+    reception role for each of ``CLIENTS`` communes (COMMUNE's officer is RECEPTION_USER), issued by a province
+    administrator."""
     upgrade(url)
     engine = make_engine(url)
     data = load_units_file()
@@ -188,18 +199,28 @@ def seed(url: str) -> Seeded:
     with Session(engine) as session, session.begin():
         sync_units(session, data=subset)
         import_catalogue(session, actor=SYSTEM, catalogue=load_shipped(), now=now, source="shipped")
-        reception = create_officer(session, actor=SYSTEM, now=now, data=OfficerCreate(
-            username=RECEPTION_USER, full_name="Nguyễn Thị Hoa", password=PASSWORD, province_code=PROVINCE,
-            commune_code=COMMUNE, roles=[Role.RECEPTION]))
+        others = session.scalars(text("SELECT code FROM commune WHERE province_code = :p AND code <> :c ORDER BY code"
+                                      " LIMIT :n"), {"p": PROVINCE, "c": COMMUNE, "n": CLIENTS - 1}).all()
+        communes = [COMMUNE, *others]
         admin = create_officer(session, actor=SYSTEM, now=now, data=OfficerCreate(
-            username="bench_qtxa", full_name="Lê Minh Quân", password=PASSWORD, province_code=PROVINCE,
-            commune_code=COMMUNE, roles=[Role.ADMIN]))
+            username="bench_qttinh", full_name="Lê Minh Quân", password=PASSWORD, province_code=PROVINCE,
+            commune_code=None, roles=[Role.ADMIN]))
         issuer = Principal(kind="officer", id=admin.id, name=admin.username, province_code=PROVINCE,
-                           commune_code=COMMUNE, roles=frozenset({Role.ADMIN}))
-        _, raw = create_api_token(session, actor=issuer, name="Máy tiếp nhận (bench)", commune_code=COMMUNE,
-                                  days_valid=1, now=now, roles=(Role.RECEPTION,), officer_id=reception.id)
+                           commune_code=None, roles=frozenset({Role.ADMIN}))
+        tokens = []
+        for n, commune in enumerate(communes):
+            reception = create_officer(session, actor=SYSTEM, now=now, data=OfficerCreate(
+                username=RECEPTION_USER if commune == COMMUNE else f"{RECEPTION_USER}_{n:02d}",
+                full_name="Nguyễn Thị Hoa", password=PASSWORD, province_code=PROVINCE, commune_code=commune,
+                roles=[Role.RECEPTION]))
+            _, raw = create_api_token(session, actor=issuer, name=f"Máy tiếp nhận (bench) {commune}",
+                                      commune_code=commune, days_valid=1, now=now, roles=(Role.RECEPTION,),
+                                      officer_id=reception.id)
+            tokens.append(raw)
     engine.dispose()
-    return Seeded(raw)
+    if len(communes) < CLIENTS:
+        raise BenchError(f"province {PROVINCE} has {len(communes)} communes, fewer than {CLIENTS}")
+    return Seeded(tokens, communes)
 
 
 # ------------------------------------------------------------------------------------------------ the server
@@ -476,17 +497,21 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return factory
 
 
-def post_intakes(server: Server, token: str, count: int, tag: str, database: str | None
+def post_intakes(server: Server, tokens: list[str], count: int, tag: str, database: str | None
                  ) -> tuple[Load, list[str]]:
     """``count`` intakes by 16 keep-alive connections; returns the load (failures = answers other than 201, or a
     broken connection, which ends that client) with the CPU used meanwhile, and the codes of the dossiers created.
     Two 201s with the same code stop the run. ``database``: the server's PostgreSQL database, if any (for the CPU
     used by its backends).
 
+    Client k sends every intake it takes with ``tokens[k % len(tokens)]``: one token puts all 16 clients on one
+    commune's counter, 16 tokens of 16 communes give each client a commune of its own. The intakes are numbered
+    from one shared counter either way, each client taking the next number when its previous answer is in.
+
     The 16 connections are opened (and each has answered ``GET /healthz``) before the clock starts."""
     url = urlsplit(server.base)
     host, port = url.hostname or "127.0.0.1", url.port or 80
-    requests = intake_requests(url.netloc, token, count, tag)
+    by_token = {t: intake_requests(url.netloc, t, count, tag) for t in dict.fromkeys(tokens)}
     healthz = f"GET /healthz HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode()
     counter = itertools.count()
     latencies = [0.0] * count
@@ -507,7 +532,8 @@ def post_intakes(server: Server, token: str, count: int, tag: str, database: str
             raise ProtocolError(f"GET /healthz: HTTP {status}")
         return reader, writer
 
-    async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def client(k: int, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests = by_token[tokens[k % len(tokens)]]
         try:
             while (i := next(counter)) < count:
                 start = time.perf_counter()
@@ -546,7 +572,7 @@ def post_intakes(server: Server, token: str, count: int, tag: str, database: str
             raise BenchError(f"{len(broken)} of the {CLIENTS} connections to {server.base} failed: {broken[0]!r}")
         before = CpuSnapshot.take(server.pid, database)
         cpu, start = time.process_time(), time.perf_counter()
-        await asyncio.gather(*(client(*c) for c in opened if not isinstance(c, BaseException)))
+        await asyncio.gather(*(client(k, *c) for k, c in enumerate(opened) if not isinstance(c, BaseException)))
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         return seconds, cpu, CpuUse.between(before, CpuSnapshot.take(server.pid, database))
 
@@ -629,26 +655,35 @@ def count_rows(url: str, where: str = "1=1") -> int:
 class IntakeResult:
     backend: str
     workers: int
-    intake: Load
+    intake: Load  # 16 clients on one commune (COMMUNE, the busiest): one code counter, one audit chain
+    spread: Load  # 16 clients on 16 communes, one each
     baseline: Load
     failed: int  # intakes answered other than 201, warm-up included
     server_errors: list[str]  # what the server logged when some failed
 
 
 def bench_intake(db: BenchDatabase, seeded: Seeded, server: Server, workers: int, sizes: Sizes) -> IntakeResult:
-    """Warm up, measure the intakes, check them in the database, then the baseline with the same rows."""
+    """Warm up (on every commune), measure the intakes of 16 clients on one commune, then of 16 clients on 16
+    communes, check each in the database, then the baseline with the rows of the first."""
     count, tag = sizes.intakes[db.kind], f"w{workers}"
     log(f"{db.kind}: server up ({workers} worker{'s' * (workers > 1)}); {sizes.warmup} warm-up intakes")
-    warmup, _ = post_intakes(server, seeded.token, sizes.warmup, f"warmup-{tag}", db.name)
-    log(f"{db.kind}: {count:,} intakes by {CLIENTS} clients")
-    intake, created = post_intakes(server, seeded.token, count, tag, db.name)
-    stored = count_rows(db.url, f"idempotency_key LIKE 'bench-{tag}-%'")
-    if stored != len(created):
-        raise BenchError(f"{len(created)} intakes answered 201 but {stored} dossiers are stored")
-    log(f"{db.kind}: {len(created):,} plain INSERTs by {CLIENTS} threads (baseline)")
+    warmup, _ = post_intakes(server, seeded.tokens, sizes.warmup, f"warmup-{tag}", db.name)
+
+    def measure(tokens: list[str], run: str) -> Load:
+        load, created = post_intakes(server, tokens, count, run, db.name)
+        stored = count_rows(db.url, f"idempotency_key LIKE 'bench-{run}-%'")
+        if stored != len(created):
+            raise BenchError(f"{len(created)} intakes answered 201 but {stored} dossiers are stored")
+        return load
+
+    log(f"{db.kind}: {count:,} intakes by {CLIENTS} clients on one commune ({COMMUNE})")
+    intake = measure([seeded.token], tag)
+    log(f"{db.kind}: {count:,} intakes by {CLIENTS} clients on {len(seeded.tokens)} communes")
+    spread = measure(seeded.tokens, f"spread-{tag}")
+    log(f"{db.kind}: {intake.ok:,} plain INSERTs by {CLIENTS} threads (baseline)")
     baseline = plain_inserts(db, tag)
-    failed = len(warmup.failures) + len(intake.failures)
-    return IntakeResult(db.kind, workers, intake, baseline, failed, server.exceptions() if failed else [])
+    failed = len(warmup.failures) + len(intake.failures) + len(spread.failures)
+    return IntakeResult(db.kind, workers, intake, spread, baseline, failed, server.exceptions() if failed else [])
 
 
 # ------------------------------------------------------------------------------------------------ 1M dossiers
@@ -964,33 +999,36 @@ def bench_inbox(db: BenchDatabase, seeded: Seeded, base: str, sizes: Sizes, work
 def report(results: list[IntakeResult], inbox: InboxResult | None) -> None:
     print(f"intake: POST /api/v1/dossiers, {CLIENTS} keep-alive clients; baseline: the same rows as plain INSERTs "
           f"through the same driver, one row per transaction, {CLIENTS} threads")
-    print(f"  {'backend':<10} {'workers':>7} {'intakes':>7} {'failed':>6} {'intakes/s':>9} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'client CPU':>10} | {'INSERT rows/s':>13} {'p50 ms':>7} {'p95 ms':>7} | {'ratio':>6}")
+    print(f"  {'backend':<10} {'workers':>7} {'communes':>8} {'intakes':>7} {'failed':>6} {'intakes/s':>9} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'client CPU':>10} | {'INSERT rows/s':>13} {'p50 ms':>7} {'p95 ms':>7} | "
+          f"{'ratio':>6}")
     for r in results:
-        i, b = r.intake, r.baseline
-        lat, base = i.latencies_ms, b.latencies_ms
-        print(f"  {r.backend:<10} {r.workers:>7} {i.count:>7,} {len(i.failures):>6} {i.rate:>9.1f} "
-              f"{pct(lat, 50):>7.1f} {pct(lat, 95):>7.1f} {i.client_cpu_s / i.seconds:>9.2f}c | {b.rate:>13.1f} "
-              f"{pct(base, 50):>7.2f} {pct(base, 95):>7.2f} | {i.rate / b.rate:>6.3f}")
-        if i.cpu is not None and i.ok:
-            server, pg, ours, client = (x / i.ok * 1e3 for x in (i.cpu.server_s, i.cpu.postgres_s,
-                                                                 i.cpu.database_s, i.client_cpu_s))
-            if r.backend == "postgresql":
-                postgres = f"PostgreSQL {pg:.2f} ms ({ours:.2f} ms in the bench database's backends)"
-            else:  # PostgreSQL's processes are busy with other work, if any: not this run's
-                postgres, pg = "PostgreSQL - (SQLite)", 0.0
-            print(f"    CPU per intake: server {server:.2f} ms, {postgres}, client {client:.2f} ms (together "
-                  f"{server + pg + client:.2f} ms); steal {i.cpu.steal:.0%}")
+        b = r.baseline
+        base = b.latencies_ms
+        for communes, i in ((1, r.intake), (CLIENTS, r.spread)):
+            lat = i.latencies_ms
+            print(f"  {r.backend:<10} {r.workers:>7} {communes:>8} {i.count:>7,} {len(i.failures):>6} {i.rate:>9.1f} "
+                  f"{pct(lat, 50):>7.1f} {pct(lat, 95):>7.1f} {i.client_cpu_s / i.seconds:>9.2f}c | "
+                  f"{b.rate:>13.1f} {pct(base, 50):>7.2f} {pct(base, 95):>7.2f} | {i.rate / b.rate:>6.3f}")
+            if i.cpu is not None and i.ok:
+                server, pg, ours, client = (x / i.ok * 1e3 for x in (i.cpu.server_s, i.cpu.postgres_s,
+                                                                     i.cpu.database_s, i.client_cpu_s))
+                if r.backend == "postgresql":
+                    postgres = f"PostgreSQL {pg:.2f} ms ({ours:.2f} ms in the bench database's backends)"
+                else:  # PostgreSQL's processes are busy with other work, if any: not this run's
+                    postgres, pg = "PostgreSQL - (SQLite)", 0.0
+                print(f"    CPU per intake: server {server:.2f} ms, {postgres}, client {client:.2f} ms (together "
+                      f"{server + pg + client:.2f} ms); steal {i.cpu.steal:.0%}")
     for r in results:
         if r.failed:
-            first = (r.intake.failures or ("(in the warm-up)",))[0]
+            first = (r.intake.failures or r.spread.failures or ("(in the warm-up)",))[0]
             print(f"  ERROR: {r.failed} intakes failed on {r.backend} with {r.workers} worker{'s' * (r.workers > 1)} "
                   f"(warm-up included); first: {first[:100]}")
             for line in r.server_errors[:5]:
                 print(f"    server log: {line}")
     for r in results:
         if r.backend == "postgresql":
-            met = "met" if r.intake.rate >= INTAKE_TARGET else "NOT met"
+            met = "met" if r.intake.rate >= INTAKE_TARGET else "NOT met"  # the busiest commune's counter
             print(f"  target >= {INTAKE_TARGET:.0f} intakes/s on PostgreSQL: {met} with {r.workers} worker"
                   f"{'s' * (r.workers > 1)} ({r.intake.rate:.1f}/s)")
     if inbox is None:

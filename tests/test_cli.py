@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from motcua.audit.models import AuditAnchor
 from motcua.cli import app as cli
 from motcua.config import get_settings
 from motcua.org.models import Assignment, Commune, Officer, PredecessorUnit, Province
@@ -84,7 +85,8 @@ def test_create_officer_validates_its_input(cli_db):
 
 def test_housekeeping_runs_on_a_real_database(cli_db):
     """Daily housekeeping: expired sessions, old login attempts, and a scan no dossier references (a request that
-    failed after storing its file) older than an hour is removed."""
+    failed after storing its file) older than an hour is removed; the audit log's anchor of the day is recorded
+    once (a second run the same day records none)."""
     import hashlib
     import os
 
@@ -97,6 +99,9 @@ def test_housekeeping_runs_on_a_real_database(cli_db):
     result = CliRunner().invoke(cli, ["housekeeping"])
     assert result.exit_code == 0 and "0 phiên hết hạn" in result.output, result.output
     assert "1 tệp" in result.output and not orphan.exists()
+    assert "Đã ghi mốc nhật ký ngày" in result.output and _count(cli_db.engine, AuditAnchor) == 1
+    again = CliRunner().invoke(cli, ["housekeeping"])
+    assert again.exit_code == 0 and "mốc nhật ký" not in again.output and _count(cli_db.engine, AuditAnchor) == 1
 
 
 def test_single_officer_approval_is_set_per_province(cli_db):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.admin.actions import create_officer
 from motcua.admin.schemas import OfficerCreate
+from motcua.audit.actions import record_anchor
 from motcua.audit.queries import count_events, verify_chain
 from motcua.auth.actions import purge_expired
 from motcua.base.principal import SYSTEM
@@ -163,20 +164,35 @@ def create_officer_cmd(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 naming the first row that was edited, removed or inserted."""
+    """Recompute every chain (one per commune, per province, the system's, the legacy one) and the daily anchors;
+    exit 1 naming, for each broken chain, its first row that was edited, removed or inserted."""
     factory = _session_factory()
     with factory() as session:
         total = count_events(session)
         with Progress(console=console, transient=True) as progress:
             task = progress.add_task("Kiểm tra nhật ký", total=total)
             result = verify_chain(session, progress=lambda n: progress.advance(task, n))
-    if result.keyed_from > 1:
-        console.print(f"Sự kiện 1–{result.keyed_from - 1} được ghi trước khi chuỗi có khóa (HMAC) và được kiểm tra "
-                      "theo quy tắc cũ (SHA-256 không khóa); đối chiếu mốc này với mốc đã ghi lại khi nâng cấp.")
+    for chain in result.chains:
+        if chain.keyed_from > 1:
+            console.print(f"Chuỗi {chain.chain}: sự kiện 1–{chain.keyed_from - 1} được ghi trước khi chuỗi có khóa "
+                          "(HMAC) và được kiểm tra theo quy tắc cũ (SHA-256 không khóa); đối chiếu mốc này với mốc "
+                          "đã ghi lại khi nâng cấp.")
+    anchors = result.anchors
+    if anchors.latest is not None:
+        console.print(f"Mốc nhật ký: {anchors.count} ngày, mới nhất ngày {anchors.latest:%d/%m/%Y}, mã "
+                      f"{anchors.latest_hash} (đối chiếu với bản đã lưu ngoài máy chủ).", soft_wrap=True)
+    else:
+        console.print("Chưa có mốc nhật ký nào (motcua housekeeping và worker ghi mốc mỗi ngày).")
     if result.ok:
-        console.print(f"Nhật ký toàn vẹn: {result.checked} sự kiện, chuỗi băm khớp.")
+        console.print(f"Nhật ký toàn vẹn: {result.checked} sự kiện trong {len(result.chains)} chuỗi, chuỗi băm khớp.")
         return
-    console.print(f"[red]Nhật ký bị can thiệp: {result.problem} (row {result.bad_seq}).[/red]")
+    if not anchors.ok:
+        console.print(f"[red]Mốc nhật ký bị can thiệp: {anchors.problem} (anchor {anchors.bad_day}).[/red]",
+                      soft_wrap=True)
+    for chain in result.broken:
+        console.print(f"[red]Chuỗi {chain.chain} bị can thiệp: {chain.problem} (chain {chain.chain}, row "
+                      f"{chain.bad_seq}).[/red]", soft_wrap=True)
+    console.print(f"[red]{len(result.broken)} trên {len(result.chains)} chuỗi bị can thiệp.[/red]")
     raise typer.Exit(1)
 
 
@@ -263,13 +279,19 @@ def catalog_export(path: Annotated[str, typer.Argument(help="Write to this .json
 def housekeeping(
     keep_attempts_days: Annotated[int, typer.Option(min=1, help="Keep login attempts this many days")] = 30,
 ) -> None:
-    """Remove expired login sessions, old login attempts and scans no dossier references (run daily from cron)."""
+    """Remove expired login sessions, old login attempts and scans no dossier references, and record the audit log's
+    anchor of the day if the worker has not (run daily from cron)."""
     now = SystemClock().now()
     with _session_factory().begin() as session:
         sessions, attempts = purge_expired(session, now=now, keep_attempts_days=keep_attempts_days)
         removed = sweep_orphan_files(session, FileStore(get_settings().files_dir), now=now)
+    with _session_factory().begin() as session:
+        anchor = record_anchor(session, now=now)
+        anchored = None if anchor is None else (anchor.day, anchor.hash)
     console.print(f"Đã xóa {sessions} phiên hết hạn, {attempts} lượt đăng nhập cũ và {len(removed)} tệp không "
                   "thuộc hồ sơ nào.")
+    if anchored is not None:
+        console.print(f"Đã ghi mốc nhật ký ngày {anchored[0]:%d/%m/%Y}: {anchored[1]}", soft_wrap=True)
 
 
 @app.command()

@@ -115,7 +115,7 @@ def commit_before_answering(session: Session) -> None:
     """Commit the request's unit of work now, before its answer is built (the request still owns the transaction:
     this is its route deciding when). Every route's session is committed when the route function returns, before
     the answer is sent (``auth.deps.DB_SESSION``); a route whose last statement locked rows every concurrent
-    request needs — the intake's code counter and audit head (``dossier/sealing.py``) — would otherwise hold them
+    intake of the same commune needs — its code counter and its audit chain head — would otherwise hold them
     while it builds its answer (``pg_stat_activity`` showed the holder idle in its transaction while the other
     counters waited). The session's own commit then has nothing left to do."""
     session.commit()

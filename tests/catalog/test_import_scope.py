@@ -115,7 +115,7 @@ def test_finding_01_published_version_is_immutable(session: Session, team: dict,
     assert later.procedure_version_id != old_id
     assert fee_of(session.get_one(ProcedureVersion, later.procedure_version_id)) == old_fee + 50_000
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "catalog.imported")
-                            .order_by(AuditEvent.seq.desc())).first()
+                            .order_by(AuditEvent.id.desc())).first()
     assert event is not None and f"{HKD}@{NEW_FEE_FROM.isoformat()}" in json.dumps(event.data)
 
 
@@ -138,5 +138,5 @@ def test_finding_01_province_admin_imports_for_their_province_only(session: Sess
                               now=T0).dossier
     assert fee_of(session.get_one(ProcedureVersion, dossier.procedure_version_id)) == 0
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "catalog.imported")
-                            .order_by(AuditEvent.seq.desc())).first()
+                            .order_by(AuditEvent.id.desc())).first()
     assert event is not None and event.province_code == "25" and event.object_id == "25"

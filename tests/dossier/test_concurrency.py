@@ -274,7 +274,9 @@ WRITER = textwrap.dedent(
     from motcua.dossier.files import FileStore
     from motcua.dossier.schemas import IntakeIn
     from motcua.base.roles import Role
+    from motcua.wiring import connect
 
+    connect()  # as every entry point of the product does: the hooks and the complete table metadata
     url, files, officer_id = sys.argv[1], sys.argv[2], int(sys.argv[3])
     now, hold_at = datetime.fromisoformat(sys.argv[4]), int(sys.argv[5])
 

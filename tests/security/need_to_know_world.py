@@ -125,7 +125,7 @@ def read_events(session: Session) -> int:
 
 def last_read_event(session: Session) -> AuditEvent:
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "personal_data.read")
-                           .order_by(AuditEvent.seq.desc()).limit(1))
+                           .order_by(AuditEvent.id.desc()).limit(1))
     assert event is not None
     return event
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import GENESIS_HASH, audit_key, event_digest, record
-from motcua.audit.models import AuditEvent, AuditHead
+from motcua.audit.models import AuditEvent
 from motcua.audit.queries import verify_chain
-from tests.audit.test_chain import ACTOR, tamper
+from tests.audit.test_chain import ACTOR, CHAIN, tamper
 from tests.factories import T0
 
 
@@ -26,55 +26,77 @@ def _write(session: Session, n: int) -> None:
     session.commit()
 
 
-def _rewrite_from(session: Session, first: int, digest: Callable[..., str]) -> None:
-    """Recompute the hash of every event from ``first`` on with ``digest`` and write them, and the head, in SQL."""
-    events = session.scalars(select(AuditEvent).where(AuditEvent.seq >= first).order_by(AuditEvent.seq)).all()
-    prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == first - 1)) or GENESIS_HASH
+def _rewrite_from(session: Session, first: int, digest: Callable[..., str], chain: str = CHAIN) -> None:
+    """Recompute the hash of every event of ``chain`` from ``first`` on with ``digest`` and write them, and the
+    chain's head, in SQL."""
+    events = session.execute(select(AuditEvent.__table__).where(AuditEvent.chain == chain,
+                                                                AuditEvent.chain_seq >= first)
+                             .order_by(AuditEvent.chain_seq)).all()
+    prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.chain == chain,
+                                                        AuditEvent.chain_seq == first - 1)) or GENESIS_HASH
     conn = session.connection()
     for event in events:
-        session.refresh(event)
-        new = digest(seq=event.seq, prev_hash=prev, at=event.at, actor_kind=event.actor_kind,
+        new = digest(seq=event.chain_seq, prev_hash=prev, at=event.at, actor_kind=event.actor_kind,
                      actor_id=event.actor_id, action=event.action, object_kind=event.object_kind,
                      object_id=event.object_id, province_code=event.province_code,
                      commune_code=event.commune_code, data=event.data)
-        conn.execute(text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE seq = :s"),
-                     {"p": prev, "h": new, "s": event.seq})
+        conn.execute(text("UPDATE audit_event SET prev_hash = :p, hash = :h WHERE id = :i"),
+                     {"p": prev, "h": new, "i": event.id})
         prev = new
-    conn.execute(text("UPDATE audit_head SET hash = :h WHERE id = 1"), {"h": prev})
-    session.expire_all()
+    conn.execute(text("UPDATE audit_head SET hash = :h WHERE chain = :c"), {"h": prev, "c": chain})
 
 
 def test_finding_15_a_chain_recomputed_without_the_key_does_not_verify(session: Session) -> None:
-    """Rewrite a row, recompute every later hash with plain SHA-256 (the old rule) or with a wrong key: verify
-    names the rewritten row. The chain is ok under the right key before, and a chain recomputed with the right key
-    (which only the server holds) verifies, which shows the key is what decides."""
+    """Rewrite a row, recompute every later hash of its chain with plain SHA-256 (the old rule) or with a wrong
+    key: verify names the rewritten row. The chain is ok under the right key before, and a chain recomputed with
+    the right key (which only the server holds) verifies, which shows the key is what decides."""
     _write(session, 8)
     assert verify_chain(session).ok
-    target = session.scalars(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1).offset(3)).one()
+    target = 5
 
-    tamper(session.connection(), "UPDATE audit_event SET data = :d WHERE seq = :s", {"d": '{"i":999}', "s": target})
+    tamper(session.connection(), "UPDATE audit_event SET data = :d WHERE chain = :c AND chain_seq = :s",
+           {"d": '{"i":999}', "c": CHAIN, "s": target})
     _rewrite_from(session, target, lambda **row: event_digest(**row, keyed=False))
     result = verify_chain(session)
-    assert not result.ok and result.bad_seq == target, result
+    assert [(c.chain, c.bad_seq) for c in result.broken] == [(CHAIN, target)], result
 
     wrong = b"a key the attacker guessed, not the server's"
     _rewrite_from(session, target, lambda **row: event_digest(**row, key=wrong))
     result = verify_chain(session)
-    assert not result.ok and result.bad_seq == target, result
+    assert [(c.chain, c.bad_seq) for c in result.broken] == [(CHAIN, target)], result
 
     _rewrite_from(session, target, lambda **row: event_digest(**row, key=audit_key()))
     assert verify_chain(session).ok
 
 
-def test_finding_15_events_before_the_switch_keep_the_old_rule(session: Session) -> None:
-    """An upgraded database: the events written before the migration keep their plain SHA-256 hashes and verify
-    with that rule, up to the switch point recorded in the head; every event after it is keyed."""
+def test_finding_15_a_commune_chain_is_keyed_whatever_its_head_says(session: Session) -> None:
+    """Only the legacy chain (the events written before the per-commune chains) has an unkeyed start, recorded in
+    its head's ``keyed_from``. A commune's chain is keyed from its first row: rewritten with plain SHA-256 and its
+    head's ``keyed_from`` moved past the end, it still does not verify."""
     _write(session, 5)
-    last = session.scalar(select(AuditHead.seq).where(AuditHead.id == 1))
-    tamper(session.connection(), "SELECT 1", {})  # the triggers dropped only to stage the old rows
-    _rewrite_from(session, 1, lambda **row: event_digest(**row, keyed=False))  # as an old version wrote them
-    assert not verify_chain(session).ok
-    session.execute(text("UPDATE audit_head SET keyed_from = :k WHERE id = 1"), {"k": last + 1})
-    _write(session, 3)
+    tamper(session.connection(), "SELECT 1", {})
+    _rewrite_from(session, 1, lambda **row: event_digest(**row, keyed=False))
+    session.execute(text("UPDATE audit_head SET keyed_from = 99 WHERE chain = :c"), {"c": CHAIN})
     result = verify_chain(session)
-    assert result.ok and result.keyed_from == last + 1 and result.checked == last + 3
+    assert [(c.chain, c.bad_seq) for c in result.broken] == [(CHAIN, 1)], result
+
+
+def test_finding_15_legacy_events_before_the_switch_keep_the_old_rule(session: Session) -> None:
+    """An upgraded database: the legacy chain's events written before the keyed hashes keep their plain SHA-256
+    hashes and verify with that rule, up to the switch point recorded in its head; the events after it are keyed.
+    (The migration that builds the legacy chain is tested in tests/audit/test_migration.py.)"""
+    prev = GENESIS_HASH
+    for seq in range(1, 6):
+        row = dict(at=T0, actor_kind="system", actor_id=None, action="test.old", object_kind=None, object_id=None,
+                   province_code=None, commune_code=None, data="{}")
+        digest = event_digest(seq=seq, prev_hash=prev, **row, keyed=seq >= 4)
+        session.execute(insert(AuditEvent).values(chain="legacy", chain_seq=seq, prev_hash=prev, hash=digest, **row))
+        prev = digest
+    session.execute(text("INSERT INTO audit_head (chain, seq, hash, keyed_from) VALUES ('legacy', 5, :h, 4)"),
+                    {"h": prev})
+    result = verify_chain(session)
+    legacy = result.chain("legacy")
+    assert result.ok and legacy is not None and legacy.keyed_from == 4 and legacy.checked == 5
+    session.execute(text("UPDATE audit_head SET keyed_from = 6 WHERE chain = 'legacy'"))
+    result = verify_chain(session)
+    assert [(c.chain, c.bad_seq) for c in result.broken] == [("legacy", 4)]

@@ -1,13 +1,18 @@
 """Append to the audit log in the caller's transaction (house rule 3).
 
-Each event's hash covers its own content and the previous event's hash, so editing or deleting a past row breaks
-the chain and ``motcua audit verify`` names the first broken row.
+The log is one hash chain per commune, one per province for province-level events and one for system events
+(``chain_key``). Each event's hash covers its own content, its place in its chain and the previous event's hash, so
+editing or deleting a past row breaks its chain and ``motcua audit verify`` names the chain and the first broken
+row. One chain per commune, not one for the country, because every writer locks its chain's head until its commit:
+with one head, every audited write in the country queued behind every other. A daily anchor (``record_anchor``)
+records every chain's head, so that a chain cut at its end is detected too.
 
 The hash is keyed: HMAC-SHA256 (RFC 2104) under the audit key, which is kept outside the database
 (``audit_key``). A plain hash chain only shows edits made by someone who did not recompute it: anyone who can
 write the table (and drop its append-only triggers) could rewrite a row and recompute every later hash (issue 13,
 finding 15). Without the key, recomputed hashes do not match, and ``verify`` names the first rewritten row.
-Events written before the switch to keyed hashes (``audit_head.keyed_from``) keep their plain SHA-256 hash.
+Events written before the switch to keyed hashes (the ``legacy`` chain's ``audit_head.keyed_from``) keep their
+plain SHA-256 hash.
 """
 
 from __future__ import annotations
@@ -15,20 +20,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from motcua.audit.models import AuditEvent, AuditHead
+from motcua.audit.models import AuditAnchor, AuditEvent, AuditHead
 from motcua.base.principal import Principal
 from motcua.config import get_settings
-from motcua.kit.clock import as_utc
+from motcua.db import dialect_insert
+from motcua.kit.clock import as_utc, to_local
 
 GENESIS_HASH = "0" * 64
 AUDIT_KEY_LABEL = b"motcua/audit-chain/v1"
+SYSTEM_CHAIN = "sys"
+LEGACY_CHAIN = "legacy"
+ANCHOR_LOCK = 28_310_001  # PostgreSQL advisory lock key of the daily anchor
 
 
 def audit_key() -> bytes:
@@ -52,17 +61,7 @@ def _derive_audit_key(configured: str, secret_key: str) -> bytes:
     return hmac.new(secret_key.encode("utf-8"), AUDIT_KEY_LABEL, hashlib.sha256).digest()
 
 
-def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
-    """The key XOR ipad and XOR opad of RFC 2104 §2 (block size 64 bytes for SHA-256), so that PostgreSQL can
-    compute HMAC-SHA256 with its built-in ``sha256`` as ``sha256(opad || sha256(ipad || message))``; the pads are
-    bound parameters of the statement, never stored."""
-    if len(key) > 64:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(64, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
-
-
-def canonical_json(data: dict[str, Any]) -> str:
+def canonical_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
 
 
@@ -95,7 +94,7 @@ def event_digest(
 def _digest_body(*, seq: int | str, prev_hash: str, at: datetime, actor_kind: str, actor_id: str | None, action: str,
                  object_kind: str | None, object_id: str | None, province_code: str | None,
                  commune_code: str | None, data: str) -> str:
-    """The canonical text an event's hash is taken of (``event_digest``; ``pg_record_params`` splits it)."""
+    """The canonical text an event's hash is taken of (``event_digest``)."""
     return canonical_json({
         "seq": seq,
         "prev": prev_hash,
@@ -106,6 +105,17 @@ def _digest_body(*, seq: int | str, prev_hash: str, at: datetime, actor_kind: st
         "where": [province_code, commune_code],
         "data": data,
     })
+
+
+def chain_key(province_code: str | None, commune_code: str | None) -> str:
+    """The chain an event belongs to: its commune's (``c:08218``), else its province's (``p:25``, a province-level
+    action), else the system's (``sys``). ``legacy`` (the single chain written before) is never returned: that chain
+    does not grow."""
+    if commune_code is not None:
+        return f"c:{commune_code}"
+    if province_code is not None:
+        return f"p:{province_code}"
+    return SYSTEM_CHAIN
 
 
 def record(
@@ -120,78 +130,87 @@ def record(
     commune_code: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
-    """Write one event. The head row is updated first, which takes its lock, so concurrent writers queue.
+    """Write one event to the end of its chain (``chain_key``). The chain's head row is written first, which takes
+    its lock: concurrent writers of the same commune queue, those of other communes do not wait.
 
-    Three statements: the head's ``UPDATE … RETURNING``, the event's INSERT and the head's new hash. A caller that
-    holds other hot rows calls this last, just before its commit, to keep the queue short.
+    Three statements: the head's upsert (``INSERT … ON CONFLICT (chain) DO UPDATE SET seq = seq + 1 RETURNING``,
+    which creates the head on the chain's first event and is race-free on both backends: a second writer of a new
+    chain waits for the first's insert and then updates it), the event's INSERT and the head's new hash. A caller
+    that holds other hot rows calls this last, just before its commit, to keep the queue short.
     """
-    seq, prev_hash = session.execute(_NEXT_SEQ).one()
+    chain = chain_key(province_code, commune_code)
+    seq, prev_hash = session.execute(_next_seq(session), {"key": chain}).one()
     actor_kind, actor_id = actor.audit_actor
     at = as_utc(now)
     payload = canonical_json(data or {})
     oid = None if object_id is None else str(object_id)
-    row = dict(seq=seq, at=at, actor_kind=actor_kind, actor_id=actor_id, action=action, object_kind=object_kind,
-               object_id=oid, province_code=province_code, commune_code=commune_code, data=payload)
-    digest = event_digest(prev_hash=prev_hash, **row)
-    session.execute(_INSERT_EVENT, {**row, "prev_hash": prev_hash, "hash": digest})
-    session.execute(_SET_HASH, {"digest": digest})
+    row: dict[str, Any] = dict(at=at, actor_kind=actor_kind, actor_id=actor_id, action=action,
+                               object_kind=object_kind, object_id=oid, province_code=province_code,
+                               commune_code=commune_code, data=payload)
+    digest = event_digest(seq=seq, prev_hash=prev_hash, **row)
+    session.execute(_INSERT_EVENT, {**row, "chain": chain, "chain_seq": seq, "prev_hash": prev_hash, "hash": digest})
+    session.execute(_SET_HASH, {"key": chain, "digest": digest})
 
 
 _HEAD = cast(Table, AuditHead.__table__)
-_NEXT_SEQ = (update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + 1, prev_hash=_HEAD.c.hash)
-             .returning(_HEAD.c.seq, _HEAD.c.hash))
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
-_SET_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(hash=bindparam("digest"))
+_SET_HASH = update(_HEAD).where(_HEAD.c.chain == bindparam("key")).values(hash=bindparam("digest"))
+_NEXT_SEQS: dict[str, Any] = {}
 """Core statements built once: every audited write runs them, most often while holding other hot rows."""
 
 
-_SEQ_MARK = "\ue000seq\ue000"
-_PREV_MARK = "\ue000prev\ue000"
+def _next_seq(session: Session) -> Any:
+    """The head's upsert for the session's backend (each has its own ``ON CONFLICT``), built once per backend."""
+    dialect = session.get_bind().dialect.name
+    statement = _NEXT_SEQS.get(dialect)
+    if statement is None:
+        upsert = dialect_insert(session, _HEAD).values(chain=bindparam("key"), seq=1, hash=GENESIS_HASH)
+        statement = _NEXT_SEQS[dialect] = (
+            upsert.on_conflict_do_update(index_elements=[_HEAD.c.chain], set_={"seq": _HEAD.c.seq + 1})
+            .returning(_HEAD.c.seq, _HEAD.c.hash))
+    return statement
 
 
-PG_RECORD_CTES = (
-    "audit_h AS (UPDATE audit_head SET seq = audit_head.seq + 1, prev_hash = audit_head.hash,"
-    " hash = encode(sha256(:a_opad || sha256(:a_ipad || convert_to(replace(:a_before_prev, :a_late, issued.value)"
-    " || audit_head.hash || :a_between || (audit_head.seq + 1)::text || :a_after_seq, 'UTF8'))), 'hex')"
-    " FROM issued WHERE audit_head.id = 1 RETURNING audit_head.seq, audit_head.prev_hash, audit_head.hash),"
-    " audit_e AS (INSERT INTO audit_event (seq, at, actor_kind, actor_id, action, object_kind, object_id,"
-    " province_code, commune_code, data, prev_hash, hash)"
-    " SELECT audit_h.seq, :a_at, :a_actor_kind, :a_actor_id, :a_action, :a_object_kind, :a_object_id,"
-    " :a_province_code, :a_commune_code, replace(:a_data, :a_late, issued.value), audit_h.prev_hash, audit_h.hash"
-    " FROM audit_h, issued)"
-)
-"""``record`` as two CTEs of a caller's PostgreSQL statement (parameters from ``pg_record_params``), for a writer
-whose event names a value the same statement produces: the intake's dossier code, issued under a row lock held to
-the commit, where one statement instead of three round trips keeps that lock short (``dossier.sealing``).
-
-The caller's statement has a CTE ``issued`` with one row whose column ``value`` is that value. The head's
-``UPDATE`` takes the chain's lock and computes the event's hash in SQL from the same canonical body as
-``event_digest`` (HMAC-SHA256 of its UTF-8 bytes, written out with the built-in ``sha256`` and the key's pads as
-parameters: ``hmac_pads``), so ``motcua audit verify`` checks these events like any other."""
+def anchor_digests(*, day: date, at: datetime, heads: str, prev_hash: str, key: bytes | None = None
+                   ) -> tuple[str, str]:
+    """An anchor's ``heads_hash`` (HMAC-SHA256 of the heads' canonical JSON) and ``hash`` (HMAC-SHA256 of the day,
+    the instant, ``heads_hash`` and the previous anchor's hash), under ``key`` (default ``audit_key()``)."""
+    key = audit_key() if key is None else key
+    heads_hash = hmac.new(key, heads.encode("utf-8"), hashlib.sha256).hexdigest()
+    body = canonical_json({"day": day.isoformat(), "at": as_utc(at).isoformat(timespec="microseconds"),
+                           "heads": heads_hash, "prev": prev_hash})
+    return heads_hash, hmac.new(key, body.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def pg_record_params(*, actor: Principal, action: str, now: datetime, object_kind: str | None, object_id: str | int,
-                     province_code: str | None, commune_code: str | None, data: dict[str, Any],
-                     late: str) -> dict[str, Any]:
-    """The parameters (``a_…``) of ``PG_RECORD_CTES``; ``data`` holds the text ``late`` where ``issued.value`` goes."""
-    actor_kind, actor_id = actor.audit_actor
+def record_anchor(session: Session, *, now: datetime) -> AuditAnchor | None:
+    """Record today's anchor (the day in Vietnam) unless there is one: every chain's head — chain, seq, hash,
+    sorted by chain — under one keyed hash, linked to the previous anchor. Returns it, or None when today's (or a
+    later day's) exists.
+
+    A chain's events and head are both in the database, so someone who can write it could cut a chain's last
+    events and set its head back (or delete a whole chain); the anchor remembers where each chain stood, and
+    ``verify`` refuses a chain that is now shorter than, or differs from, the latest anchor. Run by the worker's
+    round and by ``motcua housekeeping``; on PostgreSQL one at a time (an advisory lock held to the commit), so two
+    workers never both link to the same previous anchor.
+    """
+    day = to_local(now).date()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ANCHOR_LOCK})
+    if session.get(AuditAnchor, day) is not None:
+        return None
+    latest = session.scalars(select(AuditAnchor).order_by(AuditAnchor.day.desc()).limit(1)).one_or_none()
+    if latest is not None and latest.day > day:
+        return None  # a clock behind the latest anchor's day: the anchors are chained in order of their days
+    heads = [[chain, seq, digest] for chain, seq, digest in session.execute(
+        select(AuditHead.chain, AuditHead.seq, AuditHead.hash).where(AuditHead.seq > 0).order_by(AuditHead.chain))]
+    payload = canonical_json(heads)
     at = as_utc(now)
-    payload = canonical_json(data)
-    row = dict(at=at, actor_kind=actor_kind, actor_id=actor_id, action=action, object_kind=object_kind,
-               object_id=str(object_id), province_code=province_code, commune_code=commune_code, data=payload)
-    body = _digest_body(seq=_SEQ_MARK, prev_hash=_PREV_MARK, at=at, actor_kind=actor_kind, actor_id=actor_id,
-                        action=action, object_kind=object_kind, object_id=str(object_id),
-                        province_code=province_code, commune_code=commune_code, data=payload)
-    # The marks are private-use characters JSON leaves as they are; the seq mark loses its quotes (a number).
-    before_prev, rest = body.split(_PREV_MARK)
-    between, after_seq = rest.split(f'"{_SEQ_MARK}"')
-    if late in between or late in after_seq:
-        raise ValueError("the late value belongs in the event's data")
-    params = {f"a_{k}": v for k, v in row.items()}
-    ipad, opad = hmac_pads(audit_key())
-    params.update(a_late=late, a_before_prev=before_prev, a_between=between, a_after_seq=after_seq, a_ipad=ipad,
-                  a_opad=opad)
-    return params
+    prev = GENESIS_HASH if latest is None else latest.hash
+    heads_hash, digest = anchor_digests(day=day, at=at, heads=payload, prev_hash=prev)
+    anchor = AuditAnchor(day=day, at=at, heads=payload, heads_hash=heads_hash, prev_hash=prev, hash=digest)
+    session.add(anchor)
+    session.flush()
+    return anchor
 
 
 def record_personal_data_read(

@@ -1,10 +1,15 @@
-"""Audit tables. ``audit_head`` is one row: the tail of the chain, locked by each writer so links never fork."""
+"""Audit tables: the events, one hash chain per commune (``chain``), the head of each chain, and the daily anchors.
+
+``audit_head`` has one row per chain, its tail, locked by that chain's writers only: writers of different communes
+never wait for each other. ``audit_anchor`` records every chain's head once a day, itself chained, so that a chain
+cut at its end (head row and all) is still detected.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.db import Base, UtcDateTime
@@ -12,9 +17,15 @@ from motcua.db import Base, UtcDateTime
 
 class AuditEvent(Base):
     __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("chain", "chain_seq"),)
 
-    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                     autoincrement=False)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    """The order of insertion across chains (a database sequence: not gap-free, not part of any hash)."""
+    chain: Mapped[str] = mapped_column(String(16))
+    """``c:<commune>``, ``p:<province>`` (a province-level event), ``sys`` (neither), or ``legacy`` (the single
+    chain written before the per-commune chains: ``audit.actions.chain_key``)."""
+    chain_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    """The event's place in its chain, from 1, gap-free; the ``seq`` its hash covers."""
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     actor_kind: Mapped[str] = mapped_column(String(20))  # officer | token | system | citizen
     actor_id: Mapped[str | None] = mapped_column(String(64))
@@ -31,12 +42,25 @@ class AuditEvent(Base):
 class AuditHead(Base):
     __tablename__ = "audit_head"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chain: Mapped[str] = mapped_column(String(16), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     hash: Mapped[str] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64), server_default="0" * 64)
-    """The hash before ``hash``: what a writer that links its event in one SQL statement reads back
-    (``audit.actions.PG_RECORD_CTES``; PostgreSQL before 18 has no ``RETURNING OLD``)."""
     keyed_from: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), server_default="1")
-    """The first event hashed with the audit key (HMAC); the events before it, written before the upgrade that
-    keyed the chain, keep their plain SHA-256 hashes and are only as tamper-evident as those were."""
+    """Read for the ``legacy`` chain only: its first event hashed with the audit key (HMAC); the events before it,
+    written before the upgrade that keyed the chain, keep their plain SHA-256 hashes and are only as
+    tamper-evident as those were. Every event of a per-commune chain is keyed, whatever this says."""
+
+
+class AuditAnchor(Base):
+    """Every chain's head, once a day (``audit.actions.record_anchor``): what ``verify`` holds the chains to."""
+
+    __tablename__ = "audit_anchor"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # the day in Vietnam when it was taken
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    heads: Mapped[str] = mapped_column(Text)
+    """Canonical JSON: ``[[chain, seq, hash], …]`` sorted by chain, every chain that had an event."""
+    heads_hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256 of ``heads`` under the audit key
+    prev_hash: Mapped[str] = mapped_column(String(64))  # the previous anchor's ``hash``
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """HMAC-SHA256 of the day, ``at``, ``heads_hash`` and ``prev_hash``."""

@@ -8,7 +8,6 @@ lets exactly one through; the other gets ``Conflict`` with a clear message and n
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import uuid
@@ -50,12 +49,11 @@ from motcua.dossier.hooks import dossiers_changed
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
-from motcua.dossier.sealing import AuditEntry, seal_intake, stand_in
 from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, available_actions, plan
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.text import fold
-from motcua.notify.actions import NoticeExtra, enqueue_for_dossier, notice_messages
+from motcua.notify.actions import NoticeExtra, enqueue_for_dossier
 from motcua.notify.models import NoticeKind
 from motcua.org.models import Commune, Officer, OfficerRole, Province
 
@@ -226,38 +224,20 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         notice = NoticeKind.RECEIVED if status is Status.RECEIVED else NoticeKind.SUPPLEMENT_REQUESTED
     extra: NoticeExtra = {"note": data.reasons} if data.reasons else {}
     base_url = public_base_url or _base_url()
-    audit = AuditEntry(action=f"dossier.{action.value}", province_code=dossier.province_code,
-                       commune_code=receiving.code,
-                       data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
-    if session.get_bind().dialect.name == "postgresql":
-        # One statement from the code counter's lock to the commit (dossier/sealing.py says why).
-        event = _new_event(dossier, actor=actor, action=action.value, from_status=None, to_status=status.value,
-                           now=now, note=data.reasons, data={"missing": missing} if missing else {})
-        session.flush()
-
-        def notices(code: str) -> list[dict[str, Any]]:
-            return [] if notice is None else notice_messages(session, dossier, notice, now=now,
-                                                             public_base_url=base_url, extra=extra, code=code)
-
-        placeholder = stand_in(deciding, day)
-        seal_intake(session, dossier, commune=deciding, day=day, now=now, actor=actor, event=event,
-                    fold=status is Status.RECEIVED, notices=notices(placeholder), stand_in=placeholder,
-                    audit=dataclasses.replace(audit, data={**audit.data, "code": placeholder}), rerender=notices)
-        return IntakeResult(dossier, replayed=False, events=(event,))
     event = _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value,
                    now=now, note=data.reasons, data={"missing": missing} if missing else {})
     if status is Status.RECEIVED:
         dossiers_changed(session, [dossier.id])  # the service index counts it (Decision 766)
     session.flush()
-    # The two rows every intake of the body shares — the day's code counter and the audit chain's head — are
-    # locked from their first write to the commit, so they are written last: concurrent counters queue only for
-    # these few statements, not for the whole intake (bench/intake.py measures it).
+    # The two rows every intake of the body shares — the day's code counter and the commune's audit chain head —
+    # are locked from their first write to the commit, so they are written last: concurrent counters queue only
+    # for these few statements, not for the whole intake (bench/intake.py measures it).
     assign_code(session, dossier, deciding, day)
     if notice is not None:
         enqueue_for_dossier(session, dossier, notice, now=now, public_base_url=base_url, extra=extra, fetch=False)
-    record(session, actor=actor, action=audit.action, now=now, object_kind="dossier", object_id=dossier.id,
-           province_code=audit.province_code, commune_code=audit.commune_code,
-           data={**audit.data, "code": dossier.code})
+    record(session, actor=actor, action=f"dossier.{action.value}", now=now, object_kind="dossier",
+           object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
+           data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
     return IntakeResult(dossier, replayed=False, events=(event,))
 
 

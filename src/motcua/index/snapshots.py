@@ -370,7 +370,7 @@ def _audited_digest(session: Session, snapshot_id: int) -> str | None:
     data = session.scalar(select(AuditEvent.data).where(AuditEvent.action == PUBLISH_ACTION,
                                                         AuditEvent.object_kind == "index_snapshot",
                                                         AuditEvent.object_id == str(snapshot_id))
-                          .order_by(AuditEvent.seq).limit(1))
+                          .order_by(AuditEvent.id).limit(1))
     if data is None:
         return None
     try:

@@ -4,7 +4,9 @@ Each round, in short transactions of its own:
 
 1. the service index: the sweep of due dates and month turns, then the fold of queued dossiers until none is left
    (``index.tasks``);
-2. the notification outbox: every due message sent on the channels that have a sender (``notify.tasks.drain``);
+2. the audit log's anchor of the day, the first round of each day (``audit.actions.record_anchor``: every chain's
+   head, so that ``motcua audit verify`` detects a chain cut at its end);
+3. the notification outbox: every due message sent on the channels that have a sender (``notify.tasks.drain``);
    a sender that is down rests behind its circuit breaker and loses nothing.
 
 Officers' requests never wait for the worker; if it stops, the queues only grow and are worked off when it is back.
@@ -16,10 +18,11 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from motcua.audit.actions import record_anchor
 from motcua.config import Settings
 from motcua.index import tasks as index_tasks
 from motcua.integrations.simulators import SmsSimulator, ZaloSimulator, start_national_simulators
@@ -34,6 +37,7 @@ class RoundReport:
     swept: int
     folded: int
     sent: int = 0
+    anchored: date | None = None  # the day whose audit anchor this round recorded
 
 
 @dataclass
@@ -46,7 +50,8 @@ class Worker:
 
     def run_round(self, now: datetime, batch: int = 2000, max_batches: int = 1000,
                   progress: Callable[[int], None] | None = None) -> RoundReport:
-        """One round: sweep, fold batch after batch until the queue is empty (or ``max_batches``), then send."""
+        """One round: sweep, fold batch after batch until the queue is empty (or ``max_batches``), the audit anchor
+        if today has none, then send."""
         with self.factory.begin() as session:
             swept = index_tasks.sweep(session, now)
         folded = 0
@@ -58,10 +63,13 @@ class Worker:
                 progress(report.dossiers)
             if not report.pending_left:
                 break
+        with self.factory.begin() as session:
+            anchor = record_anchor(session, now=now)
+            anchored = None if anchor is None else anchor.day
         sent = 0
         if self.senders:
             sent = notify_tasks.drain(self.factory, self.senders, now=now, breaker=self.breaker).sent
-        return RoundReport(swept, folded, sent)
+        return RoundReport(swept, folded, sent, anchored)
 
     def run_forever(self, clock: Callable[[], datetime], interval: float, stop: threading.Event) -> None:
         """Rounds every ``interval`` seconds until ``stop`` is set; an error is logged and the next round retries."""
