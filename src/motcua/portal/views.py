@@ -19,12 +19,12 @@ from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.dossier import printing
-from motcua.dossier.actions import Upload
+from motcua.dossier.actions import Upload, offered_actions
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.queries import documents, get_dossier_for
 from motcua.dossier.schemas import IntakeIn
-from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, available_actions
+from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
 from motcua.integrations.identity import identity_adapter
 from motcua.integrations.payment import payment_adapter
 from motcua.kit.disposition import disposition_headers
@@ -318,6 +318,7 @@ def follow_page(
     dossier_id: int = DOSSIER_ID,
     citizen: CitizenAccount = Depends(current_citizen),
     session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
 ) -> Response:
     actor = citizen_principal(citizen)
     dossier = get_dossier_for(session, actor, dossier_id)
@@ -327,7 +328,7 @@ def follow_page(
     return render(request, "portal/dossier.html", {
         "d": dossier, "events": events, "asked": supplement_request(events) if dossier.status in (
             Status.AWAITING_SUPPLEMENT.value, Status.INTAKE_INCOMPLETE.value) else None,
-        "actions": {t.action for t in available_actions(dossier.status, actor.roles)},
+        "actions": {t.action for t in offered_actions(session, actor, dossier, now)},
         "forms": [(k, t) for k, t in printing.forms_for(events) if k in CITIZEN_FORMS],
         "results": [d for d in docs if d.kind == "result"], "checklist": version.data.get("documents", []),
         "fee_lines": fee_lines(session, dossier), "payments": payments_of(session, dossier), "Action": Action,
