@@ -541,7 +541,7 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
         raise Conflict("Hồ sơ vừa được cán bộ khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.")
     session.refresh(dossier)
     act, extra = row.action, step.extra
-    if clock_event is not None and isinstance(clock_event, Extended):
+    if isinstance(clock_event, Extended):
         extra["new_due"] = as_utc(dossier.due_at).isoformat() if dossier.due_at else None
     _event(session, dossier, actor=actor, action=act.value, from_status=previous, to_status=target, now=now,
            note=data.note, data=extra)
