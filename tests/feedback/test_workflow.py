@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.feedback import criteria, tokens
+from motcua.feedback.actions import CaseSituation
 from motcua.feedback.workflow import (
     TABLE,
+    AlreadyRated,
     CaseAction,
     CaseStatus,
     TransitionNotAllowed,
@@ -17,6 +20,7 @@ from motcua.feedback.workflow import (
     available_actions,
     plan,
 )
+from motcua.kit.errors import Forbidden, ValidationFailed
 
 #: The table as the law and docs/legal.md §7 read, written out by hand: (action, from) → to. Anything else is refused.
 EXPECTED: dict[tuple[CaseAction, CaseStatus], CaseStatus | None] = {
@@ -33,6 +37,19 @@ EXPECTED: dict[tuple[CaseAction, CaseStatus], CaseStatus | None] = {
 }
 PUBLIC_ACTIONS = {CaseAction.RECEIVE, CaseAction.RATE_ANSWER}
 HANDLERS = frozenset({Role.RECEPTION})
+NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+COMMUNE = "08218"
+
+
+def situation(*roles: Role, commune: str | None = COMMUNE, now: datetime = NOW, refuse_due: datetime = NOW,
+              info_due: datetime = NOW, rated: bool | None = None) -> CaseSituation:
+    """A case of ``COMMUNE`` received just now, every screening limit still open, not rated: every guard holds."""
+    actor = Principal(kind="officer", id=1, name="o", full_name="Cán bộ", province_code="25", commune_code=commune,
+                      roles=frozenset(roles))
+    return CaseSituation(actor, COMMUNE, now, refuse_due, info_due, rated)
+
+
+IN_TIME = situation(*HANDLERS)
 
 
 @pytest.mark.parametrize("status", list(CaseStatus))
@@ -43,11 +60,11 @@ def test_every_action_in_every_state_is_allowed_or_refused_as_the_table_says(act
     publish an answer; the sender rates an answer once it exists. Any other pair is refused with a Vietnamese reason."""
     actor = "public" if action in PUBLIC_ACTIONS else "officer"
     if (action, status) in EXPECTED:
-        row = plan(action, status, actor=actor, roles=HANDLERS)
+        row = plan(action, status, actor=actor, roles=HANDLERS, situation=IN_TIME)
         assert row.target == EXPECTED[(action, status)]
     else:
         with pytest.raises(TransitionNotAllowed) as refused:
-            plan(action, status, actor=actor, roles=HANDLERS)
+            plan(action, status, actor=actor, roles=HANDLERS, situation=IN_TIME)
         assert "Không thể" in refused.value.message
 
 
@@ -55,23 +72,50 @@ def test_officer_actions_need_a_handler_role_and_public_ones_a_citizen() -> None
     """The centre's counter and its director handle cases; a specialist, an approver or a province monitor does
     not; an officer cannot rate an answer on the sender's behalf, nor a citizen answer."""
     for role in (Role.SPECIALIST, Role.APPROVER, Role.PROVINCE_MONITOR, Role.ADMIN):
-        with pytest.raises(TransitionNotAllowed):
-            plan(CaseAction.ANSWER, CaseStatus.RECEIVED, actor="officer", roles={role})
-        assert available_actions(CaseStatus.RECEIVED, {role}) == []
-    assert plan(CaseAction.ANSWER, CaseStatus.RECEIVED, actor="officer", roles={Role.CENTRE_DIRECTOR})
-    with pytest.raises(TransitionNotAllowed):
-        plan(CaseAction.RATE_ANSWER, CaseStatus.ANSWERED, actor="officer", roles=HANDLERS)
-    with pytest.raises(TransitionNotAllowed):
-        plan(CaseAction.ANSWER, CaseStatus.RECEIVED, actor="public")
+        with pytest.raises(TransitionNotAllowed, match="Vai trò của bạn"):
+            plan(CaseAction.ANSWER, CaseStatus.RECEIVED, actor="officer", roles={role}, situation=situation(role))
+        assert available_actions(CaseStatus.RECEIVED, {role}, situation(role)) == []
+    director = situation(Role.CENTRE_DIRECTOR)
+    assert plan(CaseAction.ANSWER, CaseStatus.RECEIVED, actor="officer", roles={Role.CENTRE_DIRECTOR},
+                situation=director)
+    with pytest.raises(TransitionNotAllowed, match="không phải thao tác của cán bộ"):
+        plan(CaseAction.RATE_ANSWER, CaseStatus.ANSWERED, actor="officer", roles=HANDLERS, situation=IN_TIME)
+    with pytest.raises(TransitionNotAllowed, match="không phải thao tác của người gửi"):
+        plan(CaseAction.ANSWER, CaseStatus.RECEIVED, actor="public", situation=IN_TIME)
     with pytest.raises(UnknownAction):
         plan("transfer", CaseStatus.RECEIVED, actor="officer", roles=HANDLERS)
 
 
-def test_the_buttons_are_the_table() -> None:
-    """The page shows exactly the officer rows whose source is the current state (house rule 2)."""
-    for status in CaseStatus:
-        shown = [t.action for t in available_actions(status, HANDLERS)]
-        assert shown == [t.action for t in TABLE if t.actor == "officer" and status in t.sources]
+def test_the_province_follows_and_the_commune_handles() -> None:
+    """docs/legal.md §1, §7: a case is the commune's to handle; province officers (and other communes) only follow
+    it — the page offers them nothing and the action refuses them."""
+    for commune in (None, "08215"):
+        elsewhere = situation(*HANDLERS, commune=commune)
+        with pytest.raises(Forbidden, match="chỉ theo dõi"):
+            plan(CaseAction.ANSWER, CaseStatus.RECEIVED, actor="officer", roles=HANDLERS, situation=elsewhere)
+        assert available_actions(CaseStatus.RECEIVED, HANDLERS, elsewhere) == []
+
+
+def test_screening_is_early_or_not_at_all() -> None:
+    """docs/legal.md §7: refusing is done within 2 working days and asking for more information within 5; past
+    them the case must be answered (a late request would restart the 15 days and hide the lateness)."""
+    late = NOW + timedelta(minutes=1)
+    past_refusal = situation(*HANDLERS, now=late, info_due=late)
+    with pytest.raises(ValidationFailed, match="02 ngày làm việc"):
+        plan(CaseAction.REFUSE, CaseStatus.RECEIVED, actor="officer", roles=HANDLERS, situation=past_refusal)
+    assert [t.action for t in available_actions(CaseStatus.RECEIVED, HANDLERS, past_refusal)] == [
+        CaseAction.ASK_MORE, CaseAction.ANSWER]
+    past_both = situation(*HANDLERS, now=late)
+    with pytest.raises(ValidationFailed, match="05 ngày làm việc"):
+        plan(CaseAction.ASK_MORE, CaseStatus.RECEIVED, actor="officer", roles=HANDLERS, situation=past_both)
+    assert [t.action for t in available_actions(CaseStatus.RECEIVED, HANDLERS, past_both)] == [CaseAction.ANSWER]
+
+
+def test_the_sender_rates_the_answer_once() -> None:
+    """Indicator 5.3 (docs/legal.md §7): the sender says once whether the answer satisfied them."""
+    assert plan(CaseAction.RATE_ANSWER, CaseStatus.PUBLISHED, actor="public", situation=IN_TIME)
+    with pytest.raises(AlreadyRated):
+        plan(CaseAction.RATE_ANSWER, CaseStatus.PUBLISHED, actor="public", situation=situation(rated=False))
 
 
 def test_the_limits_are_those_of_domain_7() -> None:

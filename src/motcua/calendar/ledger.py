@@ -444,23 +444,41 @@ class ClockLedger:
         if r.step is not None:
             r.step_used[r.step] = r.step_used.get(r.step, 0) + pos - r.step_pos
 
-    def _extend(self, r: _Replay, event: Extended, pos: int) -> None:
+    def extension_refusal(self, at: datetime) -> LedgerError | None:
+        """Why an extension asked at ``at`` would be refused (used already, too late, clock not running), or
+        ``None`` when one may be asked — whatever new date it then proposes (Art. 19(6), 12(5))."""
+        try:
+            r = self._replay(self.events, at)
+            if r.status == "finished":
+                return _sequence(Extended(at, at), "the clock has finished", "Hồ sơ đã kết thúc thời hạn giải quyết.")
+            self._check_extension(r, at, self._pos(at))
+        except LedgerError as exc:
+            return exc
+        return None
+
+    def _current_due(self, r: _Replay, pos: int) -> datetime:
+        shift = r.shift + (pos - r.pause_pos if r.status == "paused" else 0)
+        return r.anchor if shift == 0 else instant_at(r.anchor_pos + shift, self.calendar, self.hours)
+
+    def _check_extension(self, r: _Replay, at: datetime, pos: int) -> None:
         if r.extended:
             raise ExtensionAlreadyUsed(
                 "the due date has already been extended once (Decree 118 Art. 19(6))",
                 "Hồ sơ đã được gia hạn một lần; không được gia hạn lần thứ hai (Điều 19 khoản 6 Nghị định 118).",
             )
-        shift = r.shift + (pos - r.pause_pos if r.status == "paused" else 0)
-        current = r.anchor if shift == 0 else instant_at(r.anchor_pos + shift, self.calendar, self.hours)
-        due_day = to_vietnam_time(current).date()
-        asked_on = receipt_day(event.at, self.calendar, self.hours)
+        due_day = to_vietnam_time(self._current_due(r, pos)).date()
+        asked_on = receipt_day(at, self.calendar, self.hours)
         if asked_on >= due_day:
             raise ExtensionTooLate(
-                f"extension requested on {event.at.isoformat()} (counts on {asked_on.isoformat()}): it must "
+                f"extension requested on {at.isoformat()} (counts on {asked_on.isoformat()}): it must "
                 f"come at least one working day before the due date {due_day.isoformat()}",
                 f"Văn bản xin lỗi, đề nghị gia hạn phải gửi chậm nhất 01 ngày làm việc trước ngày hết hạn "
                 f"({due_day:%d/%m/%Y}).",
             )
+
+    def _extend(self, r: _Replay, event: Extended, pos: int) -> None:
+        self._check_extension(r, event.at, pos)
+        current = self._current_due(r, pos)
         new_pos = self._pos(event.new_due)
         if event.new_due <= current:
             raise InvalidExtension(

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from sqlalchemy import select, update
@@ -32,6 +33,8 @@ from motcua.calendar import (
     RestartedFromZero,
     Started,
     TimeLimit,
+    WorkCalendar,
+    WorkingHours,
     due_instant,
     end_of_office_day,
     paper_transfer_deadline,
@@ -49,9 +52,20 @@ from motcua.dossier.hooks import dossiers_changed
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
-from motcua.dossier.workflow import CREATING, OPEN_STATES, Action, Status, Transition, available_actions, plan
+from motcua.dossier.workflow import (
+    CREATING,
+    END_STATES,
+    MACHINE,
+    OPEN_STATES,
+    Action,
+    Status,
+    Transition,
+    available_actions,
+    plan,
+)
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.kit.statemachine import Effects
 from motcua.kit.text import fold
 from motcua.notify.actions import NoticeExtra, enqueue_for_dossier
 from motcua.notify.models import NoticeKind
@@ -261,20 +275,6 @@ def _insert_once(session: Session) -> Any:
 # ------------------------------------------------------------------------------------------------ the workflow
 
 
-def _check_place(actor: Principal, dossier: Dossier, row: Transition) -> None:
-    """Counter actions belong to the receiving (or deciding) commune; division work to the deciding commune. A citizen
-    acts only on the dossiers of their own account (the access gate saw to that)."""
-    if actor.kind == "citizen":
-        return
-    if actor.commune_code is None:
-        raise Forbidden("Cán bộ cấp tỉnh không xử lý hồ sơ của xã.")
-    counter_only = row.roles <= {Role.RECEPTION, Role.CENTRE_DIRECTOR}
-    allowed = ({dossier.receiving_commune_code, dossier.deciding_commune_code} if counter_only
-               else {dossier.deciding_commune_code})
-    if actor.commune_code not in allowed:
-        raise Forbidden("Hồ sơ này do xã khác giải quyết; bạn chỉ xem được, không xử lý được.")
-
-
 def _step_for(version: ProcedureVersion, role: Role) -> str | None:
     steps = [s for s in version.data.get("process", []) if s.get("role") == role.value]
     return steps[0]["key"] if steps else None
@@ -331,117 +331,186 @@ def _separation(session: Session, actor: Principal, dossier: Dossier) -> Literal
     return "allowed" if allowed else "refused"
 
 
-def offered_actions(session: Session, actor: Principal, dossier: Dossier) -> list[Transition]:
-    """The buttons of a dossier for ``actor``: the workflow table's (``available_actions``) less the decisions that
-    separation of duties would refuse, so a page or the API never offers what ``perform`` refuses."""
-    rows = available_actions(dossier.status, actor.roles)
-    if any(t.action in DECIDING_ACTIONS for t in rows) and _separation(session, actor, dossier) == "refused":
-        rows = [t for t in rows if t.action not in DECIDING_ACTIONS]
-    return rows
+class _Situation:
+    """What the workflow's guards read (``workflow.Situation``) for ``actor`` acting on ``dossier`` at ``now``; the
+    answers that need the calendar, the ledger or the timeline are computed when a guard first asks."""
+
+    def __init__(self, session: Session, actor: Principal, dossier: Dossier, now: datetime) -> None:
+        self.session, self.actor, self.dossier, self.now = session, actor, dossier, now
+        self.receiving_commune_code: str = dossier.receiving_commune_code
+        self.deciding_commune_code: str = dossier.deciding_commune_code
+        self.handler_id: int | None = dossier.handler_id
+        self.supplement_count: int = dossier.supplement_count
+
+    @cached_property
+    def separation(self) -> Literal["apart", "allowed", "refused"]:
+        return _separation(self.session, self.actor, self.dossier)
+
+    @cached_property
+    def supplement_window_ends(self) -> datetime:
+        province = self.dossier.province_code
+        return due_instant(as_utc(self.dossier.received_at), SUPPLEMENT_WINDOW,
+                           calendar_for_province(self.session, province), working_hours_for(self.session, province))
+
+    @cached_property
+    def supplement_expired(self) -> bool:
+        return bool(self.dossier.clock_events) and dossier_ledger(self.session, self.dossier).supplement_expired(
+            self.now)
+
+    @cached_property
+    def extension_refusal(self) -> str | None:
+        if not self.dossier.clock_events:
+            return "Hồ sơ chưa được tiếp nhận."
+        refusal = dossier_ledger(self.session, self.dossier).extension_refusal(self.now)
+        return refusal.message if refusal is not None else None
+
+
+def offered_actions(session: Session, actor: Principal, dossier: Dossier, now: datetime) -> list[Transition]:
+    """The buttons of a dossier for ``actor`` at ``now``: the rows whose state, roles and guards ``perform`` would
+    let through (``workflow.available_actions`` in the same situation), so a page or the API never offers what
+    ``perform`` refuses, nor hides what it accepts."""
+    return available_actions(dossier.status, actor.roles, _Situation(session, actor, dossier, now))
+
+
+@dataclass
+class _Step:
+    """One action being carried out: what its effect handlers read, and the columns they write."""
+
+    session: Session
+    actor: Principal
+    dossier: Dossier
+    row: Transition
+    data: ActionIn
+    now: datetime
+    version: ProcedureVersion
+    calendar: WorkCalendar
+    hours: WorkingHours
+    values: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # the timeline event's data
+
+
+def _clock_start(step: _Step) -> ClockEvent:
+    """Art. 17(2)-(3): the clock runs from the acceptance of the complete dossier, by the officer who accepts it."""
+    step.values["received_by_id"] = _actor_officer_id(step.actor)
+    return Started(step.now, step.version.time_limit())
+
+
+def _clock_hand_over(step: _Step) -> ClockEvent | None:
+    """Art. 18: the next step of the internal process takes the clock (when the procedure's process has it)."""
+    assert step.row.hands_to is not None
+    name = _step_for(step.version, step.row.hands_to)
+    return HandedOver(step.now, name) if name else None
+
+
+def _clock_pause_supplement(step: _Step) -> ClockEvent:
+    """Art. 19(5): the clock waits for the citizen's supplement; the one request of Art. 11(2)(c) is counted."""
+    step.values.update(supplement_count=step.dossier.supplement_count + 1, supplement_requested_at=step.now)
+    return Paused(step.now, "supplement")
+
+
+def _clock_restart(step: _Step) -> ClockEvent:
+    """Art. 19(5): the complete dossier is back, the time limit starts again from zero."""
+    return RestartedFromZero(step.now)
+
+
+def _clock_extend(step: _Step) -> ClockEvent:
+    """Art. 19(6): the apology letter's new date, a working day, at the end of its office day."""
+    new_date = step.data.new_due_date
+    if new_date is None:
+        raise ValidationFailed("Chọn ngày hẹn trả mới.", fields={"new_due_date": "Bắt buộc."})
+    if not step.calendar.is_workday(new_date):
+        raise ValidationFailed("Ngày hẹn mới phải là ngày làm việc.", fields={"new_due_date": "Không hợp lệ."})
+    step.values["extended"] = True
+    return Extended(step.now, end_of_office_day(new_date, step.hours), step.data.note)
+
+
+def _clock_finish(step: _Step) -> ClockEvent | None:
+    """The decision, closure, withdrawal or stop ends the clock — if one ran: a dossier withdrawn before the centre
+    accepted it online never had one (Art. 17(2), 21)."""
+    return Finished(step.now) if step.dossier.clock_events else None
+
+
+def _clock_none(step: _Step) -> None:
+    return None
+
+
+#: The clock effects the workflow table names, carried out on a dossier's stored ledger.
+CLOCK_EFFECTS: Effects[Transition, _Step, ClockEvent | None] = MACHINE.effects({
+    "none": _clock_none, "start": _clock_start, "hand_over": _clock_hand_over,
+    "pause_supplement": _clock_pause_supplement, "restart": _clock_restart, "extend": _clock_extend,
+    "finish": _clock_finish,
+})
+
+
+def _assign(step: _Step) -> None:
+    handler = _check_handler(step.session, step.dossier, step.data.handler_id)
+    step.values["handler_id"] = handler.id
+    step.extra["handler"] = handler.full_name
+
+
+def _approve(step: _Step) -> None:
+    step.values.update(processed_at=step.now, result_summary=step.data.result_summary or step.data.note or None)
+
+
+def _confirm_refusal(step: _Step) -> None:
+    step.values.update(processed_at=step.now, result_summary=step.data.note or None)
+
+
+def _return_result(step: _Step) -> None:
+    step.values["returned_at"] = step.now
+
+
+def _start_correction(step: _Step) -> None:
+    """Art. 23(1): the corrected result is due within 3 working days."""
+    step.values["correction_due"] = due_instant(step.now, CORRECTION_LIMIT, step.calendar, step.hours)
+
+
+#: What an action records of its own beyond its row's clock effect, department and ending: the handler it names, the
+#: decision and its date, the return, the correction's limit.
+RECORDS: dict[Action, Callable[[_Step], None]] = {
+    Action.ASSIGN: _assign, Action.APPROVE: _approve, Action.CONFIRM_REFUSAL: _confirm_refusal,
+    Action.RETURN_RESULT: _return_result, Action.START_CORRECTION: _start_correction,
+}
 
 
 def perform(session: Session, *, actor: Principal, dossier_id: int, action: Action | str, data: ActionIn,
             now: datetime, public_base_url: str | None = None) -> Dossier:
-    """Carry out one row of the workflow table on a dossier (every action except the intake)."""
+    """Carry out one row of the workflow table on a dossier (every action except the intake): the table and the
+    row's guards decide (``workflow.plan``), the row's clock effect moves the ledger, one guarded UPDATE writes."""
     dossier = get_dossier_for(session, actor, dossier_id)
     if data.version != dossier.version:  # first: whoever acted on an old view learns that, whatever else is true
         raise Conflict("Hồ sơ vừa được cán bộ khác cập nhật. Vui lòng tải lại trang để xem trạng thái mới.")
-    row = plan(action, dossier.status, actor.roles)
+    situation = _Situation(session, actor, dossier, now)
+    row = plan(action, dossier.status, actor.roles, situation)
     if row.action in CREATING:
         raise NotFound()
-    _check_place(actor, dossier, row)
-    extra: dict[str, Any] = {}
     if row.needs_note and len(data.note) < 5:
         raise ValidationFailed("Ghi rõ lý do hoặc nội dung (ít nhất 5 ký tự).", fields={"note": "Bắt buộc."})
-    # Compared with the officer who acts, never the principal's own id: a token's id is not an officer's (issue 13,
-    # finding 5), and a token acts as the handler only when it acts on the handler's behalf.
-    if (dossier.handler_id is not None and row.roles == {Role.SPECIALIST} and actor.officer_id != dossier.handler_id
-            and not actor.has_role(Role.APPROVER)):
-        raise Forbidden("Hồ sơ đã được phân công cho chuyên viên khác.")
-    if row.action in DECIDING_ACTIONS:
-        separation = _separation(session, actor, dossier)
-        if separation == "refused":
-            raise Forbidden("Người đã thẩm định hồ sơ không được tự phê duyệt hồ sơ đó (tách bạch thẩm định và phê "
-                            "duyệt, Điều 19 Nghị định 118/2025/NĐ-CP). Hãy chuyển cho lãnh đạo khác phê duyệt.")
-        if separation == "allowed":
-            extra[SINGLE_OFFICER_MARK] = True
-
-    version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
-    values: dict[str, Any] = {}
-    clock_event: ClockEvent | None = None
-    hours = working_hours_for(session, dossier.province_code)
-    calendar = calendar_for_province(session, dossier.province_code)
-    act = row.action
-    if act is Action.ACCEPT_ONLINE:  # Art. 17(2)-(3): the clock runs from the acceptance of the complete dossier
-        limit = version.time_limit()
-        clock_event = Started(now, limit)
-        values["received_by_id"] = _actor_officer_id(actor)
-    elif act is Action.TRANSFER:
-        values["current_department"] = version.handling_department
-        step = _step_for(version, Role.SPECIALIST)
-        clock_event = HandedOver(now, step) if step else None
-    elif act is Action.ASSIGN:
-        handler = _check_handler(session, dossier, data.handler_id)
-        values["handler_id"] = handler.id
-        extra["handler"] = handler.full_name
-    elif act is Action.REQUEST_SUPPLEMENT:
-        if dossier.supplement_count >= 1:
-            raise ValidationFailed("Hồ sơ chỉ được yêu cầu bổ sung một lần (Điều 11(2)(c), Điều 16(3)).")
-        window = due_instant(as_utc(dossier.received_at), SUPPLEMENT_WINDOW, calendar, hours)
-        if now > window:
-            raise ValidationFailed(
-                "Đã quá 03 ngày làm việc kể từ ngày tiếp nhận hồ sơ; không được yêu cầu bổ sung nữa (Điều 19(5)). "
-                "Nếu cần thêm thời gian, hãy gửi văn bản xin lỗi và gia hạn (Điều 19(6)).")
-        values.update(supplement_count=dossier.supplement_count + 1, supplement_requested_at=now,
-                      current_department=DepartmentKind.SERVICE_CENTRE.value)
-        clock_event = Paused(now, "supplement")
-    elif act in (Action.RECEIVE_SUPPLEMENT, Action.SUPPLY_ONLINE):
-        values["current_department"] = version.handling_department
-        clock_event = RestartedFromZero(now)
-    elif act is Action.CLOSE_UNSUPPLIED:
-        if not dossier_ledger(session, dossier).supplement_expired(now):
-            raise ValidationFailed("Chưa quá 15 ngày kể từ khi yêu cầu bổ sung; chưa được đóng hồ sơ (Điều 19(5)).")
-        clock_event = Finished(now)
-        values["ended_at"] = now
-    elif act is Action.SUBMIT_FOR_APPROVAL:
-        step = _step_for(version, Role.APPROVER)
-        clock_event = HandedOver(now, step) if step else None
-    elif act in (Action.APPROVE, Action.CONFIRM_REFUSAL):
-        clock_event = Finished(now)
-        values.update(processed_at=now, current_department=DepartmentKind.SERVICE_CENTRE.value)
-        if act is Action.APPROVE:
-            values["result_summary"] = data.result_summary or data.note or None
-        else:
-            values["ended_at"] = now
-            values["result_summary"] = data.note or None
-    elif act is Action.RETURN_RESULT:
-        values.update(returned_at=now, ended_at=now)
-    elif act in (Action.WITHDRAW, Action.STOP):
-        # withdrawn before the centre accepted it online: no clock ever ran (Art. 17(2), 21)
-        clock_event = Finished(now) if dossier.clock_events else None
-        values["ended_at"] = now
-    elif act is Action.EXTEND:
-        if data.new_due_date is None:
-            raise ValidationFailed("Chọn ngày hẹn trả mới.", fields={"new_due_date": "Bắt buộc."})
-        if not calendar.is_workday(data.new_due_date):
-            raise ValidationFailed("Ngày hẹn mới phải là ngày làm việc.", fields={"new_due_date": "Không hợp lệ."})
-        clock_event = Extended(now, end_of_office_day(data.new_due_date, hours), data.note)
-        values["extended"] = True
-    elif act is Action.START_CORRECTION:
-        values.update(correction_due=due_instant(now, CORRECTION_LIMIT, calendar, hours), ended_at=None,
-                      current_department=version.handling_department)
-    elif act is Action.FINISH_CORRECTION:
-        values.update(current_department=DepartmentKind.SERVICE_CENTRE.value, ended_at=None)
-
+    step = _Step(session=session, actor=actor, dossier=dossier, row=row, data=data, now=now,
+                 version=session.get_one(ProcedureVersion, dossier.procedure_version_id),
+                 calendar=calendar_for_province(session, dossier.province_code),
+                 hours=working_hours_for(session, dossier.province_code))
+    if row.action in DECIDING_ACTIONS and situation.separation == "allowed":
+        step.extra[SINGLE_OFFICER_MARK] = True
+    record_own = RECORDS.get(row.action)
+    if record_own is not None:
+        record_own(step)
+    clock_event = CLOCK_EFFECTS.apply(row, step)
+    values = step.values
+    if row.moves_to is not None:
+        values["current_department"] = (DepartmentKind.SERVICE_CENTRE.value if row.moves_to == "centre"
+                                        else step.version.handling_department)
+    if row.target is not None:  # a dossier has ended exactly when its status is final (a correction reopens it)
+        values["ended_at"] = now if row.target in END_STATES else None
     if clock_event is not None:
         events = [*dossier.clock_events, event_to_json(clock_event)]
         try:
-            ledger = ledger_of(events, calendar, hours, version.data)
+            ledger = ledger_of(events, step.calendar, step.hours, step.version.data)
         except CalendarError as exc:
             raise ValidationFailed(exc.message) from exc
         values["clock_events"] = events
         values["due_at"] = ledger.due(now)
-        if act is Action.ACCEPT_ONLINE:
+        if dossier.original_due_at is None:  # the first due date promised (an online dossier's, at its acceptance)
             values["original_due_at"] = values["due_at"]
     target = row.target.value if row.target is not None else dossier.status
     guarded = (update(Dossier)
@@ -451,7 +520,8 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     if affected_rows(session, guarded) != 1:
         raise Conflict("Hồ sơ vừa được cán bộ khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.")
     session.refresh(dossier)
-    if act is Action.EXTEND:
+    act, extra = row.action, step.extra
+    if isinstance(clock_event, Extended):
         extra["new_due"] = as_utc(dossier.due_at).isoformat() if dossier.due_at else None
     _event(session, dossier, actor=actor, action=act.value, from_status=previous, to_status=target, now=now,
            note=data.note, data=extra)

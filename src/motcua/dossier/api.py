@@ -35,7 +35,7 @@ IDEMPOTENCY_KEY = Header(default=None, alias="Idempotency-Key", min_length=8, ma
                                      "differs).")
 
 
-def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, with_events: bool = True,
+def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, now: datetime, with_events: bool = True,
                 events: Sequence[DossierEvent] = ()) -> DossierOut:
     """The dossier as the API shows it; ``events``, when the caller has just written the whole timeline (an intake),
     saves reading it back."""
@@ -47,7 +47,7 @@ def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, wit
         applicant_name=dossier.applicant_name, received_at=dossier.received_at, due_at=dossier.due_at,
         processed_at=dossier.processed_at, returned_at=dossier.returned_at, supplement_count=dossier.supplement_count,
         extended=dossier.extended, current_department=dossier.current_department, handler_id=dossier.handler_id,
-        allowed_actions=[t.action for t in offered_actions(session, principal, dossier)],
+        allowed_actions=[t.action for t in offered_actions(session, principal, dossier, now)],
         events=[DossierEventOut(at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
                                 actor_name=e.actor_name, note=e.note,
                                 single_officer=bool((e.data or {}).get("single_officer")))
@@ -71,7 +71,7 @@ def create_dossier(
                              idempotency_key=idempotency_key,
                              public_base_url=request.app.state.settings.public_base_url)
     commit_before_answering(session)
-    body = dossier_out(session, result.dossier, principal, events=result.events)
+    body = dossier_out(session, result.dossier, principal, now=now, events=result.events)
     # Serialised by pydantic in one step (the counter's busiest route: no dict of Python objects in between).
     return Response(body.model_dump_json(), media_type="application/json",
                     status_code=200 if result.replayed else 201,
@@ -96,7 +96,7 @@ def upload_document(
     dossier = add_document(session, actor=principal, dossier_id=dossier_id,
                            upload=Upload(requirement_key, file.filename or "", file.file.read()), store=store,
                            now=now, max_upload_bytes=request.app.state.settings.max_upload_bytes, kind=kind)
-    return dossier_out(session, dossier, principal)
+    return dossier_out(session, dossier, principal, now=now)
 
 
 @router.get("/dossiers", response_model=DossierPage, summary="The caller's inbox, or a search",
@@ -114,7 +114,8 @@ def list_dossiers(
 ) -> DossierPage:
     rows, total = inbox(session, principal, InboxFilter(status=status.value if status else None, q=q,
                                                         overdue=overdue, limit=limit, offset=offset), now)
-    return DossierPage(items=[dossier_out(session, d, principal, with_events=False) for d in rows], total=total)
+    return DossierPage(items=[dossier_out(session, d, principal, now=now, with_events=False) for d in rows],
+                       total=total)
 
 
 @router.get("/dossiers/{dossier_id}", response_model=DossierOut, summary="One dossier with its timeline",
@@ -126,7 +127,7 @@ def get_dossier(
     now: datetime = Depends(get_now),
 ) -> DossierOut:
     read = read_dossier_for(session, principal, dossier_id, now, with_identity=False)
-    return dossier_out(session, read.dossier, principal)
+    return dossier_out(session, read.dossier, principal, now=now)
 
 
 @router.post("/dossiers/{dossier_id}/actions/{action}", response_model=DossierOut,
@@ -143,7 +144,7 @@ def act_on_dossier(
 ) -> DossierOut:
     dossier = perform(session, actor=principal, dossier_id=dossier_id, action=action, data=data, now=now,
                       public_base_url=request.app.state.settings.public_base_url)
-    return dossier_out(session, dossier, principal)
+    return dossier_out(session, dossier, principal, now=now)
 
 
 @router.get("/dossiers/{dossier_id}/forms/{form}", summary="An official form of the dossier as PDF",

@@ -198,7 +198,7 @@ def dossier_page(
     state = dossier_ledger(session, dossier).state(now) if dossier.clock_events else None
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     step_names = {s["key"]: s["name"] for s in version.data.get("process", [])}
-    actions = offered_actions(session, principal, dossier)  # the table less what separation of duties refuses
+    actions = offered_actions(session, principal, dossier, now)  # what perform would accept, guards included
     events = timeline(session, dossier)
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
     return render(request, "dossier.html", {

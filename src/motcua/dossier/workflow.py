@@ -1,20 +1,26 @@
-"""The dossier workflow as a table (house rule 2): states, actions, roles and the effect on the legal clock.
+"""The dossier workflow as a table (house rule 2): states, actions, roles, guards and the effect on the legal clock.
 
-Every row of docs/legal.md §3 (Decree 118/2025/NĐ-CP) is one ``Transition``. ``plan(action, status, roles)`` is the
-only way a status changes (``actions.py`` calls it and raises ``TransitionNotAllowed`` otherwise), and
-``available_actions`` — the same table — decides which buttons a page shows. ``docs/workflow.md`` is generated
-from this table (``python scripts/workflow_diagram.py``) and a test keeps it in step.
+Every row of docs/legal.md §3 (Decree 118/2025/NĐ-CP) is one ``Transition`` of a ``kit.statemachine.Machine``.
+``plan(action, status, roles, situation)`` is the only way a status changes (``actions.perform`` calls it and gets
+``TransitionNotAllowed`` or a guard's refusal otherwise), and ``available_actions`` — the same table, the same
+guards — decides which buttons a page shows and which actions the API lists. Each row names its guards (defined
+here, pure, on a ``Situation``) and its clock effect (carried out by the handlers ``actions.py`` registers).
+``docs/workflow.md`` is generated from this table (``python scripts/workflow_diagram.py``) and a test keeps it in
+step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
+from motcua.base.principal import Principal
 from motcua.base.roles import Role
-from motcua.kit.errors import MotcuaError
+from motcua.kit.errors import Forbidden, MotcuaError, ValidationFailed
+from motcua.kit.statemachine import Guard, Machine, Row
 
 
 class Status(StrEnum):
@@ -74,6 +80,7 @@ Form = Literal[
     "receipt", "supplement_request", "refusal_intake", "refusal_processing", "apology_extension", "stop_notice",
     "control_slip",
 ]
+Department = Literal["centre", "division"]  # the service centre; the procedure's handling division
 
 
 class Action(StrEnum):
@@ -102,22 +109,135 @@ class Action(StrEnum):
     FINISH_CORRECTION = "finish_correction"
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: Action
-    sources: frozenset[Status]
-    target: Status | None  # None: the status does not change (extension)
-    roles: frozenset[Role]
-    clock: ClockEffect
-    label: str  # the button, in Vietnamese
+@dataclass(frozen=True, kw_only=True)
+class Transition(Row[Status, Action, Role]):
+    effect: ClockEffect = "none"  # what the action does to the legal clock (docs/legal.md §4)
     article: str  # the legal basis
     form: Form | None = None  # the official form the action produces
     needs_note: bool = False  # reasons are required (refusal, supplement, stop, extension, send back)
+    hands_to: Role | None = None  # hand_over: the role whose step of the internal process begins
+    moves_to: Department | None = None  # where the papers go
+
+    @property
+    def clock(self) -> ClockEffect:
+        return self.effect
+
+
+# ------------------------------------------------------------------------------------------------ the guards
+
+
+class Situation(Protocol):
+    """What the guards read: who acts, on which dossier, when. ``actions.py`` builds it from the database (the
+    time-dependent answers lazily); a test may build it by hand."""
+
+    @property
+    def actor(self) -> Principal: ...
+    @property
+    def receiving_commune_code(self) -> str: ...
+    @property
+    def deciding_commune_code(self) -> str: ...
+    @property
+    def handler_id(self) -> int | None: ...
+    @property
+    def supplement_count(self) -> int: ...
+    @property
+    def now(self) -> datetime: ...
+    @property
+    def supplement_window_ends(self) -> datetime: ...
+    @property
+    def supplement_expired(self) -> bool: ...
+    @property
+    def extension_refusal(self) -> str | None: ...
+    @property
+    def separation(self) -> Literal["apart", "allowed", "refused"]: ...
+
+
+def _place(s: Situation, communes: set[str]) -> MotcuaError | None:
+    if s.actor.kind == "citizen":  # the access gate gave the citizen their own dossiers only
+        return None
+    if s.actor.commune_code is None:
+        return Forbidden("Cán bộ cấp tỉnh không xử lý hồ sơ của xã.")
+    if s.actor.commune_code not in communes:
+        return Forbidden("Hồ sơ này do xã khác giải quyết; bạn chỉ xem được, không xử lý được.")
+    return None
+
+
+def at_counter(s: Situation) -> MotcuaError | None:
+    """Counter work belongs to the receiving commune or the deciding one (location-independent filing, Art. 14)."""
+    return _place(s, {s.receiving_commune_code, s.deciding_commune_code})
+
+
+def at_deciding_commune(s: Situation) -> MotcuaError | None:
+    """Division work — appraisal, decision, correction — belongs to the deciding commune (Art. 14(2), 19, 20(1))."""
+    return _place(s, {s.deciding_commune_code})
+
+
+def assigned_handler(s: Situation) -> MotcuaError | None:
+    """Once the head of the body assigned a handler (Art. 19(1)), only they appraise; their superior may step in.
+    Compared with the officer who acts, never the principal's own id: a token acts as the handler only when it acts
+    on the handler's behalf (issue 13, finding 5)."""
+    if (s.handler_id is not None and s.actor.officer_id != s.handler_id
+            and not s.actor.has_role(Role.APPROVER)):
+        return Forbidden("Hồ sơ đã được phân công cho chuyên viên khác.")
+    return None
+
+
+def apart_from_appraisal(s: Situation) -> MotcuaError | None:
+    """Separation of duties: who appraised the dossier does not decide on it (Art. 19), unless the province allows
+    it for communes where one person holds both posts (``actions._separation``)."""
+    if s.separation == "refused":
+        return Forbidden("Người đã thẩm định hồ sơ không được tự phê duyệt hồ sơ đó (tách bạch thẩm định và phê "
+                         "duyệt, Điều 19 Nghị định 118/2025/NĐ-CP). Hãy chuyển cho lãnh đạo khác phê duyệt.")
+    return None
+
+
+def first_supplement(s: Situation) -> MotcuaError | None:
+    """A dossier is asked for changes once (Art. 11(2)(c), 16(3))."""
+    if s.supplement_count >= 1:
+        return ValidationFailed("Hồ sơ chỉ được yêu cầu bổ sung một lần (Điều 11(2)(c), Điều 16(3)).")
+    return None
+
+
+def supplement_window(s: Situation) -> MotcuaError | None:
+    """A supplement after appraisal is asked within 3 working days of receipt (Art. 19(5)); later, it would restart
+    the time limit of a dossier already running late, so the way to more time is the extension of Art. 19(6)."""
+    if s.now > s.supplement_window_ends:
+        return ValidationFailed(
+            "Đã quá 03 ngày làm việc kể từ ngày tiếp nhận hồ sơ; không được yêu cầu bổ sung nữa (Điều 19(5)). "
+            "Nếu cần thêm thời gian, hãy gửi văn bản xin lỗi và gia hạn (Điều 19(6)).")
+    return None
+
+
+def supplement_lapsed(s: Situation) -> MotcuaError | None:
+    """The centre closes a dossier only after 15 days without the supplement (Art. 19(5))."""
+    if not s.supplement_expired:
+        return ValidationFailed("Chưa quá 15 ngày kể từ khi yêu cầu bổ sung; chưa được đóng hồ sơ (Điều 19(5)).")
+    return None
+
+
+def extension_allowed(s: Situation) -> MotcuaError | None:
+    """The due date moves once, asked at least one working day before it (Art. 19(6), 12(5); the ledger's rule)."""
+    refusal = s.extension_refusal
+    return ValidationFailed(refusal) if refusal is not None else None
+
+
+GUARDS: dict[str, Guard[Situation]] = {
+    "at_counter": at_counter, "at_deciding_commune": at_deciding_commune, "assigned_handler": assigned_handler,
+    "apart_from_appraisal": apart_from_appraisal, "first_supplement": first_supplement,
+    "supplement_window": supplement_window, "supplement_lapsed": supplement_lapsed,
+    "extension_allowed": extension_allowed,
+}
+
+
+# ------------------------------------------------------------------------------------------------ the table
 
 
 def _t(action: Action, sources: Iterable[Status], target: Status | None, roles: Iterable[Role], clock: ClockEffect,
-       label: str, article: str, form: Form | None = None, needs_note: bool = False) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles), clock, label, article, form, needs_note)
+       label: str, article: str, form: Form | None = None, needs_note: bool = False, *,
+       guards: tuple[str, ...] = (), hands_to: Role | None = None, moves_to: Department | None = None) -> Transition:
+    return Transition(action=action, sources=frozenset(sources), target=target, roles=frozenset(roles),
+                      effect=clock, label=label, article=article, form=form, needs_note=needs_note, guards=guards,
+                      hands_to=hands_to, moves_to=moves_to)
 
 
 R, S, A, D = Role.RECEPTION, Role.SPECIALIST, Role.APPROVER, Role.CENTRE_DIRECTOR
@@ -126,56 +246,62 @@ P, V = Role.APPLICANT, Role.VOLUNTEER  # the citizen on their own dossier; a dig
 #: Actions that create a dossier (from NEW): never a button on a dossier's page.
 CREATING: frozenset[Action] = frozenset({Action.RECEIVE, Action.SUBMIT_ONLINE})
 
+COUNTER, DIVISION = ("at_counter",), ("at_deciding_commune",)
+HANDLER = (*DIVISION, "assigned_handler")
+DECISION = (*DIVISION, "apart_from_appraisal")
+
 TABLE: tuple[Transition, ...] = (
     _t(Action.RECEIVE, [Status.NEW], Status.RECEIVED, [R], "start",
        "Tiếp nhận hồ sơ", "Điều 17(1), 17(3)", "receipt"),
     _t(Action.REQUEST_INTAKE_SUPPLEMENT, [Status.NEW, Status.SUBMITTED], Status.INTAKE_INCOMPLETE, [R], "none",
-       "Yêu cầu bổ sung khi tiếp nhận", "Điều 16(3), 17(1)", "supplement_request", True),
+       "Yêu cầu bổ sung khi tiếp nhận", "Điều 16(3), 17(1)", "supplement_request", True, guards=COUNTER),
     _t(Action.REFUSE_INTAKE, [Status.NEW, Status.SUBMITTED], Status.INTAKE_REFUSED, [R], "none",
-       "Từ chối tiếp nhận", "Điều 17(1)", "refusal_intake", True),
+       "Từ chối tiếp nhận", "Điều 17(1)", "refusal_intake", True, guards=COUNTER),
     _t(Action.SUBMIT_ONLINE, [Status.NEW], Status.SUBMITTED, [P, V, R], "none",
        "Nộp hồ sơ trực tuyến", "Điều 15, 17(2)"),
     _t(Action.ACCEPT_ONLINE, [Status.SUBMITTED], Status.RECEIVED, [R], "start",
-       "Tiếp nhận hồ sơ trực tuyến", "Điều 17(2)", "receipt"),
+       "Tiếp nhận hồ sơ trực tuyến", "Điều 17(2)", "receipt", guards=COUNTER),
     _t(Action.TRANSFER, [Status.RECEIVED], Status.TRANSFERRED, [R], "hand_over",
-       "Chuyển xử lý", "Điều 18, 20(2)", "control_slip"),
+       "Chuyển xử lý", "Điều 18, 20(2)", "control_slip", guards=COUNTER, hands_to=S, moves_to="division"),
     _t(Action.ASSIGN, [Status.TRANSFERRED], Status.IN_APPRAISAL, [A], "none",
-       "Phân công xử lý", "Điều 19(1)"),
+       "Phân công xử lý", "Điều 19(1)", guards=DIVISION),
     _t(Action.REQUEST_SUPPLEMENT, [Status.IN_APPRAISAL], Status.AWAITING_SUPPLEMENT, [S], "pause_supplement",
-       "Yêu cầu bổ sung hồ sơ", "Điều 19(5), 11(2)(c)", "supplement_request", True),
+       "Yêu cầu bổ sung hồ sơ", "Điều 19(5), 11(2)(c)", "supplement_request", True,
+       guards=(*HANDLER, "first_supplement", "supplement_window"), moves_to="centre"),
     _t(Action.RECEIVE_SUPPLEMENT, [Status.AWAITING_SUPPLEMENT], Status.IN_APPRAISAL, [R, S], "restart",
-       "Nhận hồ sơ bổ sung", "Điều 19(5)"),
+       "Nhận hồ sơ bổ sung", "Điều 19(5)", guards=DIVISION, moves_to="division"),
     _t(Action.SUPPLY_ONLINE, [Status.AWAITING_SUPPLEMENT], Status.IN_APPRAISAL, [P], "restart",
-       "Nộp bổ sung trực tuyến", "Điều 17(2), 19(5)"),
+       "Nộp bổ sung trực tuyến", "Điều 17(2), 19(5)", guards=DIVISION, moves_to="division"),
     _t(Action.CLOSE_UNSUPPLIED, [Status.AWAITING_SUPPLEMENT], Status.CLOSED_UNSUPPLIED, [R, D], "finish",
-       "Đóng hồ sơ (quá 15 ngày không bổ sung)", "Điều 19(5)", "stop_notice"),
+       "Đóng hồ sơ (quá 15 ngày không bổ sung)", "Điều 19(5)", "stop_notice",
+       guards=(*COUNTER, "supplement_lapsed")),
     _t(Action.PROPOSE_REFUSAL, [Status.IN_APPRAISAL], Status.REFUSAL_PROPOSED, [S], "none",
-       "Đề xuất từ chối", "Điều 19(3)", None, True),
+       "Đề xuất từ chối", "Điều 19(3)", None, True, guards=HANDLER),
     _t(Action.CONFIRM_REFUSAL, [Status.REFUSAL_PROPOSED], Status.REFUSED, [A], "finish",
-       "Duyệt từ chối", "Điều 19(3)", "refusal_processing"),
+       "Duyệt từ chối", "Điều 19(3)", "refusal_processing", guards=DECISION, moves_to="centre"),
     _t(Action.REJECT_REFUSAL, [Status.REFUSAL_PROPOSED], Status.IN_APPRAISAL, [A], "none",
-       "Không duyệt từ chối, xử lý tiếp", "Điều 19(3)", None, True),
+       "Không duyệt từ chối, xử lý tiếp", "Điều 19(3)", None, True, guards=DIVISION),
     _t(Action.SUBMIT_FOR_APPROVAL, [Status.IN_APPRAISAL], Status.AWAITING_APPROVAL, [S], "hand_over",
-       "Trình phê duyệt", "Điều 19"),
+       "Trình phê duyệt", "Điều 19", guards=HANDLER, hands_to=A),
     _t(Action.APPROVE, [Status.AWAITING_APPROVAL], Status.RESULT_READY, [A], "finish",
-       "Phê duyệt, ký kết quả", "Điều 19, 22"),
+       "Phê duyệt, ký kết quả", "Điều 19, 22", guards=DECISION, moves_to="centre"),
     _t(Action.SEND_BACK, [Status.AWAITING_APPROVAL], Status.IN_APPRAISAL, [A], "none",
-       "Trả lại chuyên viên", "Điều 19", None, True),
+       "Trả lại chuyên viên", "Điều 19", None, True, guards=DIVISION),
     _t(Action.RETURN_RESULT, [Status.RESULT_READY], Status.RETURNED, [R], "none",
-       "Trả kết quả", "Điều 22"),
+       "Trả kết quả", "Điều 22", guards=COUNTER),
     _t(Action.WITHDRAW, BEFORE_DECISION | {Status.SUBMITTED}, Status.WITHDRAWN, [R, P], "finish",
-       "Rút hồ sơ theo đề nghị", "Điều 21", None, True),
+       "Rút hồ sơ theo đề nghị", "Điều 21", None, True, guards=DIVISION),
     _t(Action.STOP, BEFORE_DECISION, Status.STOPPED, [A, D], "finish",
-       "Dừng xử lý", "Điều 21", "stop_notice", True),
+       "Dừng xử lý", "Điều 21", "stop_notice", True, guards=DIVISION),
     _t(Action.EXTEND, OPEN_STATES - {Status.AWAITING_SUPPLEMENT}, None, [S, A], "extend",
-       "Xin lỗi và gia hạn", "Điều 19(6), 12(5)", "apology_extension", True),
+       "Xin lỗi và gia hạn", "Điều 19(6), 12(5)", "apology_extension", True,
+       guards=(*DIVISION, "extension_allowed")),
     _t(Action.START_CORRECTION, [Status.RETURNED], Status.IN_CORRECTION, [R, S], "none",
-       "Đính chính kết quả sai", "Điều 23(1)", None, True),
+       "Đính chính kết quả sai", "Điều 23(1)", None, True, guards=DIVISION, moves_to="division"),
     _t(Action.FINISH_CORRECTION, [Status.IN_CORRECTION], Status.RESULT_READY, [A], "none",
-       "Duyệt kết quả đã đính chính", "Điều 23(1)"),
+       "Duyệt kết quả đã đính chính", "Điều 23(1)", guards=DECISION, moves_to="centre"),
 )
 
-_BY_ACTION: dict[Action, Transition] = {t.action: t for t in TABLE}
 ACTION_LABELS: dict[Action, str] = {t.action: t.label for t in TABLE}
 
 
@@ -191,34 +317,34 @@ class UnknownAction(MotcuaError):
     default_message = "Thao tác không tồn tại."
 
 
+def _refuse(row: Transition, state: Status, roles: frozenset[Role]) -> MotcuaError:
+    if state not in row.sources:
+        return TransitionNotAllowed(f"Không thể «{row.label}» khi hồ sơ đang ở trạng thái «{STATUS_LABELS[state]}».")
+    return TransitionNotAllowed(f"Vai trò của bạn không được «{row.label}» (cần: "
+                                + ", ".join(sorted(r.value for r in row.roles)) + ").")
+
+
+MACHINE: Machine[Status, Action, Role, Transition, Situation] = Machine(
+    TABLE, states=Status, actions=Action, guards=GUARDS, refuse=_refuse, initial=Status.NEW, creating=CREATING,
+    unknown=lambda action: UnknownAction(f"Thao tác không tồn tại: {action}."))
+
+
 def transition(action: Action | str) -> Transition:
-    try:
-        return _BY_ACTION[Action(action)]
-    except ValueError as exc:
-        raise UnknownAction(f"Thao tác không tồn tại: {action!s}.") from exc
+    return MACHINE.row(action)
 
 
-def plan(action: Action | str, status: Status | str, roles: Iterable[Role]) -> Transition:
-    """The transition for ``action`` from ``status`` by someone holding ``roles``, or ``TransitionNotAllowed``."""
-    row = transition(action)
-    current = Status(status)
-    if current not in row.sources:
-        raise TransitionNotAllowed(
-            f"Không thể «{row.label}» khi hồ sơ đang ở trạng thái «{STATUS_LABELS[current]}»."
-        )
-    if not row.roles & frozenset(roles):
-        raise TransitionNotAllowed(
-            f"Vai trò của bạn không được «{row.label}» (cần: "
-            + ", ".join(sorted(r.value for r in row.roles)) + ")."
-        )
-    return row
+def plan(action: Action | str, status: Status | str, roles: Iterable[Role],
+         situation: Situation | None = None) -> Transition:
+    """The transition for ``action`` from ``status`` by someone holding ``roles`` in ``situation`` (needed by the
+    rows with guards), or ``TransitionNotAllowed`` / the first failing guard's refusal."""
+    return MACHINE.plan(action, status, roles, situation)
 
 
-def available_actions(status: Status | str, roles: Iterable[Role]) -> list[Transition]:
-    """The buttons for this status and these roles, in table order (the page shows exactly these)."""
-    current = Status(status)
-    held = frozenset(roles)
-    return [t for t in TABLE if current in t.sources and t.roles & held and t.action not in CREATING]
+def available_actions(status: Status | str, roles: Iterable[Role],
+                      situation: Situation | None = None) -> list[Transition]:
+    """The buttons for this status, these roles and this situation, in table order: exactly what ``plan`` lets
+    through (without a situation, only the rows that have no guard)."""
+    return MACHINE.allowed(status, roles, situation)
 
 
 _CLOCK_TEXT: dict[ClockEffect, str] = {
@@ -245,14 +371,17 @@ def markdown() -> str:
             lines.append(f"    {start} --> {target.value}: {t.action.value}")
     for final in sorted(END_STATES, key=list(Status).index):
         lines.append(f"    {final.value} --> [*]")
-    lines += ["```", "", "| action | from | to | roles | clock | form | basis (Decree 118/2025) |",
-              "|---|---|---|---|---|---|---|"]
+    lines += ["```", "", "| action | from | to | roles | guards | clock | form | basis (Decree 118/2025) |",
+              "|---|---|---|---|---|---|---|---|"]
     for t in TABLE:
         sources = ", ".join(s.value for s in sorted(t.sources, key=list(Status).index))
         roles = ", ".join(sorted(r.value for r in t.roles))
         shown = t.target.value if t.target else "(unchanged)"
-        lines.append(f"| `{t.action.value}` {t.label} | {sources} | {shown} | {roles} | {_CLOCK_TEXT[t.clock]} | "
-                     f"{t.form or ''} | {t.article} |")
+        guards = ", ".join(t.guards)
+        lines.append(f"| `{t.action.value}` {t.label} | {sources} | {shown} | {roles} | {guards} | "
+                     f"{_CLOCK_TEXT[t.clock]} | {t.form or ''} | {t.article} |")
+    lines += ["", "| guard | rule |", "|---|---|"]
+    lines += [f"| `{name}` | {' '.join((guard.__doc__ or '').split())} |" for name, guard in GUARDS.items()]
     lines += ["", "| status | label |", "|---|---|"]
     lines += [f"| `{s.value}` | {STATUS_LABELS[s]} |" for s in Status]
     return "\n".join(lines) + "\n"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
+from motcua.base.access import Shown
 from motcua.base.principal import Principal
 from motcua.calendar import TimeLimit, due_instant, to_vietnam_time
 from motcua.calendar.queries import calendar_for_province, working_hours_for
@@ -45,26 +46,26 @@ from motcua.feedback.tokens import CASE_LINK_LIFETIME, sign
 from motcua.feedback.workflow import (
     ANSWER_LIMIT,
     INFO_LIMIT,
+    MACHINE,
     PUBLISH_LIMIT,
     REFUSE_LIMIT,
+    AlreadyRated,
     CaseAction,
     CaseStatus,
+    Transition,
+    available_actions,
     plan,
 )
 from motcua.kit.clock import as_utc
-from motcua.kit.errors import Conflict, Forbidden, MotcuaError, ValidationFailed
+from motcua.kit.errors import Conflict, MotcuaError, ValidationFailed
 from motcua.kit.numbers import ascii_digits
+from motcua.kit.statemachine import Effects
 from motcua.notify.actions import enqueue_many
 from motcua.notify.templates import vn_datetime
 from motcua.org.models import Commune
 
 CHANNELS = ("qr", "account", "counter")
 """Where a rating comes from: the public page reached from the receipt's QR, the citizen portal, a counter kiosk."""
-
-
-class AlreadyRated(Conflict):
-    code = "already_rated"
-    default_message = "Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần."
 
 
 class NotRateable(MotcuaError):
@@ -292,46 +293,125 @@ _NOTICES: dict[CaseAction, notices.NoticeKind] = {
 }
 
 
+@dataclass(frozen=True)
+class CaseSituation:
+    """What the case table's guards read (``workflow.Situation``): who acts on which case, when."""
+
+    actor: Principal
+    commune_code: str
+    now: datetime
+    refuse_due: datetime
+    info_due: datetime
+    sender_satisfied: bool | None
+
+    @classmethod
+    def of(cls, actor: Principal, case: FeedbackCase | Shown, now: datetime) -> CaseSituation:
+        return cls(actor, case.commune_code, now, case.refuse_due, case.info_due, case.sender_satisfied)
+
+
+def offered_case_actions(actor: Principal, case: FeedbackCase | Shown, now: datetime) -> list[Transition]:
+    """The officer's buttons on a case at ``now``: exactly the actions ``act_on_case`` would accept (the table, the
+    officer's commune, the screening limits)."""
+    return available_actions(case.status, actor.roles, CaseSituation.of(actor, case, now))
+
+
+@dataclass
+class _Step:
+    """One officer action being carried out: the case, the note, and the columns its handlers write."""
+
+    session: Session
+    case: FeedbackCase
+    actor: Principal
+    now: datetime
+    note: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def _deadline_none(step: _Step) -> None:
+    return None
+
+
+def _deadline_stop(step: _Step) -> None:
+    """Refused or published: nothing more is due."""
+    step.values["due_at"] = None
+
+
+def _deadline_pause(step: _Step) -> None:
+    """Waiting for the sender's information: the time is theirs, no deadline runs."""
+    step.values["due_at"] = None
+
+
+def _deadline_restart(step: _Step) -> None:
+    """The information arrived: the 15 working days run again from now (as Decree 118 Art. 19(5) for a dossier)."""
+    answer_due = _due(step.session, step.case.province_code, step.now, ANSWER_LIMIT)
+    step.values.update(answer_due=answer_due, due_at=answer_due)
+
+
+def _deadline_answer(step: _Step) -> None:
+    """Answered: the answer's limit is met or missed now, and the 2 working days to publish it begin."""
+    publish_due = _due(step.session, step.case.province_code, step.now, PUBLISH_LIMIT)
+    step.values.update(publish_due=publish_due, due_at=publish_due)
+
+
+#: The deadline effects the case table names.
+DEADLINE_EFFECTS: Effects[Transition, _Step, None] = MACHINE.effects({
+    "none": _deadline_none, "stop": _deadline_stop, "pause": _deadline_pause, "restart": _deadline_restart,
+    "answer": _deadline_answer,
+})
+
+
+def _refused(step: _Step) -> None:
+    # In time: the refuse_in_time guard let it through.
+    step.values.update(refused_at=step.now, handled_at=step.now, handled_on_time=True, refusal_reason=step.note)
+
+
+def _asked(step: _Step) -> None:
+    step.values.update(info_requested_at=step.now, info_request=step.note)
+
+
+def _info_received(step: _Step) -> None:
+    step.values["info_received_at"] = step.now
+
+
+def _answered(step: _Step) -> None:
+    # Waiting for the sender's information is the sender's time: an answer given meanwhile is within the limit.
+    case = step.case
+    on_time = case.status == CaseStatus.AWAITING_INFO or step.now <= as_utc(case.answer_due)
+    step.values.update(answered_at=step.now, handled_at=step.now, handled_on_time=on_time, answer=step.note,
+                       answered_by=(step.actor.full_name or step.actor.name)[:120])
+
+
+def _published(step: _Step) -> None:
+    step.values["published_at"] = step.now
+
+
+#: What each officer action records of its own beyond its row's deadline effect.
+RECORDS: dict[CaseAction, Callable[[_Step], None]] = {
+    CaseAction.REFUSE: _refused, CaseAction.ASK_MORE: _asked, CaseAction.RECEIVE_INFO: _info_received,
+    CaseAction.ANSWER: _answered, CaseAction.PUBLISH: _published,
+}
+
+
 def act_on_case(session: Session, *, actor: Principal, case_id: int, action: CaseAction | str, data: CaseActionIn,
                 now: datetime, public_base_url: str | None = None, secret: str | None = None) -> FeedbackCase:
     """Carry out one officer row of the case table (refuse, ask_more, receive_info, answer, publish)."""
     case = get_case_for(session, actor, case_id)
     if data.version != case.version:  # first: whoever acted on an old view learns that, whatever else is true
         raise Conflict("Phản ánh, kiến nghị vừa được cán bộ khác cập nhật. Vui lòng tải lại trang.")
-    row = plan(action, case.status, actor="officer", roles=actor.roles)
-    if actor.commune_code != case.commune_code:
-        raise Forbidden("Cán bộ cấp tỉnh chỉ theo dõi, không xử lý phản ánh, kiến nghị của xã.")
+    row = plan(action, case.status, actor="officer", roles=actor.roles,
+               situation=CaseSituation.of(actor, case, now))
     note = data.note.strip()
     if row.needs_note and len(note) < 5:
         raise ValidationFailed("Ghi rõ nội dung (ít nhất 5 ký tự).", fields={"note": "Bắt buộc."})
     act = row.action
-    values: dict[str, Any] = {}
-    if act is CaseAction.REFUSE:
-        if now > as_utc(case.refuse_due):
-            raise ValidationFailed("Đã quá 02 ngày làm việc kể từ khi tiếp nhận nên không được từ chối nữa; hãy trả "
-                                   "lời phản ánh, kiến nghị (thời hạn xử lý 15 ngày làm việc).")
-        values.update(refused_at=now, handled_at=now, handled_on_time=True, refusal_reason=note, due_at=None)
-    elif act is CaseAction.ASK_MORE:
-        if now > as_utc(case.info_due):
-            raise ValidationFailed("Đã quá 05 ngày làm việc kể từ khi tiếp nhận nên không được đề nghị bổ sung thông "
-                                   "tin nữa; hãy trả lời với thông tin hiện có.")
-        values.update(info_requested_at=now, info_request=note, due_at=None)
-    elif act is CaseAction.RECEIVE_INFO:  # the 15 working days run again from the information's arrival
-        answer_due = _due(session, case.province_code, now, ANSWER_LIMIT)
-        values.update(info_received_at=now, answer_due=answer_due, due_at=answer_due)
-    elif act is CaseAction.ANSWER:
-        # Waiting for the sender's information is the sender's time: an answer given meanwhile is within the limit.
-        on_time = case.status == CaseStatus.AWAITING_INFO or now <= as_utc(case.answer_due)
-        publish_due = _due(session, case.province_code, now, PUBLISH_LIMIT)
-        values.update(answered_at=now, handled_at=now, handled_on_time=on_time, answer=note,
-                      answered_by=(actor.full_name or actor.name)[:120], publish_due=publish_due, due_at=publish_due)
-    elif act is CaseAction.PUBLISH:
-        values.update(published_at=now, due_at=None)
+    step = _Step(session, case, actor, now, note)
+    RECORDS[act](step)
+    DEADLINE_EFFECTS.apply(row, step)
     assert row.target is not None
     guarded = (update(FeedbackCase)
                .where(FeedbackCase.id == case.id, FeedbackCase.version == data.version,
                       FeedbackCase.status == case.status)
-               .values(status=row.target.value, version=FeedbackCase.version + 1, **values))
+               .values(status=row.target.value, version=FeedbackCase.version + 1, **step.values))
     previous = case.status
     if affected_rows(session, guarded) != 1:
         raise Conflict("Phản ánh, kiến nghị vừa được cán bộ khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.")
@@ -348,13 +428,22 @@ def act_on_case(session: Session, *, actor: Principal, case_id: int, action: Cas
     return case
 
 
+def may_rate_answer(case: FeedbackCase | Shown, now: datetime) -> bool:
+    """Whether the public page offers the sender the verdict form: exactly when ``rate_answer`` would take it."""
+    situation = CaseSituation.of(citizen_actor(case.province_code), case, now)
+    try:
+        plan(CaseAction.RATE_ANSWER, case.status, actor="public", situation=situation)
+    except MotcuaError:
+        return False
+    return True
+
+
 def rate_answer(session: Session, *, case: FeedbackCase, satisfied: bool, now: datetime,
                 actor: Principal) -> FeedbackCase:
-    """The sender's verdict on the answer (indicator 5.3), once: a guarded UPDATE on "not yet rated"."""
-    plan(CaseAction.RATE_ANSWER, case.status, actor="public")
+    """The sender's verdict on the answer (indicator 5.3), once: the table's guard, then a guarded UPDATE on "not yet
+    rated" that decides a race."""
+    plan(CaseAction.RATE_ANSWER, case.status, actor="public", situation=CaseSituation.of(actor, case, now))
     once = AlreadyRated("Ông/Bà đã đánh giá kết quả trả lời này. Mỗi phản ánh, kiến nghị chỉ đánh giá một lần.")
-    if case.sender_satisfied is not None:
-        raise once
     guarded = (update(FeedbackCase)
                .where(FeedbackCase.id == case.id, FeedbackCase.sender_satisfied.is_(None),
                       FeedbackCase.status.in_([CaseStatus.ANSWERED.value, CaseStatus.PUBLISHED.value]))

@@ -14,7 +14,7 @@ from motcua.base.access import Shown
 from motcua.base.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.lookups import public_lookup
-from motcua.feedback.actions import citizen_actor, rate_dossier, receive_case
+from motcua.feedback.actions import citizen_actor, offered_case_actions, rate_dossier, receive_case
 from motcua.feedback.models import FeedbackCase, FeedbackEvent
 from motcua.feedback.queries import CaseFilter, case_events, list_cases, read_case_for
 from motcua.feedback.schemas import (
@@ -26,7 +26,7 @@ from motcua.feedback.schemas import (
     RatingIn,
     RatingOut,
 )
-from motcua.feedback.workflow import STATUS_LABELS, CaseStatus, available_actions
+from motcua.feedback.workflow import STATUS_LABELS, CaseStatus
 from motcua.kit.errors import MotcuaError
 from motcua.kit.schemas import error_responses
 
@@ -51,9 +51,8 @@ def _answered(exc: MotcuaError) -> JSONResponse:
     return JSONResponse({"error": body}, status_code=exc.status_code, headers=headers)
 
 
-def case_out(case: FeedbackCase | Shown, principal: Principal,
+def case_out(case: FeedbackCase | Shown, principal: Principal, now: datetime,
              events: list[FeedbackEvent] | None = None) -> FeedbackCaseOut:
-    mine = principal.commune_code == case.commune_code
     return FeedbackCaseOut(
         id=case.id, code=case.code, version=case.version, status=case.status,
         status_label=STATUS_LABELS[CaseStatus(case.status)], kind=case.kind, source=case.source,
@@ -63,7 +62,7 @@ def case_out(case: FeedbackCase | Shown, principal: Principal,
         answer_due=case.answer_due, publish_due=case.publish_due, due_at=case.due_at, handled_at=case.handled_at,
         handled_on_time=case.handled_on_time, refusal_reason=case.refusal_reason, info_request=case.info_request,
         answer=case.answer, sender_satisfied=case.sender_satisfied,
-        allowed_actions=[t.action.value for t in available_actions(case.status, principal.roles)] if mine else [],
+        allowed_actions=[t.action.value for t in offered_case_actions(principal, case, now)],
         events=[FeedbackEventOut(at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
                                  actor_name=e.actor_name, note=e.note) for e in events or ()],
     )
@@ -104,7 +103,7 @@ def list_feedback(
     rows, total = list_cases(session, principal, CaseFilter(status=status.value if status else None, overdue=overdue,
                                                             commune_code=commune_code, limit=limit, offset=offset),
                              now, with_contact=True)
-    return FeedbackPage(items=[case_out(c, principal) for c in rows], total=total)
+    return FeedbackPage(items=[case_out(c, principal, now) for c in rows], total=total)
 
 
 @router.get("/feedback/{case_id}", response_model=FeedbackCaseOut, summary="One feedback case with its history",
@@ -116,7 +115,7 @@ def get_feedback(
     now: datetime = Depends(get_now),
 ) -> FeedbackCaseOut:
     case = read_case_for(session, principal, case_id, now)
-    return case_out(case, principal, case_events(session, case))
+    return case_out(case, principal, now, case_events(session, case))
 
 
 @router.post("/ratings", response_model=RatingOut, status_code=201, openapi_extra=PUBLIC,

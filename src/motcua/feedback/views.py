@@ -26,6 +26,8 @@ from motcua.feedback.actions import (
     act_on_case,
     case_link,
     citizen_actor,
+    may_rate_answer,
+    offered_case_actions,
     public_case_lookup,
     rate_answer,
     rate_dossier,
@@ -50,7 +52,7 @@ from motcua.feedback.queries import (
 )
 from motcua.feedback.schemas import CaseActionIn, FeedbackIn, vietnamese_errors
 from motcua.feedback.tokens import CASE_LINK_LIFETIME, RATE_LINK_LIFETIME, sign, verify
-from motcua.feedback.workflow import ACTION_LABELS, STATUS_LABELS, CaseStatus, available_actions
+from motcua.feedback.workflow import ACTION_LABELS, STATUS_LABELS, CaseStatus
 from motcua.kit.errors import MotcuaError, ValidationFailed, field_errors
 from motcua.web.templating import render
 
@@ -224,13 +226,12 @@ def feedback_submit(
 
 
 def _case_public_page(request: Request, session: Session, *, case: FeedbackCase | None, token: str, code: str,
-                      errors: dict[str, str], new: bool = False, status_code: int = 200) -> Response:
+                      now: datetime, errors: dict[str, str], new: bool = False, status_code: int = 200) -> Response:
     names = commune_names(session, {case.commune_code}) if case is not None else {}
     return render(request, "feedback/case_public.html", {
         "case": case, "token": token, "code": code, "errors": errors, "new": new,
         "commune_name": names.get(case.commune_code, "") if case is not None else "",
-        "may_rate": case is not None and case.sender_satisfied is None
-        and case.status in (CaseStatus.ANSWERED, CaseStatus.PUBLISHED), **_labels(),
+        "may_rate": case is not None and may_rate_answer(case, now), **_labels(),
     }, status_code=status_code)
 
 
@@ -250,7 +251,8 @@ def case_public_page(
         if case is None:
             errors["form"] = ("Liên kết đã hết hạn hoặc không hợp lệ. Vui lòng nhập mã phản ánh, kiến nghị và số điện "
                               "thoại hoặc thư điện tử đã dùng khi gửi.")
-    return _case_public_page(request, session, case=case, token=t if case else "", code="", errors=errors, new=moi)
+    return _case_public_page(request, session, case=case, token=t if case else "", code="", now=now, errors=errors,
+                             new=moi)
 
 
 @router.post("/phan-anh/tra-loi", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -270,8 +272,9 @@ def case_public_submit(
     if case is None:
         case = public_case_lookup(session, code=code, contact=contact, ip=client_ip(request), now=now)
         if case is None:  # answered, not raised: the failed attempt is committed and counted
-            return _case_public_page(request, session, case=None, token="", code=code, status_code=404, errors={
-                "form": "Không tìm thấy phản ánh, kiến nghị với mã và thông tin liên hệ đã nhập."})
+            return _case_public_page(request, session, case=None, token="", code=code, now=now, status_code=404,
+                                     errors={"form": "Không tìm thấy phản ánh, kiến nghị với mã và thông tin liên hệ "
+                                                     "đã nhập."})
     if satisfied:
         try:
             rate_answer(session, case=case, satisfied=satisfied == "yes", now=now,
@@ -280,7 +283,7 @@ def case_public_submit(
             session.rollback()
             case = case_by_id(session, case.id)
             token = sign(_secret(request), "case", case.id, now + CASE_LINK_LIFETIME) if case is not None else ""
-            return _case_public_page(request, session, case=case, token=token, code="",
+            return _case_public_page(request, session, case=case, token=token, code="", now=now,
                                      errors={"form": exc.message}, status_code=exc.status_code)
     return RedirectResponse(case_link("", _secret(request), case, now), status_code=303)
 
@@ -333,7 +336,7 @@ def case_page(
     now: datetime = Depends(get_now),
 ) -> Response:
     case = read_case_for(session, principal, case_id, now)
-    actions = available_actions(case.status, principal.roles) if principal.commune_code == case.commune_code else []
+    actions = offered_case_actions(principal, case, now)  # what act_on_case would accept, guards included
     return render(request, "feedback/case.html", {
         "c": case, "events": case_events(session, case), "actions": actions, "urgency": urgency(case, now),
         "commune_name": commune_names(session, {case.commune_code}).get(case.commune_code, ""), **_labels(),

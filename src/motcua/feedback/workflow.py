@@ -15,20 +15,26 @@ refused (the case must then be answered), so a late request cannot restart the 1
 same reason Decree 118 Art. 19(5) closes a dossier's supplement window. Answering and publishing late are allowed
 and recorded as late (refusing them would only make them later).
 
-``plan(action, status, ...)`` is the only way a case's status changes; ``available_actions`` — the same table —
-decides which buttons the officer's page shows.
+The table is a ``kit.statemachine.Machine``: ``plan(action, status, ...)`` is the only way a case's status changes;
+``available_actions`` — the same table and the same guards (the officer's commune, the screening limits above, the
+sender's one verdict) — decides which buttons the officer's page shows and which actions the API lists. Each row
+names its effect on the case's deadline (``due_at``), carried out by the handlers ``actions.py`` registers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, Protocol
 
+from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar import TimeLimit
-from motcua.kit.errors import MotcuaError
+from motcua.kit.clock import as_utc
+from motcua.kit.errors import Conflict, Forbidden, MotcuaError, ValidationFailed
+from motcua.kit.statemachine import Guard, Machine, Row
 
 REFUSE_LIMIT = TimeLimit(2, "working_days")
 INFO_LIMIT = TimeLimit(5, "working_days")
@@ -76,36 +82,115 @@ Actor = Literal["public", "officer"]
 HANDLER_ROLES: frozenset[Role] = frozenset({Role.RECEPTION, Role.CENTRE_DIRECTOR})
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: CaseAction
-    sources: frozenset[CaseStatus]
-    target: CaseStatus | None  # None: the status does not change
-    actor: Actor
-    label: str  # the button, in Vietnamese
-    limit: TimeLimit | None  # the docs/legal.md §7 limit the step is measured against
-    needs_note: bool  # a reason, the request, or the answer itself
+class Party(StrEnum):
+    """Who acts on a case, as the table names them."""
+
+    SENDER = "public"  # the person who sent it, on the public pages (a code and a signed link)
+    HANDLER = "handler"  # an officer who handles cases (``HANDLER_ROLES``)
 
 
-def _t(action: CaseAction, sources: Iterable[CaseStatus], target: CaseStatus | None, actor: Actor, label: str,
-       limit: TimeLimit | None = None, needs_note: bool = False) -> Transition:
-    return Transition(action, frozenset(sources), target, actor, label, limit, needs_note)
+def parties(actor: Actor, roles: Iterable[Role] = ()) -> frozenset[Party]:
+    if actor == "public":
+        return frozenset({Party.SENDER})
+    return frozenset({Party.HANDLER}) if HANDLER_ROLES & frozenset(roles) else frozenset()
 
 
-C = CaseStatus
+DeadlineEffect = Literal["none", "stop", "pause", "restart", "answer"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Transition(Row[CaseStatus, CaseAction, Party]):
+    effect: DeadlineEffect = "none"  # what the action does to the case's running deadline (``due_at``)
+    limit: TimeLimit | None = None  # the docs/legal.md §7 limit the step is measured against
+    needs_note: bool = False  # a reason, the request, or the answer itself
+
+    @property
+    def actor(self) -> Actor:
+        return "public" if Party.SENDER in self.roles else "officer"
+
+
+class AlreadyRated(Conflict):
+    code = "already_rated"
+    default_message = "Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần."
+
+
+class Situation(Protocol):
+    """What the guards read: who acts on which case, when."""
+
+    @property
+    def actor(self) -> Principal: ...
+    @property
+    def commune_code(self) -> str: ...
+    @property
+    def now(self) -> datetime: ...
+    @property
+    def refuse_due(self) -> datetime: ...
+    @property
+    def info_due(self) -> datetime: ...
+    @property
+    def sender_satisfied(self) -> bool | None: ...
+
+
+def own_commune(s: Situation) -> MotcuaError | None:
+    """The commune's own centre handles its cases; province officers follow them only."""
+    if s.actor.commune_code != s.commune_code:
+        return Forbidden("Cán bộ cấp tỉnh chỉ theo dõi, không xử lý phản ánh, kiến nghị của xã.")
+    return None
+
+
+def refuse_in_time(s: Situation) -> MotcuaError | None:
+    """A case is refused within 2 working days of its receipt; later it must be answered (docs/legal.md §7)."""
+    if s.now > as_utc(s.refuse_due):
+        return ValidationFailed("Đã quá 02 ngày làm việc kể từ khi tiếp nhận nên không được từ chối nữa; hãy trả lời "
+                                "phản ánh, kiến nghị (thời hạn xử lý 15 ngày làm việc).")
+    return None
+
+
+def ask_in_time(s: Situation) -> MotcuaError | None:
+    """More information is asked within 5 working days of the receipt; later it would restart the 15 days and hide
+    the lateness (docs/legal.md §7)."""
+    if s.now > as_utc(s.info_due):
+        return ValidationFailed("Đã quá 05 ngày làm việc kể từ khi tiếp nhận nên không được đề nghị bổ sung thông "
+                                "tin nữa; hãy trả lời với thông tin hiện có.")
+    return None
+
+
+def not_yet_rated(s: Situation) -> MotcuaError | None:
+    """The sender gives their verdict on the answer once (indicator 5.3)."""
+    if s.sender_satisfied is not None:
+        return AlreadyRated("Ông/Bà đã đánh giá kết quả trả lời này. Mỗi phản ánh, kiến nghị chỉ đánh giá một lần.")
+    return None
+
+
+GUARDS: dict[str, Guard[Situation]] = {
+    "own_commune": own_commune, "refuse_in_time": refuse_in_time, "ask_in_time": ask_in_time,
+    "not_yet_rated": not_yet_rated,
+}
+
+
+def _t(action: CaseAction, sources: Iterable[CaseStatus], target: CaseStatus | None, party: Party, label: str,
+       limit: TimeLimit | None = None, needs_note: bool = False, *, effect: DeadlineEffect = "none",
+       guards: tuple[str, ...] = ()) -> Transition:
+    return Transition(action=action, sources=frozenset(sources), target=target, roles=frozenset({party}),
+                      label=label, limit=limit, needs_note=needs_note, effect=effect, guards=guards)
+
+
+C, HANDLER, SENDER = CaseStatus, Party.HANDLER, Party.SENDER
 TABLE: tuple[Transition, ...] = (
-    _t(CaseAction.RECEIVE, [C.NEW], C.RECEIVED, "public", "Gửi phản ánh, kiến nghị"),
-    _t(CaseAction.REFUSE, [C.RECEIVED], C.REFUSED, "officer", "Từ chối tiếp nhận", REFUSE_LIMIT, True),
-    _t(CaseAction.ASK_MORE, [C.RECEIVED], C.AWAITING_INFO, "officer", "Đề nghị bổ sung thông tin", INFO_LIMIT,
-       True),
-    _t(CaseAction.RECEIVE_INFO, [C.AWAITING_INFO], C.IN_HANDLING, "officer", "Ghi nhận thông tin đã bổ sung",
-       None, True),
-    _t(CaseAction.ANSWER, [C.RECEIVED, C.AWAITING_INFO, C.IN_HANDLING], C.ANSWERED, "officer", "Trả lời",
-       ANSWER_LIMIT, True),
-    _t(CaseAction.PUBLISH, [C.ANSWERED], C.PUBLISHED, "officer", "Công khai kết quả trả lời", PUBLISH_LIMIT),
-    _t(CaseAction.RATE_ANSWER, [C.ANSWERED, C.PUBLISHED], None, "public", "Đánh giá kết quả trả lời"),
+    _t(CaseAction.RECEIVE, [C.NEW], C.RECEIVED, SENDER, "Gửi phản ánh, kiến nghị"),
+    _t(CaseAction.REFUSE, [C.RECEIVED], C.REFUSED, HANDLER, "Từ chối tiếp nhận", REFUSE_LIMIT, True,
+       effect="stop", guards=("own_commune", "refuse_in_time")),
+    _t(CaseAction.ASK_MORE, [C.RECEIVED], C.AWAITING_INFO, HANDLER, "Đề nghị bổ sung thông tin", INFO_LIMIT, True,
+       effect="pause", guards=("own_commune", "ask_in_time")),
+    _t(CaseAction.RECEIVE_INFO, [C.AWAITING_INFO], C.IN_HANDLING, HANDLER, "Ghi nhận thông tin đã bổ sung",
+       None, True, effect="restart", guards=("own_commune",)),
+    _t(CaseAction.ANSWER, [C.RECEIVED, C.AWAITING_INFO, C.IN_HANDLING], C.ANSWERED, HANDLER, "Trả lời",
+       ANSWER_LIMIT, True, effect="answer", guards=("own_commune",)),
+    _t(CaseAction.PUBLISH, [C.ANSWERED], C.PUBLISHED, HANDLER, "Công khai kết quả trả lời", PUBLISH_LIMIT,
+       effect="stop", guards=("own_commune",)),
+    _t(CaseAction.RATE_ANSWER, [C.ANSWERED, C.PUBLISHED], None, SENDER, "Đánh giá kết quả trả lời",
+       guards=("not_yet_rated",)),
 )
-_BY_ACTION: dict[CaseAction, Transition] = {t.action: t for t in TABLE}
 ACTION_LABELS: dict[CaseAction, str] = {t.action: t.label for t in TABLE}
 
 
@@ -121,34 +206,37 @@ class UnknownAction(MotcuaError):
     default_message = "Thao tác không tồn tại."
 
 
+def _refuse(row: Transition, state: CaseStatus, held: frozenset[Party]) -> MotcuaError:
+    """Who first (an officer's act is never the sender's, nor the reverse), then the state, then the officer's role."""
+    if Party.SENDER in row.roles and Party.SENDER not in held:
+        return TransitionNotAllowed(f"«{row.label}» không phải thao tác của cán bộ.")
+    if Party.SENDER not in row.roles and Party.SENDER in held:
+        return TransitionNotAllowed(f"«{row.label}» không phải thao tác của người gửi.")
+    if state not in row.sources:
+        return TransitionNotAllowed(f"Không thể «{row.label}» khi phản ánh, kiến nghị đang ở trạng thái "
+                                    f"«{STATUS_LABELS[state]}».")
+    return TransitionNotAllowed(f"Vai trò của bạn không được «{row.label}» (cần: cán bộ tiếp nhận hoặc giám đốc "
+                                "Trung tâm Phục vụ hành chính công).")
+
+
+MACHINE: Machine[CaseStatus, CaseAction, Party, Transition, Situation] = Machine(
+    TABLE, states=CaseStatus, actions=CaseAction, guards=GUARDS, refuse=_refuse, initial=CaseStatus.NEW,
+    creating={CaseAction.RECEIVE}, unknown=lambda action: UnknownAction())
+
+
 def transition(action: CaseAction | str) -> Transition:
-    try:
-        return _BY_ACTION[CaseAction(action)]
-    except ValueError as exc:
-        raise UnknownAction() from exc
+    return MACHINE.row(action)
 
 
-def plan(action: CaseAction | str, status: CaseStatus | str, *, actor: Actor,
-         roles: Iterable[Role] = ()) -> Transition:
-    """The transition for ``action`` from ``status`` by ``actor`` (officers: holding ``roles``), or
-    ``TransitionNotAllowed``."""
-    row = transition(action)
-    current = CaseStatus(status)
-    if row.actor != actor:
-        raise TransitionNotAllowed(f"«{row.label}» không phải thao tác của "
-                                   + ("cán bộ." if actor == "officer" else "người gửi."))
-    if current not in row.sources:
-        raise TransitionNotAllowed(f"Không thể «{row.label}» khi phản ánh, kiến nghị đang ở trạng thái "
-                                   f"«{STATUS_LABELS[current]}».")
-    if actor == "officer" and not HANDLER_ROLES & frozenset(roles):
-        raise TransitionNotAllowed(f"Vai trò của bạn không được «{row.label}» (cần: cán bộ tiếp nhận hoặc giám đốc "
-                                   "Trung tâm Phục vụ hành chính công).")
-    return row
+def plan(action: CaseAction | str, status: CaseStatus | str, *, actor: Actor, roles: Iterable[Role] = (),
+         situation: Situation | None = None) -> Transition:
+    """The transition for ``action`` from ``status`` by ``actor`` (officers: holding ``roles``) in ``situation``
+    (needed by the rows with guards), or ``TransitionNotAllowed`` / the first failing guard's refusal."""
+    return MACHINE.plan(action, status, parties(actor, roles), situation)
 
 
-def available_actions(status: CaseStatus | str, roles: Iterable[Role]) -> list[Transition]:
-    """The officer's buttons for this status and these roles, in table order."""
-    current = CaseStatus(status)
-    if not HANDLER_ROLES & frozenset(roles):
-        return []
-    return [t for t in TABLE if t.actor == "officer" and current in t.sources]
+def available_actions(status: CaseStatus | str, roles: Iterable[Role],
+                      situation: Situation | None = None) -> list[Transition]:
+    """The officer's buttons for this status, these roles and this situation, in table order: exactly what ``plan``
+    lets through (without a situation, only the rows that have no guard — none of the officer's)."""
+    return MACHINE.allowed(status, parties("officer", roles), situation)

@@ -13,10 +13,11 @@ from motcua.base.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import current_versions
+from motcua.dossier.actions import offered_actions
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.printing import forms_for
 from motcua.dossier.queries import documents, get_dossier_for
-from motcua.dossier.workflow import END_STATES, Action, Status, available_actions
+from motcua.dossier.workflow import END_STATES, Action, Status
 from motcua.feedback.queries import rating_link
 from motcua.kit.text import fold
 from motcua.org.models import Commune
@@ -156,14 +157,14 @@ class FollowPage:
 def citizen_dossier_page(session: Session, actor: Principal, dossier_id: int, *, secret_key: str,
                          now: datetime) -> FollowPage:
     """Behind the dossier gate (``get_dossier_for``): a citizen sees their own dossiers only (404 otherwise); the
-    actions offered are the workflow table's for the applicant."""
+    actions offered are those ``perform`` would accept from the applicant (the workflow table with its guards)."""
     dossier = get_dossier_for(session, actor, dossier_id)
     events = public_timeline(session, dossier)
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     awaiting = dossier.status in (Status.AWAITING_SUPPLEMENT.value, Status.INTAKE_INCOMPLETE.value)
     return FollowPage(
         dossier=dossier, events=events, asked=supplement_request(events) if awaiting else None,
-        actions=frozenset(t.action for t in available_actions(dossier.status, actor.roles)),
+        actions=frozenset(t.action for t in offered_actions(session, actor, dossier, now)),
         forms=[(k, t) for k, t in forms_for(events) if k in CITIZEN_FORMS],
         results=[d for d in documents(session, dossier) if d.kind == "result"],
         checklist=list(version.data.get("documents", [])),
