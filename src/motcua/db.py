@@ -31,9 +31,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     PostgreSQL's ``timestamptz`` keeps the instant; SQLite has no timestamp type, and SQLAlchemy's ``DateTime``
     writes the wall time of whatever it is given and drops the offset, then reads it back naive. An instant given
-    in UTC+7 would be stored seven hours off, and every API answer read from SQLite lost its offset (issue 13,
-    finding 12). So the value is normalised to UTC before it is written, read back with UTC attached, and a
-    naive datetime is refused on write: "naive means UTC" is a guess this type does not make (house rule 5:
+    in UTC+7 would be stored seven hours off, and every API answer read from SQLite would lose its offset. So the
+    value is normalised to UTC before it is written, read back with UTC attached, and a naive datetime is refused on
+    write: "naive means UTC" is a guess this type does not make (house rule 5:
     store UTC). Values that are not datetimes (a date compared with the column, a string) pass through to
     ``DateTime`` unchanged.
     """

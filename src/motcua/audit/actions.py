@@ -9,8 +9,8 @@ records every chain's head, so that a chain cut at its end is detected too.
 
 The hash is keyed: HMAC-SHA256 (RFC 2104) under the audit key, which is kept outside the database
 (``audit_key``). A plain hash chain only shows edits made by someone who did not recompute it: anyone who can
-write the table (and drop its append-only triggers) could rewrite a row and recompute every later hash (issue 13,
-finding 15). Without the key, recomputed hashes do not match, and ``verify`` names the first rewritten row.
+write the table (and drop its append-only triggers) could rewrite a row and recompute every later hash.
+Without the key, recomputed hashes do not match, and ``verify`` names the first rewritten row.
 Events written before the switch to keyed hashes (the ``legacy`` chain's ``audit_head.keyed_from``) keep their
 plain SHA-256 hash.
 """

@@ -275,7 +275,7 @@ def create_api_token(
     """Issue a token in the actor's own jurisdiction, acting on behalf of the officer ``officer_id``; the raw value
     is shown once and stored only as a digest.
 
-    The officer answers for the token (issue 13, finding 5): they must be active, in the actor's jurisdiction, have
+    The officer answers for the token: they must be active, in the actor's jurisdiction, have
     the token's scope (its commune, or the whole province for a province-wide token) and hold every role the token
     carries. ``auth.queries.principal_from_api_token`` checks the same at every use.
     """

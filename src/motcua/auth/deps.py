@@ -113,7 +113,7 @@ async def read_form(request: Request) -> FormData:
 
     Starlette parses a request's form once and caches it, and every later ``request.form(max_fields=...)`` gets the
     cached result whatever limits it asks for: when the CSRF check read the token with the defaults, the portal
-    draft's ``max_fields=60`` never applied (issue 13, finding 21). So every reader — the CSRF check, the views
+    draft's ``max_fields=60`` never applied. So every reader — the CSRF check, the views
     that parse their own form — goes through here with the one set of limits the route declares (OWASP ASVS 4.0
     §13.1.3 / §12.1.1: bound what a request may make the server parse), and a form over them is refused with a
     Vietnamese 413."""

@@ -110,14 +110,14 @@ _SHOWN_TOKEN_NAME = 40
 def token_actor_name(officer_name: str, token_name: str) -> str:
     """How the timeline names what a token did: the person who answers for it, then the integration.
 
-    Issue 13, finding 8: the token's own name is free text ("Chủ tịch UBND xã" is one anyone could choose), so it
+    The token's own name is free text ("Chủ tịch UBND xã" is one anyone could choose), so it
     is never shown as if it were the person."""
     shown = token_name if len(token_name) <= _SHOWN_TOKEN_NAME else token_name[:_SHOWN_TOKEN_NAME - 1] + "…"
     return f"{officer_name} (qua API: {shown})"
 
 
 def principal_from_api_token(session: Session, raw: str, now: datetime) -> Principal | None:
-    """The token's principal, acting on behalf of its officer (issue 13, finding 5).
+    """The token's principal, acting on behalf of its officer.
 
     Checked at every use, not only when the token was issued: the officer must still be active and have the
     token's scope, and the token acts only with the roles the officer still holds (a role taken from the officer is

@@ -25,7 +25,7 @@ class ApiTokenCreate(BaseModel):
     commune_code: str | None = Field(default=None, pattern=r"^\d{5}$")
     days_valid: int = Field(default=365, ge=1, le=3650)
     roles: list[Role] = Field(default_factory=list, max_length=3)
-    #: The officer the token acts on behalf of (issue 13, finding 5): required.
+    #: The officer the token acts on behalf of: required.
     officer_id: int = Field(ge=1, le=2**31 - 1)
 
     @field_validator("roles")

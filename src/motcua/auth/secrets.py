@@ -46,9 +46,8 @@ def one_time_code(key: str, reference: str) -> str:
 
     Why derived and not stored: the code is needed twice, by the sender when the message leaves and by the check
     when the citizen types it. Deriving it from the secret key lets the database hold only the reference (in the
-    outbox) and a keyed digest (in the challenge), neither of which gives the code without the key (issue 13,
-    finding 16; NIST SP 800-63B §5.1.3.1: out-of-band secrets are not stored in the clear).
-    """
+    outbox) and a keyed digest (in the challenge), neither of which gives the code without the key (NIST SP 800-63B
+    §5.1.3.1: out-of-band secrets are not stored in the clear). """
     mac = hmac.new(key.encode("utf-8"), f"motcua/otp/v1:{reference}".encode(), hashlib.sha256).digest()
     return f"{int.from_bytes(mac[:8], 'big') % 1_000_000:06d}"
 

@@ -99,7 +99,7 @@ def need_to_know(principal: Principal) -> NeedToKnow:
 
 def filing_officer_id(principal: Principal) -> int | None:
     """The officer whose assisted filings ``Reach.FILED`` opens: an officer's own id, never a token's (a token's id
-    numbers tokens, not officers: issue 13 finding 5)."""
+    numbers tokens, not officers)."""
     return principal.id if principal.kind == "officer" else None
 
 

@@ -77,7 +77,7 @@ def record_announcement(session: Session, *, actor: Principal, data: Announcemen
 def _insert_once(session: Session, row: CalendarAnnouncement) -> None:
     """Insert under the (day, scope) unique constraint, in a savepoint: the same announcement recorded twice — a
     second click, a second tab, the CLI and the web at once — is the calendar's "already recorded" error (422),
-    never an IntegrityError (issue 13, finding 19; house rule 4: the constraint decides, not a check before)."""
+    never an IntegrityError (house rule 4: the constraint decides, not a check before)."""
     try:
         with session.begin_nested():
             session.add(row)

@@ -1,6 +1,6 @@
 """Writes to the catalogue: import procedures (from the shipped file, JSON or Excel) as new versions.
 
-Who may change it (issue 13, finding 1): the national catalogue only the national operator, through the command
+Who may change it: the national catalogue only the national operator, through the command
 line (``motcua catalog import``, the SYSTEM principal); a province-level administrator (admin role, no commune)
 adds versions for their own province, which win over the national ones there. A commune administrator, a token
 or any other role changes nothing. A published version is never edited: dossiers received under it keep their

@@ -144,7 +144,7 @@ def to_json(catalogue: Catalogue) -> bytes:
 def from_json(data: bytes) -> Catalogue:
     """Validate a catalogue in JSON; every problem is reported by its path, e.g. ``procedures.3.time_limit_amount``."""
     try:
-        raw = jsonsafe.loads(data)  # nesting bounded before the parser recurses (issue 13, finding 18)
+        raw = jsonsafe.loads(data)  # nesting bounded before the parser recurses
     except jsonsafe.JsonTooDeep as exc:
         raise CatalogueImportError(exc.message, fields=exc.fields) from exc
     except UnicodeDecodeError as exc:

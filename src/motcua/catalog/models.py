@@ -2,7 +2,7 @@
 
 A dossier keeps the version it was received under (``ProcedureVersion``), so a later change of time limit, fee
 or documents never rewrites the deadline or the checklist of a dossier already received. A published version is
-therefore immutable: a change is a new version with its own effective date, never an edit of a row (issue 13).
+therefore immutable: a change is a new version with its own effective date, never an edit of a row.
 
 A version is national (``province_code`` NULL: the ministries' decisions on procedures, imported by the national
 operator through ``motcua catalog import``) or provincial (the province chairman's decision publishing the

@@ -1,5 +1,5 @@
 """The public lookups' side that writes: every try of a dossier code (or a feedback-case code) is recorded, so the
-budgets of failures hold across workers (issue 13, finding 10). Kept out of ``dossier.queries``, which only reads."""
+budgets of failures hold across workers. Kept out of ``dossier.queries``, which only reads."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from motcua.kit.numbers import ascii_digits
 LOOKUP_MAX_FAILURES = 10
 LOOKUP_WINDOW = timedelta(minutes=15)
 #: Wrong answers a dossier code takes in an hour, from all addresses together: 4 digits are 10,000 guesses, and a
-#: limit per address alone is escaped by many addresses (issue 13, finding 10; OWASP ASVS 4.0 2.2.1, NIST SP
+#: limit per address alone is escaped by many addresses (OWASP ASVS 4.0 2.2.1, NIST SP
 #: 800-63B §5.2.2: throttle per what is attacked). At 5 an hour a guess takes about 1,000 hours on average.
 LOOKUP_CODE_MAX_FAILURES = 5
 LOOKUP_CODE_LENGTH = 40
@@ -46,7 +46,7 @@ def public_lookup(session: Session, *, code: str, secret: str, ip: str, now: dat
 
 
 def check_lookup_budget(session: Session, *, ip: str, code: str, now: datetime) -> None:
-    """The public lookups' budgets of failures (issue 13, finding 10), shared by the dossier and the feedback-case
+    """The public lookups' budgets of failures, shared by the dossier and the feedback-case
     lookups (guesses are guesses, whatever the page): per client address, and per code tried whatever the address,
     since rotating addresses is cheap and the code is what is attacked."""
     failures = session.scalar(select(func.count()).select_from(LookupAttempt).where(

@@ -175,7 +175,7 @@ def at_deciding_commune(s: Situation) -> MotcuaError | None:
 def assigned_handler(s: Situation) -> MotcuaError | None:
     """Once the head of the body assigned a handler (Art. 19(1)), only they appraise; their superior may step in.
     Compared with the officer who acts, never the principal's own id: a token acts as the handler only when it acts
-    on the handler's behalf (issue 13, finding 5)."""
+    on the handler's behalf."""
     if (s.handler_id is not None and s.actor.officer_id != s.handler_id
             and not s.actor.has_role(Role.APPROVER)):
         return Forbidden("Hồ sơ đã được phân công cho chuyên viên khác.")

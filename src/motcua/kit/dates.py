@@ -1,7 +1,7 @@
 """Date ranges asked for in query strings (``?from=…&to=…``), checked before any arithmetic.
 
 ``date`` runs from year 1 to 9999, and ``to=0001-01-01`` minus 30 days or ``to=9999-12-31`` plus one day is an
-``OverflowError`` (issue 13, finding 17). Every route that takes a range goes through ``date_range``: each end
+``OverflowError``. Every route that takes a range goes through ``date_range``: each end
 within sane years, from ≤ to, and a bounded span, or a 422 in Vietnamese naming the field (OWASP ASVS 4.0 V5.1.4,
 structured data checked against its allowed range; house rule 6).
 """

@@ -1,7 +1,7 @@
 """The one way an Excel workbook leaves motcua: every string cell is text, never a formula.
 
 A name, a note or an explanation typed by anyone can begin with "=", "+", "-" or "@" ("=HYPERLINK(…)"), and openpyxl
-stores a string starting with "=" as a formula that Excel runs when the file is opened (issue 13, finding 14; OWASP
+stores a string starting with "=" as a formula that Excel runs when the file is opened (OWASP
 "CSV Injection": cells beginning with =, +, -, @, tab or carriage return). ``workbook_bytes`` is how every export
 saves: it turns each string cell into a text cell and marks those with a dangerous first character
 ``quotePrefix`` (Excel's leading apostrophe), so that even editing the cell and pressing Enter keeps it text. Excel

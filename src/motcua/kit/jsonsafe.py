@@ -1,7 +1,7 @@
 """JSON read with a bound on nesting, checked by a flat scan before any recursive parser runs.
 
 Python's ``json`` (and the validators after it) recurse once per level: a body nested 50,000 deep is a
-``RecursionError`` (issue 13, finding 18), and one just under the interpreter's limit still costs a deep stack.
+``RecursionError``, and one just under the interpreter's limit still costs a deep stack.
 No document motcua accepts is deeper than a few levels (the catalogue: catalogue → procedures → procedure →
 documents → document), so anything past ``MAX_JSON_DEPTH`` is refused in Vietnamese before parsing (OWASP ASVS 4.0
 V13.1.1/V5.1.4, input checked against its structure; house rule 6).

@@ -1,8 +1,8 @@
 """Integers and digits typed into forms and query strings, read strictly as ASCII.
 
-``str.isdigit`` is true for "²", "①" or "٣", which ``int`` then refuses or reads as another number (issue 13,
-finding 20: ``channel=²`` was a 500). Every form or query value that is a number goes through ``form_int``, and
-every "keep the digits" goes through ``ascii_digits``: only 0-9 count (OWASP ASVS 4.0 V5.1.3, positive input
+``str.isdigit`` is true for "²", "①" or "٣", which ``int`` then refuses or reads as another number (``channel=²``
+would answer 500). Every form or query value that is a number goes through ``form_int``, and every "keep the digits"
+goes through ``ascii_digits``: only 0-9 count (OWASP ASVS 4.0 V5.1.3, positive input
 validation). Pydantic fields typed ``int`` are already strict and need none of this.
 """
 

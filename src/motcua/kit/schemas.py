@@ -15,7 +15,7 @@ def _aware_utc(value: datetime) -> datetime:
 
 
 #: An instant in every JSON answer: aware, converted to UTC, and written by pydantic with ``Z`` for the offset
-#: (``2026-12-10T10:00:00Z``), whichever backend it was read from (issue 13, finding 12: SQLite answered without
+#: (``2026-12-10T10:00:00Z``), whichever backend it was read from (SQLite answered without
 #: an offset, PostgreSQL with one). A naive value is refused rather than guessed.
 UtcInstant = Annotated[datetime, AfterValidator(_aware_utc)]
 

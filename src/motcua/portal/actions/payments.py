@@ -63,7 +63,7 @@ def _ensure_fee_lines(session: Session, dossier: Dossier, fees: list[dict[str, A
 def start_payment(session: Session, *, actor: Principal, dossier_id: int, fee_index: int,
                   adapter: PaymentAdapter | None, return_url: str, now: datetime) -> str:
     """An order for one fee line of the dossier; returns the gateway's page where the citizen pays. Each line is
-    paid on its own: paying one never closes the others (issue 13, finding 9)."""
+    paid on its own: paying one never closes the others."""
     dossier = get_dossier_for(session, actor, dossier_id)
     if adapter is None:
         raise PaymentServiceDown("Xã chưa kết nối cổng thanh toán trực tuyến; Ông/Bà nộp phí, lệ phí tại Trung tâm.")
