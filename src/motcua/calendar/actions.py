@@ -21,7 +21,7 @@ from motcua.calendar.hours import WorkingHours
 from motcua.calendar.models import CalendarAnnouncement, ProvinceWorkingHours
 from motcua.calendar.queries import as_announcement, build_calendar, recorded_announcements
 from motcua.calendar.schemas import AnnouncementIn
-from motcua.dossier.clock import recompute_due_dates
+from motcua.dossier.actions import recompute_due_dates
 from motcua.kit.errors import Forbidden, NotFound, ValidationFailed
 from motcua.org.roles import Role
 
