@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from motcua import models  # noqa: F401 - every table in Base.metadata (foreign keys across packages resolve)
 from motcua.calendar.hooks import calendar_changed
-from motcua.dossier.clock import recompute_due_dates
+from motcua.dossier.actions import recompute_due_dates
 from motcua.dossier.hooks import dossiers_changed
 from motcua.index.actions import queue_fold
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from motcua.dossier.actions import receive_dossier
+from motcua.dossier.actions import announce, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.integrations.messaging import ZaloZnsClient
 from motcua.integrations.simulators import SmsSimulator, ZaloSimulator
-from motcua.notify.actions import enqueue_for_dossier
 from motcua.notify.senders import HttpMessagingSender, OutgoingMessage, SendFailed, SmtpSender
 from motcua.notify.tasks import (
     BACKOFF_CAP,
@@ -47,7 +46,7 @@ def test_a_receipt_reaches_the_applicant_on_all_three_channels(
     dossier = receive_dossier(session, actor=team["reception"], data=intake_data(email="dang.duc@example.vn"),
                               uploads=(), store=FileStore(tmp_path), now=T0,
                               public_base_url="https://motcua.example.vn").dossier
-    rows = enqueue_for_dossier(session, dossier, "received", now=T0, public_base_url="https://motcua.example.vn")
+    rows = announce(session, dossier, "received", now=T0, public_base_url="https://motcua.example.vn")
     session.commit()
 
     report = dispatch(session_factory, {"email": smtp_sender, "sms": sms_sender, "zalo": zalo_sender}, now=T0 + S)

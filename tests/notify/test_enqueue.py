@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from motcua.dossier.actions import perform, receive_dossier
+from motcua.dossier.actions import announce, perform, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
 from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
-from motcua.notify.actions import enqueue_for_dossier, requeue_dead
+from motcua.notify.actions import requeue_dead
 from motcua.notify.models import NoticeKind, NotificationOutbox
 from tests.factories import CHI_TIEN, T0, intake_data
 
@@ -37,7 +37,7 @@ def outbox_count(session: Session) -> int:
 
 def test_receipt_enqueues_email_sms_and_zalo_with_the_code(session: Session, team: dict, tmp_path: Path) -> None:
     d = receive(session, team, tmp_path, email="dang.duc@example.vn")
-    rows = enqueue_for_dossier(session, d, NoticeKind.RECEIVED, now=T0, public_base_url=BASE)
+    rows = announce(session, d, NoticeKind.RECEIVED, now=T0, public_base_url=BASE)
     assert [(r.channel, r.recipient) for r in rows] == [("email", "dang.duc@example.vn"), ("sms", "0912345678"),
                                                         ("zalo", "0912345678")]
     assert {r.status for r in rows} == {"pending"} and {r.attempts for r in rows} == {0}
@@ -55,8 +55,8 @@ def test_receipt_enqueues_email_sms_and_zalo_with_the_code(session: Session, tea
 def test_enqueue_is_idempotent_by_dedup_key(session: Session, team: dict, tmp_path: Path) -> None:
     """An action replayed after a lost response (or two code paths announcing one event) enqueues nothing new."""
     d = receive(session, team, tmp_path, email="dang.duc@example.vn")
-    first = enqueue_for_dossier(session, d, NoticeKind.RECEIVED, now=T0, public_base_url=BASE)
-    again = enqueue_for_dossier(session, d, NoticeKind.RECEIVED, now=T0 + timedelta(minutes=5), public_base_url=BASE)
+    first = announce(session, d, NoticeKind.RECEIVED, now=T0, public_base_url=BASE)
+    again = announce(session, d, NoticeKind.RECEIVED, now=T0 + timedelta(minutes=5), public_base_url=BASE)
     assert [r.id for r in again] == [r.id for r in first]
     assert outbox_count(session) == 3
     assert {r.created_at.replace(tzinfo=UTC) if r.created_at.tzinfo is None else r.created_at for r in again} == {T0}
@@ -64,21 +64,21 @@ def test_enqueue_is_idempotent_by_dedup_key(session: Session, team: dict, tmp_pa
 
 def test_only_the_channels_given_and_none_without_contact(session: Session, team: dict, tmp_path: Path) -> None:
     phone_only = receive(session, team, tmp_path)
-    assert [r.channel for r in enqueue_for_dossier(session, phone_only, "received", now=T0,
-                                                    public_base_url=BASE)] == ["sms", "zalo"]
+    assert [r.channel for r in announce(session, phone_only, "received", now=T0,
+                                         public_base_url=BASE)] == ["sms", "zalo"]
     email_only = receive(session, team, tmp_path, phone=None, email="dang.duc@example.vn")
-    assert [r.channel for r in enqueue_for_dossier(session, email_only, "received", now=T0,
-                                                    public_base_url=BASE)] == ["email"]
+    assert [r.channel for r in announce(session, email_only, "received", now=T0,
+                                         public_base_url=BASE)] == ["email"]
     nobody = receive(session, team, tmp_path)  # intake demands a contact; a dossier imported from a dissolved unit
     nobody.phone = None  # may have none
-    assert enqueue_for_dossier(session, nobody, "result_ready", now=T0, public_base_url=BASE) == []
+    assert announce(session, nobody, "result_ready", now=T0, public_base_url=BASE) == []
 
 
 def test_a_dossier_without_its_code_cannot_be_announced(session: Session, team: dict, tmp_path: Path) -> None:
     d = receive(session, team, tmp_path)
     d.code = "~placeholder"
     with pytest.raises(ValueError, match="no code yet"):
-        enqueue_for_dossier(session, d, "received", now=T0, public_base_url=BASE)
+        announce(session, d, "received", now=T0, public_base_url=BASE)
 
 
 def test_supplement_notice_carries_the_ledger_deadline(session: Session, team: dict, tmp_path: Path) -> None:
@@ -88,8 +88,8 @@ def test_supplement_notice_carries_the_ledger_deadline(session: Session, team: d
     d = act(session, team["approver"], d, Action.ASSIGN, T0, handler_id=team["specialist"].id)
     note = "Bổ sung bản sao hợp đồng thuê địa điểm"
     d = act(session, team["specialist"], d, Action.REQUEST_SUPPLEMENT, T0 + timedelta(hours=1), note=note)
-    rows = enqueue_for_dossier(session, d, NoticeKind.SUPPLEMENT_REQUESTED, now=T0 + timedelta(hours=1),
-                               public_base_url=BASE, extra={"note": note})
+    rows = announce(session, d, NoticeKind.SUPPLEMENT_REQUESTED, now=T0 + timedelta(hours=1),
+                    public_base_url=BASE, extra={"note": note})
     email = rows[0]
     assert email.dedup_key == f"{d.id}:supplement_requested:email:{d.version}"
     assert f"Nội dung cần bổ sung: {note}" in email.body
@@ -104,15 +104,15 @@ def test_extension_notice_shows_the_new_date(session: Session, team: dict, tmp_p
     d = act(session, team["approver"], d, Action.EXTEND, T0 + timedelta(days=2), note="Cần xác minh địa điểm",
             new_due_date=date(2026, 12, 4))
     assert previous is not None
-    email = enqueue_for_dossier(session, d, NoticeKind.EXTENDED, now=T0 + timedelta(days=2), public_base_url=BASE,
-                                extra={"note": "Cần xác minh địa điểm", "previous_due_at": previous})[0]
+    email = announce(session, d, NoticeKind.EXTENDED, now=T0 + timedelta(days=2), public_base_url=BASE,
+                     extra={"note": "Cần xác minh địa điểm", "previous_due_at": previous})[0]
     assert "Ngày hẹn cũ: 27/11/2026 17:00" in email.body
     assert "Ngày hẹn trả kết quả mới: 04/12/2026 17:00" in email.body
 
 
 def test_dead_messages_can_be_requeued(session: Session, team: dict, tmp_path: Path) -> None:
     d = receive(session, team, tmp_path)
-    rows = enqueue_for_dossier(session, d, "received", now=T0, public_base_url=BASE)
+    rows = announce(session, d, "received", now=T0, public_base_url=BASE)
     rows[0].status, rows[0].attempts = "dead", 20
     session.flush()
     assert requeue_dead(session, now=T0 + timedelta(days=1), ids=[rows[0].id]) == 1

@@ -18,37 +18,37 @@ Receipts fall only on the province's working days, within working hours. Citizen
 (or with a digital volunteer) appear as dossiers accepted from ``submitted``; their timeline starts with the
 acceptance (the demo does not replay the portal's ``submit_online`` step, nor create citizen accounts for them).
 
-Why bulk: the per-dossier actions (``receive_dossier``, ``perform``) cost milliseconds each and a year is a few
-hundred thousand dossiers. Rows are built in Python and inserted with ``session.execute(insert(table), rows)``
-in chunks; on SQLite the values are rendered here in SQLAlchemy's own storage format and inserted through a
-lightweight table clause, which skips the per-row type processing that otherwise doubles the time.
+Why bulk: the per-dossier actions (``create_dossier``, ``perform``) cost milliseconds each and a year is a few
+hundred thousand dossiers. The rows are built here as ``dossier.actions.DossierRow`` and ``EventRow`` (every column;
+mypy refuses a row that misses one) and written by ``dossier.actions.DossierImport``, the writer of dossiers that
+come with their history, in chunks (on SQLite already in the storage format, which skips the per-row type
+processing that otherwise doubles the time).
 
-No audit events are written: the demo is one bulk load that no officer performed, like a data import, and an
-audit log claiming a few hundred thousand actions by people who never took them would defeat its purpose. No
-files either. Idempotent: every demo dossier carries ``idempotency_scope = "demo"``; if one exists for the
-province, nothing is loaded. Run it before the service takes requests (``make run`` does): dossier ids are given
-here, and on PostgreSQL the id sequence is moved past them at the end.
+An import is not a person's act: no audit event per dossier (an audit log claiming a few hundred thousand actions by
+people who never took them would defeat its purpose), one for the import; no notices and no files. Idempotent: every
+demo dossier carries ``idempotency_scope = "demo"``; if one exists for the province, nothing is loaded. Run it
+before the service takes requests (``make run`` does): dossier ids are given here, and on PostgreSQL the id sequence
+is moved past them at the end.
 """
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import random
 import traceback
 from bisect import bisect
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import Table, TableClause, column, func, insert, select, table, text, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from motcua.base.principal import SYSTEM
 from motcua.base.roles import ROLE_LABELS, DepartmentKind, Role
 from motcua.calendar import (
     SUPPLEMENT_EXPIRY,
@@ -73,9 +73,10 @@ from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.demo.names import GIVEN_FEMALE, person_name
 from motcua.demo.org import SHOWCASE_COMMUNE
+from motcua.dossier.actions import DossierImport, DossierRow, EventRow
 from motcua.dossier.clock import event_to_json, ledger_of
 from motcua.dossier.codes import agency_id_of, format_code
-from motcua.dossier.models import Dossier, DossierCodeCounter, DossierEvent
+from motcua.dossier.models import Dossier, DossierCodeCounter
 from motcua.dossier.schemas import ID_PROVINCE_CODES
 from motcua.dossier.workflow import Action, Status, transition
 from motcua.kit.text import fold, slug
@@ -201,13 +202,8 @@ _KIND: dict[str, int] = {
     "request_intake_supplement": 12,
 }
 
-DOSSIER_TABLE = cast(Table, Dossier.__table__)
-EVENT_TABLE = cast(Table, DossierEvent.__table__)
-COUNTER_TABLE = cast(Table, DossierCodeCounter.__table__)
 DOSSIER_CHUNK = 2_000
-EVENT_CHUNK = 10_000
 NAME_POOL = 4_096
-BULK_CACHE_KIB = 256 * 1024
 
 _VN_OFFSET = 7 * 3600
 Person = tuple[int | None, str]
@@ -450,71 +446,6 @@ def daily_rates(communes: Sequence[Commune], seed: int = 2025) -> dict[str, floa
 _WEEKDAY_FACTOR = (1.15, 1.05, 1.0, 0.97, 0.88, 0.6, 0.6)  # Monday busiest; a make-up Saturday is quiet
 
 
-# --------------------------------------------------------------------------------------------- writing
-
-
-def _sqlite_datetime(value: datetime | None) -> str | None:
-    """What SQLAlchemy's SQLite DATETIME writes for a UTC instant ("YYYY-MM-DD HH:MM:SS.ffffff", no offset)."""
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _light(t: Table) -> TableClause:
-    return table(t.name, *(column(c.name) for c in t.columns))
-
-
-class _Sink:
-    """Chunks of rows into the database in the caller's transaction.
-
-    On SQLite, values arrive already in the storage format SQLAlchemy's own types write (UTC wall time for
-    ``UtcDateTime``, JSON text) and go through a lightweight table clause without per-row type processing; elsewhere
-    they go through the mapped tables as they are.
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.sqlite = session.get_bind().dialect.name == "sqlite"
-        self.dt: Callable[[datetime | None], Any] = _sqlite_datetime if self.sqlite else _same
-        self.json: Callable[[Any], Any] = json.dumps if self.sqlite else _same
-        self.empty: Any = "{}" if self.sqlite else {}
-        self.dossier = _light(DOSSIER_TABLE) if self.sqlite else DOSSIER_TABLE
-        self.event = _light(EVENT_TABLE) if self.sqlite else EVENT_TABLE
-
-    @contextmanager
-    def bulk(self) -> Iterator[None]:
-        """On SQLite, a 256 MiB page cache for the load (the random-key indexes of a few hundred thousand
-        dossiers page heavily in the default 2 MiB), back to what it was afterwards."""
-        if not self.sqlite:
-            yield
-            return
-        before = self.session.execute(text("PRAGMA cache_size")).scalar_one()
-        self.session.execute(text(f"PRAGMA cache_size = {-BULK_CACHE_KIB}"))
-        try:
-            yield
-        finally:
-            self.session.execute(text(f"PRAGMA cache_size = {int(before)}"))
-
-    def write(self, dossiers: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        for chunk in _chunks(dossiers, DOSSIER_CHUNK):
-            self.session.execute(insert(self.dossier), chunk)
-        for chunk in _chunks(events, EVENT_CHUNK):
-            self.session.execute(insert(self.event), chunk)
-        dossiers.clear()
-        events.clear()
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for i in range(0, len(rows), size):
-        yield rows[i:i + size]
-
-
 # --------------------------------------------------------------------------------------------- the generator
 
 
@@ -530,8 +461,8 @@ class _Entry:
 
 
 class _Generator:
-    def __init__(self, session: Session, sink: _Sink, *, province_code: str, now: datetime, months: int, seed: int,
-                 scale: float) -> None:
+    def __init__(self, session: Session, sink: DossierImport, *, province_code: str, now: datetime, months: int,
+                 seed: int, scale: float) -> None:
         self.session, self.sink, self.province_code = session, sink, province_code
         self.now, self.seed, self.scale = now, seed, scale
         self.calendar = calendar_for_province(session, province_code)
@@ -799,7 +730,7 @@ class _Generator:
                 "address_commune_code": place.code}
 
     def build(self, dossier_id: int, e: _Entry, rng: random.Random, forced: tuple[str, str, str] | None,
-              dossiers: list[dict[str, Any]], events: list[dict[str, Any]]) -> str | None:
+              dossiers: list[DossierRow], events: list[EventRow]) -> str | None:
         """Append one dossier and its timeline; returns its status (None: no procedure in force that day).
 
         Times are carried as working positions and rendered once (``out``); datetimes are built only for the
@@ -896,11 +827,11 @@ class _Generator:
             moved = DEPARTMENT_AFTER.get(act)
             if moved is not None:
                 department = handling if moved == "handling" else moved
-            events.append({
-                "dossier_id": dossier_id, "at": out(pos), "action": act, "from_status": status, "to_status": target,
-                "actor_id": actor[0], "actor_name": actor[1], "department": department, "note": note,
-                "data": dump(data) if data else empty,
-            })
+            events.append(EventRow(
+                dossier_id=dossier_id, at=out(pos), action=act, from_status=status, to_status=cast(str, target),
+                actor_id=actor[0], actor_name=actor[1], department=department, note=note,
+                data=dump(data) if data else empty,
+            ))
             status = target
             count += 1
 
@@ -915,25 +846,26 @@ class _Generator:
                 due_at = dt(ledger_of(clock_json, self.calendar, self.hours, v.data).due(self.now))
             if not submitted:
                 paper_due = self.paper_due(r, rp is not dp)
-        row = self.applicant(rng, dp, v.category)
-        row.update({
-            "id": dossier_id, "code": format_code(dp.agency, day, e.seq), "version": count + (1 if submitted else 0),
-            "status": status, "province_code": self.province_code, "receiving_commune_code": rp.code,
-            "deciding_commune_code": dp.code, "procedure_version_id": v.id, "procedure_code": v.code,
-            "procedure_name": v.name, "channel": 2 if how.startswith("online") else 3 if how == "post" else 1,
-            "filed_by": {"online_officer": "officer", "online_volunteer": "volunteer"}.get(how, "citizen"),
-            "received_at": out(r), "due_at": due_at, "original_due_at": original_due, "paper_transfer_due": paper_due,
-            "processed_at": out(processed) if processed >= 0 else None,
-            "returned_at": out(returned) if returned >= 0 else None, "ended_at": out(ended) if ended >= 0 else None,
-            "correction_due": dt(correction_due), "clock_events": dump(clock_json),
-            "supplement_count": supplements, "supplement_requested_at": out(requested) if requested >= 0 else None,
-            "extended": extended, "current_department": department, "handler_id": handler_id,
-            "received_by_id": received_by, "paid_online": how.startswith("online") and v.has_fee and rnd() < 0.6,
-            "result_summary": result, "idempotency_scope": DEMO_SCOPE, "idempotency_key": None,
-            "request_digest": None,
-            "created_at": dt(instant(r) - timedelta(minutes=10 + int(rnd() * 890))) if submitted else out(r),
-        })
-        dossiers.append(row)
+        a = self.applicant(rng, dp, v.category)
+        dossiers.append(DossierRow(
+            id=dossier_id, code=format_code(dp.agency, day, e.seq), version=count + (1 if submitted else 0),
+            status=cast(str, status), province_code=self.province_code, receiving_commune_code=rp.code,
+            deciding_commune_code=dp.code, procedure_version_id=v.id, procedure_code=v.code, procedure_name=v.name,
+            channel=2 if how.startswith("online") else 3 if how == "post" else 1,
+            filed_by={"online_officer": "officer", "online_volunteer": "volunteer"}.get(how, "citizen"),
+            citizen_id=None, applicant_kind=a["applicant_kind"], applicant_name=a["applicant_name"],
+            applicant_name_folded=a["applicant_name_folded"], id_number=a["id_number"], tax_code=a["tax_code"],
+            phone=a["phone"], email=a["email"], address=a["address"], address_commune_code=a["address_commune_code"],
+            received_at=out(r), due_at=due_at, original_due_at=original_due, paper_transfer_due=paper_due,
+            processed_at=out(processed) if processed >= 0 else None,
+            returned_at=out(returned) if returned >= 0 else None, ended_at=out(ended) if ended >= 0 else None,
+            correction_due=dt(correction_due), clock_events=dump(clock_json),
+            supplement_count=supplements, supplement_requested_at=out(requested) if requested >= 0 else None,
+            extended=extended, current_department=department, handler_id=handler_id,
+            received_by_id=received_by, paid_online=how.startswith("online") and v.has_fee and rnd() < 0.6,
+            result_summary=result, idempotency_scope=DEMO_SCOPE, idempotency_key=None, request_digest=None,
+            created_at=dt(instant(r) - timedelta(minutes=10 + int(rnd() * 890))) if submitted else out(r),
+        ))
         return cast(str, status)
 
 
@@ -942,14 +874,14 @@ def demo_dossiers_exist(session: Session, province_code: str) -> bool:
     return session.execute(query.limit(1)).first() is not None
 
 
-Batch = tuple[list[dict[str, Any]], list[dict[str, Any]], int]  # dossier rows, event rows, communes done
+Batch = tuple[list[DossierRow], list[EventRow], int]  # dossier rows, event rows, communes done
 
 
 def _batches(gen: _Generator, entries: dict[str, list[_Entry]], first_id: int, seed: int) -> Iterator[Batch]:
     """The rows, commune by commune, in batches of about ``DOSSIER_CHUNK`` dossiers (pure: no database)."""
     next_id = first_id
-    dossiers: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    dossiers: list[DossierRow] = []
+    events: list[EventRow] = []
     done = 0
     for code in gen.codes:
         rng = random.Random(f"{seed}:what:{code}")  # noqa: S311 — reproducible demo data, not a secret
@@ -1033,7 +965,7 @@ def load_demo_dossiers(
     to_vietnam_time(now)  # refuse a naive now
     if demo_dossiers_exist(session, province_code):
         return DemoDossierResult(province_code, 0, 0, 0, skipped=True)
-    sink = _Sink(session)
+    sink = DossierImport(session)
     gen = _Generator(session, sink, province_code=province_code, now=now, months=months, seed=seed, scale=scale)
     entries = gen.entries()
     last_seq = gen.number(entries)
@@ -1050,24 +982,11 @@ def load_demo_dossiers(
             sink.write(dossiers, events)
             if progress and done:
                 progress(done)
-        _write_counters(session, gen.existing_counters, last_seq)
+        sink.finish(actor=SYSTEM, province_code=province_code, source=DEMO_SCOPE, now=now,
+                    existing=gen.existing_counters, last_seq=last_seq)
     total = sum(by_status.values())
-    if session.get_bind().dialect.name == "postgresql" and total:
-        session.execute(text("SELECT setval(pg_get_serial_sequence('dossier', 'id'), (SELECT max(id) FROM dossier))"))
     return DemoDossierResult(
         province_code, total, total_events, len(last_seq), skipped=False,
         first_day=gen.wt.days[0] if gen.last_k >= 0 else None,
         last_day=gen.wt.days[gen.last_k] if gen.last_k >= 0 else None, by_status=dict(by_status),
     )
-
-
-def _write_counters(session: Session, existing: dict[tuple[str, date], int],
-                    last_seq: dict[tuple[str, date], int]) -> None:
-    """One ``DossierCodeCounter`` per (body, day) holding the last number issued (Art. 28(b))."""
-    new = [{"agency_id": a, "day": d, "last_seq": n} for (a, d), n in last_seq.items() if (a, d) not in existing]
-    for chunk in _chunks(new, EVENT_CHUNK):
-        session.execute(insert(COUNTER_TABLE), chunk)
-    for (agency, day), n in last_seq.items():
-        if (agency, day) in existing:
-            session.execute(update(DossierCodeCounter).where(DossierCodeCounter.agency_id == agency,
-                                                             DossierCodeCounter.day == day).values(last_seq=n))

@@ -1,23 +1,29 @@
-"""Every write to a dossier (house rules 2–4): check the workflow table, change state with a guarded UPDATE,
-append the timeline event and the audit event — all in the caller's transaction.
+"""Every write to a dossier and its timeline (house rules 2–4): check the workflow table, change state with a guarded
+UPDATE, append the timeline event and the audit event — all in the caller's transaction. No other module writes a
+dossier, a timeline line or a dossier document (``codes.assign_code`` issues the Art. 28 code for ``create_dossier``).
 
-``receive_dossier`` is the counter intake (Decree 118 Art. 15–17); ``perform`` carries out any other row of the
-workflow table. Two officers acting on the same dossier at once: the guarded ``UPDATE … WHERE version = :seen``
-lets exactly one through; the other gets ``Conflict`` with a clear message and nothing changes.
+``create_dossier`` is the one way a dossier comes into being: the counter intake (``receive_dossier``, Decree 118
+Art. 15–17) and the portal's online filing (``portal.actions.filing``) check what is particular to them and hand it
+a ``NewDossier``. ``DossierImport`` writes dossiers that come with their history (the demo year). ``perform`` carries
+out any other row of the workflow table. Two officers acting on the same dossier at once: the guarded ``UPDATE …
+WHERE version = :seen`` lets exactly one through; the other gets ``Conflict`` with a clear message and nothing
+changes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, TableClause, column, insert, select, table, text, update
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
@@ -41,7 +47,7 @@ from motcua.calendar import (
     to_vietnam_time,
 )
 from motcua.calendar.queries import calendar_for_province, working_hours_for
-from motcua.catalog.models import ProcedureVersion
+from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
@@ -49,7 +55,7 @@ from motcua.dossier.clock import dossier_ledger, event_to_json, ledger_of
 from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
 from motcua.dossier.hooks import dossiers_changed
-from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
+from motcua.dossier.models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import (
@@ -67,8 +73,8 @@ from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.statemachine import Effects
 from motcua.kit.text import fold
-from motcua.notify.actions import NoticeExtra, enqueue_for_dossier
-from motcua.notify.models import NoticeKind
+from motcua.notify.actions import DossierNotice, NoticeExtra, enqueue_for_dossier, enqueue_staff_alert
+from motcua.notify.models import NoticeKind, NotificationOutbox
 from motcua.org.models import Commune, Officer, OfficerRole, Province
 
 SUPPLEMENT_WINDOW = TimeLimit(3, "working_days")
@@ -95,6 +101,34 @@ def _base_url() -> str:
     return get_settings().public_base_url
 
 
+def notice_of(session: Session, dossier: Dossier, kind: NoticeKind, *, now: datetime) -> DossierNotice:
+    """What a notice about ``dossier`` states, read in the caller's transaction: the facts notify renders.
+
+    Call it after the state change and after the dossier has its Art. 28 code (at intake the code is issued last).
+    """
+    if dossier.code.startswith(PLACEHOLDER_PREFIX):
+        raise ValueError("the dossier has no code yet: enqueue notifications after the code is issued")
+    commune = session.get_one(Commune, dossier.receiving_commune_code)
+    supplement_due = None
+    if kind is NoticeKind.SUPPLEMENT_REQUESTED and dossier.clock_events:
+        try:  # a supplement after appraisal pauses the clock; its lapse is the ledger's (15 days, Art. 19(5))
+            supplement_due = dossier_ledger(session, dossier).supplement_expires_at(now)
+        except CalendarError:
+            supplement_due = None
+    return DossierNotice(
+        dossier_id=dossier.id, code=dossier.code, version=dossier.version, procedure_name=dossier.procedure_name,
+        applicant_name=dossier.applicant_name, email=dossier.email, phone=dossier.phone, commune_kind=commune.kind,
+        commune_name=commune.name, due_at=dossier.due_at, supplement_due_at=supplement_due)
+
+
+def announce(session: Session, dossier: Dossier, kind: NoticeKind | str, *, now: datetime, public_base_url: str,
+             extra: NoticeExtra | None = None, fetch: bool = True) -> list[NotificationOutbox]:
+    """Tell the applicant of ``dossier`` about ``kind`` on every channel they gave (notify's outbox); no commit."""
+    kind = NoticeKind(kind)
+    return enqueue_for_dossier(session, notice_of(session, dossier, kind, now=now), kind, now=now,
+                               public_base_url=public_base_url, extra=extra, fetch=fetch)
+
+
 def _notice_extra(act: Action, note: str, previous_due: datetime | None) -> NoticeExtra:
     extra: NoticeExtra = {"note": note} if note else {}
     if act is Action.EXTEND and previous_due is not None:
@@ -116,6 +150,130 @@ class IntakeResult:
     events: tuple[DossierEvent, ...] = ()  # the timeline written by this intake (empty on a replay)
 
 
+class DossierRow(TypedDict):
+    """Every column of a dossier row, as the one writer of dossiers writes it (``create_dossier``, and
+    ``DossierImport`` for dossiers that come with their history). A TypedDict so that a new column of ``Dossier``
+    is a key every builder of a row must set (mypy refuses one that does not; a test holds this list to the table).
+    ``id`` is given only by an import, which numbers its rows itself."""
+
+    id: NotRequired[int]
+    code: str
+    version: int
+    status: str
+    province_code: str
+    receiving_commune_code: str
+    deciding_commune_code: str
+    procedure_version_id: int
+    procedure_code: str
+    procedure_name: str
+    channel: int
+    filed_by: str
+    citizen_id: int | None
+    applicant_kind: str
+    applicant_name: str
+    applicant_name_folded: str
+    id_number: str | None
+    tax_code: str | None
+    phone: str | None
+    email: str | None
+    address: str
+    address_commune_code: str | None
+    received_at: Any  # instants and JSON: a datetime and a list, or an import's storage text (``DossierImport``)
+    due_at: Any
+    original_due_at: Any
+    paper_transfer_due: Any
+    processed_at: Any
+    returned_at: Any
+    ended_at: Any
+    correction_due: Any
+    clock_events: Any
+    supplement_count: int
+    supplement_requested_at: Any
+    extended: bool
+    current_department: str | None
+    handler_id: int | None
+    received_by_id: int | None
+    paid_online: bool
+    result_summary: str | None
+    idempotency_scope: str | None
+    idempotency_key: str | None
+    request_digest: str | None
+    created_at: Any
+
+
+class EventRow(TypedDict):
+    """Every column of a timeline line (``DossierEvent``), as ``DossierRow`` is of a dossier."""
+
+    dossier_id: int
+    at: Any
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_id: int | None
+    actor_name: str
+    department: str | None
+    note: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A document of a new dossier, checked by content and already in the file store."""
+
+    requirement_key: str | None
+    name: str  # the requirement's name, or the file's own
+    file_key: str
+    file_name: str
+    content_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A create's idempotency key (the API's ``Idempotency-Key``, the intake form's one-time key), the scope it is
+    unique in and the digest of the request it came with: the same key with another request is refused."""
+
+    scope: str
+    key: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class NewDossier:
+    """A dossier about to be created, whichever way it comes in; what differs between the ways in is data here.
+
+    ``action`` is the workflow row that creates it: at the counter ``receive`` (the clock starts, Art. 17(3)),
+    ``request_intake_supplement`` or ``refuse_intake`` (Art. 17(1), (2)); online ``submit_online`` (Art. 17(2): the
+    centre accepts it within 8 working hours, then the clock starts). ``filed_by`` says who filed it (the citizen, a
+    counter officer or a digital volunteer for the citizen, docs/legal.md §9) and ``citizen_id`` the account that
+    follows it online. ``note`` and ``event_data`` go on the first line of the timeline.
+    """
+
+    action: Action
+    data: IntakeIn
+    receiving: Commune
+    deciding: Commune
+    procedure: Procedure
+    version: ProcedureVersion
+    filed_by: str
+    citizen_id: int | None = None
+    documents: Sequence[StoredFile] = ()
+    note: str = ""
+    event_data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    idempotency: Idempotency | None = None
+
+
+ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
+"""Art. 17(2): an online dossier is accepted, or the applicant asked to supplement it, within 8 working hours."""
+
+#: The notice each way in sends the applicant (the counter's refusal sends none: the citizen holds the slip).
+INTAKE_NOTICES: dict[Status, NoticeKind] = {
+    Status.RECEIVED: NoticeKind.RECEIVED,
+    Status.INTAKE_INCOMPLETE: NoticeKind.SUPPLEMENT_REQUESTED,
+    Status.SUBMITTED: NoticeKind.SUBMITTED,
+}
+
+
 def _digest(data: IntakeIn, uploads: Sequence[Upload]) -> str:
     body = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
     files = "|".join(f"{u.requirement_key}:{hashlib.sha256(u.data).hexdigest()}" for u in uploads)
@@ -131,9 +289,10 @@ def _new_event(dossier: Dossier, *, actor: Principal, action: str, from_status: 
                now: datetime, note: str = "", data: dict[str, Any] | None = None) -> DossierEvent:
     # A token's full_name is "<officer> (qua API: <token>)" (auth.queries.token_actor_name): the timeline names the
     # person who answers for the act, never the token's free-text name alone.
-    return DossierEvent(dossier_id=dossier.id, at=now, action=action, from_status=from_status, to_status=to_status,
-                        actor_id=_actor_officer_id(actor), actor_name=(actor.full_name or actor.name)[:120],
-                        department=dossier.current_department, note=note, data=data or {})
+    row = EventRow(dossier_id=dossier.id, at=now, action=action, from_status=from_status, to_status=to_status,
+                   actor_id=_actor_officer_id(actor), actor_name=(actor.full_name or actor.name)[:120],
+                   department=dossier.current_department, note=note, data=data or {})
+    return DossierEvent(**row)
 
 
 def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str, from_status: str | None,
@@ -142,6 +301,99 @@ def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str,
                        note=note, data=data)
     session.add(event)
     return event
+
+
+def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: datetime,
+                   public_base_url: str | None = None) -> IntakeResult:
+    """The one way a dossier comes into being (house rule 2): its row, documents, the first line of its timeline,
+    the index queue, its Art. 28 code, the applicant's notice (and, online, the centre's alert), the audit event.
+
+    The caller has checked what is particular to its way in (the counter's outcome, the portal's draft and consent)
+    and stored the files. With an idempotency key, a create seen before writes nothing and answers with the dossier
+    that holds the key: the unique (scope, key) decides it, on PostgreSQL after waiting for the other transaction.
+    """
+    row = plan(new.action, Status.NEW, actor.roles)
+    assert row.target is not None  # every creating row names its state
+    status = row.target
+    data, receiving, deciding, version = new.data, new.receiving, new.deciding, new.version
+    calendar = calendar_for_province(session, receiving.province_code)
+    hours = working_hours_for(session, receiving.province_code)
+    clock: list[dict[str, Any]] = []
+    due = original_due = paper_due = None
+    if status is Status.RECEIVED:  # Art. 17(3): the time limit runs from the receipt of the complete dossier
+        clock = [event_to_json(Started(now, version.time_limit()))]
+        due = original_due = ledger_of(clock, calendar, hours, version.data).due(now)
+        paper_due = (due_instant(now, INTERCOMMUNE_TRANSFER, calendar, hours) if deciding.code != receiving.code
+                     else paper_transfer_deadline(now, calendar, hours))
+    elif status is Status.SUBMITTED:  # the centre's 8 working hours to accept it (Art. 17(2)); no clock yet
+        due = due_instant(now, ACCEPTANCE_LIMIT, calendar, hours)
+    key = new.idempotency
+    values = DossierRow(
+        code=f"{PLACEHOLDER_PREFIX}{uuid.uuid4().hex}", version=1, status=status.value,
+        province_code=receiving.province_code, receiving_commune_code=receiving.code,
+        deciding_commune_code=deciding.code, procedure_version_id=version.id, procedure_code=new.procedure.code,
+        procedure_name=new.procedure.name, channel=data.channel, filed_by=new.filed_by, citizen_id=new.citizen_id,
+        applicant_kind=data.applicant_kind, applicant_name=data.applicant_name,
+        applicant_name_folded=fold(data.applicant_name), id_number=data.id_number, tax_code=data.tax_code,
+        phone=data.phone, email=str(data.email) if data.email else None, address=data.address,
+        address_commune_code=data.address_commune_code, received_at=now, due_at=due, original_due_at=original_due,
+        paper_transfer_due=paper_due, processed_at=None, returned_at=None,
+        ended_at=now if status in END_STATES else None, correction_due=None, clock_events=clock,
+        supplement_count=0, supplement_requested_at=None, extended=False,
+        current_department=DepartmentKind.SERVICE_CENTRE.value, handler_id=None,
+        received_by_id=_actor_officer_id(actor) if status is not Status.SUBMITTED else None, paid_online=False,
+        result_summary=None, idempotency_scope=key.scope if key else None, idempotency_key=key.key if key else None,
+        request_digest=key.digest if key else None, created_at=now,
+    )
+    # The dossier is written under a placeholder code; the code is issued last (below).
+    dossier = session.scalars(_insert_once(session), [values]).one_or_none()
+    if dossier is None:
+        assert key is not None  # without a key nothing conflicts
+        seen = session.scalars(select(Dossier).where(Dossier.idempotency_scope == key.scope,
+                                                     Dossier.idempotency_key == key.key)).one()
+        if seen.request_digest != key.digest:
+            raise Conflict("Khóa chống gửi trùng (Idempotency-Key) đã dùng cho một yêu cầu khác.")
+        return IntakeResult(seen, replayed=True)
+    for doc in new.documents:
+        session.add(DossierDocument(dossier_id=dossier.id, requirement_key=doc.requirement_key, name=doc.name,
+                                    file_key=doc.file_key, file_name=doc.file_name, content_type=doc.content_type,
+                                    kind="input", size=doc.size, uploaded_at=now,
+                                    uploaded_by_id=_actor_officer_id(actor)))
+    event_data = dict(new.event_data)
+    if status is Status.SUBMITTED and due is not None:
+        event_data["acceptance_due"] = due.isoformat()
+    event = _event(session, dossier, actor=actor, action=row.action.value, from_status=None, to_status=status.value,
+                   now=now, note=new.note, data=event_data)
+    if status is Status.RECEIVED:
+        dossiers_changed(session, [dossier.id])  # the service index counts it (Decision 766)
+    session.flush()
+    # The two rows every intake of the body shares — the day's code counter and the audit chain's head — are
+    # locked from their first write to the commit, so they are written last: concurrent counters queue only for
+    # these few statements, not for the whole intake (bench/intake.py measures it).
+    assign_code(session, dossier, deciding, to_vietnam_time(now).date())
+    base_url = public_base_url or _base_url()
+    kind = INTAKE_NOTICES.get(status)
+    if kind is not None:
+        notice = notice_of(session, dossier, kind, now=now)
+        enqueue_for_dossier(session, notice, kind, now=now, public_base_url=base_url,
+                            extra={"note": new.note} if new.note else {}, fetch=False)
+        if status is Status.SUBMITTED:
+            enqueue_staff_alert(session, notice, _reception_staff(session, receiving.code), now=now,
+                                public_base_url=base_url)
+    record(session, actor=actor, action=f"dossier.{row.action.value}", now=now, object_kind="dossier",
+           object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
+           data={"code": dossier.code, "procedure": new.procedure.code, "channel": data.channel,
+                 "filed_by": new.filed_by})
+    return IntakeResult(dossier, replayed=False, events=(event,))
+
+
+def _reception_staff(session: Session, commune_code: str) -> list[tuple[int, str | None, str | None]]:
+    """The active reception officers of the commune (id, email, phone): who is alerted to an online dossier."""
+    rows = session.execute(
+        select(Officer.id, Officer.email, Officer.phone).join(OfficerRole)
+        .where(Officer.commune_code == commune_code, Officer.active.is_(True),
+               OfficerRole.role == Role.RECEPTION.value))
+    return [(officer_id, email, phone) for officer_id, email, phone in rows]
 
 
 def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploads: Sequence[Upload],
@@ -155,8 +407,6 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     """
     if not actor.has_role(Role.RECEPTION) or actor.commune_code is None:
         raise Forbidden("Chỉ cán bộ tiếp nhận của Trung tâm Phục vụ hành chính công được tiếp nhận hồ sơ.")
-    scope = f"{actor.kind}:{actor.id}"
-    digest = _digest(data, uploads)
     receiving = session.get_one(Commune, actor.commune_code)
     deciding_code = data.deciding_commune_code or receiving.code
     deciding = session.get(Commune, deciding_code)
@@ -184,75 +434,19 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
             raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ.",
                                    fields={"files": upload.requirement_key})
         checked.append((upload, inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)))
-
-    status = {"received": Status.RECEIVED, "incomplete": Status.INTAKE_INCOMPLETE,
-              "refused": Status.INTAKE_REFUSED}[data.outcome]
     action = {"received": Action.RECEIVE, "incomplete": Action.REQUEST_INTAKE_SUPPLEMENT,
               "refused": Action.REFUSE_INTAKE}[data.outcome]
-    plan(action, Status.NEW, actor.roles)
-
-    calendar = calendar_for_province(session, receiving.province_code)
-    hours = working_hours_for(session, receiving.province_code)
-    clock: list[dict[str, Any]] = []
-    due = paper_due = None
-    if status is Status.RECEIVED:
-        limit = version.time_limit()
-        clock = [event_to_json(Started(now, limit))]
-        due = ledger_of(clock, calendar, hours, version.data).due(now)
-        paper_due = (due_instant(now, INTERCOMMUNE_TRANSFER, calendar, hours) if deciding.code != receiving.code
-                     else paper_transfer_deadline(now, calendar, hours))
-
-    # A double submit (the same idempotency key twice) is decided by the unique (scope, key): the INSERT does
-    # nothing when the key is taken — on PostgreSQL after waiting for the other transaction — and the request
-    # answers with the dossier that holds it. The dossier is written under a placeholder code; the code is issued
-    # last (below).
-    values = dict(
-        code=f"{PLACEHOLDER_PREFIX}{uuid.uuid4().hex}", version=1, status=status.value,
-        province_code=receiving.province_code, receiving_commune_code=receiving.code,
-        deciding_commune_code=deciding.code, procedure_version_id=version.id, procedure_code=procedure.code,
-        procedure_name=procedure.name, channel=data.channel, filed_by="officer" if data.channel == 2 else "citizen",
-        applicant_kind=data.applicant_kind, applicant_name=data.applicant_name,
-        applicant_name_folded=fold(data.applicant_name), id_number=data.id_number, tax_code=data.tax_code,
-        phone=data.phone, email=str(data.email) if data.email else None, address=data.address,
-        address_commune_code=data.address_commune_code, received_at=now, due_at=due, original_due_at=due,
-        paper_transfer_due=paper_due, ended_at=None if status is Status.RECEIVED else now, clock_events=clock,
-        supplement_count=0, extended=False, current_department=DepartmentKind.SERVICE_CENTRE.value,
-        received_by_id=_actor_officer_id(actor), idempotency_scope=scope if idempotency_key else None,
-        idempotency_key=idempotency_key, request_digest=digest, created_at=now,
-    )
-    dossier = session.scalars(_insert_once(session), [values]).one_or_none()
-    if dossier is None:
-        seen = session.scalars(select(Dossier).where(Dossier.idempotency_scope == scope,
-                                                     Dossier.idempotency_key == idempotency_key)).one()
-        if seen.request_digest != digest:
-            raise Conflict("Khóa chống gửi trùng (Idempotency-Key) đã dùng cho một yêu cầu khác.")
-        return IntakeResult(seen, replayed=True)
-    for upload, info in checked:
-        key = store.put(info, upload.data)
-        name = required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name
-        session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
-                                    file_key=key, file_name=info.safe_name, content_type=info.content_type,
-                                    size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
-    notice = None
-    if status is not Status.INTAKE_REFUSED:  # refused at the counter: the citizen holds the refusal slip
-        notice = NoticeKind.RECEIVED if status is Status.RECEIVED else NoticeKind.SUPPLEMENT_REQUESTED
-    extra: NoticeExtra = {"note": data.reasons} if data.reasons else {}
-    base_url = public_base_url or _base_url()
-    event = _event(session, dossier, actor=actor, action=action.value, from_status=None, to_status=status.value,
-                   now=now, note=data.reasons, data={"missing": missing} if missing else {})
-    if status is Status.RECEIVED:
-        dossiers_changed(session, [dossier.id])  # the service index counts it (Decision 766)
-    session.flush()
-    # The two rows every intake of the body shares — the day's code counter and the commune's audit chain head —
-    # are locked from their first write to the commit, so they are written last: concurrent counters queue only
-    # for these few statements, not for the whole intake (bench/intake.py measures it).
-    assign_code(session, dossier, deciding, day)
-    if notice is not None:
-        enqueue_for_dossier(session, dossier, notice, now=now, public_base_url=base_url, extra=extra, fetch=False)
-    record(session, actor=actor, action=f"dossier.{action.value}", now=now, object_kind="dossier",
-           object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
-           data={"code": dossier.code, "procedure": procedure.code, "channel": data.channel})
-    return IntakeResult(dossier, replayed=False, events=(event,))
+    plan(action, Status.NEW, actor.roles)  # before any file is stored
+    documents = [StoredFile(upload.requirement_key,
+                            required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name,
+                            store.put(info, upload.data), info.safe_name, info.content_type, info.size)
+                 for upload, info in checked]
+    key = (Idempotency(f"{actor.kind}:{actor.id}", idempotency_key, _digest(data, uploads)) if idempotency_key
+           else None)
+    return create_dossier(session, actor=actor, now=now, public_base_url=public_base_url, new=NewDossier(
+        action=action, data=data, receiving=receiving, deciding=deciding, procedure=procedure, version=version,
+        filed_by="officer" if data.channel == 2 else "citizen", documents=documents, note=data.reasons,
+        event_data={"missing": missing} if missing else {}, idempotency=key))
 
 
 _INSERTS: dict[str, Any] = {}
@@ -528,12 +722,53 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
     dossiers_changed(session, [dossier.id])  # the service index folds it again (Decision 766)
     notice = NOTICES.get(act)
     if notice is not None:
-        enqueue_for_dossier(session, dossier, notice, now=now, public_base_url=public_base_url or _base_url(),
-                            extra=_notice_extra(act, data.note, previous_due), fetch=False)
+        announce(session, dossier, notice, now=now, public_base_url=public_base_url or _base_url(),
+                 extra=_notice_extra(act, data.note, previous_due), fetch=False)
     record(session, actor=actor, action=f"dossier.{act.value}", now=now, object_kind="dossier", object_id=dossier.id,
            province_code=dossier.province_code, commune_code=dossier.deciding_commune_code,
            data={"code": dossier.code, "from": previous, "to": target, **extra})
     return dossier
+
+
+def mark_paid_online(session: Session, *, actor: Principal, dossier: Dossier, order_ref: str, now: datetime) -> bool:
+    """Thanh toán trực tuyến: the dossier's fees are all paid online (DuocThanhToanTrucTuyen, Decision 766
+    indicator 3.6). Guarded, so concurrent returns of the gateway mark it once; returns whether this call did."""
+    won = affected_rows(session, update(Dossier).where(Dossier.id == dossier.id, Dossier.paid_online.is_(False))
+                        .values(paid_online=True))
+    if won != 1:
+        return False
+    dossiers_changed(session, [dossier.id])  # indicator 3.6 counts it
+    record(session, actor=actor, action="dossier.paid_online", now=now, object_kind="dossier", object_id=dossier.id,
+           province_code=dossier.province_code, commune_code=dossier.deciding_commune_code,
+           data={"code": dossier.code, "order": order_ref})
+    return True
+
+
+def recompute_due_dates(session: Session, province_code: str | None, now: datetime) -> int:
+    """Re-derive ``due_at`` of every open dossier (of a province, or all when ``None``); returns how many changed.
+
+    Runs inside the caller's transaction, after an announcement was recorded or withdrawn, so the change and the
+    recomputation commit together. Dossiers are read in batches; each changed one is updated by id.
+    """
+    query = (select(Dossier.id, Dossier.province_code, Dossier.clock_events, Dossier.due_at, ProcedureVersion.data)
+             .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+             .where(Dossier.status.in_([s.value for s in OPEN_STATES])))
+    if province_code is not None:
+        query = query.where(Dossier.province_code == province_code)
+    changed_ids: list[int] = []
+    calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
+    for row in session.execute(query.execution_options(yield_per=1000)):
+        if row.province_code not in calendars:
+            calendars[row.province_code] = (calendar_for_province(session, row.province_code),
+                                            working_hours_for(session, row.province_code))
+        calendar, hours = calendars[row.province_code]
+        due = ledger_of(row.clock_events, calendar, hours, row.data).due(now)
+        if row.due_at is None or due != as_utc(row.due_at):
+            session.execute(update(Dossier).where(Dossier.id == row.id).values(due_at=due))
+            changed_ids.append(row.id)
+    if changed_ids:
+        dossiers_changed(session, changed_ids)  # their judgement by the service index may change
+    return len(changed_ids)
 
 
 DOCUMENT_KINDS = ("input", "supplement", "result")
@@ -614,3 +849,107 @@ def add_document(session: Session, *, actor: Principal, dossier_id: int, upload:
            commune_code=actor.commune_code or dossier.deciding_commune_code,
            data={"code": dossier.code, "file": key, "item": upload.requirement_key, "kind": kind})
     return dossier
+
+
+# ------------------------------------------------------------------------------------------------ imports in bulk
+
+IMPORT_DOSSIER_CHUNK = 2_000
+IMPORT_EVENT_CHUNK = 10_000
+IMPORT_CACHE_KIB = 256 * 1024
+
+
+def _sqlite_datetime(value: datetime | None) -> str | None:
+    """What SQLAlchemy's SQLite DATETIME writes for a UTC instant ("YYYY-MM-DD HH:MM:SS.ffffff", no offset)."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _light(t: Table) -> TableClause:
+    return table(t.name, *(column(c.name) for c in t.columns))
+
+
+def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+class DossierImport:
+    """Dossiers that come with their history (``DossierRow`` and ``EventRow``, built by the caller), written in
+    chunks in the caller's transaction: the demo year, and the importer of former units' dossiers to come.
+
+    An import is not a person's act: it writes no notice (the applicants were told at the time) and no audit event
+    per dossier, whose log would claim acts no one took here; ``finish`` records the import itself. Rows carry their
+    ids and codes; ``finish`` sets the code counters to the last numbers issued and, on PostgreSQL, the id sequence
+    past the rows. On SQLite, values come in the storage format SQLAlchemy's own types write (``dt``, ``json``:
+    UTC wall time, JSON text) and go through a lightweight table clause without per-row type processing, which
+    otherwise doubles the time; elsewhere they go through the mapped tables as they are.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.sqlite = session.get_bind().dialect.name == "sqlite"
+        self.dt: Callable[[datetime | None], Any] = _sqlite_datetime if self.sqlite else _same
+        self.json: Callable[[Any], Any] = json.dumps if self.sqlite else _same
+        self.empty: Any = "{}" if self.sqlite else {}
+        self._dossier = _light(_DOSSIER_TABLE) if self.sqlite else _DOSSIER_TABLE
+        self._event = _light(_EVENT_TABLE) if self.sqlite else _EVENT_TABLE
+        self.dossiers = 0
+        self.events = 0
+
+    @contextmanager
+    def bulk(self) -> Iterator[DossierImport]:
+        """On SQLite, a 256 MiB page cache for the load (the random-key indexes of a few hundred thousand
+        dossiers page heavily in the default 2 MiB), back to what it was afterwards."""
+        if not self.sqlite:
+            yield self
+            return
+        before = self.session.execute(text("PRAGMA cache_size")).scalar_one()
+        self.session.execute(text(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}"))
+        try:
+            yield self
+        finally:
+            self.session.execute(text(f"PRAGMA cache_size = {int(before)}"))
+
+    def write(self, dossiers: list[DossierRow], events: list[EventRow]) -> None:
+        """Insert the rows (and empty the lists, which the caller fills again)."""
+        for chunk in _chunks(dossiers, IMPORT_DOSSIER_CHUNK):
+            self.session.execute(insert(self._dossier), chunk)
+        for chunk in _chunks(events, IMPORT_EVENT_CHUNK):
+            self.session.execute(insert(self._event), chunk)
+        self.dossiers += len(dossiers)
+        self.events += len(events)
+        dossiers.clear()
+        events.clear()
+
+    def finish(self, *, actor: Principal, province_code: str, source: str, now: datetime,
+               existing: Mapping[tuple[str, date], int], last_seq: Mapping[tuple[str, date], int]) -> None:
+        """The code counters (Art. 28(b)): one per (body, day) holding the last number the import issued —
+        ``existing`` are the counters found before it, which it numbered after; the id sequence; the audit event."""
+        new = [{"agency_id": a, "day": d, "last_seq": n} for (a, d), n in last_seq.items() if (a, d) not in existing]
+        for chunk in _chunks(new, IMPORT_EVENT_CHUNK):
+            self.session.execute(insert(_COUNTER_TABLE), chunk)
+        for (agency, day), n in last_seq.items():
+            if (agency, day) in existing:
+                self.session.execute(update(DossierCodeCounter).where(DossierCodeCounter.agency_id == agency,
+                                                                      DossierCodeCounter.day == day)
+                                     .values(last_seq=n))
+        if not self.dossiers:
+            return
+        if not self.sqlite:
+            self.session.execute(text("SELECT setval(pg_get_serial_sequence('dossier', 'id'), "
+                                      "(SELECT max(id) FROM dossier))"))
+        record(self.session, actor=actor, action="dossier.imported", now=now, object_kind="province",
+               object_id=province_code, province_code=province_code,
+               data={"source": source, "dossiers": self.dossiers, "events": self.events})
+
+
+_DOSSIER_TABLE = cast(Table, Dossier.__table__)
+_EVENT_TABLE = cast(Table, DossierEvent.__table__)
+_COUNTER_TABLE = cast(Table, DossierCodeCounter.__table__)

@@ -2,7 +2,7 @@
 
 A dossier stores its clock as a list of events (JSON); the due date shown, sorted on and counted by the index is
 derived from them with the province's calendar and working hours. When an announcement changes the calendar,
-``recompute_due_dates`` re-derives ``due_at`` for every open dossier of the province in one batch.
+``dossier.actions.recompute_due_dates`` re-derives ``due_at`` for every open dossier of the province in one batch.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from motcua.calendar import (
@@ -32,10 +31,7 @@ from motcua.calendar import (
 )
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
-from motcua.dossier.hooks import dossiers_changed
 from motcua.dossier.models import Dossier
-from motcua.dossier.workflow import OPEN_STATES
-from motcua.kit.clock import as_utc
 
 
 def event_to_json(event: ClockEvent) -> dict[str, Any]:
@@ -94,31 +90,3 @@ def dossier_ledger(session: Session, dossier: Dossier) -> ClockLedger:
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     return ledger_of(dossier.clock_events, calendar_for_province(session, dossier.province_code),
                      working_hours_for(session, dossier.province_code), version.data)
-
-
-def recompute_due_dates(session: Session, province_code: str | None, now: datetime) -> int:
-    """Re-derive ``due_at`` of every open dossier (of a province, or all when ``None``); returns how many changed.
-
-    Runs inside the caller's transaction, after an announcement was recorded or withdrawn, so the change and the
-    recomputation commit together. Dossiers are read in batches; each changed one is updated by id.
-    """
-    query = (select(Dossier.id, Dossier.province_code, Dossier.clock_events, Dossier.due_at, ProcedureVersion.data)
-             .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
-             .where(Dossier.status.in_([s.value for s in OPEN_STATES])))
-    if province_code is not None:
-        query = query.where(Dossier.province_code == province_code)
-    changed_ids: list[int] = []
-    calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
-    for row in session.execute(query.execution_options(yield_per=1000)):
-        if row.province_code not in calendars:
-            calendars[row.province_code] = (calendar_for_province(session, row.province_code),
-                                            working_hours_for(session, row.province_code))
-        calendar, hours = calendars[row.province_code]
-        due = ledger_of(row.clock_events, calendar, hours, row.data).due(now)
-        if row.due_at is None or due != as_utc(row.due_at):
-            session.execute(update(Dossier).where(Dossier.id == row.id).values(due_at=due))
-            changed_ids.append(row.id)
-    if changed_ids:
-        dossiers_changed(session, changed_ids)  # their judgement by the service index may change
-    return len(changed_ids)
-

@@ -11,23 +11,36 @@ announcing the same event, enqueue one message per channel.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
-from motcua.calendar import CalendarError
 from motcua.db import affected_rows, dialect_insert
-from motcua.dossier.clock import dossier_ledger
-from motcua.dossier.codes import PLACEHOLDER_PREFIX
-from motcua.dossier.models import Dossier
 from motcua.kit.clock import as_utc
 from motcua.notify.models import Channel, NoticeKind, NotificationOutbox, OutboxStatus
-from motcua.notify.templates import NoticeContext, lookup_url, render
-from motcua.org.models import Commune
+from motcua.notify.templates import NoticeContext, lookup_url, render, staff_alert_text, strip_diacritics
+
+
+@dataclass(frozen=True)
+class DossierNotice:
+    """What a notice about one dossier needs: its facts as they stand after the event, and where the applicant is
+    reached. The dossier's writer (``dossier.actions``) builds it; notify never reads a dossier itself."""
+
+    dossier_id: int
+    code: str  # the Art. 28 code, already issued
+    version: int  # the dossier's version after the event: the event part of the dedup key
+    procedure_name: str
+    applicant_name: str
+    email: str | None
+    phone: str | None  # SMS and Zalo go to the same number
+    commune_kind: str  # of the receiving commune, whose centre speaks: "xã", "phường"
+    commune_name: str
+    due_at: datetime | None  # ngày hẹn trả kết quả as it stands after the event
+    supplement_due_at: datetime | None = None  # the Art. 19(5) expiry of a supplement asked after appraisal
 
 
 class NoticeExtra(TypedDict, total=False):
@@ -35,17 +48,17 @@ class NoticeExtra(TypedDict, total=False):
 
     note: str  # the officer's words: the papers to supplement, the reason for the delay
     previous_due_at: datetime  # the appointment an extension replaced (Art. 19(6))
-    supplement_due_at: datetime  # overrides the ledger's Art. 19(5) expiry
+    supplement_due_at: datetime  # overrides the notice's Art. 19(5) expiry
     event_key: str | int  # overrides the dossier version as the event part of the dedup key
 
 
-def contacts(dossier: Dossier) -> list[tuple[Channel, str]]:
+def contacts(notice: DossierNotice) -> list[tuple[Channel, str]]:
     """The channels the applicant can be reached on: email if given; SMS and Zalo (same number) if a phone is."""
     found: list[tuple[Channel, str]] = []
-    if dossier.email:
-        found.append((Channel.EMAIL, dossier.email.strip()))
-    if dossier.phone:
-        phone = dossier.phone.strip()
+    if notice.email:
+        found.append((Channel.EMAIL, notice.email.strip()))
+    if notice.phone:
+        phone = notice.phone.strip()
         found += [(Channel.SMS, phone), (Channel.ZALO, phone)]
     return found
 
@@ -82,73 +95,73 @@ def enqueue_many(session: Session, messages: Sequence[dict[str, Any]], *, now: d
     return [found[key] for key in keys]
 
 
-def notice_context(session: Session, dossier: Dossier, kind: NoticeKind, *, now: datetime, public_base_url: str,
+def notice_context(notice: DossierNotice, *, now: datetime, public_base_url: str,
                    extra: NoticeExtra | None = None) -> NoticeContext:
-    """The facts a notice about ``dossier`` states, read in the caller's transaction."""
+    """The facts a notice about the dossier states."""
     extra = extra or {}
-    commune = session.get_one(Commune, dossier.receiving_commune_code)
-    supplement_due = extra.get("supplement_due_at")
-    if kind is NoticeKind.SUPPLEMENT_REQUESTED and supplement_due is None and dossier.clock_events:
-        try:  # a supplement after appraisal pauses the clock; its lapse is the ledger's (15 days, Art. 19(5))
-            supplement_due = dossier_ledger(session, dossier).supplement_expires_at(now)
-        except CalendarError:
-            supplement_due = None
     return NoticeContext(
-        code=dossier.code,
-        procedure_name=dossier.procedure_name,
-        applicant_name=dossier.applicant_name,
-        centre_name=f"Trung tâm Phục vụ hành chính công {commune.kind} {commune.name}",
-        short_name=f"UBND {commune.kind} {commune.name}",
-        lookup_url=lookup_url(public_base_url, dossier.code),
+        code=notice.code,
+        procedure_name=notice.procedure_name,
+        applicant_name=notice.applicant_name,
+        centre_name=f"Trung tâm Phục vụ hành chính công {notice.commune_kind} {notice.commune_name}",
+        short_name=f"UBND {notice.commune_kind} {notice.commune_name}",
+        lookup_url=lookup_url(public_base_url, notice.code),
         at=as_utc(now),
-        due_at=as_utc(dossier.due_at) if dossier.due_at else None,
+        due_at=as_utc(notice.due_at) if notice.due_at else None,
         note=extra.get("note", "").strip(),
-        supplement_due_at=supplement_due,
+        supplement_due_at=extra.get("supplement_due_at", notice.supplement_due_at),
         previous_due_at=extra.get("previous_due_at"),
     )
 
 
-def enqueue_for_dossier(session: Session, dossier: Dossier, kind: NoticeKind | str, *, now: datetime,
+def enqueue_for_dossier(session: Session, notice: DossierNotice, kind: NoticeKind | str, *, now: datetime,
                         public_base_url: str, extra: NoticeExtra | None = None,
                         fetch: bool = True) -> list[NotificationOutbox]:
-    """Tell the applicant of ``dossier`` about ``kind`` on every channel they gave; no commit.
+    """Tell the applicant of the dossier about ``kind`` on every channel they gave; no commit.
 
-    Call it after the state change and after the dossier has its Art. 28 code (at intake the code is issued last).
     The event part of the dedup key is the dossier's ``version``, which every state change increments: the same
     event enqueued twice is one message, the same kind on a later event (a second extension is refused by law,
     but a second result after a correction is not) is a new one.
     """
-    if dossier.code.startswith(PLACEHOLDER_PREFIX):
-        raise ValueError("the dossier has no code yet: enqueue notifications after the code is issued")
-    messages = notice_messages(session, dossier, kind, now=now, public_base_url=public_base_url, extra=extra)
+    messages = notice_messages(notice, kind, now=now, public_base_url=public_base_url, extra=extra)
     return enqueue_many(session, messages, now=now, fetch=fetch)
 
 
-def notice_messages(session: Session, dossier: Dossier, kind: NoticeKind | str, *, now: datetime,
-                    public_base_url: str, extra: NoticeExtra | None = None,
-                    code: str | None = None) -> list[dict[str, Any]]:
-    """The messages ``enqueue_for_dossier`` queues (keys as in ``enqueue``), rendered, not written.
-
-    ``code`` stands in for the dossier's code: a writer that issues the code in the same SQL statement as it
-    queues the messages (the intake on PostgreSQL, ``dossier.sealing``) renders them with a stand-in of the
-    code's length and has the database put the code in its place.
-    """
+def notice_messages(notice: DossierNotice, kind: NoticeKind | str, *, now: datetime, public_base_url: str,
+                    extra: NoticeExtra | None = None) -> list[dict[str, Any]]:
+    """The messages ``enqueue_for_dossier`` queues (keys as in ``enqueue``), rendered, not written."""
     kind = NoticeKind(kind)
     extra = extra or {}
-    reach = contacts(dossier)
+    reach = contacts(notice)
     if not reach:
         return []
-    ctx = notice_context(session, dossier, kind, now=now, public_base_url=public_base_url, extra=extra)
-    if code is not None:
-        ctx = dataclasses.replace(ctx, code=code, lookup_url=lookup_url(public_base_url, code))
-    event = extra.get("event_key", dossier.version)
+    ctx = notice_context(notice, now=now, public_base_url=public_base_url, extra=extra)
+    event = extra.get("event_key", notice.version)
     messages = []
     for channel, recipient in reach:
         rendered = render(kind, channel, ctx)
-        messages.append(dict(dedup_key=f"{dossier.id}:{kind.value}:{channel.value}:{event}", kind=kind.value,
+        messages.append(dict(dedup_key=f"{notice.dossier_id}:{kind.value}:{channel.value}:{event}", kind=kind.value,
                              channel=channel.value, recipient=recipient, subject=rendered.subject,
-                             body=rendered.body, dossier_id=dossier.id))
+                             body=rendered.body, dossier_id=notice.dossier_id))
     return messages
+
+
+def enqueue_staff_alert(session: Session, notice: DossierNotice, staff: Sequence[tuple[int, str | None, str | None]],
+                        *, now: datetime, public_base_url: str) -> None:
+    """Art. 17(2): the centre's staff are alerted to an online dossier within 2 hours — here at once, by email and
+    SMS to each of ``staff`` (officer id, email, phone), through the outbox (sent after the commit)."""
+    text = staff_alert_text(notice.code, notice.procedure_name, notice.applicant_name, notice.due_at or now,
+                            f"{public_base_url.rstrip('/')}/dossiers/{notice.dossier_id}")
+    messages = []
+    for officer_id, email, phone in staff:
+        for channel, recipient in ((Channel.EMAIL, email), (Channel.SMS, phone)):
+            if recipient:
+                body = strip_diacritics(text) if channel is Channel.SMS else text
+                messages.append(dict(dedup_key=f"{notice.dossier_id}:staff_alert:{officer_id}:{channel.value}",
+                                     kind=NoticeKind.STAFF_ALERT.value, channel=channel.value, recipient=recipient,
+                                     subject=f"Hồ sơ trực tuyến chờ tiếp nhận: {notice.code}", body=body,
+                                     dossier_id=notice.dossier_id))
+    enqueue_many(session, messages, now=now, fetch=False)
 
 
 def requeue_dead(session: Session, *, now: datetime, ids: Sequence[int] | None = None) -> int:

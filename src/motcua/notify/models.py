@@ -33,8 +33,8 @@ class NoticeKind(StrEnum):
     OTP = "otp"  # a one-time code to sign in or to consent to assisted filing
 
 
-#: The kinds rendered from a dossier by ``templates.render``; the staff alert and the one-time code are written by
-#: the actions that send them (``portal.actions``).
+#: The kinds rendered from a dossier's facts by ``templates.render``; the staff alert has its own text
+#: (``templates.staff_alert_text``) and the one-time code is written by the action that sends it (``portal.actions``).
 DOSSIER_NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind.RECEIVED, NoticeKind.SUBMITTED, NoticeKind.SUPPLEMENT_REQUESTED, NoticeKind.EXTENDED,
     NoticeKind.RESULT_READY, NoticeKind.RETURNED,

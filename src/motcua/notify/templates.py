@@ -186,6 +186,17 @@ def _copy(kind: NoticeKind, ctx: NoticeContext) -> _Copy:
     raise ValueError(f"unknown notice kind {kind!r}")
 
 
+def staff_alert_text(code: str, procedure_name: str, applicant_name: str, acceptance_due: datetime,
+                     link: str) -> str:
+    """The alert to the centre's reception officers that an online dossier waits (Art. 17(2): checked and accepted,
+    or the applicant asked to supplement, within 8 working hours); SMS copies get it without diacritics."""
+    if acceptance_due.tzinfo is None:
+        acceptance_due = acceptance_due.replace(tzinfo=UTC)
+    return (f"Hồ sơ trực tuyến {code} ({procedure_name}) của {applicant_name} đang chờ tiếp nhận; hạn kiểm tra, "
+            f"tiếp nhận: {acceptance_due.astimezone(VIETNAM_TZ):%H:%M %d/%m/%Y} (8 giờ làm việc, Điều 17 khoản 2 "
+            f"{DECREE}). {link}")
+
+
 def render(kind: NoticeKind | str, channel: Channel | str, ctx: NoticeContext) -> Rendered:
     """The subject and body of one notice on one channel."""
     copy = _copy(NoticeKind(kind), ctx)

@@ -9,7 +9,6 @@ supplement. The legal clock of the procedure starts only at the acceptance (``ac
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,32 +19,24 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
 from motcua.base.principal import Principal
-from motcua.base.roles import DepartmentKind, Role
-from motcua.calendar import TimeLimit, due_instant, to_vietnam_time
-from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.base.roles import Role
+from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
-from motcua.config import get_settings
 from motcua.db import affected_rows
-from motcua.dossier.actions import Upload, add_document, perform
-from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
+from motcua.dossier.actions import NewDossier, StoredFile, Upload, add_document, create_dossier, perform
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
-from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, FilingConsent
+from motcua.dossier.models import Dossier, FilingConsent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
-from motcua.dossier.workflow import Action, Status, plan
+from motcua.dossier.workflow import Action
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.numbers import is_ascii_digits
-from motcua.kit.text import fold
-from motcua.notify.actions import enqueue_for_dossier, enqueue_many
-from motcua.notify.models import Channel, NoticeKind
-from motcua.notify.templates import strip_diacritics
-from motcua.org.models import Commune, Officer, OfficerRole
+from motcua.notify.models import Channel
+from motcua.org.models import Commune
 from motcua.portal.actions.accounts import Destination, check_code, parse_destination, request_code
 from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile
 
-ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
-"""Art. 17(2): an online dossier is accepted, or the applicant asked to supplement it, within 8 working hours."""
 DRAFT_FIELDS = ("applicant_kind", "applicant_name", "id_number", "tax_code", "phone", "email", "address",
                 "address_commune_code")
 MAX_FIELD = 300
@@ -176,70 +167,15 @@ def _check_complete(version: ProcedureVersion, present: Sequence[str]) -> None:
 
 
 def _file_online(session: Session, *, actor: Principal, data: IntakeIn, commune: Commune, procedure: Procedure,
-                 version: ProcedureVersion,
-                 files: Sequence[tuple[str, str, str, str, int]], filed_by: str, citizen_id: int | None,
+                 version: ProcedureVersion, files: Sequence[StoredFile], filed_by: str, citizen_id: int | None,
                  now: datetime, public_base_url: str | None) -> Dossier:
-    """The dossier of an online filing, at ``submitted``: code, documents, timeline, alert, acknowledgment, audit.
-    ``files``: (requirement key, file key, file name, content type, size), already checked and stored."""
-    row = plan(Action.SUBMIT_ONLINE, Status.NEW, actor.roles)
-    required = {d["key"]: d for d in version.data.get("documents", [])}
+    """The dossier of an online filing, at ``submitted`` (``dossier.actions.create_dossier``: code, documents,
+    timeline, the centre's alert, the acknowledgment, audit). ``files`` are already checked and stored."""
     _check_complete(version, data.documents_present)
-    calendar = calendar_for_province(session, commune.province_code)
-    hours = working_hours_for(session, commune.province_code)
-    acceptance_due = due_instant(now, ACCEPTANCE_LIMIT, calendar, hours)
-    dossier = Dossier(
-        code=f"{PLACEHOLDER_PREFIX}{uuid.uuid4().hex}", version=1, status=row.target.value if row.target else "",
-        province_code=commune.province_code, receiving_commune_code=commune.code, deciding_commune_code=commune.code,
-        procedure_version_id=version.id, procedure_code=procedure.code, procedure_name=procedure.name,
-        channel=2, filed_by=filed_by, citizen_id=citizen_id, applicant_kind=data.applicant_kind,
-        applicant_name=data.applicant_name, applicant_name_folded=fold(data.applicant_name),
-        id_number=data.id_number, tax_code=data.tax_code, phone=data.phone,
-        email=str(data.email) if data.email else None, address=data.address,
-        address_commune_code=data.address_commune_code, received_at=now, due_at=acceptance_due,
-        original_due_at=None, clock_events=[], supplement_count=0, extended=False,
-        current_department=DepartmentKind.SERVICE_CENTRE.value, created_at=now,
-    )
-    session.add(dossier)
-    session.flush()
-    for key, file_key, file_name, content_type, size in files:
-        session.add(DossierDocument(dossier_id=dossier.id, requirement_key=key, name=required[key]["name"],
-                                    file_key=file_key, file_name=file_name, content_type=content_type, size=size,
-                                    kind="input", uploaded_at=now,
-                                    uploaded_by_id=actor.id if actor.kind == "officer" else None))
-    session.add(DossierEvent(dossier_id=dossier.id, at=now, action=Action.SUBMIT_ONLINE.value, from_status=None,
-                             to_status=dossier.status, actor_id=actor.id if actor.kind == "officer" else None,
-                             actor_name=actor.full_name or actor.name, department=dossier.current_department,
-                             note="", data={"filed_by": filed_by, "acceptance_due": acceptance_due.isoformat()}))
-    assign_code(session, dossier, commune, to_vietnam_time(now).date())
-    base = public_base_url or get_settings().public_base_url
-    enqueue_for_dossier(session, dossier, NoticeKind.SUBMITTED, now=now, public_base_url=base, fetch=False)
-    _alert_reception(session, dossier, commune, now=now, base_url=base)
-    record(session, actor=actor, action=f"dossier.{Action.SUBMIT_ONLINE.value}", now=now, object_kind="dossier",
-           object_id=dossier.id, province_code=dossier.province_code, commune_code=commune.code,
-           data={"code": dossier.code, "procedure": procedure.code, "filed_by": filed_by})
-    return dossier
-
-
-def _alert_reception(session: Session, dossier: Dossier, commune: Commune, *, now: datetime, base_url: str) -> None:
-    """Art. 17(2): the centre's staff are alerted to an online dossier within 2 hours — here at once, by email and
-    SMS to every active reception officer of the commune, through the outbox (sent after the commit)."""
-    officers = session.execute(
-        select(Officer.id, Officer.email, Officer.phone).join(OfficerRole)
-        .where(Officer.commune_code == commune.code, Officer.active.is_(True),
-               OfficerRole.role == Role.RECEPTION.value)).all()
-    text = (f"Hồ sơ trực tuyến {dossier.code} ({dossier.procedure_name}) của {dossier.applicant_name} đang chờ "
-            f"tiếp nhận; hạn kiểm tra, tiếp nhận: {to_vietnam_time(dossier.due_at or now):%H:%M %d/%m/%Y} "
-            f"(8 giờ làm việc, Điều 17 khoản 2 Nghị định 118/2025/NĐ-CP). {base_url.rstrip('/')}/dossiers/{dossier.id}")
-    messages = []
-    for officer_id, email, phone in officers:
-        for channel, recipient in ((Channel.EMAIL, email), (Channel.SMS, phone)):
-            if recipient:
-                body = strip_diacritics(text) if channel is Channel.SMS else text
-                messages.append(dict(dedup_key=f"{dossier.id}:staff_alert:{officer_id}:{channel.value}",
-                                     kind=NoticeKind.STAFF_ALERT.value, channel=channel.value, recipient=recipient,
-                                     subject=f"Hồ sơ trực tuyến chờ tiếp nhận: {dossier.code}", body=body,
-                                     dossier_id=dossier.id))
-    enqueue_many(session, messages, now=now, fetch=False)
+    return create_dossier(session, actor=actor, now=now, public_base_url=public_base_url, new=NewDossier(
+        action=Action.SUBMIT_ONLINE, data=data, receiving=commune, deciding=commune, procedure=procedure,
+        version=version, filed_by=filed_by, citizen_id=citizen_id, documents=files,
+        event_data={"filed_by": filed_by})).dossier
 
 
 def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal, draft_id: int, now: datetime,
@@ -264,9 +200,12 @@ def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal,
             raise Conflict("Hồ sơ vừa được nộp từ một cửa sổ khác; vui lòng tải lại trang.")
         return session.get_one(Dossier, draft.dossier_id)
     commune = session.get_one(Commune, draft.commune_code)
+    required = {d["key"]: d["name"] for d in version.data.get("documents", [])}
+    stored = [StoredFile(f.requirement_key, required[f.requirement_key], f.file_key, f.file_name, f.content_type,
+                         f.size) for f in files]
     dossier = _file_online(session, actor=actor, data=data, commune=commune, procedure=procedure, version=version,
-                           files=[(f.requirement_key, f.file_key, f.file_name, f.content_type, f.size) for f in files],
-                           filed_by="citizen", citizen_id=citizen.id, now=now, public_base_url=public_base_url)
+                           files=stored, filed_by="citizen", citizen_id=citizen.id, now=now,
+                           public_base_url=public_base_url)
     session.execute(update(DossierDraft).where(DossierDraft.id == draft.id).values(dossier_id=dossier.id))
     return dossier
 
@@ -316,7 +255,7 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
     if consent_method not in CONSENT_METHODS:
         raise ValidationFailed("Chọn cách người dân xác nhận đồng ý.", fields={"consent_method": "Bắt buộc."})
     procedure, version = _online_version(session, data.procedure_code, now, commune.code)
-    required = {d["key"] for d in version.data.get("documents", [])}
+    required = {d["key"]: d["name"] for d in version.data.get("documents", [])}
     checked = []
     for upload in uploads:
         if upload.requirement_key not in required:
@@ -334,11 +273,10 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
                         code=consent_code, now=now, key=code_key):
         raise ValidationFailed("Mã xác nhận của người dân không đúng hoặc đã hết hạn.",
                                fields={"consent_code": "Không đúng."})
-    files = []
-    for upload, info in checked:
-        files.append((upload.requirement_key or "", store.put(info, upload.data), info.safe_name, info.content_type,
-                      info.size))
-    present = sorted({key for key, *_ in files})
+    files = [StoredFile(upload.requirement_key, required[upload.requirement_key or ""],
+                        store.put(info, upload.data), info.safe_name, info.content_type, info.size)
+             for upload, info in checked]
+    present = sorted({f.requirement_key or "" for f in files})
     data = data.model_copy(update={"channel": 2, "documents_present": present})
     follower = session.scalar(select(CitizenAccount.id).where(CitizenAccount.phone == data.phone))
     helper_role = Role.VOLUNTEER if actor.has_role(Role.VOLUNTEER) and not actor.has_role(Role.RECEPTION) \

@@ -20,7 +20,7 @@ from motcua.audit.actions import record
 from motcua.base.principal import Principal
 from motcua.catalog.models import ProcedureVersion
 from motcua.db import affected_rows, dialect_insert
-from motcua.dossier.hooks import dossiers_changed
+from motcua.dossier.actions import mark_paid_online
 from motcua.dossier.models import Dossier
 from motcua.dossier.queries import get_dossier_for
 from motcua.integrations.payment import (
@@ -147,10 +147,5 @@ def _pay_line(session: Session, *, actor: Principal, payment: FeePayment, now: d
            data={"code": dossier.code, "order": payment.order_ref, "line": payment.line_no,
                  "amount_vnd": payment.amount_vnd})
     if line_paid == 1 and owed == 0:
-        won = affected_rows(session, update(Dossier).where(Dossier.id == dossier.id, Dossier.paid_online.is_(False))
-                            .values(paid_online=True))
-        if won == 1:
-            dossiers_changed(session, [dossier.id])  # indicator 3.6 counts it (Decision 766)
-            record(session, actor=actor, action="dossier.paid_online", now=now, object_kind="dossier",
-                   object_id=dossier.id, province_code=dossier.province_code,
-                   commune_code=dossier.deciding_commune_code, data={"code": dossier.code, "order": payment.order_ref})
+        mark_paid_online(session, actor=actor, dossier=dossier, order_ref=payment.order_ref, now=now)
+
