@@ -10,6 +10,7 @@ PostgreSQL is required: when it is unreachable the run stops with an error. Sett
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from motcua.config import Settings
 from motcua.db import make_engine
 from motcua.dossier.files import FileStore
 from motcua.kit.clock import FixedClock
+from motcua.kit.logs import HANDLER_MARK
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, sync_units
 from tests.factories import TEST_SECRET_KEY, staff
@@ -120,6 +122,18 @@ def fresh_db(request: pytest.FixtureRequest, db: TestDatabase, tmp_path: Path) -
     database = create_database(db.kind, tmp_path)
     yield database
     database.drop()
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """A command run in a test configures logging for its process (``motcua.kit.logs``); the next test must not
+    inherit its handler."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in before and getattr(h, HANDLER_MARK, False)]:
+        root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

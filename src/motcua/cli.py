@@ -21,6 +21,7 @@ from motcua.config import get_settings
 from motcua.db import make_engine, make_session_factory
 from motcua.kit.clock import SystemClock
 from motcua.kit.errors import MotcuaError
+from motcua.kit.logs import configure_logging
 from motcua.org.roles import Role
 
 app = typer.Typer(help="motcua — Trung tâm Phục vụ hành chính công cấp xã", no_args_is_help=True)
@@ -34,6 +35,13 @@ app.add_typer(index_app, name="index")
 catalog_app = typer.Typer(help="The procedure catalogue", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 console = Console()
+
+
+@app.callback()
+def _configure() -> None:
+    # Every command, serve and worker among them, logs through the one configuration (docs/operations.md, Logs).
+    settings = get_settings()
+    configure_logging(settings.effective_log_format, settings.log_level)
 
 
 def _session_factory() -> sessionmaker[Session]:
