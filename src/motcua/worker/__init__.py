@@ -60,6 +60,9 @@ class Worker:
         sent = 0
         if self.senders:
             sent = notify_tasks.drain(self.factory, self.senders, now=now, breaker=self.breaker).sent
+        if swept or folded or sent:
+            log.info("round: %s swept, %s folded, %s sent", swept, folded, sent,
+                     extra={"swept": swept, "folded": folded, "sent": sent})
         return RoundReport(swept, folded, sent)
 
     def run_forever(self, clock: Callable[[], datetime], interval: float, stop: threading.Event) -> None:
