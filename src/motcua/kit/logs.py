@@ -93,8 +93,13 @@ class RequestIdFilter(logging.Filter):
 
 # ------------------------------------------------------------------------------------------------ formats
 
-#: The attributes every LogRecord has; anything else on a record came from ``extra=`` and goes into the JSON line.
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id"}
+#: The attributes every LogRecord has; anything else on a record came from ``extra=`` and goes into the JSON line
+#: (but uvicorn's ``color_message``, its message again with terminal colour codes).
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "request_id",
+                                                                               "color_message"}
+#: Libraries that narrate routine work at INFO: httpx a line per request with its full URL (the adapters log their
+#: failures themselves), WeasyPrint and fontTools each step of building a PDF.
+_CHATTY = ("httpx", "weasyprint", "fontTools")
 
 
 class JsonFormatter(logging.Formatter):
@@ -172,5 +177,5 @@ def configure_logging(log_format: LogFormat, level: str | int = "INFO", *, strea
     handler.setFormatter(formatter_for(log_format))
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request at INFO with its full URL; the adapters log their failures themselves.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, root.level))
+    for name in _CHATTY:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
