@@ -52,8 +52,11 @@ test: $(STAMP) sysdeps chromium lint typecheck
 
 ## make check: the fast loop while working — lint, types, and the SQLite tests without the browser and the tests
 ## marked slow (fuzzing, demo loads, concurrency, throttling walks). `make test` stays the whole truth.
+## The two fuzzing modules are all slow: not even imported here (building the API fuzzer's schema and strategies
+## cost each test process ~6 s of CPU at collection), nor schemathesis's pytest plugin, which only they use.
+CHECK_SKIP := --ignore=tests/e2e --ignore=tests/test_api_fuzz.py --ignore=tests/web/test_form_fuzz.py -p no:schemathesis
 check: $(STAMP) sysdeps lint typecheck
-	MOTCUA_TEST_WITHOUT_POSTGRES=1 $(BIN)/pytest -n 2 -q -m "not slow and not e2e" --ignore=tests/e2e
+	MOTCUA_TEST_WITHOUT_POSTGRES=1 $(BIN)/pytest -n 2 -q -m "not slow and not e2e" $(CHECK_SKIP)
 
 bench: $(STAMP)
 	@for b in bench/*.py; do case $$b in */__init__.py) ;; *) echo "== $$b"; $(BIN)/python $$b || exit 1;; esac; done

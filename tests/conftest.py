@@ -2,7 +2,13 @@
 
 Each backend gets a database of its own for the test session, built with the Alembic migrations (not
 ``create_all``), so a migration that drifts from the models fails here. Each test runs inside a transaction
-that is rolled back at its end; the app under test commits only to a savepoint of it.
+that is rolled back at its end; the app under test commits only to a savepoint of it. A test that must really
+commit gets a database of its own (``fresh_db``), a copy of one migrated once per process (a file copy on SQLite,
+``CREATE DATABASE … TEMPLATE`` on PostgreSQL): migrating and loading the units each time cost 1-2.5 s a test.
+
+Passwords are hashed with argon2's cheapest parameters here (``_cheap_password_hashing``): at the production cost a
+hash takes 0.1-0.4 s on the 2-core test machine, and the suite hashes and verifies thousands. What the tests check
+is what is done with a hash (argon2id, never the password, the history), not argon2's cost.
 
 PostgreSQL is required: when it is unreachable the run stops with an error. Setting
 ``MOTCUA_TEST_WITHOUT_POSTGRES=1`` runs the SQLite half only, and says so at the top of the report.
@@ -10,7 +16,11 @@ PostgreSQL is required: when it is unreachable the run stops with an error. Sett
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,12 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.app import create_app
+from motcua.auth import secrets as password_secrets
 from motcua.base.principal import SYSTEM, Principal
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.exchange import load_shipped
@@ -32,6 +44,7 @@ from motcua.config import Settings
 from motcua.db import make_engine
 from motcua.dossier.files import FileStore
 from motcua.kit.clock import FixedClock
+from motcua.kit.logs import HANDLER_MARK
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, sync_units
 from motcua.wiring import connect
@@ -85,28 +98,105 @@ class TestDatabase:
             admin.dispose()
 
 
-def create_database(kind: str, directory: Path, *, units: bool = True) -> TestDatabase:
-    """A new, migrated database; with ``units`` the provinces of TEST_PROVINCES and their communes."""
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _pg_admin(statement: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(statement))
+    admin.dispose()
+
+
+def _migrate(kind: str, directory: Path, units: bool) -> tuple[str, str | None]:
+    """A new database built by the migrations (and the units and catalogue): its URL and PostgreSQL name."""
     if kind == "sqlite":
         url = f"sqlite:///{directory / f'motcua-{uuid.uuid4().hex[:8]}.db'}"
         name = None
     else:
         name = f"motcua_test_{uuid.uuid4().hex[:12]}"
-        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        _pg_admin(f'CREATE DATABASE "{name}"')
+        url = _pg_url(name)
     upgrade(url)
-    engine = make_engine(url)
     if units:
+        engine = make_engine(url)
         data = load_units_file()
         subset = {**data, "provinces": [p for p in data["provinces"] if p["code"] in TEST_PROVINCES]}
         with Session(engine) as session, session.begin():
             sync_units(session, data=subset)
             import_catalogue(session, actor=SYSTEM, catalogue=load_shipped(), now=datetime(2026, 1, 1, tzinfo=UTC),
                              source="shipped")
-    return TestDatabase(kind, url, engine, name)
+        engine.dispose()
+    return url, name
+
+
+#: Per process, (kind, units) -> the migrated database every new one is copied from; dropped at the session's end.
+_TEMPLATES: dict[tuple[str, bool], tuple[str, str | None]] = {}
+_TEMPLATE_DIR: list[Path] = []
+
+
+def _template(kind: str, units: bool) -> tuple[str, str | None]:
+    key = (kind, units)
+    if key not in _TEMPLATES:
+        if not _TEMPLATE_DIR:
+            _TEMPLATE_DIR.append(Path(tempfile.mkdtemp(prefix="motcua-templates-")))
+        url, name = _migrate(kind, _TEMPLATE_DIR[0], units)
+        if kind == "sqlite":  # the copies are plain file copies: fold the write-ahead log into the file first
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        _TEMPLATES[key] = (url, name)
+    return _TEMPLATES[key]
+
+
+def create_database(kind: str, directory: Path, *, units: bool = True) -> TestDatabase:
+    """A new, migrated database; with ``units`` the provinces of TEST_PROVINCES and their communes.
+
+    A copy of a template migrated once per process: the migrations are what built it, so a drifting migration still
+    fails every test."""
+    template_url, template_name = _template(kind, units)
+    if kind == "sqlite":
+        path = directory / f"motcua-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(template_url.removeprefix("sqlite:///"), path)
+        url, name = f"sqlite:///{path}", None
+    else:
+        name = f"motcua_test_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+        url = _pg_url(name)
+    return TestDatabase(kind, url, make_engine(url), name)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for kind, _units in list(_TEMPLATES):
+        _url, name = _TEMPLATES.pop((kind, _units))
+        if kind == "postgresql" and name:
+            _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for directory in _TEMPLATE_DIR:
+        shutil.rmtree(directory, ignore_errors=True)
+    _TEMPLATE_DIR.clear()
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """A command run in a test configures logging for its process (``motcua.kit.logs``); the next test must not
+    inherit its handler."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in before and getattr(h, HANDLER_MARK, False)]:
+        root.removeHandler(handler)
+    root.setLevel(level)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id with its cheapest parameters (see the module's docstring); the dummy hash that equalises the time of
+    an unknown username is made with them too, so both branches stay alike."""
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(password_secrets, "_hasher", cheap)
+        patch.setattr(password_secrets, "_DUMMY_HASH", cheap.hash("motcua-timing-equaliser"))
+        yield
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

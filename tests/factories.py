@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import re
 import socket
@@ -32,11 +33,16 @@ from motcua.org.actions import assign_post, ensure_departments
 from motcua.org.models import Commune, Officer, Post
 
 PASSWORD = "ca-phe-sua-da-buoi-sang"  # passes the policy (auth/passwords.py): 15+ characters, not guessable
-_HASH = hash_password(PASSWORD)
 _counter = itertools.count(1)
 
 CHI_TIEN = "08218"  # Xã Chí Tiên, Phú Thọ (seed 002)
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+
+
+@functools.cache
+def password_hash() -> str:
+    """PASSWORD's hash, made once on first use: under the test session's hasher (conftest), not at import."""
+    return hash_password(PASSWORD)
 
 
 def other_commune(session: Session, province_code: str = "25", not_code: str = CHI_TIEN) -> str:
@@ -64,7 +70,7 @@ def make_officer(
                            province_code=province_code, commune_code=commune_code, roles=list(roles),
                            phone="0912345678", email=f"{username}@example.vn"),
         now=T0,
-        password_hash=_HASH,
+        password_hash=password_hash(),
     )
     if with_post and commune_code is not None:
         commune = session.get(Commune, commune_code)

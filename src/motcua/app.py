@@ -41,6 +41,7 @@ from motcua.feedback import views as feedback_views
 from motcua.home import views as web_views
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
+from motcua.kit.logs import request_id
 from motcua.kit.schemas import error_responses
 from motcua.portal import views as portal_views
 from motcua.report import api as report_api
@@ -48,6 +49,7 @@ from motcua.report import views as report_views
 from motcua.web.middleware import (
     BodyLimitMiddleware,
     JsonDepthMiddleware,
+    RequestIdMiddleware,
     TrustedProxyMiddleware,
     WebContextMiddleware,
     parse_networks,
@@ -70,6 +72,11 @@ HTTP_MESSAGES = {
     429: "Bạn đã thử quá nhiều lần. Vui lòng thử lại sau.",
     500: "Hệ thống gặp sự cố. Lỗi đã được ghi lại; vui lòng thử lại sau ít phút.",
 }
+
+
+def _route(request: Request) -> str:
+    """The matched route's template, for a log line: the path itself may hold a code or a citizen's data."""
+    return getattr(request.scope.get("route"), "path", None) or "-"
 
 
 def _is_api(request: Request) -> bool:
@@ -164,14 +171,23 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def data_error(request: Request, exc: DataError) -> Response:
         # The database refused a value the validators let through (a NUL character, which PostgreSQL text cannot
         # hold; a string longer than its column): bad input, answered as such, and the transaction is rolled back.
-        log.warning("database refused input on %s %s: %s", request.method, request.url.path, exc.orig)
+        # The class and SQLSTATE only: the driver's message quotes the refused value ("invalid input syntax for
+        # type integer: \"0912…\"").
+        log.warning("database refused input on %s %s: %s (SQLSTATE %s)", request.method, _route(request),
+                    exc.orig.__class__.__name__, getattr(exc.orig, "sqlstate", None) or "-")
         return _error_response(request, 422, "validation_failed",
                                "Dữ liệu có ký tự hoặc độ dài không hợp lệ. Vui lòng kiểm tra lại.")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error_response(request, 500, "internal_error", HTTP_MESSAGES[500])
+        log.exception("unhandled error on %s %s", request.method, _route(request))
+        response = _error_response(request, 500, "internal_error", HTTP_MESSAGES[500])
+        # This handler answers outside RequestIdMiddleware (Starlette's ServerErrorMiddleware wraps every user
+        # middleware), so the id the officer quotes to support is added here.
+        rid = request_id.get()
+        if rid:
+            response.headers["X-Request-ID"] = rid
+        return response
 
 
 @dataclass(frozen=True)
@@ -307,8 +323,10 @@ def create_app(
                        upload_max_bytes=settings.max_upload_body_bytes,
                        upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue", "/cong-dan",
                                      "/ho-tro-nop"))
-    # Outermost: every layer below sees the client's address and scheme as the trusted proxies tell them.
+    # Every layer below sees the client's address and scheme as the trusted proxies tell them.
     app.add_middleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
+    # Outermost: every answer, a refusal of the layers above included, has its id and its access line.
+    app.add_middleware(RequestIdMiddleware)
     return app
 
 

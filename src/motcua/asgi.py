@@ -3,7 +3,11 @@
 import sys
 
 from motcua.app import create_app
-from motcua.config import InsecureConfiguration
+from motcua.config import InsecureConfiguration, get_settings
+from motcua.kit.logs import configure_logging
+
+# A server that imports the app (each of uvicorn's worker processes, gunicorn) logs through the one configuration.
+configure_logging(get_settings().effective_log_format, get_settings().log_level)
 
 try:
     app = create_app()

@@ -41,6 +41,7 @@ from motcua.index import cli as index_cli
 from motcua.index.tasks import rebuild
 from motcua.kit.clock import SystemClock
 from motcua.kit.errors import MotcuaError
+from motcua.kit.logs import configure_logging
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, set_single_officer_approval, sync_units
 from motcua.org.models import Commune
@@ -60,6 +61,13 @@ app.add_typer(index_app, name="index")
 catalog_app = typer.Typer(help="The procedure catalogue", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 console = Console()
+
+
+@app.callback()
+def _configure() -> None:
+    # Every command, serve and worker among them, logs through the one configuration (docs/operations.md, Logs).
+    settings = get_settings()
+    configure_logging(settings.effective_log_format, settings.log_level)
 
 
 def _session_factory() -> sessionmaker[Session]:

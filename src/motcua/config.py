@@ -7,6 +7,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -104,6 +105,17 @@ class Settings(BaseSettings):
                                                          "own address is the client's")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="Log lines as JSON objects (for a log collector) or as readable text; empty: text "
+                                  "in demo mode, JSON otherwise (docs/operations.md, Logs)")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO",
+                                                                    description="Least severe level logged")
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "text" if self.demo else "json"
 
     @property
     def var_dir(self) -> Path:
@@ -120,6 +132,11 @@ class Settings(BaseSettings):
         if self.demo and self.secret_key == DEFAULT_SECRET_KEY:
             self.secret_key = load_or_create_key(self.var_dir / SECRET_KEY_FILE)
         return self
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod

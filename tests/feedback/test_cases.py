@@ -111,7 +111,8 @@ def test_a_stale_version_is_a_conflict(session: Session, team: dict[str, Princip
 
     with pytest.raises(Conflict):
         act_on_case(session, actor=team["director"], case_id=case.id, action=CaseAction.ANSWER,
-                    data=CaseActionIn(version=seen, note="Trả lời theo thông tin hiện có"), now=T0 + timedelta(hours=2))
+                    data=CaseActionIn(version=seen, note="Trả lời theo thông tin hiện có"), now=T0 + timedelta(hours=2),
+                    public_base_url="https://motcua.example.vn", secret="test-secret-key")
 
 
 def test_only_the_communes_handlers_act_and_other_communes_see_nothing(session: Session,

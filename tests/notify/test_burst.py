@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import pytest
 from sqlalchemy import select
 
 from motcua.db import make_session_factory
@@ -24,6 +25,11 @@ from tests.notify.conftest import SmtpServer, add_messages, statuses
 
 if TYPE_CHECKING:
     from tests.conftest import TestDatabase
+
+# Slow (a thousand SMTP transactions; left out of `make check`): the same rules are held with a few messages by
+# tests/notify/test_dispatch.py (the breaker puts a down channel's rows back uncounted, fenced outcomes, each
+# outbox row one Message-ID).
+pytestmark = pytest.mark.slow
 
 TOTAL = 1000
 STOP_AFTER = 250

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -252,17 +253,24 @@ def test_a_round_stops_sending_before_its_lease_can_run_out(session_factory: ses
     whose send is still in flight."""
 
     class Slow:
+        """Each send takes 12 s of the round's monotonic clock, which moves only here (no real sleep)."""
+
         def __init__(self) -> None:
             self.sent = 0
+            self.elapsed = 0.0
+
+        def monotonic(self) -> float:
+            return self.elapsed
 
         def send(self, message: OutgoingMessage) -> str:
-            time.sleep(0.12)
+            self.elapsed += 12
             self.sent += 1
             return f"id-{message.outbox_id}"
 
     ids = add_messages(session_factory, 10, channel="sms", now=T0)
     slow = Slow()
-    report = dispatch(session_factory, {"sms": slow}, now=T0, lease_seconds=0.4)
+    # Half of a 40 s lease is spent after two sends (24 s): the third is not started.
+    report = dispatch(session_factory, {"sms": slow}, now=T0, lease_seconds=40, monotonic=slow.monotonic)
     assert report.sent == slow.sent == 2 and report.deferred == 8
     assert {(row(session_factory, i).status, row(session_factory, i).attempts, utc(row(session_factory, i)
             .next_attempt_at)) for i in ids[2:]} == {("pending", 0, T0)}
@@ -273,3 +281,57 @@ def test_an_email_that_cannot_be_built_is_dead_not_retried(session_factory: sess
     [id_] = add_messages(session_factory, 1, channel="email", now=T0, recipient="a@example.vn\r\nBcc: b@example.vn")
     assert dispatch(session_factory, {"email": smtp_sender}, now=T0).dead == 1
     assert smtp_server.mailbox.raw == [] and row(session_factory, id_).status == "dead"
+
+
+# ------------------------------------------------------------------------------------------------ logs
+
+
+class Failing:
+    """A sender whose provider refuses with a reason that quotes the recipient, as SMTP servers do."""
+
+    def __init__(self, *, retryable: bool, sender_down: bool = False) -> None:
+        self.retryable, self.sender_down = retryable, sender_down
+
+    def send(self, message: OutgoingMessage) -> str:
+        raise SendFailed(f"550 <{message.recipient}> refused", retryable=self.retryable, sender_down=self.sender_down)
+
+
+def outbox_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "motcua.notify.tasks"]
+
+
+def test_a_failed_try_is_logged_with_its_next_try_and_a_dead_message_as_an_error(
+        session_factory: sessionmaker[Session], caplog: pytest.LogCaptureFixture) -> None:
+    """Each retry is logged with when it will be, a message given up on is an ERROR; neither quotes the
+    recipient."""
+    caplog.set_level(logging.INFO, logger="motcua.notify.tasks")
+    [first] = add_messages(session_factory, 1, channel="sms", now=T0, prefix="retry")
+    dispatch(session_factory, {"sms": Failing(retryable=True)}, now=T0)
+    [second] = add_messages(session_factory, 1, channel="sms", now=T0, prefix="dead")
+    dispatch(session_factory, {"sms": Failing(retryable=False)}, now=T0)  # the first is not due again yet
+    retry_at = (T0 + backoff(1)).isoformat()
+    assert outbox_lines(caplog) == [
+        (logging.WARNING, f"notification {first} via sms failed (attempt 1); retry at {retry_at}"),
+        (logging.ERROR, f"notification {second} via sms dead after attempt 1 (refused for good or out of attempts)"),
+    ]
+    assert not [r for r in caplog.records if "0912345678" in r.getMessage()]
+
+
+def test_each_change_of_a_channels_circuit_breaker_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Open (WARNING), half-open when its rest is over (INFO, once), closed again (INFO); no line while nothing
+    changes."""
+    caplog.set_level(logging.INFO, logger="motcua.notify.tasks")
+    breaker = ChannelBreaker()
+    breaker.reset("email")  # closed already: nothing to say
+    breaker.trip("email", T0)
+    assert breaker.is_open("email", T0 + 29 * S)
+    assert not breaker.is_open("email", T0 + 30 * S) and not breaker.is_open("email", T0 + 31 * S)
+    breaker.trip("email", T0 + 31 * S)
+    breaker.reset("email")
+    breaker.reset("email")
+    assert outbox_lines(caplog) == [
+        (logging.WARNING, f"channel email down (1 time(s) in a row): breaker open until {(T0 + 30 * S).isoformat()}"),
+        (logging.INFO, "channel email half-open: its rest is over, the next try probes it"),
+        (logging.WARNING, f"channel email down (2 time(s) in a row): breaker open until {(T0 + 91 * S).isoformat()}"),
+        (logging.INFO, "channel email back up after 2 failure(s): breaker closed"),
+    ]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-import time
 from types import SimpleNamespace
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from motcua.integrations.simulators import SmsSimulator
 from motcua.kit.clock import FixedClock
-from motcua.notify.senders import HttpMessagingSender, SmtpSender
+from motcua.notify.senders import HttpMessagingSender, OutgoingMessage, SmtpSender
 from motcua.notify.tasks import build_senders, run_worker
 from tests.factories import T0
 from tests.notify.conftest import add_messages, statuses
@@ -35,16 +34,25 @@ def test_only_configured_channels_get_a_sender() -> None:
 
 def test_the_worker_drains_what_is_due_and_stops_when_told(session_factory: sessionmaker[Session],
                                                            sms_sim: SmsSimulator) -> None:
-    senders = build_senders(config(sms_base_url=sms_sim.base_url, sms_api_key=sms_sim.api_key,
-                                   sms_brandname=sms_sim.brandname))
+    sms = build_senders(config(sms_base_url=sms_sim.base_url, sms_api_key=sms_sim.api_key,
+                               sms_brandname=sms_sim.brandname))["sms"]
+    all_sent = threading.Event()
+
+    class Counting:
+        """The real sender, telling the test when the third message is out (no polling, no sleep)."""
+
+        def send(self, message: OutgoingMessage) -> str:
+            provider_id = sms.send(message)
+            if len(sms_sim.delivered) >= 3:
+                all_sent.set()
+            return provider_id
+
     add_messages(session_factory, 3, channel="sms", now=T0)
     stop = threading.Event()
-    worker = threading.Thread(target=run_worker, args=(session_factory, senders, FixedClock(T0)),
+    worker = threading.Thread(target=run_worker, args=(session_factory, {"sms": Counting()}, FixedClock(T0)),
                               kwargs={"stop": stop, "poll_seconds": 0.05})
     worker.start()
-    deadline = time.monotonic() + 10
-    while len(sms_sim.delivered) < 3 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert all_sent.wait(timeout=30)
     stop.set()
     worker.join(timeout=5)
     assert not worker.is_alive()

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.factories import TEST_SECRET_KEY, free_port, wait_until_serving
 
 SERVE = "import sys; from motcua.web.server import run; run('127.0.0.1', int(sys.argv[1]), workers=int(sys.argv[2]))"
@@ -101,6 +103,7 @@ def test_a_port_already_taken_stops_the_server_at_once(db, tmp_path):
     assert "Address already in use" in log.read_text()
 
 
+@pytest.mark.slow  # one more server start; a server that starts and listens is held by the two-worker test
 def test_one_worker_serves_without_the_supervisor(db, tmp_path):
     port = free_port()
     log = tmp_path / "server.log"
@@ -114,6 +117,9 @@ def test_one_worker_serves_without_the_supervisor(db, tmp_path):
         proc.wait(timeout=20)
 
 
+# Slow: two servers, six processes. `make check` keeps test_a_port_already_taken_stops_the_server_at_once, the same
+# refusal against a plain listener; only this one puts it against our own SO_REUSEPORT workers.
+@pytest.mark.slow
 def test_a_second_server_on_the_same_port_stops_instead_of_sharing_it(db, tmp_path):
     """SO_REUSEPORT lets sockets of one user share a port: a second motcua (an old version left running) would take
     half of the connections unnoticed. The supervisor refuses to start on an address something listens on."""

@@ -27,7 +27,6 @@ from motcua.base.access import Shown
 from motcua.base.principal import Principal
 from motcua.calendar import TimeLimit, due_instant, to_vietnam_time
 from motcua.calendar.queries import calendar_for_province, working_hours_for
-from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.lookups import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.dossier.models import Dossier
@@ -79,14 +78,6 @@ def citizen_actor(province_code: str, name: str = "Người dân") -> Principal:
     """Who acts on the public pages: a person identified by what they hold (a code and digits, a signed link)."""
     return Principal(kind="citizen", id=None, name="citizen", full_name=name, province_code=province_code,
                      commune_code=None)
-
-
-def _base_url() -> str:
-    return get_settings().public_base_url
-
-
-def _secret() -> str:
-    return get_settings().secret_key
 
 
 # ------------------------------------------------------------------------------------------------ ratings
@@ -393,7 +384,7 @@ RECORDS: dict[CaseAction, Callable[[_Step], None]] = {
 
 
 def act_on_case(session: Session, *, actor: Principal, case_id: int, action: CaseAction | str, data: CaseActionIn,
-                now: datetime, public_base_url: str | None = None, secret: str | None = None) -> FeedbackCase:
+                now: datetime, public_base_url: str, secret: str) -> FeedbackCase:
     """Carry out one officer row of the case table (refuse, ask_more, receive_info, answer, publish)."""
     case = get_case_for(session, actor, case_id)
     if data.version != case.version:  # first: whoever acted on an old view learns that, whatever else is true
@@ -420,8 +411,8 @@ def act_on_case(session: Session, *, actor: Principal, case_id: int, action: Cas
            actor_name=actor.full_name or actor.name, note=note)
     kind = _NOTICES.get(act)
     if kind is not None:
-        _notify_sender(session, case, kind, note, now=now, base_url=public_base_url or _base_url(),
-                       secret=secret or _secret())
+        _notify_sender(session, case, kind, note, now=now, base_url=public_base_url,
+                       secret=secret)
     record(session, actor=actor, action=f"feedback.{act.value}", now=now, object_kind="feedback_case",
            object_id=case.id, province_code=case.province_code, commune_code=case.commune_code,
            data={"code": case.code, "from": previous, "to": case.status})

@@ -1,12 +1,20 @@
-"""What the adapters to national systems share: an httpx client with a short connect timeout, and one sorting of
-a provider's answer into a JSON object, a retryable failure (``unavailable``) or a refusal (``rejected``)."""
+"""What the adapters to external systems share: an httpx client with a short connect timeout, one sorting of a
+provider's answer into a JSON object, a retryable failure (``unavailable``) or a refusal (``rejected``), and the
+log line of every failure (``logged_failures``)."""
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any, ParamSpec, Self, TypeVar
 
 import httpx
+
+log = logging.getLogger("motcua.integrations")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class ProviderFailure(Exception):
@@ -60,3 +68,35 @@ class HttpClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def logged_failures(service: str, operation: str, *, errors: tuple[type[Exception], ...] = (ProviderFailure,)
+                    ) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Log each failure of an adapter call, then let it propagate unchanged.
+
+    One line per failure: the service, the operation, the error's class, the HTTP status when the provider answered
+    and the transport error's class when it did not. Never the error's message, the request or the provider's answer:
+    they quote what was asked about (an ID number, a phone, a name). Level: WARNING for what a retry may cure (the
+    caller queues or asks again) and for refusals of one request; ERROR when the provider refuses our credentials
+    (401, 403: nothing will pass until an administrator fixes the configuration)."""
+
+    def decorate(call: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(call)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return call(*args, **kwargs)
+            except errors as exc:
+                status = getattr(exc, "status", None)
+                retryable = bool(getattr(exc, "retryable", False))
+                cause = exc.__cause__.__class__.__name__ if exc.__cause__ is not None else None
+                level = logging.ERROR if status in (401, 403) else logging.WARNING
+                log.log(level, "%s %s failed: %s%s%s (%s)", service, operation, exc.__class__.__name__,
+                        f" HTTP {status}" if status else "", f" after {cause}" if cause else "",
+                        "retryable" if retryable else "not retryable",
+                        extra={"service": service, "operation": operation, "error": exc.__class__.__name__,
+                               "http_status": status, "retryable": retryable})
+                raise
+
+        return wrapper
+
+    return decorate

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, get_args
 
 import httpx
 
-from motcua.integrations.http import HttpClient, ProviderFailure, json_object
+from motcua.integrations.http import HttpClient, ProviderFailure, json_object, logged_failures
 
 if TYPE_CHECKING:
     from motcua.config import Settings
@@ -100,7 +100,7 @@ def check_id_number(id_number: str) -> str:
     """The 12-digit số định danh cá nhân with spaces removed; ``IdentityRejected`` otherwise (no request sent)."""
     digits = _SPACES.sub("", id_number)
     if not _ID_NUMBER.fullmatch(digits):
-        raise IdentityRejected(f"not a 12-digit personal identification number: {id_number!r}")
+        raise IdentityRejected("not a 12-digit personal identification number")  # the value is not repeated: data
     return digits
 
 
@@ -117,6 +117,7 @@ class PopulationDbClient(HttpClient):
         super().__init__(base_url, seconds=timeout, transport=transport)
         self._api_key = api_key
 
+    @logged_failures("population-db", "verify")
     def verify(self, *, id_number: str, full_name: str, birth_date: date | None = None,
                phone: str | None = None) -> IdentityAnswer:
         """Ask whether ``id_number`` belongs to ``full_name`` (born on ``birth_date``, when given) and, with
@@ -126,7 +127,7 @@ class PopulationDbClient(HttpClient):
         if not name:
             raise IdentityRejected("empty name")
         if phone is not None and not _PHONE.fullmatch(phone):
-            raise IdentityRejected(f"not a 10-digit phone number: {phone!r}")
+            raise IdentityRejected("not a 10-digit phone number")
         payload = {"id_number": digits, "full_name": name,
                    "birth_date": birth_date.isoformat() if birth_date is not None else None, "phone": phone}
         data = self._post("/v1/citizens/verify", payload)

@@ -25,6 +25,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from motcua.integrations.http import logged_failures
+
 _VN_PHONE = re.compile(r"^(?:\+?84|0)(\d{9})$")
 
 
@@ -50,7 +52,7 @@ def normalise_vn_phone(phone: str) -> str:
     digits = re.sub(r"[\s.\-()]", "", phone)
     match = _VN_PHONE.match(digits)
     if match is None:
-        raise ProviderError(f"not a Vietnamese phone number: {phone!r}", retryable=False)
+        raise ProviderError("not a Vietnamese phone number", retryable=False)  # the number itself is not repeated
     return "84" + match.group(1)
 
 
@@ -96,6 +98,7 @@ class SmsGateway:
         self._api_key = api_key
         self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=_timeout(timeout), transport=transport)
 
+    @logged_failures("sms-gateway", "deliver", errors=(ProviderError,))
     def deliver(self, *, recipient: str, subject: str, body: str, idempotency_key: str) -> str:
         """Send ``body`` (``subject`` has no place in an SMS) and return the gateway's message id."""
         payload = {"to": normalise_vn_phone(recipient), "brandname": self.brandname, "text": body}
@@ -120,6 +123,7 @@ class ZaloZnsClient:
         self._access_token = access_token
         self._client = httpx.Client(base_url=base_url.rstrip("/"), timeout=_timeout(timeout), transport=transport)
 
+    @logged_failures("zalo-zns", "deliver", errors=(ProviderError,))
     def deliver(self, *, recipient: str, subject: str, body: str, idempotency_key: str) -> str:
         payload = {"phone": normalise_vn_phone(recipient), "template_id": self.template_id,
                    "template_data": {"title": subject, "content": body}, "tracking_id": idempotency_key}

@@ -47,7 +47,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
-from motcua.integrations.http import HttpClient, ProviderFailure, json_object
+from motcua.integrations.http import HttpClient, ProviderFailure, json_object, logged_failures
 
 if TYPE_CHECKING:
     from motcua.config import Settings
@@ -139,6 +139,7 @@ class PaymentGatewayClient(HttpClient):
         self.merchant_id = merchant_id
         self._secret = secret
 
+    @logged_failures("payment-gateway", "create_order")
     def create_order(self, *, order_ref: str, amount_vnd: int, description: str, return_url: str) -> PaymentOrder:
         """Register the order (or get back the one already registered under ``order_ref``)."""
         if not _ORDER_REF.fullmatch(order_ref):
@@ -159,6 +160,7 @@ class PaymentGatewayClient(HttpClient):
             raise PaymentRejected(f"the gateway answered with another order: {str(data)[:200]}")
         return PaymentOrder(str(provider_ref), str(pay_url))
 
+    @logged_failures("payment-gateway", "order_status")
     def order_status(self, provider_ref: str) -> PaymentStatus:
         """The order's state at the gateway, for a citizen who never came back through the redirect."""
         if not provider_ref or "/" in provider_ref:
@@ -169,6 +171,7 @@ class PaymentGatewayClient(HttpClient):
             raise PaymentUnavailable(f"answer has no status: {str(data)[:200]}")
         return cast(PaymentStatus, status)
 
+    @logged_failures("payment-gateway", "verify_return")
     def verify_return(self, params: Mapping[str, str]) -> PaymentNotice:
         """The notice in the gateway's redirect to ``return_url``, once its signature is verified."""
         signature = params.get(SIGNATURE_PARAM, "")

@@ -381,11 +381,11 @@ class PopulationDbSimulator(ProviderSimulator):
             phone: str | None = None) -> Citizen:
         """Register a citizen (replacing one with the same number), with the phone registered to the number."""
         if not _ID_NUMBER.fullmatch(id_number):
-            raise ValueError(f"not a 12-digit personal identification number: {id_number!r}")
+            raise ValueError("not a 12-digit personal identification number")
         if vneid_level not in (0, 1, 2):
             raise ValueError(f"VNeID level is 0, 1 or 2, not {vneid_level!r}")
         if phone is not None and not _LOCAL_PHONE.fullmatch(phone):
-            raise ValueError(f"not a 10-digit phone number: {phone!r}")
+            raise ValueError("not a 10-digit phone number")
         citizen = Citizen(id_number, full_name, birth_date, vneid_level, phone)
         with self._lock:
             self._citizens[id_number] = citizen

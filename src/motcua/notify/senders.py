@@ -25,6 +25,7 @@ from email.utils import format_datetime, formataddr
 from typing import Protocol
 
 from motcua.auth.secrets import one_time_code
+from motcua.integrations.http import logged_failures
 from motcua.integrations.messaging import MessagingAdapter, ProviderError
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ class SmtpSender:
         email.set_content(message.body)
         return email
 
+    @logged_failures("smtp", "send", errors=(SendFailed,))
     def send(self, message: OutgoingMessage) -> str:
         try:
             email = self.build(message)

@@ -30,10 +30,15 @@ server that is down, or refuses, before it has accepted the message — every me
 ``tests/notify/test_burst.py`` holds 1,000 emails to it across an outage.
 
 A round starts no send once half its lease is spent (measured with a monotonic clock: a resource budget, not domain
-time) and puts the rest back; with sender timeouts well under half the lease (10 s SMTP, 5 s HTTP against 60 s), a
+time; ``dispatch`` takes it as ``monotonic`` so that a test can spend the budget without sleeping) and puts the rest
+back; with sender timeouts well under half the lease (10 s SMTP, 5 s HTTP against 60 s), a
 row is never re-claimed by another worker while its first send is still in flight.
 
 Time: ``now`` is passed in (house rule 5); every outcome of one round is stamped with that instant.
+
+Logs (``motcua.notify.tasks``): each failed try (WARNING, with the next try's time; ERROR when the message is dead)
+and each change of a channel's circuit breaker — open (WARNING), half-open when its rest is over and a probe may go
+(INFO), closed again (INFO). They name the outbox row and the channel, never the recipient or the text.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -89,17 +94,29 @@ class DispatchReport:
 
 class ChannelBreaker:
     """Per channel: how many rounds in a row found it down, and until when it rests. Lives in the worker's memory —
-    several workers each probe on their own schedule, which costs one try each, never a lost message."""
+    several workers each probe on their own schedule, which costs one try each, never a lost message.
+
+    States, each change logged: closed (no failure), open (resting until ``_open_until``), half-open (the rest is
+    over, the next try is a probe: it closes the breaker or opens it for twice as long)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._failures: dict[str, int] = {}
         self._open_until: dict[str, datetime] = {}
+        self._probing: set[str] = set()
 
     def is_open(self, channel: str, now: datetime) -> bool:
         with self._lock:
             until = self._open_until.get(channel)
-            return until is not None and as_utc(now) < until
+            if until is None:
+                return False
+            if as_utc(now) < until:
+                return True
+            if channel not in self._probing:
+                self._probing.add(channel)
+                log.info("channel %s half-open: its rest is over, the next try probes it", channel,
+                         extra={"channel": channel, "breaker": "half-open"})
+            return False
 
     def trip(self, channel: str, now: datetime) -> datetime:
         """The channel failed as a whole: rest 30 s, then 1 min, 2 min, … up to 1 h; returns the end of the rest."""
@@ -108,12 +125,19 @@ class ChannelBreaker:
             self._failures[channel] = failures
             until = as_utc(now) + backoff(failures)
             self._open_until[channel] = until
-            return until
+            self._probing.discard(channel)
+        log.warning("channel %s down (%s time(s) in a row): breaker open until %s", channel, failures,
+                    until.isoformat(), extra={"channel": channel, "breaker": "open", "failures": failures})
+        return until
 
     def reset(self, channel: str) -> None:
         with self._lock:
-            self._failures.pop(channel, None)
+            failures = self._failures.pop(channel, None)
             self._open_until.pop(channel, None)
+            self._probing.discard(channel)
+        if failures:
+            log.info("channel %s back up after %s failure(s): breaker closed", channel, failures,
+                     extra={"channel": channel, "breaker": "closed"})
 
 
 @dataclass(frozen=True)
@@ -209,21 +233,23 @@ def release(session_factory: sessionmaker[Session], claims: Sequence[Claim], *, 
 
 def dispatch(session_factory: sessionmaker[Session], senders: Mapping[str, Sender], *, now: datetime,
              batch: int = 100, lease_seconds: float = 60, max_attempts: int = MAX_ATTEMPTS,
-             breaker: ChannelBreaker | None = None) -> DispatchReport:
+             breaker: ChannelBreaker | None = None, monotonic: Callable[[], float] = time.monotonic
+             ) -> DispatchReport:
     """One round: claim up to ``batch`` due messages of the channels that have a sender and are not resting, send
-    them, record each outcome. Pass the worker's ``breaker`` to carry what this round learnt to the next."""
+    them, record each outcome. Pass the worker's ``breaker`` to carry what this round learnt to the next.
+    ``monotonic`` measures the round's time budget (half the lease)."""
     now = as_utc(now)
     breaker = breaker if breaker is not None else ChannelBreaker()
     channels = sorted(c for c in senders if not breaker.is_open(c, now))
     claims = claim_due(session_factory, now=now, channels=channels, batch=batch, lease_seconds=lease_seconds)
     report = DispatchReport(claimed=len(claims))
     put_back: set[int] = set()  # rows of a channel found down in this round, already released
-    started = time.monotonic()
+    started = monotonic()
     for index, claim in enumerate(claims):
         message, channel = claim.message, claim.message.channel
         if message.outbox_id in put_back:
             continue
-        if index > 0 and time.monotonic() - started > lease_seconds / 2:
+        if index > 0 and monotonic() - started > lease_seconds / 2:
             rest = [c for c in claims[index:] if c.message.outbox_id not in put_back]
             report.deferred += release(session_factory, rest, until=now)  # due again at once, for the next round
             break
@@ -232,8 +258,7 @@ def dispatch(session_factory: sessionmaker[Session], senders: Mapping[str, Sende
         except SendFailed as exc:
             status = record_failure(session_factory, claim, str(exc), retryable=exc.retryable, now=now,
                                     max_attempts=max_attempts)
-            log.warning("notification %s via %s failed (attempt %s, now %s): %s", message.outbox_id, channel,
-                        claim.attempts, status or "claimed by another worker", exc)
+            _log_failure(claim, status, now)
             if exc.sender_down and exc.retryable:
                 until = breaker.trip(channel, now)
                 report.channels_down.add(channel)
@@ -244,6 +269,7 @@ def dispatch(session_factory: sessionmaker[Session], senders: Mapping[str, Sende
             log.exception("notification %s via %s: the sender raised", message.outbox_id, channel)
             status = record_failure(session_factory, claim, f"{exc.__class__.__name__}: {exc}", retryable=True,
                                     now=now, max_attempts=max_attempts)
+            _log_failure(claim, status, now)
         else:
             record_sent(session_factory, claim, provider_id, now=now)
             breaker.reset(channel)
@@ -254,6 +280,23 @@ def dispatch(session_factory: sessionmaker[Session], senders: Mapping[str, Sende
         elif status == OutboxStatus.PENDING.value:
             report.retrying += 1
     return report
+
+
+def _log_failure(claim: Claim, status: str, now: datetime) -> None:
+    """The outcome of a failed try. The reason is in the row's ``last_error`` and in the adapter's own line; it is
+    not repeated here, as a provider's refusal may quote the recipient."""
+    message = claim.message
+    fields = {"outbox_id": message.outbox_id, "channel": message.channel, "attempt": claim.attempts}
+    if status == OutboxStatus.DEAD.value:
+        log.error("notification %s via %s dead after attempt %s (refused for good or out of attempts)",
+                  message.outbox_id, message.channel, claim.attempts, extra={**fields, "outcome": "dead"})
+    elif status == OutboxStatus.PENDING.value:
+        retry_at = as_utc(now) + backoff(claim.attempts)
+        log.warning("notification %s via %s failed (attempt %s); retry at %s", message.outbox_id, message.channel,
+                    claim.attempts, retry_at.isoformat(), extra={**fields, "outcome": "retry"})
+    else:
+        log.info("notification %s via %s failed (attempt %s); already claimed by another worker",
+                 message.outbox_id, message.channel, claim.attempts, extra={**fields, "outcome": "stale"})
 
 
 def drain(session_factory: sessionmaker[Session], senders: Mapping[str, Sender], *, now: datetime,

@@ -1,10 +1,13 @@
-"""ASGI middleware: request body limit, language choice, the anonymous CSRF cookie and security headers."""
+"""ASGI middleware: the request id and access log, request body limit, language choice, the anonymous CSRF cookie
+and security headers."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import secrets
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,9 +15,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from motcua.kit.errors import MotcuaError, PayloadTooLarge
 from motcua.kit.jsonsafe import MAX_JSON_DEPTH, JsonTooDeep, check_depth
+from motcua.kit.logs import accept_request_id, request_id
 from motcua.web.i18n import LANGUAGES
 
 LANG_COOKIE = "motcua_lang"
+REQUEST_ID_HEADER = b"x-request-id"
+
+access_log = logging.getLogger("motcua.access")
 
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -78,6 +85,62 @@ class TrustedProxyMiddleware:
                     if scheme in ("http", "https", "ws", "wss"):
                         scope["scheme"] = scheme
         await self.app(scope, receive, send)
+
+
+class RequestIdMiddleware:
+    """Gives every HTTP request an id and writes its access line.
+
+    The id is the inbound ``X-Request-ID`` when it is a sane token (a proxy in front may have issued it), else a new
+    one; it is returned in the response's ``X-Request-ID`` and held in ``motcua.kit.logs.request_id``, so every line
+    logged while the request is served carries it (sync endpoints run in a thread with a copy of the context).
+
+    The access line says the method, the route's template (``/dossiers/{dossier_id}``), the status and the duration
+    in milliseconds. Not the path's values and not the query string: both can hold a dossier code, an ID number or
+    a phone (the public lookup, the search forms), and the template is what one aggregates on anyway.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        inbound = None
+        for name, value in scope.get("headers") or []:
+            if name == REQUEST_ID_HEADER:
+                inbound = value.decode("latin-1")
+                break
+        rid = accept_request_id(inbound)
+        token = request_id.set(rid)
+        status = 500  # what the client gets when the app raises before answering (ServerErrorMiddleware's page)
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (REQUEST_ID_HEADER, rid.encode("latin-1"))]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except BaseException:
+            self._log(scope, status=500, started=started)
+            # Left set: the application's 500 handler runs outside this middleware (Starlette's ServerErrorMiddleware
+            # wraps every user middleware), in this same task, and its traceback line must carry the id too.
+            raise
+        self._log(scope, status=status, started=started)
+        request_id.reset(token)
+
+    @staticmethod
+    def _log(scope: Scope, *, status: int, started: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "-"  # "-": no route matched (a 404 of the router)
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        method = scope.get("method", "")
+        access_log.info("%s %s %s %.1f ms", method, template, status, duration_ms,
+                        extra={"method": method, "route": template, "status": status, "duration_ms": duration_ms})
 
 
 class BodyLimitMiddleware:

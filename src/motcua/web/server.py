@@ -87,6 +87,10 @@ def run(host: str, port: int, *, workers: int = 1, **options: Any) -> None:
     # uvicorn's own proxy-header handling believes X-Forwarded-For from 127.0.0.1 by default, so any local process
     # could pose as any client; the app believes it only from MOTCUA_TRUSTED_PROXIES (TrustedProxyMiddleware).
     options.setdefault("proxy_headers", False)
+    # The app's configuration (motcua.kit.logs) formats uvicorn's lines too, and the app writes the access lines:
+    # uvicorn's own would carry the query string, where a search puts an ID number or a phone.
+    options.setdefault("log_config", None)
+    options.setdefault("access_log", False)
     config = NoDelayConfig(APP, host=host, port=port, workers=workers, **options)
     if workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()

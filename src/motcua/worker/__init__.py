@@ -69,6 +69,9 @@ class Worker:
         sent = 0
         if self.senders:
             sent = notify_tasks.drain(self.factory, self.senders, now=now, breaker=self.breaker).sent
+        if swept or folded or sent or anchored:
+            log.info("round: %s swept, %s folded, %s sent, anchored %s", swept, folded, sent, anchored,
+                     extra={"swept": swept, "folded": folded, "sent": sent, "anchored": anchored})
         return RoundReport(swept, folded, sent, anchored)
 
     def run_forever(self, clock: Callable[[], datetime], interval: float, stop: threading.Event) -> None:
