@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from motcua.calendar.hooks import calendar_changed
-from motcua.dossier.clock import recompute_due_dates
+from motcua.dossier.actions import recompute_due_dates
 from motcua.dossier.hooks import dossiers_changed
 from motcua.index.actions import queue_fold
 from motcua.kit.hooks import Hook, HookNotConnected
