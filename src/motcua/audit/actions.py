@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.models import AuditAnchor, AuditEvent, AuditHead
 from motcua.base.principal import Principal
 from motcua.config import get_settings
-from motcua.db import dialect_insert
+from motcua.db import UtcDateTime, dialect_insert
 from motcua.kit.clock import as_utc, to_local
 
 GENESIS_HASH = "0" * 64
@@ -135,7 +135,8 @@ def record(
 
     Three statements: the head's upsert (``INSERT … ON CONFLICT (chain) DO UPDATE SET seq = seq + 1 RETURNING``,
     which creates the head on the chain's first event and is race-free on both backends: a second writer of a new
-    chain waits for the first's insert and then updates it), the event's INSERT and the head's new hash. A caller
+    chain waits for the first's insert and then updates it), the event's INSERT and the head's new hash (one
+    statement on PostgreSQL, whose CTEs may write). A caller
     that holds other hot rows calls this last, just before its commit, to keep the queue short.
     """
     chain = chain_key(province_code, commune_code)
@@ -148,13 +149,25 @@ def record(
                                object_kind=object_kind, object_id=oid, province_code=province_code,
                                commune_code=commune_code, data=payload)
     digest = event_digest(seq=seq, prev_hash=prev_hash, **row)
-    session.execute(_INSERT_EVENT, {**row, "chain": chain, "chain_seq": seq, "prev_hash": prev_hash, "hash": digest})
-    session.execute(_SET_HASH, {"key": chain, "digest": digest})
+    params = {**row, "chain": chain, "chain_seq": seq, "prev_hash": prev_hash, "hash": digest}
+    if session.get_bind().dialect.name == "postgresql":
+        # One round trip for the event and the head's new hash: the head is locked until the commit, and every
+        # round trip under that lock is one the commune's other writers wait for (bench/intake.py, one commune).
+        session.execute(_PG_LINK, params)
+    else:
+        session.execute(_INSERT_EVENT, params)
+        session.execute(_SET_HASH, {"key": chain, "digest": digest})
 
 
 _HEAD = cast(Table, AuditHead.__table__)
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
 _SET_HASH = update(_HEAD).where(_HEAD.c.chain == bindparam("key")).values(hash=bindparam("digest"))
+_PG_LINK = text(
+    "WITH e AS (INSERT INTO audit_event (at, actor_kind, actor_id, action, object_kind, object_id, province_code,"
+    " commune_code, data, chain, chain_seq, prev_hash, hash) VALUES (:at, :actor_kind, :actor_id, :action,"
+    " :object_kind, :object_id, :province_code, :commune_code, :data, :chain, :chain_seq, :prev_hash, :hash)"
+    " RETURNING chain) UPDATE audit_head SET hash = :hash FROM e WHERE audit_head.chain = e.chain"
+).bindparams(bindparam("at", type_=UtcDateTime()))
 _NEXT_SEQS: dict[str, Any] = {}
 """Core statements built once: every audited write runs them, most often while holding other hot rows."""
 
