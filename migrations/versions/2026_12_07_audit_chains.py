@@ -1,5 +1,5 @@
 """One audit chain per commune (plus one per province for province-level events and one for system events), a head
-row per chain, and daily anchors of every chain's head. Issue 14, item 3.
+row per chain, and daily anchors of every chain's head.
 
 What happens to the events already written. They form one chain over the whole country: each ``prev_hash`` is the
 hash of the event before it in the country, whatever its commune, and each hash covers that global ``seq``. Split
