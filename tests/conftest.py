@@ -23,12 +23,14 @@ import sqlite3
 import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.script import ScriptDirectory
 from argon2 import PasswordHasher, profiles
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -45,7 +47,7 @@ from motcua.db import make_engine
 from motcua.dossier.files import FileStore
 from motcua.kit.clock import FixedClock
 from motcua.kit.logs import HANDLER_MARK
-from motcua.migrate import upgrade
+from motcua.migrate import alembic_config, upgrade
 from motcua.org.actions import load_units_file, sync_units
 from motcua.wiring import connect
 from tests.factories import TEST_SECRET_KEY, staff
@@ -198,6 +200,31 @@ def _cheap_password_hashing() -> Iterator[None]:
         patch.setattr(password_secrets, "_DUMMY_HASH", cheap.hash("motcua-timing-equaliser"))
         yield
 
+
+
+@contextmanager
+def database_before(kind: str, directory: Path, revision: str) -> Iterator[tuple[str, Engine]]:
+    """An empty database of ``kind``, migrated to just before ``revision``: where a migration's test writes the rows
+    the old code wrote, then upgrades. Dropped (PostgreSQL) at the end."""
+    name = None
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / 'old.db'}"
+    else:
+        name = f"motcua_test_{uuid.uuid4().hex[:12]}"
+        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    previous = ScriptDirectory.from_config(alembic_config()).get_revision(revision).down_revision
+    assert isinstance(previous, str)
+    upgrade(url, revision=previous)
+    engine = make_engine(url)
+    try:
+        yield url, engine
+    finally:
+        engine.dispose()
+        if name:
+            with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:

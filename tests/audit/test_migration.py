@@ -4,7 +4,6 @@ rule; new events go into the per-commune chains."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,16 +11,16 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import GENESIS_HASH, event_digest, record
 from motcua.audit.models import AuditEvent
 from motcua.audit.queries import verify_chain
-from motcua.db import UtcDateTime, make_engine
+from motcua.db import UtcDateTime
 from motcua.migrate import alembic_config, upgrade
 from tests.audit.test_chain import ACTOR, tamper
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import database_before
 from tests.factories import T0
 
 REVISION = "20261207_audit_chains"
@@ -39,23 +38,8 @@ WHERE = [("25", "08218"), ("25", "08221"), (None, None), ("25", None), ("25", "0
 @pytest.fixture
 def before(db, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     """An empty database of the test's backend, migrated to just before ``REVISION``."""
-    name = None
-    if db.kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        name = f"motcua_test_{uuid.uuid4().hex[:12]}"
-        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    previous = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
-    assert isinstance(previous, str)
-    upgrade(url, revision=previous)
-    engine = make_engine(url)
-    yield url, engine
-    engine.dispose()
-    if name:
-        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with database_before(db.kind, tmp_path, REVISION) as made:
+        yield made
 
 
 def _old_chain(engine: Engine) -> list[str]:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
-from motcua.migrate import alembic_config, upgrade
-from tests.conftest import PG_ADMIN_URL
+from motcua.migrate import upgrade
+from tests.conftest import database_before
 
 REVISION = "20261207_token_officer"
 T = datetime(2026, 11, 1, tzinfo=UTC)
@@ -21,23 +19,8 @@ T = datetime(2026, 11, 1, tzinfo=UTC)
 @pytest.fixture
 def before(db, tmp_path: Path) -> Iterator[tuple[str, Engine]]:
     """An empty database of the test's backend, migrated to just before ``REVISION``."""
-    name = None
-    if db.kind == "sqlite":
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    else:
-        name = f"motcua_test_{uuid.uuid4().hex[:12]}"
-        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    previous = ScriptDirectory.from_config(alembic_config()).get_revision(REVISION).down_revision
-    assert isinstance(previous, str)
-    upgrade(url, revision=previous)
-    engine = create_engine(url)
-    yield url, engine
-    engine.dispose()
-    if name:
-        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with database_before(db.kind, tmp_path, REVISION) as made:
+        yield made
 
 
 def _officer(conn, oid: int, commune: str | None, roles: tuple[str, ...], active: bool = True) -> None:
