@@ -13,7 +13,7 @@ from motcua.admin.actions import create_officer, set_officer_active
 from motcua.admin.schemas import OfficerCreate
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.base.principal import Principal
-from motcua.base.roles import OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS, Role
+from motcua.base.roles import ADMIN_ROLES, OFFICER_ROLES, PROVINCE_ROLES, ROLE_LABELS
 from motcua.kit.errors import Conflict, ValidationFailed, field_errors
 from motcua.org.actions import set_agency_id
 from motcua.org.queries import (
@@ -76,7 +76,7 @@ def _officer_form(request: Request, session: Session, principal: Principal, valu
 @router.get("/admin/officers/new", response_class=HTMLResponse)
 def officer_new(
     request: Request,
-    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    principal: Principal = Depends(require_roles(*ADMIN_ROLES)),
     session: Session = DB_SESSION,
 ) -> Response:
     return _officer_form(request, session, principal, {"commune_code": principal.commune_code or ""}, {})
@@ -92,7 +92,7 @@ def officer_create(
     phone: str = Form(default="", max_length=40),
     password: str = Form(default="", max_length=300),
     roles: list[str] = Form(default=[], max_length=20),
-    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    principal: Principal = Depends(require_roles(*ADMIN_ROLES)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -122,7 +122,7 @@ def officer_create(
 def commune_set_agency_id(
     code: str = COMMUNE_CODE,
     agency_id: str = Form(default="", max_length=40),
-    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    principal: Principal = Depends(require_roles(*ADMIN_ROLES)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -134,7 +134,7 @@ def commune_set_agency_id(
 def officer_set_active(
     officer_id: int = OFFICER_ID,
     active: bool = Form(description="false locks the account, true unlocks it"),
-    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    principal: Principal = Depends(require_roles(*ADMIN_ROLES)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:

@@ -41,6 +41,16 @@ TOKEN_ROLES = (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER)
 #: one of them (``auth.actions.check_token_roles``); a person may hold several (kiêm nhiệm), checked per dossier.
 SEPARATED_ROLES = frozenset({Role.RECEPTION, Role.SPECIALIST, Role.APPROVER})
 
+#: Who receives a dossier at the counter (Decree 118 Art. 17: the centre's reception officer).
+INTAKE_ROLES = (Role.RECEPTION,)
+
+#: Who files online for a citizen, with the citizen's consent (assisted filing, docs/legal.md §9): the community
+#: digital team's volunteers and the centre's reception officers.
+ASSISTED_FILING_ROLES = (Role.VOLUNTEER, Role.RECEPTION)
+
+#: Who administers officers, API tokens and the commune's identifiers.
+ADMIN_ROLES = (Role.ADMIN,)
+
 #: Roles that only make sense for a whole province (the officer has no commune).
 PROVINCE_ROLES = frozenset({Role.PROVINCE_MONITOR})
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
 from motcua.base.principal import Principal
-from motcua.base.roles import DepartmentKind, Role
+from motcua.base.roles import INTAKE_ROLES, DepartmentKind, Role
 from motcua.calendar import (
     CalendarError,
     ClockEvent,
@@ -405,7 +405,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     checked by content before anything is written; they are stored before the commit, and a crash between the two
     leaves only unreferenced files that ``motcua housekeeping`` sweeps.
     """
-    if not actor.has_role(Role.RECEPTION) or actor.commune_code is None:
+    if not actor.has_role(*INTAKE_ROLES) or actor.commune_code is None:
         raise Forbidden("Chỉ cán bộ tiếp nhận của Trung tâm Phục vụ hành chính công được tiếp nhận hồ sơ.")
     receiving = session.get_one(Commune, actor.commune_code)
     deciding_code = data.deciding_commune_code or receiving.code

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
 from motcua.base.principal import Principal
-from motcua.base.roles import DEPARTMENT_NAMES, Role
+from motcua.base.roles import DEPARTMENT_NAMES, INTAKE_ROLES
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
@@ -113,7 +113,7 @@ def _intake_form(request: Request, session: Session, principal: Principal, now: 
 def intake_page(
     request: Request,
     procedure: str | None = Query(default=None, max_length=20),
-    principal: Principal = Depends(require_roles(Role.RECEPTION)),
+    principal: Principal = Depends(require_roles(*INTAKE_ROLES)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -145,7 +145,7 @@ def intake_submit(
     file_keys: list[str] = Form(default=[], max_length=50),
     files: list[UploadFile] = File(default=[], max_length=50),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
-    principal: Principal = Depends(require_roles(Role.RECEPTION)),
+    principal: Principal = Depends(require_roles(*INTAKE_ROLES)),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),

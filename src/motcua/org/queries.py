@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from motcua.audit.actions import record_personal_data_read
 from motcua.base.principal import Principal
-from motcua.base.roles import Role
+from motcua.base.roles import ADMIN_ROLES
 from motcua.kit.errors import NotFound
 from motcua.kit.text import fold
 from motcua.org.models import Assignment, Commune, Department, Officer, Post, Province
@@ -128,7 +128,7 @@ def province_overview(session: Session, province_code: str) -> list[tuple[Commun
 def may_manage(principal: Principal) -> bool:
     """Administrators add officers, lock and unlock accounts and set a commune's electronic identifier (the actions
     check this; the pages ask it to offer the forms)."""
-    return principal.has_role(Role.ADMIN)
+    return principal.has_role(*ADMIN_ROLES)
 
 
 def may_set_active(principal: Principal, officer: Officer, active: bool) -> bool:

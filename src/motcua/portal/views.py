@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from motcua.auth.deps import DB_SESSION, get_now, read_form, require_csrf, require_roles
 from motcua.base.principal import Principal
-from motcua.base.roles import Role
+from motcua.base.roles import ASSISTED_FILING_ROLES
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.queries import version_in_force
 from motcua.dossier import printing
@@ -443,7 +443,7 @@ def _assist_page(request: Request, session: Session, principal: Principal, now: 
 def assist_page(
     request: Request,
     procedure: str = Query(default="", max_length=20),
-    principal: Principal = Depends(require_roles(Role.VOLUNTEER, Role.RECEPTION)),
+    principal: Principal = Depends(require_roles(*ASSISTED_FILING_ROLES)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -455,7 +455,7 @@ def assist_page(
 def assist_send_code(
     request: Request,
     phone: str = Form(default="", max_length=20),
-    principal: Principal = Depends(require_roles(Role.VOLUNTEER, Role.RECEPTION)),
+    principal: Principal = Depends(require_roles(*ASSISTED_FILING_ROLES)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
@@ -479,7 +479,7 @@ def assist_submit(
     file_keys: list[str] = Form(default=[], max_length=50),
     files: list[UploadFile] = File(default=[], max_length=50),
     consent_scan: UploadFile | None = File(default=None),
-    principal: Principal = Depends(require_roles(Role.VOLUNTEER, Role.RECEPTION)),
+    principal: Principal = Depends(require_roles(*ASSISTED_FILING_ROLES)),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -11,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from motcua.base.access import need_to_know
-from motcua.base.roles import ROLE_LABELS, Role
+from motcua.base.principal import Principal
+from motcua.base.roles import ADMIN_ROLES, ASSISTED_FILING_ROLES, INTAKE_ROLES, ROLE_LABELS, Role
 from motcua.kit.clock import to_local
 from motcua.web.i18n import translations
 
@@ -81,6 +83,20 @@ def make_environment() -> Environment:
 _ENV = make_environment()
 
 
+@dataclass(frozen=True)
+class Menu:
+    """The links of the menu a principal may follow: the same role sets as the routes' ``require_roles``."""
+
+    receive: bool  # "Tiếp nhận hồ sơ mới" (INTAKE_ROLES)
+    assist: bool  # "Hỗ trợ nộp" (ASSISTED_FILING_ROLES)
+    administer: bool  # officers and API tokens (ADMIN_ROLES)
+
+
+def menu_for(principal: Principal) -> Menu:
+    return Menu(receive=principal.has_role(*INTAKE_ROLES), assist=principal.has_role(*ASSISTED_FILING_ROLES),
+                administer=principal.has_role(*ADMIN_ROLES))
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -96,6 +112,8 @@ def render(
         "principal": principal,
         # what the menu offers follows the need-to-know table (base.access), not role names in the template
         "sight": need_to_know(principal) if principal is not None else None,
+        # and its links by the role sets the routes require (base.roles), not role names in the template
+        "menu": menu_for(principal) if principal is not None else None,
         "csrf_token": csrf,
         "_": trans.gettext,
         "gettext": trans.gettext,

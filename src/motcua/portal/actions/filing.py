@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
 from motcua.base.principal import Principal
-from motcua.base.roles import Role
+from motcua.base.roles import ASSISTED_FILING_ROLES, Role
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
@@ -244,7 +244,7 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
     online dossier for a citizen, with the citizen's consent — a code sent to the citizen's own phone and read back,
     or their signed consent, scanned. The dossier says who filed it (``filed_by`` volunteer or officer), so that it
     is counted apart from citizens' own online filing (docs/legal.md §9; Decision 766 indicator 3.3)."""
-    if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION) or actor.commune_code is None:
+    if actor.kind != "officer" or not actor.has_role(*ASSISTED_FILING_ROLES) or actor.commune_code is None:
         raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận của xã được hỗ trợ nộp hồ sơ.")
     commune = session.get(Commune, commune_code) if is_ascii_digits(commune_code) else None
     if commune is None or commune.province_code != actor.province_code:
@@ -297,7 +297,7 @@ def file_on_behalf(session: Session, *, actor: Principal, data: IntakeIn, commun
 def send_consent_code(session: Session, *, actor: Principal, phone: str, ip: str | None, now: datetime,
                       key: str) -> None:
     """The code the citizen reads back to the helper to consent to the filing (sent to the citizen's own phone)."""
-    if actor.kind != "officer" or not actor.has_role(Role.VOLUNTEER, Role.RECEPTION):
+    if actor.kind != "officer" or not actor.has_role(*ASSISTED_FILING_ROLES):
         raise Forbidden("Chỉ tình nguyện viên số hoặc cán bộ tiếp nhận được gửi mã xác nhận.")
     destination = parse_destination(phone)
     if destination.channel is not Channel.SMS:
