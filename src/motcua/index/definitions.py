@@ -21,11 +21,18 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any, Literal, cast, get_args
 
-FormulaKind = Literal["proportional", "full_at_threshold", "satisfaction_5_4", "full_when_none", "unallocated"]
+FormulaKind = Literal[
+    "proportional", "full_at_threshold", "satisfaction_5_4", "full_when_none", "unallocated", "online_payment",
+    "satisfaction_by_dossier",
+]
 """How points follow from the rate (docs/legal.md §7): ``proportional`` max × rate; ``full_at_threshold``
-max × min(1, rate ÷ threshold); ``satisfaction_5_4`` rate = 100% − (late rate + dissatisfied rate),
+max × min(1, rate ÷ threshold); ``satisfaction_5_4`` (version 1) rate = 100% − (late rate + dissatisfied rate),
 min(max, max × rate ÷ threshold); ``full_when_none`` max when the denominator is 0, else max × rate;
-``unallocated`` points a group has but §7 gives to no indicator — never scored."""
+``unallocated`` points a group has but §7 gives to no indicator — never scored; ``online_payment`` the portal's
+6A + min(2, 2.5B) + 2.5C over three rates (A dossiers paid online ÷ dossiers that owed a fee, B fee-bearing
+procedures paid online at least once ÷ fee-bearing procedures, C fee-bearing procedures with fee dossiers ÷
+fee-bearing procedures), at most max; ``satisfaction_by_dossier`` rate = 1 − unsatisfactory dossiers ÷ dossiers
+handled (each dossier once), min(max, max × rate ÷ threshold), 0 when no dossier was handled."""
 
 FORMULA_KINDS: frozenset[str] = frozenset(get_args(FormulaKind))
 
@@ -35,18 +42,27 @@ KIND_ROLES: Mapping[str, tuple[str, ...]] = {
     "full_when_none": ("numerator", "denominator"),
     "satisfaction_5_4": ("on_time", "counted", "dissatisfied", "ratings"),
     "unallocated": (),
+    "online_payment": ("paid", "owed", "procedures_paid", "procedures_with_fee_dossiers", "fee_bearing"),
+    "satisfaction_by_dossier": ("unsatisfactory", "handled"),
 }
 """The counters each formula kind reads, by role."""
 
-_NEEDS_THRESHOLD = frozenset({"full_at_threshold", "satisfaction_5_4"})
+Level = Literal["commune", "province"]
+LEVELS: frozenset[str] = frozenset(get_args(Level))
+"""Whose scorecard an indicator belongs to: every unit's, or only a province's (§7: 1.1–1.3 judge the province's
+publication of procedures, which a commune does not do)."""
 
-Source = Literal["dossiers", "catalogue", "ratings", "feedback", "portal_sync", "e_result", "population_data", "none"]
+_NEEDS_THRESHOLD = frozenset({"full_at_threshold", "satisfaction_5_4", "satisfaction_by_dossier"})
+
+Source = Literal["dossiers", "catalogue", "ratings", "feedback", "fee_obligations", "portal_sync", "e_result",
+                 "population_data", "none"]
 
 SOURCES: Mapping[str, str] = {
     "dossiers": "hồ sơ trên hệ thống một cửa",
     "catalogue": "danh mục thủ tục hành chính",
     "ratings": "đánh giá của người dân (cổng công dân)",
     "feedback": "phản ánh, kiến nghị (cổng công dân)",
+    "fee_obligations": "phí, lệ phí thực phải nộp của từng hồ sơ",
     "portal_sync": "đồng bộ với Cổng Dịch vụ công quốc gia",
     "e_result": "kết quả điện tử",
     "population_data": "Cơ sở dữ liệu quốc gia về dân cư (VNeID)",
@@ -58,9 +74,17 @@ available: it marks points §7 gives to no indicator."""
 _COUNTERS_BY_SOURCE: Mapping[str, tuple[str, ...]] = {
     # counted by motcua (score.DossierCounters, score.CatalogueCounters); ratings and feedback come from the
     # citizen portal, not built yet, but are carried by DossierCounters already
-    "dossiers": ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online"),
-    "ratings": ("ratings", "dissatisfied"),
-    "feedback": ("feedback", "feedback_on_time", "feedback_satisfied"),
+    "dossiers": ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "online", "with_fee",
+                 "paid_online"),
+    # unsatisfactory_dossiers: dossiers with a dissatisfied rating, a feedback case or late handling, each once
+    "ratings": ("ratings", "dissatisfied", "unsatisfactory_dossiers"),
+    # feedback_cases/feedback_within_time (5.2 of version 2) count cases still open and within time as on time;
+    # feedback_not_unsatisfied (5.3 of version 2) counts late cases as unsatisfied and unrated ones as satisfied
+    "feedback": ("feedback", "feedback_on_time", "feedback_satisfied", "feedback_cases", "feedback_within_time",
+                 "feedback_not_unsatisfied"),
+    # the fee each dossier actually owed (after exemptions) — not the procedure's fee schedule
+    "fee_obligations": ("owed_fee", "owed_fee_paid_online", "fee_procedures_paid_online",
+                        "fee_procedures_with_fee_dossiers"),
     "catalogue": ("procedures", "online_offered", "fee_bearing", "fee_payable_online", "complete_parts"),
     # external systems: passed to score() as ``external`` counters once an adapter reports them
     "portal_sync": (
@@ -72,7 +96,7 @@ _COUNTERS_BY_SOURCE: Mapping[str, tuple[str, ...]] = {
         "reused_data",
         "linked_to_data_store",
     ),
-    "e_result": ("results_issued", "e_results", "digitised"),
+    "e_result": ("results_issued", "e_results", "digitised", "certified_copies", "e_certified_copies"),
     "population_data": ("procedures_using_population_data", "vneid_verified"),
 }
 
@@ -140,6 +164,10 @@ class Indicator:
     threshold: Decimal | None = None
     sync_factor: SyncFactor | None = None
     assumption: str | None = None
+    level: Level | None = None
+    """None: scored for every unit; "province": left out of a commune's scorecard and of its maximum."""
+    zero_rule: str | None = None
+    """What a zero denominator gives, when the kind's own rule needs saying (shown in docs/index-definitions.md)."""
 
     def counter(self, role: str) -> str:
         return dict(self.counters)[role]
@@ -323,6 +351,11 @@ def _indicator(r: _Reader, raw: object, field: str) -> Indicator:
     factor_raw = item.get("sync_factor")
     factor = None if factor_raw is None else _sync_factor(r, factor_raw, f"{field}.sync_factor", kind)
     assumption = r.text(item, "assumption", field)
+    level = r.text(item, "level", field)
+    if level is not None and level not in LEVELS:
+        raise r.fail(f"{field}.level", f"unknown level {level!r} (known: {', '.join(sorted(LEVELS))})")
+    if kind == "online_payment" and r.number(item, "max", field) != 10:
+        raise r.fail(f"{field}.max", "the online-payment formula 6A + min(2, 2.5B) + 2.5C is out of 10 points")
     if kind == "unallocated" and assumption is None:
         raise r.fail(f"{field}.assumption", "unallocated points must say why (an explicit assumption)")
     return Indicator(
@@ -336,6 +369,8 @@ def _indicator(r: _Reader, raw: object, field: str) -> Indicator:
         threshold=threshold,
         sync_factor=factor,
         assumption=assumption,
+        level=cast(Level | None, level),
+        zero_rule=r.text(item, "zero_rule", field),
     )
 
 
@@ -399,6 +434,15 @@ def all_metric_sets() -> tuple[MetricSet, ...]:
             raw = json.loads(entry.read_text(encoding="utf-8"), parse_float=Decimal)
             loaded.append(parse_metric_set(raw, entry.name))
     return check_versions(loaded)
+
+
+def metric_set_by_id(metric_set_id: str, sets: Iterable[MetricSet] | None = None) -> MetricSet:
+    """The version named ``metric_set_id`` (a published snapshot is verified by the version it was computed with,
+    whatever version is in force for its month today)."""
+    for metric_set in all_metric_sets() if sets is None else sets:
+        if metric_set.id == metric_set_id:
+            return metric_set
+    raise KeyError(metric_set_id)
 
 
 def metric_set_for(day: date, sets: Iterable[MetricSet] | None = None) -> MetricSet:
