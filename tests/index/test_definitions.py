@@ -8,6 +8,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +18,12 @@ from motcua.index.definitions import (
     MetricDefinitionError,
     NoMetricSetInForce,
     all_metric_sets,
+    markdown,
     metric_set_by_id,
     metric_set_for,
     parse_metric_set,
 )
+from motcua.index.rollups import SOURCES
 
 SECTION_7_CODES = {"1.1", "1.2", "1.3", "1.4", "2.1", "3.1", "3.3", "3.5", "3.6", "4.1", "4.2", "4.3", "4.4", "5.2"}
 SECTION_7_CODES |= {"5.3", "5.4", "4.5a", "4.5b"}  # 4.5 is "2+2" for procedures / dossiers
@@ -225,3 +228,23 @@ def test_online_payment_is_out_of_10() -> None:
     with pytest.raises(MetricDefinitionError) as caught:
         parse_metric_set(raw, "broken.json")
     assert caught.value.field == "indicators[7].max"
+
+
+def test_the_table_in_docs_is_generated_from_the_definitions() -> None:
+    """docs/index-definitions.md is the definitions' own rendering (scripts/index_table.py); editing either alone
+    fails here."""
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "docs" / "index-definitions.md").read_text("utf-8") == markdown(SOURCES)
+
+
+def test_the_table_says_each_indicators_rule() -> None:
+    """The generated page carries, for every indicator, the formula, threshold and zero rule of docs/legal.md §7."""
+    text = markdown(SOURCES)
+    assert text.count("\n| ") == sum(len(s.groups) + len(s.indicators) + 2 for s in all_metric_sets())
+    assert ("| 3.5-3.6 | Thanh toán trực tuyến (hồ sơ thanh toán trực tuyến, thủ tục có phí đã phát sinh thanh toán "
+            "trực tuyến) | 10 | A = `owed_fee_paid_online` ÷ `owed_fee`; B = `fee_procedures_paid_online` ÷ "
+            "`fee_bearing`; C = `fee_procedures_with_fee_dossiers` ÷ `fee_bearing` | "
+            "min(10, 6A + min(2, 2.5B) + 2.5C) | — |") in text
+    assert "| 5.4 | Mức độ hài lòng trong giải quyết thủ tục hành chính | 6 | 1 − `unsatisfactory_dossiers` ÷ " \
+           "`counted` | min(6, 6 × rate ÷ 90%) | 90% | 0 points when no dossier was handled | every unit |" in text
+    assert "| 1.3 | " in text and "| province only | catalogue (danh mục thủ tục hành chính) | yes |" in text

@@ -455,3 +455,99 @@ def metric_set_for(day: date, sets: Iterable[MetricSet] | None = None) -> Metric
     if not started or not started[-1].covers(day):
         raise NoMetricSetInForce(day)
     return started[-1]
+
+
+# --------------------------------------------------------------------------------------------- the docs table
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _ratio(ind: Indicator, numerator: str = "numerator", denominator: str = "denominator") -> str:
+    return f"`{ind.counter(numerator)}` ÷ `{ind.counter(denominator)}`"
+
+
+def rate_text(ind: Indicator) -> str:
+    """The indicator's rate, in the counters' names."""
+    if ind.kind == "unallocated":
+        return "—"
+    if ind.kind == "satisfaction_5_4":
+        return (f"1 − ((`{ind.counter('counted')}` − `{ind.counter('on_time')}`) ÷ `{ind.counter('counted')}` + "
+                f"{_ratio(ind, 'dissatisfied', 'ratings')}), at least 0")
+    if ind.kind == "satisfaction_by_dossier":
+        return f"1 − {_ratio(ind, 'unsatisfactory', 'handled')}"
+    if ind.kind == "online_payment":
+        return (f"A = {_ratio(ind, 'paid', 'owed')}; B = {_ratio(ind, 'procedures_paid', 'fee_bearing')}; "
+                f"C = {_ratio(ind, 'procedures_with_fee_dossiers', 'fee_bearing')}")
+    text = _ratio(ind)
+    factor = ind.sync_factor
+    if factor is not None:
+        text += f" × `{factor.numerator}` ÷ `{factor.denominator}` ({factor.substitute} without {factor.data})"
+    return text
+
+
+def points_text(ind: Indicator) -> str:
+    """How the rate becomes points, with the indicator's own numbers."""
+    top = f"{ind.max_points:f}"
+    if ind.kind in ("proportional", "full_when_none"):
+        return f"{top} × rate"
+    if ind.kind == "online_payment":
+        return f"min({top}, 6A + min(2, 2.5B) + 2.5C)"
+    if ind.kind == "unallocated":
+        return "never scored, never attainable"
+    assert ind.threshold is not None  # every other kind has one
+    return f"min({top}, {top} × rate ÷ {_percent(ind.threshold)})"
+
+
+def zero_text(ind: Indicator) -> str:
+    """What the indicator gives when there is nothing to count."""
+    if ind.zero_rule is not None:
+        return ind.zero_rule
+    return {
+        "full_when_none": f"{ind.max_points:f} points when the denominator is 0",
+        "satisfaction_5_4": "a term with denominator 0 counts 0%; N/A when both are 0",
+        "satisfaction_by_dossier": "0 points when the denominator is 0",
+        "unallocated": "—",
+    }.get(ind.kind, "N/A when the denominator is 0 (left out of the maximum)")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(collected: frozenset[str], sets: Iterable[MetricSet] | None = None) -> str:
+    """docs/index-definitions.md: every indicator of every version with its rate, points, source, threshold and zero
+    rule. ``collected`` names the sources motcua fills today (``rollups.SOURCES``): any other source leaves the
+    indicator "no data" on a scorecard."""
+    lines = [
+        "# The service-index definitions (Decision 766/QĐ-TTg)",
+        "",
+        "Generated from `src/motcua/index/data/*.json` by `python scripts/index_table.py`; do not edit by hand (a",
+        "test fails when this page and the definitions differ). The rules behind them are in `docs/legal.md` §7.",
+        "A rate is a ratio of counters (their names as the code counts them); \"collected\" says whether motcua fills",
+        "every source of the indicator today — an indicator with a source it does not fill is shown \"Chưa có dữ",
+        "liệu\" with the missing source named, and is left out of the attainable maximum.",
+    ]
+    for metric_set in all_metric_sets() if sets is None else check_versions(sets):
+        until = f" to {metric_set.valid_to.isoformat()}" if metric_set.valid_to else ""
+        lines += ["", f"## {metric_set.id}: from {metric_set.valid_from.isoformat()}{until}", "",
+                  f"{metric_set.title} — {metric_set.legal_basis}, {metric_set.total_points:f} points.", "",
+                  "| group | points |", "|---|---|"]
+        lines += [f"| {group.code} ({group.name}) | {group.max_points:f} |" for group in metric_set.groups]
+        lines += ["", "| # | indicator | max | rate | points | threshold | zero rule | level | data source "
+                  "| collected |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for ind in metric_set.indicators:
+            threshold = "—" if ind.threshold is None else _percent(ind.threshold)
+            level = "province only" if ind.level == "province" else "every unit"
+            source = "; ".join(f"{s} ({SOURCES[s]})" for s in sorted(ind.sources))
+            live = "—" if ind.kind == "unallocated" else ("yes" if ind.sources <= collected else "no")
+            cells = (ind.code, ind.name, f"{ind.max_points:f}", rate_text(ind), points_text(ind), threshold,
+                     zero_text(ind), level, source, live)
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines += ["", "Assumptions:", ""]
+        lines += [f"- {_cell(a)}" for a in metric_set.assumptions]
+        lines += [f"- {ind.code}: {_cell(ind.assumption)}" for ind in metric_set.indicators if ind.assumption]
+        lines += [f"- {ind.code} (sync rate): {_cell(ind.sync_factor.assumption)}"
+                  for ind in metric_set.indicators if ind.sync_factor]
+    return "\n".join(lines) + "\n"
