@@ -13,7 +13,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from motcua.index.definitions import metric_set_for
-from motcua.index.rollups import SOURCES as COLLECTED
 from motcua.index.rollups import scorecard
 from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard, score
 
@@ -189,7 +188,8 @@ def test_province_only_indicators_leave_a_communes_maximum() -> None:
 def test_what_motcua_scores_today_under_version_2() -> None:
     """With the sources motcua collects today (its dossiers and catalogue): live are 2.1, 3.1 and 3.3 (and 1.3 for
     a province); every other indicator is "no data" with the missing source named. 100 received, 90 on time → 2.1
-    = 20 × 0.9 = 18; 3.1 = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6. 18 + 6 + 6 = 30 of 20 + 6 + 6 = 32 attainable."""
+    = 20 × 0.9 = 18; 3.1 = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6. 18 + 6 + 6 = 30 of 20 + 6 + 6
+    = 32 attainable."""
     commune = scorecard(V2, dossiers(on_time=90, online_by_citizen=20, online_assisted=30), CATALOGUE)
     live = {r.code for r in commune.indicators if r.status == "ok"}
     assert live == {"2.1", "3.1", "3.3"}
