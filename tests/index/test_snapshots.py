@@ -7,6 +7,7 @@ Mon 5/10 10:00, it is due Thu 8/10 17:00.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +24,7 @@ from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
 from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
+from motcua.index import definitions
 from motcua.index.actions import publish_snapshot
 from motcua.index.models import IndexSnapshot
 from motcua.index.snapshots import verify_snapshot
@@ -209,3 +211,17 @@ def test_the_command_line_publishes_and_verifies(fresh_db, monkeypatch, tmp_path
         assert runner.invoke(app, ["verify", "999"]).exit_code == 2
     finally:
         get_settings.cache_clear()
+
+
+def test_a_published_snapshot_keeps_the_version_it_was_computed_with(session: Session, october: dict,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/legal.md §7: a new definition version never rewrites a published month. Even if a version covering
+    October shipped later, October's snapshot is verified by version 1, the one it was computed with."""
+    snapshot = publish_snapshot(session, actor=october["monitor"], province_code="25", month=OCTOBER, now=T0)
+    assert snapshot.metric_set == "766-v1"
+    v1, v2 = definitions.metric_set_by_id("766-v1"), definitions.metric_set_by_id("766-v2")
+    backdated = dataclasses.replace(v2, valid_from=OCTOBER)
+    monkeypatch.setattr(definitions, "all_metric_sets", lambda: (v1, backdated))
+    assert definitions.metric_set_for(OCTOBER).id == "766-v2"
+    check = verify_snapshot(session, snapshot.id, T0)
+    assert check.ok, check.reasons

@@ -21,11 +21,18 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any, Literal, cast, get_args
 
-FormulaKind = Literal["proportional", "full_at_threshold", "satisfaction_5_4", "full_when_none", "unallocated"]
+FormulaKind = Literal[
+    "proportional", "full_at_threshold", "satisfaction_5_4", "full_when_none", "unallocated", "online_payment",
+    "satisfaction_by_dossier",
+]
 """How points follow from the rate (docs/legal.md §7): ``proportional`` max × rate; ``full_at_threshold``
-max × min(1, rate ÷ threshold); ``satisfaction_5_4`` rate = 100% − (late rate + dissatisfied rate),
+max × min(1, rate ÷ threshold); ``satisfaction_5_4`` (version 1) rate = 100% − (late rate + dissatisfied rate),
 min(max, max × rate ÷ threshold); ``full_when_none`` max when the denominator is 0, else max × rate;
-``unallocated`` points a group has but §7 gives to no indicator — never scored."""
+``unallocated`` points a group has but §7 gives to no indicator — never scored; ``online_payment`` the portal's
+6A + min(2, 2.5B) + 2.5C over three rates (A dossiers paid online ÷ dossiers that owed a fee, B fee-bearing
+procedures paid online at least once ÷ fee-bearing procedures, C fee-bearing procedures with fee dossiers ÷
+fee-bearing procedures), at most max; ``satisfaction_by_dossier`` rate = 1 − unsatisfactory dossiers ÷ dossiers
+handled (each dossier once), min(max, max × rate ÷ threshold), 0 when no dossier was handled."""
 
 FORMULA_KINDS: frozenset[str] = frozenset(get_args(FormulaKind))
 
@@ -35,18 +42,27 @@ KIND_ROLES: Mapping[str, tuple[str, ...]] = {
     "full_when_none": ("numerator", "denominator"),
     "satisfaction_5_4": ("on_time", "counted", "dissatisfied", "ratings"),
     "unallocated": (),
+    "online_payment": ("paid", "owed", "procedures_paid", "procedures_with_fee_dossiers", "fee_bearing"),
+    "satisfaction_by_dossier": ("unsatisfactory", "handled"),
 }
 """The counters each formula kind reads, by role."""
 
-_NEEDS_THRESHOLD = frozenset({"full_at_threshold", "satisfaction_5_4"})
+Level = Literal["commune", "province"]
+LEVELS: frozenset[str] = frozenset(get_args(Level))
+"""Whose scorecard an indicator belongs to: every unit's, or only a province's (§7: 1.1–1.3 judge the province's
+publication of procedures, which a commune does not do)."""
 
-Source = Literal["dossiers", "catalogue", "ratings", "feedback", "portal_sync", "e_result", "population_data", "none"]
+_NEEDS_THRESHOLD = frozenset({"full_at_threshold", "satisfaction_5_4", "satisfaction_by_dossier"})
+
+Source = Literal["dossiers", "catalogue", "ratings", "feedback", "fee_obligations", "portal_sync", "e_result",
+                 "population_data", "none"]
 
 SOURCES: Mapping[str, str] = {
     "dossiers": "hồ sơ trên hệ thống một cửa",
     "catalogue": "danh mục thủ tục hành chính",
     "ratings": "đánh giá của người dân (cổng công dân)",
     "feedback": "phản ánh, kiến nghị (cổng công dân)",
+    "fee_obligations": "phí, lệ phí thực phải nộp của từng hồ sơ",
     "portal_sync": "đồng bộ với Cổng Dịch vụ công quốc gia",
     "e_result": "kết quả điện tử",
     "population_data": "Cơ sở dữ liệu quốc gia về dân cư (VNeID)",
@@ -58,9 +74,17 @@ available: it marks points §7 gives to no indicator."""
 _COUNTERS_BY_SOURCE: Mapping[str, tuple[str, ...]] = {
     # counted by motcua (score.DossierCounters, score.CatalogueCounters); ratings and feedback come from the
     # citizen portal, not built yet, but are carried by DossierCounters already
-    "dossiers": ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online"),
-    "ratings": ("ratings", "dissatisfied"),
-    "feedback": ("feedback", "feedback_on_time", "feedback_satisfied"),
+    "dossiers": ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "online", "with_fee",
+                 "paid_online"),
+    # unsatisfactory_dossiers: dossiers with a dissatisfied rating, a feedback case or late handling, each once
+    "ratings": ("ratings", "dissatisfied", "unsatisfactory_dossiers"),
+    # feedback_cases/feedback_within_time (5.2 of version 2) count cases still open and within time as on time;
+    # feedback_not_unsatisfied (5.3 of version 2) counts late cases as unsatisfied and unrated ones as satisfied
+    "feedback": ("feedback", "feedback_on_time", "feedback_satisfied", "feedback_cases", "feedback_within_time",
+                 "feedback_not_unsatisfied"),
+    # the fee each dossier actually owed (after exemptions) — not the procedure's fee schedule
+    "fee_obligations": ("owed_fee", "owed_fee_paid_online", "fee_procedures_paid_online",
+                        "fee_procedures_with_fee_dossiers"),
     "catalogue": ("procedures", "online_offered", "fee_bearing", "fee_payable_online", "complete_parts"),
     # external systems: passed to score() as ``external`` counters once an adapter reports them
     "portal_sync": (
@@ -72,7 +96,7 @@ _COUNTERS_BY_SOURCE: Mapping[str, tuple[str, ...]] = {
         "reused_data",
         "linked_to_data_store",
     ),
-    "e_result": ("results_issued", "e_results", "digitised"),
+    "e_result": ("results_issued", "e_results", "digitised", "certified_copies", "e_certified_copies"),
     "population_data": ("procedures_using_population_data", "vneid_verified"),
 }
 
@@ -140,6 +164,10 @@ class Indicator:
     threshold: Decimal | None = None
     sync_factor: SyncFactor | None = None
     assumption: str | None = None
+    level: Level | None = None
+    """None: scored for every unit; "province": left out of a commune's scorecard and of its maximum."""
+    zero_rule: str | None = None
+    """What a zero denominator gives, when the kind's own rule needs saying (shown in docs/index-definitions.md)."""
 
     def counter(self, role: str) -> str:
         return dict(self.counters)[role]
@@ -323,6 +351,11 @@ def _indicator(r: _Reader, raw: object, field: str) -> Indicator:
     factor_raw = item.get("sync_factor")
     factor = None if factor_raw is None else _sync_factor(r, factor_raw, f"{field}.sync_factor", kind)
     assumption = r.text(item, "assumption", field)
+    level = r.text(item, "level", field)
+    if level is not None and level not in LEVELS:
+        raise r.fail(f"{field}.level", f"unknown level {level!r} (known: {', '.join(sorted(LEVELS))})")
+    if kind == "online_payment" and r.number(item, "max", field) != 10:
+        raise r.fail(f"{field}.max", "the online-payment formula 6A + min(2, 2.5B) + 2.5C is out of 10 points")
     if kind == "unallocated" and assumption is None:
         raise r.fail(f"{field}.assumption", "unallocated points must say why (an explicit assumption)")
     return Indicator(
@@ -336,6 +369,8 @@ def _indicator(r: _Reader, raw: object, field: str) -> Indicator:
         threshold=threshold,
         sync_factor=factor,
         assumption=assumption,
+        level=cast(Level | None, level),
+        zero_rule=r.text(item, "zero_rule", field),
     )
 
 
@@ -401,6 +436,15 @@ def all_metric_sets() -> tuple[MetricSet, ...]:
     return check_versions(loaded)
 
 
+def metric_set_by_id(metric_set_id: str, sets: Iterable[MetricSet] | None = None) -> MetricSet:
+    """The version named ``metric_set_id`` (a published snapshot is verified by the version it was computed with,
+    whatever version is in force for its month today)."""
+    for metric_set in all_metric_sets() if sets is None else sets:
+        if metric_set.id == metric_set_id:
+            return metric_set
+    raise KeyError(metric_set_id)
+
+
 def metric_set_for(day: date, sets: Iterable[MetricSet] | None = None) -> MetricSet:
     """The version in force on ``day``: the one with the latest ``valid_from`` ≤ day, unless its ``valid_to`` passed.
 
@@ -411,3 +455,99 @@ def metric_set_for(day: date, sets: Iterable[MetricSet] | None = None) -> Metric
     if not started or not started[-1].covers(day):
         raise NoMetricSetInForce(day)
     return started[-1]
+
+
+# --------------------------------------------------------------------------------------------- the docs table
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+def _ratio(ind: Indicator, numerator: str = "numerator", denominator: str = "denominator") -> str:
+    return f"`{ind.counter(numerator)}` ÷ `{ind.counter(denominator)}`"
+
+
+def rate_text(ind: Indicator) -> str:
+    """The indicator's rate, in the counters' names."""
+    if ind.kind == "unallocated":
+        return "—"
+    if ind.kind == "satisfaction_5_4":
+        return (f"1 − ((`{ind.counter('counted')}` − `{ind.counter('on_time')}`) ÷ `{ind.counter('counted')}` + "
+                f"{_ratio(ind, 'dissatisfied', 'ratings')}), at least 0")
+    if ind.kind == "satisfaction_by_dossier":
+        return f"1 − {_ratio(ind, 'unsatisfactory', 'handled')}"
+    if ind.kind == "online_payment":
+        return (f"A = {_ratio(ind, 'paid', 'owed')}; B = {_ratio(ind, 'procedures_paid', 'fee_bearing')}; "
+                f"C = {_ratio(ind, 'procedures_with_fee_dossiers', 'fee_bearing')}")
+    text = _ratio(ind)
+    factor = ind.sync_factor
+    if factor is not None:
+        text += f" × `{factor.numerator}` ÷ `{factor.denominator}` ({factor.substitute} without {factor.data})"
+    return text
+
+
+def points_text(ind: Indicator) -> str:
+    """How the rate becomes points, with the indicator's own numbers."""
+    top = f"{ind.max_points:f}"
+    if ind.kind in ("proportional", "full_when_none"):
+        return f"{top} × rate"
+    if ind.kind == "online_payment":
+        return f"min({top}, 6A + min(2, 2.5B) + 2.5C)"
+    if ind.kind == "unallocated":
+        return "never scored, never attainable"
+    assert ind.threshold is not None  # every other kind has one
+    return f"min({top}, {top} × rate ÷ {_percent(ind.threshold)})"
+
+
+def zero_text(ind: Indicator) -> str:
+    """What the indicator gives when there is nothing to count."""
+    if ind.zero_rule is not None:
+        return ind.zero_rule
+    return {
+        "full_when_none": f"{ind.max_points:f} points when the denominator is 0",
+        "satisfaction_5_4": "a term with denominator 0 counts 0%; N/A when both are 0",
+        "satisfaction_by_dossier": "0 points when the denominator is 0",
+        "unallocated": "—",
+    }.get(ind.kind, "N/A when the denominator is 0 (left out of the maximum)")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(collected: frozenset[str], sets: Iterable[MetricSet] | None = None) -> str:
+    """docs/index-definitions.md: every indicator of every version with its rate, points, source, threshold and zero
+    rule. ``collected`` names the sources motcua fills today (``rollups.SOURCES``): any other source leaves the
+    indicator "no data" on a scorecard."""
+    lines = [
+        "# The service-index definitions (Decision 766/QĐ-TTg)",
+        "",
+        "Generated from `src/motcua/index/data/*.json` by `python scripts/index_table.py`; do not edit by hand (a",
+        "test fails when this page and the definitions differ). The rules behind them are in `docs/legal.md` §7.",
+        "A rate is a ratio of counters (their names as the code counts them); \"collected\" says whether motcua fills",
+        "every source of the indicator today — an indicator with a source it does not fill is shown \"Chưa có dữ",
+        "liệu\" with the missing source named, and is left out of the attainable maximum.",
+    ]
+    for metric_set in all_metric_sets() if sets is None else check_versions(sets):
+        until = f" to {metric_set.valid_to.isoformat()}" if metric_set.valid_to else ""
+        lines += ["", f"## {metric_set.id}: from {metric_set.valid_from.isoformat()}{until}", "",
+                  f"{metric_set.title} — {metric_set.legal_basis}, {metric_set.total_points:f} points.", "",
+                  "| group | points |", "|---|---|"]
+        lines += [f"| {group.code} ({group.name}) | {group.max_points:f} |" for group in metric_set.groups]
+        lines += ["", "| # | indicator | max | rate | points | threshold | zero rule | level | data source "
+                  "| collected |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for ind in metric_set.indicators:
+            threshold = "—" if ind.threshold is None else _percent(ind.threshold)
+            level = "province only" if ind.level == "province" else "every unit"
+            source = "; ".join(f"{s} ({SOURCES[s]})" for s in sorted(ind.sources))
+            live = "—" if ind.kind == "unallocated" else ("yes" if ind.sources <= collected else "no")
+            cells = (ind.code, ind.name, f"{ind.max_points:f}", rate_text(ind), points_text(ind), threshold,
+                     zero_text(ind), level, source, live)
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines += ["", "Assumptions:", ""]
+        lines += [f"- {_cell(a)}" for a in metric_set.assumptions]
+        lines += [f"- {ind.code}: {_cell(ind.assumption)}" for ind in metric_set.indicators if ind.assumption]
+        lines += [f"- {ind.code} (sync rate): {_cell(ind.sync_factor.assumption)}"
+                  for ind in metric_set.indicators if ind.sync_factor]
+    return "\n".join(lines) + "\n"

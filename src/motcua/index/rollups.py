@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from motcua.catalog.models import Procedure, ProcedureVersion
-from motcua.index.definitions import MetricSet
+from motcua.index.definitions import Level, MetricSet
 from motcua.index.models import ROLLUP_COUNTERS, IndexRollup, IndexRollupCommune
 from motcua.index.periods import Period
 from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard, Subtotal, score, shown
@@ -103,8 +103,10 @@ def catalogue_counters(session: Session, day: date) -> CatalogueCounters:
     )
 
 
-def scorecard(metric_set: MetricSet, counters: DossierCounters, catalogue: CatalogueCounters) -> Scorecard:
-    return score(metric_set, counters, catalogue, SOURCES)
+def scorecard(metric_set: MetricSet, counters: DossierCounters, catalogue: CatalogueCounters,
+              level: Level = "commune") -> Scorecard:
+    """A commune's scorecard (or, with ``level="province"``, one scored on a province's summed counters)."""
+    return score(metric_set, counters, catalogue, SOURCES, level=level)
 
 def share_order(subtotal: Subtotal) -> tuple[Fraction] | None:
     """The sort key of a total or group: the share of the attainable points, highest first."""

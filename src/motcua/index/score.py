@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
-from motcua.index.definitions import COUNTER_SOURCES, SOURCES, Indicator, MetricSet
+from motcua.index.definitions import COUNTER_SOURCES, SOURCES, Indicator, Level, MetricSet
 
 Status = Literal["ok", "no_data", "not_applicable"]
 
@@ -32,6 +32,8 @@ _ORDERED_PAIRS = (
     ("dissatisfied", "ratings"),
     ("feedback_on_time", "feedback"),
     ("feedback_satisfied", "feedback"),
+    ("feedback_within_time", "feedback_cases"),
+    ("feedback_not_unsatisfied", "feedback_cases"),
 )
 
 
@@ -58,7 +60,10 @@ class DossierCounters:
     """Dossier counts over a period and a scope. 2.1: ``counted`` is the denominator, ``on_time`` the numerator
     (``judge.judge`` decides each dossier); 3.3 counts only ``online_by_citizen`` (``online_assisted`` = filed
     online by an officer or volunteer for the citizen); 3.6 ``paid_online`` of ``with_fee``; 5.4 ``ratings``;
-    5.2/5.3 ``feedback`` (the last two from the citizen portal)."""
+    5.2/5.3 ``feedback`` (the last two from the citizen portal). Version 2 (docs/legal.md §7) reads 3.3 as
+    ``online`` (every channel-2 dossier: ``online_by_citizen`` + ``online_assisted``), 5.4 as
+    ``unsatisfactory_dossiers`` of ``counted`` and 5.2/5.3 as ``feedback_within_time`` and
+    ``feedback_not_unsatisfied`` of ``feedback_cases`` — not collected yet, so their sources stay unavailable."""
 
     received: int
     counted: int
@@ -72,6 +77,10 @@ class DossierCounters:
     feedback: int = 0
     feedback_on_time: int = 0
     feedback_satisfied: int = 0
+    unsatisfactory_dossiers: int = 0
+    feedback_cases: int = 0
+    feedback_within_time: int = 0
+    feedback_not_unsatisfied: int = 0
 
     def __post_init__(self) -> None:
         _check_counts(self, _ORDERED_PAIRS)
@@ -256,16 +265,18 @@ def score(
     catalogue: CatalogueCounters,
     sources: frozenset[str],
     external: Mapping[str, int] | None = None,
+    level: Level = "commune",
 ) -> Scorecard:
     """Score one period and scope. ``sources`` names the data sources available; ``external`` carries the
-    counters of sources motcua does not count itself (e.g. ``synced`` from the portal sync) once they exist."""
+    counters of sources motcua does not count itself (e.g. ``synced`` from the portal sync) once they exist.
+    ``level`` is whose scorecard it is: a commune's leaves out the province-only indicators (§7: 1.1–1.3)."""
     unknown = sorted(sources - (set(SOURCES) - {"none"}))
     if unknown:
         raise CounterError(f"unknown data source(s) {unknown}; known: {sorted(set(SOURCES) - {'none'})}")
     counts = _Counts(dossiers, catalogue, dict(external or {}))
     groups: list[GroupResult] = []
     for group in metric_set.groups:
-        results = tuple(_indicator(ind, counts, sources) for ind in metric_set.indicators_of(group.code))
+        results = tuple(_indicator(ind, counts, sources, level) for ind in metric_set.indicators_of(group.code))
         groups.append(GroupResult(group.code, group.name, group.max_points, _subtotal(results), results))
     every = tuple(result for group_result in groups for result in group_result.indicators)
     return Scorecard(metric_set.id, frozenset(sources), tuple(groups), _subtotal(every))
@@ -278,6 +289,8 @@ def _subtotal(results: Iterable[IndicatorResult]) -> Subtotal:
 
 
 _DOSSIER_FIELDS = frozenset(f.name for f in fields(DossierCounters))
+_DERIVED: Mapping[str, tuple[str, ...]] = {"online": ("online_by_citizen", "online_assisted")}
+"""Counters that are sums of others: ``online`` is every channel-2 dossier, whoever filed it (§7 group 3)."""
 _CATALOGUE_FIELDS = frozenset(f.name for f in fields(CatalogueCounters))
 
 
@@ -293,6 +306,8 @@ class _Counts:
                 raise CounterError(f"external counter {name} must be a whole number ≥ 0, got {value!r}")
 
     def __getitem__(self, name: str) -> int:
+        if name in _DERIVED:
+            return sum(self[part] for part in _DERIVED[name])
         for owner, names in self.owners:
             if name in names:
                 value: int = getattr(owner, name)
@@ -320,7 +335,9 @@ def _result(
     return IndicatorResult(ind.code, ind.group, ind.name, ind.max_points, status, rate, points, note)
 
 
-def _indicator(ind: Indicator, counts: _Counts, sources: frozenset[str]) -> IndicatorResult:
+def _indicator(ind: Indicator, counts: _Counts, sources: frozenset[str], level: Level) -> IndicatorResult:
+    if ind.level is not None and ind.level != level:
+        return _result(ind, "not_applicable", note="Chỉ tiêu chỉ đánh giá cấp tỉnh")
     if ind.kind == "unallocated":
         return _result(ind, "no_data", note="Phần điểm chưa được phân bổ cho chỉ tiêu nào")
     missing = sorted(ind.sources - sources)
@@ -330,6 +347,10 @@ def _indicator(ind: Indicator, counts: _Counts, sources: frozenset[str]) -> Indi
     top = Fraction(ind.max_points)
     if ind.kind == "satisfaction_5_4":
         return _satisfaction(ind, counts, top)
+    if ind.kind == "online_payment":
+        return _online_payment(ind, counts, top)
+    if ind.kind == "satisfaction_by_dossier":
+        return _satisfaction_by_dossier(ind, counts, top)
     rate = counts.rate(ind.counter("numerator"), ind.counter("denominator"))
     if rate is None:
         if ind.kind == "full_when_none":
@@ -361,4 +382,33 @@ def _satisfaction(ind: Indicator, counts: _Counts, top: Fraction) -> IndicatorRe
     late = Fraction(0) if on_time_rate is None else 1 - on_time_rate
     rate = max(Fraction(0), 1 - late - (dissatisfied_rate or Fraction(0)))
     assert ind.threshold is not None  # the definitions require a threshold for this kind
+    return _result(ind, "ok", rate, min(top, top * rate / Fraction(ind.threshold)))
+
+
+def _online_payment(ind: Indicator, counts: _Counts, top: Fraction) -> IndicatorResult:
+    """3.5–3.6 of version 2: 6A + min(2, 2.5B) + 2.5C, at most max (docs/legal.md §7). A = dossiers paid online ÷
+    dossiers that owed a fee (> 0); B = fee-bearing procedures paid online at least once ÷ fee-bearing procedures;
+    C = fee-bearing procedures that had fee dossiers ÷ fee-bearing procedures. With no fee-bearing procedure there
+    is nothing to pay: N/A. With no dossier owing a fee, A counts 0. The rate shown is A."""
+    fee_bearing = counts[ind.counter("fee_bearing")]
+    if fee_bearing == 0:
+        return _result(ind, "not_applicable", note="Không có thủ tục có phí, lệ phí")
+    a = counts.rate(ind.counter("paid"), ind.counter("owed")) or Fraction(0)
+    b = counts.rate(ind.counter("procedures_paid"), ind.counter("fee_bearing"))
+    c = counts.rate(ind.counter("procedures_with_fee_dossiers"), ind.counter("fee_bearing"))
+    assert b is not None and c is not None  # fee_bearing > 0
+    points = 6 * a + min(Fraction(2), Fraction(5, 2) * b) + Fraction(5, 2) * c
+    note = f"A = {shown(a * 100)}%, B = {shown(b * 100)}%, C = {shown(c * 100)}%"
+    return _result(ind, "ok", a, min(top, points), note)
+
+
+def _satisfaction_by_dossier(ind: Indicator, counts: _Counts, top: Fraction) -> IndicatorResult:
+    """5.4 of version 2: rate = 1 − dossiers with a dissatisfied rating, a feedback case or late handling (each
+    once) ÷ dossiers handled; points = min(max, max × rate ÷ 90%); 0 when no dossier was handled (docs/legal.md §7)."""
+    handled = counts[ind.counter("handled")]
+    if handled == 0:
+        return _result(ind, "ok", None, Fraction(0), "Không có hồ sơ được giải quyết trong kỳ: 0 điểm")
+    unsatisfactory = counts.rate(ind.counter("unsatisfactory"), ind.counter("handled"))
+    assert unsatisfactory is not None and ind.threshold is not None  # handled > 0; the kind requires a threshold
+    rate = 1 - unsatisfactory
     return _result(ind, "ok", rate, min(top, top * rate / Fraction(ind.threshold)))

@@ -41,7 +41,7 @@ from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
 from motcua.dossier.clock import ledger_of
 from motcua.dossier.models import Dossier
-from motcua.index.definitions import metric_set_for
+from motcua.index.definitions import MetricSet, metric_set_by_id, metric_set_for
 from motcua.index.facts import DossierRow, VersionFacts, contribution_rows
 from motcua.index.models import ROLLUP_COUNTERS, IndexSnapshot
 from motcua.index.rollups import catalogue_counters, competition_ranks, scorecard, share_order
@@ -166,14 +166,15 @@ def _subtotal(total: Subtotal, rank: int | None) -> dict[str, Any]:
 
 
 def build_content(session: Session, *, province_code: str, month: date, now: datetime, published_at: str,
-                  published_by: str) -> dict[str, Any]:
-    """The content of a snapshot of ``month`` (the ranking and every dossier behind it), as a plain dict."""
+                  published_by: str, metric_set: MetricSet | None = None) -> dict[str, Any]:
+    """The content of a snapshot of ``month`` (the ranking and every dossier behind it), as a plain dict, scored by
+    ``metric_set`` (default: the version in force for the month)."""
     province = session.get(Province, province_code)
     if province is None:
         raise NotFound("Không tìm thấy tỉnh.")
     communes = {r.code: r.name for r in session.execute(select(Commune.code, Commune.name)
                                                         .where(Commune.province_code == province_code))}
-    metric_set = metric_set_for(month)
+    metric_set = metric_set_for(month) if metric_set is None else metric_set
     catalogue = catalogue_counters(session, month)
     sums: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
     lines: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
@@ -409,9 +410,15 @@ def verify_snapshot(session: Session, snapshot_id: int, now: datetime) -> Snapsh
             or published.get("month") != f"{month:%Y-%m}" or published.get("metric_set") != snapshot.metric_set):
         record_intact = False
         problems.append("Thông tin của bản ghi (tỉnh, tháng, bộ chỉ số) không khớp với nội dung đã công bố.")
+    try:
+        # a snapshot is checked by the version it was computed with, even if another version covers its month now
+        metric_set = metric_set_by_id(snapshot.metric_set)
+    except KeyError:
+        metric_set = None
+        problems.append(f"Bộ chỉ số {snapshot.metric_set} của bản đã công bố không còn trong hệ thống.")
     fresh = build_content(session, province_code=snapshot.province_code, month=month, now=now,
                           published_at=published.get("published_at", ""),
-                          published_by=published.get("published_by", ""))
+                          published_by=published.get("published_by", ""), metric_set=metric_set)
     more, communes = compare_contents(published, fresh)
     checked = sum(len(c["dossiers"]) for c in fresh["communes"])
     return SnapshotCheck(snapshot.id, content_intact, record_intact, tuple(communes), (*problems, *more), checked)

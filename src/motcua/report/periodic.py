@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from motcua.base.principal import Principal
 from motcua.base.roles import DEPARTMENT_NAMES
 from motcua.dossier.models import Dossier
+from motcua.index.definitions import metric_set_by_id
 from motcua.index.models import IndexContribution
 from motcua.index.periods import Period
 from motcua.index.score import DossierCounters
@@ -143,11 +144,16 @@ def _summary(ws: Worksheet, data: PeriodicReport) -> None:
     _head(ws, 7, ["Chỉ tiêu", "Số liệu", "Ghi chú"])
     card = r.card
     indicator = card.indicator("2.1")
+    metric_set = metric_set_by_id(card.metric_set)
+    # version 2 counts every online dossier in 3.3, whoever filed it, and scores payment as one group (§7)
+    assisted_count = metric_set.indicator("3.3").counter("numerator") == "online"
+    payment = "Chỉ tiêu 3.6" if "3.6" in {i.code for i in metric_set.indicators} else "Nhóm thanh toán trực tuyến"
     rows: list[tuple[str, Any, str]] = [
         ("Hồ sơ tiếp nhận trong kỳ", c.received, ""),
         *((f"  - {label}", data.by_channel.get(channel, 0), f"Kênh {channel}") for channel, label in CHANNELS.items()),
         ("  - Trực tuyến do người dân tự nộp", c.online_by_citizen, "Chỉ tiêu 3.3 tính các hồ sơ này"),
-        ("  - Trực tuyến được hỗ trợ nộp (cán bộ, tình nguyện viên)", c.online_assisted, "Không tính vào chỉ tiêu 3.3"),
+        ("  - Trực tuyến được hỗ trợ nộp (cán bộ, tình nguyện viên)", c.online_assisted,
+         "Chỉ tiêu 3.3 tính các hồ sơ này" if assisted_count else "Không tính vào chỉ tiêu 3.3"),
         ("Hồ sơ thuộc diện đánh giá tiến độ (chỉ tiêu 2.1)", c.counted, "Đã tiếp nhận và xử lý trong kỳ"),
         ("  - Đã giải quyết trước hạn, đúng hạn", data.progress.finished_on_time, ""),
         ("  - Đã giải quyết quá hạn", data.progress.finished_late, ""),
@@ -159,7 +165,7 @@ def _summary(ws: Worksheet, data: PeriodicReport) -> None:
         ("Tỷ lệ giải quyết trước hạn, đúng hạn (%)", indicator.rate_percent_shown, "Chỉ tiêu 2.1"),
         ("Điểm chỉ tiêu 2.1", indicator.points_shown, f"Tối đa {indicator.max_points}"),
         ("Hồ sơ có phí, lệ phí", c.with_fee, ""),
-        ("  - Thanh toán trực tuyến", c.paid_online, "Chỉ tiêu 3.6"),
+        ("  - Thanh toán trực tuyến", c.paid_online, payment),
         ("Tổng điểm Bộ chỉ số", card.points, f"Bộ chỉ số {card.metric_set}"),
         ("Điểm tối đa có dữ liệu để tính", card.attainable, "Chỉ tiêu chưa có nguồn dữ liệu không tính"),
         ("Tỷ lệ điểm đạt được (%)", card.percent, ""),

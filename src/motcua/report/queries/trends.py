@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from motcua.base.principal import Principal
-from motcua.index.definitions import MetricSet, metric_set_for
+from motcua.index.definitions import Level, MetricSet, metric_set_for
 from motcua.index.periods import Period, add_months
 from motcua.index.rollups import catalogue_counters, on_time_percent, rollup_counters, scorecard
 from motcua.index.score import CatalogueCounters, DossierCounters
@@ -27,11 +27,11 @@ class TrendPoint:
 
 
 def monthly_trend(metric_set: MetricSet, catalogue: CatalogueCounters, monthly: dict[Any, DossierCounters],
-           period: Period) -> list[TrendPoint]:
+           period: Period, level: Level = "commune") -> list[TrendPoint]:
     points = []
     for month in period.months:
         c = monthly.get(month, DossierCounters.zero())
-        points.append(TrendPoint(month, scorecard(metric_set, c, catalogue).percent if c.counted else None,
+        points.append(TrendPoint(month, scorecard(metric_set, c, catalogue, level).percent if c.counted else None,
                                  on_time_percent(c), c.received))
     return points
 
@@ -45,7 +45,8 @@ def province_trend(session: Session, principal: Principal, province_code: str, p
     last = add_months(period.end, -1)
     trend_period = Period("custom", add_months(period.end, -months), period.end, "")
     monthly = rollup_counters(session, province_code, trend_period, by="month")
-    return monthly_trend(metric_set_for(last), catalogue_counters(session, last), monthly, trend_period)
+    return monthly_trend(metric_set_for(last), catalogue_counters(session, last), monthly, trend_period,
+                         "province")
 
 
 @dataclass(frozen=True)
