@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -13,13 +14,18 @@ from sqlalchemy import func, select
 
 from motcua.auth.actions import create_api_token
 from motcua.base.roles import Role
+from motcua.calendar import VIETNAM_TZ
+from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.models import Dossier
+from motcua.dossier.schemas import ActionIn
+from motcua.dossier.workflow import Action
 from tests.factories import (
     CHI_TIEN,
     HKD,
     T0,
     VALID_ID,
     csrf_token,
+    intake_data,
     login,
     make_officer,
     pdf_bytes,
@@ -137,6 +143,39 @@ def test_action_buttons_and_a_stale_page(counter, session):
                                                                "note": "Công dân xin rút"})
     assert stale.status_code == 409 and "cán bộ khác" in stale.text
     assert "Đã chuyển xử lý" in counter.get(location).text
+
+
+def test_dossier_page_shows_on_time_for_the_citizen_and_for_the_index(client, session, clock, team, store):
+    """docs/legal.md §7, the issue's example through the workflow: a 5-working-day procedure (Đổi, cấp lại Giấy
+    xác nhận khuyết tật) received Fri 9/1/2026 07:30 → appointment Thu 15/1 17:00 (Sat 10/1 is a make-up working
+    day); supplement asked Tue 13/1 17:00 after 4 working days, complete Fri 23/1 17:00 (10 days), approved Thu
+    29/1 17:00 after 4 more. The legal clock restarted: due Mon 2/2 17:00, on time for the citizen. The index:
+    Thu 29/1 17:00 − 10 days = Mon 19/1 17:00, after Thu 15/1 17:00: late."""
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 1, day, hour, minute, tzinfo=VIETNAM_TZ)
+
+    data = intake_data(procedure_code="1.001653", documents_present=["don_de_nghi", "giay_to_tuy_than"])
+    d = receive_dossier(session, actor=team["reception"], data=data, uploads=(), store=store, now=at(9, 7, 30)).dossier
+    steps = [(team["reception"], Action.TRANSFER, at(9, 8), {}),
+             (team["approver"], Action.ASSIGN, at(9, 9), {"handler_id": team["specialist"].id}),
+             (team["specialist"], Action.REQUEST_SUPPLEMENT, at(13, 17), {"note": "Bổ sung giấy xác nhận cũ"}),
+             (team["reception"], Action.RECEIVE_SUPPLEMENT, at(23, 17), {}),
+             (team["specialist"], Action.SUBMIT_FOR_APPROVAL, at(29, 16), {}),
+             (team["approver"], Action.APPROVE, at(29, 17), {"note": "Giấy xác nhận khuyết tật số 12"})]
+    for actor, action, now, extra in steps:
+        d = perform(session, actor=actor, dossier_id=d.id, action=action, data=ActionIn(version=d.version, **extra),
+                    now=now)
+    session.commit()
+    clock.instant = datetime(2026, 2, 2, 9, 0, tzinfo=VIETNAM_TZ)
+    make_officer(session, username="quay2", roles=(Role.RECEPTION,), full_name="Nguyễn Thị Hoa")
+    login(client, "quay2")
+    page = client.get(f"/dossiers/{d.id}")
+    assert page.status_code == 200
+    citizen = re.search(r'<dd id="on-time-citizen"[^>]*>(.*?)</dd>', page.text, re.S).group(1)
+    index = re.search(r'<dd id="on-time-index"[^>]*>(.*?)</dd>', page.text, re.S).group(1)
+    assert "Đúng hạn với công dân" in citizen and "17:00 02/02/2026" in citizen
+    assert "Trễ hạn theo chỉ số 766" in index and "17:00 15/01/2026" in index
+    assert "trừ thời gian chờ bổ sung 10 ngày" in index
 
 
 def test_register_is_an_excel_file_with_the_dossier(counter, session):

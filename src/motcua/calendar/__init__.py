@@ -1,7 +1,8 @@
 """Working-day calendar and the legal clock of Decree 118/2025/NĐ-CP — pure: no database, no I/O, no clock.
 
 Time always comes in as an argument (house rule 5). See ``deadlines`` for the due-date rules and conventions,
-``ledger`` for pauses, restarts, the one extension and the steps of the internal process.
+``ledger`` for pauses, restarts, the one extension and the steps of the internal process, ``index_clock`` for
+indicator 2.1's clock as the national portal computes it (the original appointment less the supplement waits).
 """
 
 from motcua.calendar.announcements import (

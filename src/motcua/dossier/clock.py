@@ -3,6 +3,7 @@
 A dossier stores its clock as a list of events (JSON); the due date shown, sorted on and counted by the index is
 derived from them with the province's calendar and working hours. When an announcement changes the calendar,
 ``dossier.actions.recompute_due_dates`` re-derives ``due_at`` for every open dossier of the province in one batch.
+``on_time_verdicts`` gives the dossier page both answers to "on time?": for the citizen and for the index.
 """
 
 from __future__ import annotations
@@ -29,9 +30,12 @@ from motcua.calendar import (
     WorkCalendar,
     WorkingHours,
 )
+from motcua.calendar.index_clock import OnTimeVerdicts
+from motcua.calendar.index_clock import on_time_verdicts as verdicts_of
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
 from motcua.dossier.models import Dossier
+from motcua.kit.clock import as_utc
 
 
 def event_to_json(event: ClockEvent) -> dict[str, Any]:
@@ -90,3 +94,17 @@ def dossier_ledger(session: Session, dossier: Dossier) -> ClockLedger:
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     return ledger_of(dossier.clock_events, calendar_for_province(session, dossier.province_code),
                      working_hours_for(session, dossier.province_code), version.data)
+
+
+def on_time_verdicts(dossier: Dossier, ledger: ClockLedger, now: datetime) -> OnTimeVerdicts | None:
+    """On time for the citizen (the legal clock) and for the index (the portal's 2.1: the appointment on the
+    receipt less the supplement waits), docs/legal.md §7 — final once processing ended, else as of ``now``;
+    ``None`` before the clock starts. ``ledger`` is ``dossier_ledger(dossier)``, which the page has built."""
+    if not dossier.clock_events:
+        return None
+    return verdicts_of(ledger, _utc(dossier.original_due_at), _utc(dossier.processed_at),
+                       _utc(dossier.returned_at), _utc(dossier.ended_at), now)
+
+
+def _utc(instant: datetime | None) -> datetime | None:
+    return None if instant is None else as_utc(instant)

@@ -26,7 +26,7 @@ from motcua.dossier.actions import (
     perform,
     receive_dossier,
 )
-from motcua.dossier.clock import dossier_ledger
+from motcua.dossier.clock import dossier_ledger, on_time_verdicts
 from motcua.dossier.deps import get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.queries import (
@@ -195,7 +195,9 @@ def dossier_page(
 ) -> Response:
     read = read_dossier_for(session, principal, dossier_id, now)
     dossier = read.dossier
-    state = dossier_ledger(session, dossier).state(now) if dossier.clock_events else None
+    ledger = dossier_ledger(session, dossier) if dossier.clock_events else None
+    state = ledger.state(now) if ledger is not None else None
+    verdicts = on_time_verdicts(dossier, ledger, now) if ledger is not None else None
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     step_names = {s["key"]: s["name"] for s in version.data.get("process", [])}
     actions = offered_actions(session, principal, dossier, now)  # what perform would accept, guards included
@@ -203,7 +205,7 @@ def dossier_page(
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
     return render(request, "dossier.html", {
         "d": read.shown, "events": events, "documents": documents(session, dossier) if read.documents else [],
-        "state": state, "step_names": step_names, "actions": actions, "handlers": handlers,
+        "state": state, "verdicts": verdicts, "step_names": step_names, "actions": actions, "handlers": handlers,
         "urgency": urgency(dossier, now),
         "may_attach_result": may_attach_result(principal, dossier),  # the action's own rule (Art. 22, 23(1))
         "forms": printing.forms_for(events) if read.documents else [],

@@ -4,6 +4,10 @@ What each contribution carries, and why:
 
 * 2.1 (on time): the judgement of ``index.judge`` for the month, with the step and body of the internal process
   that overran (docs/legal.md §4: lateness belongs to the step that overran) so that a dashboard can say why.
+  ``on_time`` is the legal clock's verdict, the one version 1 of the definitions counts. The portal's verdict
+  (original appointment less the supplement waits, ``Judgement.index``) is judged too but not stored: a metric
+  set that counts it needs a column for it in ``index_contribution`` and a counter in the rollups — a
+  migration — filled here from ``judgement.index.on_time``.
 * 3.3 (filed online): only in the month of receipt; a dossier filed online by an officer or a digital volunteer
   (assisted filing, ``filed_by`` ≠ citizen) is counted apart, so a commune cannot pass its own filing off as
   citizens filing online.
@@ -38,6 +42,8 @@ class DossierRow:
     returned_at: datetime | None
     ended_at: datetime | None
     clock_events: list[dict[str, Any]]
+    original_due_at: datetime | None = None
+    """The appointment printed on the receipt: what the portal's 2.1 compares with."""
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,8 @@ def contribution_rows(row: DossierRow, version: VersionFacts, ledger: ClockLedge
         return []
     facts = DossierFacts(received_at=row.received_at, ledger=ledger, processed_at=row.processed_at,
                          returned_at=row.returned_at, ended_at=row.ended_at,
-                         supplement_requests=supplement_requests(row.clock_events))
+                         supplement_requests=supplement_requests(row.clock_events),
+                         original_due_at=row.original_due_at)
     receipt_month = month_of(row.received_at)
     online = row.channel == 2
     rows = []

@@ -1,13 +1,22 @@
 """Indicator 2.1 for one dossier in one period: finished early or on time (Decision 766/QĐ-TTg, docs/legal.md §7).
 
-The rules, as the national portal applies them:
+Two verdicts per dossier and period, each for its purpose:
 
-* A dossier is on time when its end of processing is not later than its appointment (NgayHenTra). End of
-  processing = the time it was processed (NgayKetThucXuLy), else returned, else stopped / refused / withdrawn.
+* ``Judgement.on_time`` — against the **legal clock**, the verdict version 1 of the metric definitions counts.
+  ``ClockLedger.due`` moves the due instant with every pause and restarts the limit from zero after a supplement
+  (Decree 118/2025 Art. 19(5)), so comparing with ``ledger.due(instant)`` takes the waiting out by the law's
+  reckoning, with a new appointment after a supplement.
+* ``Judgement.index`` — the **national portal's rule** (``calendar.index_clock.index_verdict``): the end of
+  processing less the wall-clock time spent waiting for the supplement, compared with the *original* appointment
+  (``DossierFacts.original_due_at``). A dossier that used 4 of its 5 working days, waited 10 days for the citizen
+  and took 4 more is on time by the first and late by the second. A metric set that follows the portal counts
+  this one.
+
+Common to both, as the portal applies them:
+
+* End of processing = the time it was processed (NgayKetThucXuLy), else returned, else stopped / refused /
+  withdrawn.
 * A dossier still open at the period's end is judged at the period's end ("still within time" counts as on time).
-* Time the citizen spent supplementing is subtracted. We rely on the legal clock for that: ``ClockLedger.due``
-  already moves the due instant with every pause and restarts the limit from zero after a supplement (Decree
-  118/2025 Art. 19(5)), so comparing against ``ledger.due(instant)`` subtracts exactly the waiting time.
 * A dossier waiting for a supplement at the period's end is judged at the time of that request.
 * A dossier asked to supplement **more than once** is late whatever the dates (Decree 118 Art. 11(2)(c): one
   request per dossier; a second one counts as late in the index).
@@ -22,7 +31,8 @@ from datetime import UTC, date, datetime, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from motcua.calendar import VIETNAM_TZ, ClockLedger, WorkingSpan, to_vietnam_time
+from motcua.calendar import VIETNAM_TZ, ClockLedger, WorkingSpan, index_clock, to_vietnam_time
+from motcua.calendar.index_clock import IndexVerdict, first_appointment, index_verdict
 
 Reason = Literal[
     "finished_on_time",
@@ -48,9 +58,12 @@ class DossierFacts:
     """Stopped, refused, withdrawn or closed (Art. 19(3), 19(5), 21)."""
     supplement_requests: tuple[datetime, ...] = ()
     """Every request to supplement after receipt (yêu cầu bổ sung, hoàn thiện hồ sơ, Art. 19(5))."""
+    original_due_at: datetime | None = None
+    """The appointment printed on the receipt (``Dossier.original_due_at``), which the portal's rule compares with;
+    ``None``: the one the ledger's start gives (``index_clock.first_appointment``)."""
 
     def __post_init__(self) -> None:
-        for instant in (self.received_at, self.processed_at, self.returned_at, self.ended_at):
+        for instant in (self.received_at, self.processed_at, self.returned_at, self.ended_at, self.original_due_at):
             if instant is not None:
                 to_vietnam_time(instant)  # refuses a naive datetime
         for request in self.supplement_requests:
@@ -61,10 +74,12 @@ class DossierFacts:
 
 def end_of_processing(facts: DossierFacts) -> datetime | None:
     """NgayKetThucXuLy as §7 defines it: processed, else returned, else stopped/refused/withdrawn/closed."""
-    for instant in (facts.processed_at, facts.returned_at, facts.ended_at):
-        if instant is not None:
-            return instant
-    return None
+    return index_clock.end_of_processing(facts.processed_at, facts.returned_at, facts.ended_at)
+
+
+def appointment(facts: DossierFacts) -> datetime:
+    """The original appointment the portal's rule compares with."""
+    return first_appointment(facts.ledger) if facts.original_due_at is None else facts.original_due_at
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,9 @@ class Judgement:
     reason: Reason
     late_by: WorkingSpan
     """Working time past ``due_at``; zero when on time."""
+    index: IndexVerdict
+    """On time for the index, by the national portal's rule (original appointment less the supplement waits),
+    judged at the end of processing or the period's end."""
     supplement_requests: int = 0
     """Requests to supplement made up to ``judged_at``."""
 
@@ -126,6 +144,10 @@ def judge(facts: DossierFacts, start: datetime, end: datetime) -> Judgement | No
         judged_at, open_at_end = finished, False
     else:
         judged_at, open_at_end = end, True
+    # the portal's rule takes the instant before the move to a pending request: its subtraction of the open wait
+    # lands on that request by itself
+    index = index_verdict(ledger.events, appointment(facts), judged_at)
+    if open_at_end:
         pause = ledger.state(end).pause
         if pause is not None and pause.reason == "supplement":
             judged_at, waiting = pause.at, True
@@ -151,6 +173,7 @@ def judge(facts: DossierFacts, start: datetime, end: datetime) -> Judgement | No
         open_at_end=open_at_end,
         reason=reason,
         late_by=late_by,
+        index=index,
         supplement_requests=requests,
     )
 

@@ -128,7 +128,7 @@ def judge_month(session: Session, province_code: str, month: date, now: datetime
     finished = func.coalesce(d.processed_at, d.returned_at, d.ended_at)
     query = (select(d.id, d.code, d.province_code, d.deciding_commune_code, d.procedure_code, d.channel, d.filed_by,
                     d.paid_online, d.received_at, d.processed_at, d.returned_at, d.ended_at, d.clock_events,
-                    d.procedure_version_id)
+                    d.original_due_at, d.procedure_version_id)
              .where(d.province_code == province_code, d.received_at < end, or_(finished.is_(None), finished >= start))
              .order_by(d.id))
     versions: dict[int, VersionFacts] = {}
@@ -143,7 +143,7 @@ def judge_month(session: Session, province_code: str, month: date, now: datetime
         version = versions[r.procedure_version_id]
         row = DossierRow(r.id, r.province_code, r.deciding_commune_code, r.procedure_code, r.channel, r.filed_by,
                          r.paid_online, as_utc(r.received_at), _utc(r.processed_at), _utc(r.returned_at),
-                         _utc(r.ended_at), r.clock_events)
+                         _utc(r.ended_at), r.clock_events, _utc(r.original_due_at))
         ledger = ledger_of(r.clock_events, calendar, hours, dict(version.data))
         for c in contribution_rows(row, version, ledger, now):
             if c["month"] != month:

@@ -113,7 +113,7 @@ def _judge(session: Session, dossier_ids: Sequence[int], now: datetime) -> Itera
     d = Dossier
     query = (select(d.id, d.province_code, d.deciding_commune_code, d.procedure_code, d.channel, d.filed_by,
                     d.paid_online, d.received_at, d.processed_at, d.returned_at, d.ended_at, d.clock_events,
-                    d.procedure_version_id)
+                    d.original_due_at, d.procedure_version_id)
              .where(d.id.in_(dossier_ids)))
     versions: dict[int, VersionFacts] = {}
     calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
@@ -129,7 +129,7 @@ def _judge(session: Session, dossier_ids: Sequence[int], now: datetime) -> Itera
         calendar, hours = calendars[r.province_code]
         row = DossierRow(r.id, r.province_code, r.deciding_commune_code, r.procedure_code, r.channel, r.filed_by,
                          r.paid_online, as_utc(r.received_at), _utc(r.processed_at), _utc(r.returned_at),
-                         _utc(r.ended_at), r.clock_events)
+                         _utc(r.ended_at), r.clock_events, _utc(r.original_due_at))
         ledger = ledger_of(r.clock_events, calendar, hours, dict(version.data))
         yield from contribution_rows(row, version, ledger, now)
 
