@@ -6,23 +6,18 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generated import DOCS, write_or_check
 
 from motcua.index.definitions import markdown
 from motcua.index.rollups import SOURCES
 
-TARGET = Path(__file__).resolve().parents[1] / "docs" / "index-definitions.md"
+TARGET = DOCS / "index-definitions.md"
 
 
 def main() -> int:
-    text = markdown(SOURCES)
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text("utf-8") != text:
-            print(f"{TARGET} is out of date; run python scripts/index_table.py")
-            return 1
-        return 0
-    TARGET.write_text(text, "utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    return write_or_check(TARGET, markdown(SOURCES), "python scripts/index_table.py")
 
 
 if __name__ == "__main__":

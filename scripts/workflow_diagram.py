@@ -6,22 +6,17 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generated import DOCS, write_or_check
 
 from motcua.dossier.workflow import markdown
 
-TARGET = Path(__file__).resolve().parents[1] / "docs" / "workflow.md"
+TARGET = DOCS / "workflow.md"
 
 
 def main() -> int:
-    text = markdown()
-    if "--check" in sys.argv:
-        if not TARGET.exists() or TARGET.read_text("utf-8") != text:
-            print(f"{TARGET} is out of date; run python scripts/workflow_diagram.py")
-            return 1
-        return 0
-    TARGET.write_text(text, "utf-8")
-    print(f"wrote {TARGET}")
-    return 0
+    return write_or_check(TARGET, markdown(), "python scripts/workflow_diagram.py")
 
 
 if __name__ == "__main__":

@@ -27,16 +27,8 @@ from motcua.calendar import (
     TimeLimit,
     UnknownStep,
     WorkingSpan,
-    calendar_for,
 )
-
-CAL = calendar_for()
-H = 3600 * 10**6  # one working hour in microseconds
-DAY = 8 * H
-
-
-def vn(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=VIETNAM_TZ)
+from tests.clock_helpers import CAL, DAY, H, vn
 
 
 def local(instant: datetime) -> datetime:

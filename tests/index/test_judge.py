@@ -11,26 +11,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from motcua.calendar import VIETNAM_TZ, ClockLedger, NaiveDatetimeError, TimeLimit, WorkingSpan, calendar_for
+from motcua.calendar import VIETNAM_TZ, ClockLedger, NaiveDatetimeError, WorkingSpan
 from motcua.index.judge import DossierFacts, contributions, end_of_processing, judge
-
-CAL = calendar_for()
-H = 3600 * 10**6  # one working hour in microseconds
-DAY = 8 * H
-
-
-def vn(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=VIETNAM_TZ)
-
-
-def month(y: int, m: int) -> tuple[datetime, datetime]:
-    """The half-open month [1st 00:00, next 1st 00:00) in Vietnam time, as UTC instants."""
-    nxt = (y + m // 12, m % 12 + 1)
-    return vn(y, m, 1).astimezone(UTC), vn(*nxt, 1).astimezone(UTC)
-
-
-def started(at: datetime, days: int) -> ClockLedger:
-    return ClockLedger.start(at, TimeLimit(days, "working_days"), CAL)
+from tests.clock_helpers import DAY, H, month, started, vn
 
 
 def facts(

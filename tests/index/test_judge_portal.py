@@ -13,11 +13,11 @@ used: Sat 10/1/2026 is a make-up working day (CV 12729/VPCP-KGVX); Tết 2026 is
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from motcua.calendar import VIETNAM_TZ, ClockLedger, NaiveDatetimeError, TimeLimit, WorkingSpan, calendar_for
+from motcua.calendar import VIETNAM_TZ, ClockLedger, NaiveDatetimeError, WorkingSpan
 from motcua.calendar.index_clock import (
     SupplementWait,
     first_appointment,
@@ -26,23 +26,7 @@ from motcua.calendar.index_clock import (
     supplement_waits,
 )
 from motcua.index.judge import DossierFacts, contributions, judge
-
-CAL = calendar_for()
-H = 3600 * 10**6  # one working hour in microseconds
-DAY = 8 * H
-
-
-def vn(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
-    return datetime(y, m, d, hh, mm, tzinfo=VIETNAM_TZ)
-
-
-def month(y: int, m: int) -> tuple[datetime, datetime]:
-    nxt = (y + m // 12, m % 12 + 1)
-    return vn(y, m, 1).astimezone(UTC), vn(*nxt, 1).astimezone(UTC)
-
-
-def started(at: datetime, days: int) -> ClockLedger:
-    return ClockLedger.start(at, TimeLimit(days, "working_days"), CAL)
+from tests.clock_helpers import DAY, H, month, started, vn
 
 
 def facts(ledger: ClockLedger, *, processed: datetime | None = None, returned: datetime | None = None,
