@@ -25,7 +25,10 @@ from motcua.admin.schemas import OfficerCreate
 from motcua.auth.secrets import hash_password
 from motcua.base.principal import SYSTEM, Principal
 from motcua.base.roles import TOKEN_ROLES, Role
+from motcua.calendar import VIETNAM_TZ
 from motcua.config import Settings
+from motcua.dossier.actions import perform, receive_dossier
+from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import Action
@@ -198,8 +201,6 @@ def act_at(session: Session, actor: Principal, dossier: Dossier, action: Action,
            **extra: object) -> Dossier:
     """``perform`` one workflow action on ``dossier`` as ``actor``, ``hours`` after T0, with the version it was read
     at (the page's form carries it)."""
-    from motcua.dossier.actions import perform
-
     return perform(session, actor=actor, dossier_id=dossier.id, action=action,
                    data=ActionIn(version=dossier.version, **extra), now=T0 + timedelta(hours=hours))
 
@@ -303,3 +304,25 @@ def every_caller(session: Session, settings: Settings) -> dict[str, Caller]:
     callers["citizen"] = citizen_caller(session)
     callers["anonymous"] = anonymous_caller()
     return callers
+
+
+def supplemented_late_for_the_index(session: Session, team: dict[str, Principal], store: FileStore) -> Dossier:
+    """docs/legal.md §7, 2.1: a 5-working-day procedure (1.001653) received Fri 9/1/2026 07:30 (appointment Thu 15/1
+    17:00: Sat 10/1 is a make-up working day), a supplement asked Tue 13/1 17:00 after 4 working days and completed
+    Fri 23/1 17:00 (10 days), approved Thu 29/1 17:00 after 4 more: on time for the citizen (the legal clock
+    restarted, due Mon 2/2 17:00), late for the index (29/1 17:00 − 10 days = 19/1 17:00, after 15/1 17:00)."""
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return datetime(2026, 1, day, hour, minute, tzinfo=VIETNAM_TZ)
+
+    data = intake_data(procedure_code="1.001653", documents_present=["don_de_nghi", "giay_to_tuy_than"])
+    d = receive_dossier(session, actor=team["reception"], data=data, uploads=(), store=store, now=at(9, 7, 30)).dossier
+    steps = [(team["reception"], Action.TRANSFER, at(9, 8), {}),
+             (team["approver"], Action.ASSIGN, at(9, 9), {"handler_id": team["specialist"].id}),
+             (team["specialist"], Action.REQUEST_SUPPLEMENT, at(13, 17), {"note": "Bổ sung giấy xác nhận cũ"}),
+             (team["reception"], Action.RECEIVE_SUPPLEMENT, at(23, 17), {}),
+             (team["specialist"], Action.SUBMIT_FOR_APPROVAL, at(29, 16), {}),
+             (team["approver"], Action.APPROVE, at(29, 17), {"note": "Giấy xác nhận khuyết tật số 12"})]
+    for actor, action, now, extra in steps:
+        d = perform(session, actor=actor, dossier_id=d.id, action=action, data=ActionIn(version=d.version, **extra),
+                    now=now)
+    return d

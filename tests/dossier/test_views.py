@@ -15,21 +15,18 @@ from sqlalchemy import func, select
 from motcua.auth.actions import create_api_token
 from motcua.base.roles import Role
 from motcua.calendar import VIETNAM_TZ
-from motcua.dossier.actions import perform, receive_dossier
 from motcua.dossier.models import Dossier
-from motcua.dossier.schemas import ActionIn
-from motcua.dossier.workflow import Action
 from tests.factories import (
     CHI_TIEN,
     HKD,
     T0,
     VALID_ID,
     csrf_token,
-    intake_data,
     login,
     make_officer,
     pdf_bytes,
     principal_of,
+    supplemented_late_for_the_index,
 )
 
 FORM = {"procedure_code": HKD, "outcome": "received", "applicant_kind": "person", "applicant_name": "Đặng Văn Đức",
@@ -151,20 +148,7 @@ def test_dossier_page_shows_on_time_for_the_citizen_and_for_the_index(client, se
     day); supplement asked Tue 13/1 17:00 after 4 working days, complete Fri 23/1 17:00 (10 days), approved Thu
     29/1 17:00 after 4 more. The legal clock restarted: due Mon 2/2 17:00, on time for the citizen. The index:
     Thu 29/1 17:00 − 10 days = Mon 19/1 17:00, after Thu 15/1 17:00: late."""
-    def at(day: int, hour: int, minute: int = 0) -> datetime:
-        return datetime(2026, 1, day, hour, minute, tzinfo=VIETNAM_TZ)
-
-    data = intake_data(procedure_code="1.001653", documents_present=["don_de_nghi", "giay_to_tuy_than"])
-    d = receive_dossier(session, actor=team["reception"], data=data, uploads=(), store=store, now=at(9, 7, 30)).dossier
-    steps = [(team["reception"], Action.TRANSFER, at(9, 8), {}),
-             (team["approver"], Action.ASSIGN, at(9, 9), {"handler_id": team["specialist"].id}),
-             (team["specialist"], Action.REQUEST_SUPPLEMENT, at(13, 17), {"note": "Bổ sung giấy xác nhận cũ"}),
-             (team["reception"], Action.RECEIVE_SUPPLEMENT, at(23, 17), {}),
-             (team["specialist"], Action.SUBMIT_FOR_APPROVAL, at(29, 16), {}),
-             (team["approver"], Action.APPROVE, at(29, 17), {"note": "Giấy xác nhận khuyết tật số 12"})]
-    for actor, action, now, extra in steps:
-        d = perform(session, actor=actor, dossier_id=d.id, action=action, data=ActionIn(version=d.version, **extra),
-                    now=now)
+    d = supplemented_late_for_the_index(session, team, store)
     session.commit()
     clock.instant = datetime(2026, 2, 2, 9, 0, tzinfo=VIETNAM_TZ)
     make_officer(session, username="quay2", roles=(Role.RECEPTION,), full_name="Nguyễn Thị Hoa")

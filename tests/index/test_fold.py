@@ -7,7 +7,7 @@ Mon 23/11/2026 10:00, so due Fri 27/11 17:00 (Tue 24/11, Culture Day, is not a w
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -28,11 +28,20 @@ from motcua.index.models import (
 )
 from motcua.index.periods import parse_period
 from motcua.index.rollups import for_commune, rollup_counters
-from motcua.index.tasks import fold, rebuild, sweep
+from motcua.index.tasks import fold, fold_dossiers, rebuild, sweep
 from motcua.kit.errors import NotFound, ValidationFailed
 from motcua.report.queries.communes import commune_report, costly_dossiers
 from motcua.report.queries.rankings import province_ranking
-from tests.factories import CHI_TIEN, T0, intake_data, make_officer, other_commune, principal_of, staff
+from tests.factories import (
+    CHI_TIEN,
+    T0,
+    intake_data,
+    make_officer,
+    other_commune,
+    principal_of,
+    staff,
+    supplemented_late_for_the_index,
+)
 
 NOV = parse_period("2026-11", T0.date())
 MON_30 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Mon 30/11 09:00: past Fri 27/11 17:00
@@ -248,3 +257,18 @@ def test_a_commune_without_dossiers_has_no_previous_percent(session: Session, sc
                            Role.PROVINCE_MONITOR)
     ranking = province_ranking(session, monitor, "25", NOV)
     assert all(r.previous_rank is None and r.previous_percent is None for r in ranking.rows)  # October was empty
+
+
+def test_the_fold_keeps_both_verdicts_of_2_1(session, team, store) -> None:
+    """docs/legal.md §7, 2.1: the fold stores the legal clock's verdict (version 1 counts it) and the national
+    portal's (version 2 counts it). The example dossier is on time for the citizen and late for the index, so
+    January's rollup counts it once, on time once, on time for the index never."""
+    d = supplemented_late_for_the_index(session, team, store)
+    fold_dossiers(session, [d.id], datetime(2026, 2, 2, 9, tzinfo=UTC))
+    row = session.scalars(select(IndexContribution).where(IndexContribution.dossier_id == d.id,
+                                                          IndexContribution.month == date(2026, 1, 1))).one()
+    assert (row.counted, row.on_time, row.on_time_index) == (True, True, False)
+    rollup = session.get(IndexRollupCommune, (date(2026, 1, 1), d.deciding_commune_code))
+    assert rollup is not None
+    assert (rollup.counted, rollup.on_time, rollup.on_time_index) == (1, 1, 0)
+    assert (rollup.ended, rollup.ended_on_time, rollup.ended_on_time_index) == (1, 1, 0)

@@ -32,7 +32,8 @@ NOTHING_EXTERNAL = {
 
 
 def dossiers(**changes: int) -> DossierCounters:
-    base = {"received": 100, "counted": 100, "on_time": 100, "online_by_citizen": 0, "online_assisted": 0,
+    base = {"received": 100, "counted": 100, "on_time": 100, "on_time_index": 100, "online_by_citizen": 0,
+            "online_assisted": 0,
             "with_fee": 0, "paid_online": 0}
     return DossierCounters(**(base | changes))
 
@@ -190,7 +191,7 @@ def test_what_motcua_scores_today_under_version_2() -> None:
     a province); every other indicator is "no data" with the missing source named. 100 received, 90 on time → 2.1
     = 20 × 0.9 = 18; 3.1 = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6. 18 + 6 + 6 = 30 of 20 + 6 + 6
     = 32 attainable."""
-    commune = scorecard(V2, dossiers(on_time=90, online_by_citizen=20, online_assisted=30), CATALOGUE)
+    commune = scorecard(V2, dossiers(on_time_index=90, online_by_citizen=20, online_assisted=30), CATALOGUE)
     live = {r.code for r in commune.indicators if r.status == "ok"}
     assert live == {"2.1", "3.1", "3.3"}
     assert {r.code for r in commune.indicators if r.status == "no_data"} == {
@@ -199,3 +200,13 @@ def test_what_motcua_scores_today_under_version_2() -> None:
     assert (commune.points, commune.attainable) == (Decimal("30.00"), Decimal(32))
     province = scorecard(V2, dossiers(), CATALOGUE, level="province")
     assert {r.code for r in province.indicators if r.status == "ok"} == {"1.3", "2.1", "3.1", "3.3"}
+
+
+def test_version_2_counts_2_1_on_the_portals_rule_not_the_legal_clock() -> None:
+    """docs/legal.md §7, 2.1: version 2 counts a dossier on time by the national portal's rule (the original
+    appointment less the supplement waits), not by the legal clock that restarts after a supplement. 100 counted,
+    95 on time for the citizen, 80 on time for the index → 20 × 80/100 = 16.00; version 1 reads the legal clock:
+    20 × 95/100 = 19.00."""
+    counters = dossiers(on_time=95, on_time_index=80)
+    assert scorecard(V2, counters, CATALOGUE).indicator("2.1").points == Decimal("16.00")
+    assert scorecard(V1, counters, CATALOGUE).indicator("2.1").points == Decimal("19.00")

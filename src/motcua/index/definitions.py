@@ -74,8 +74,8 @@ available: it marks points §7 gives to no indicator."""
 _COUNTERS_BY_SOURCE: Mapping[str, tuple[str, ...]] = {
     # counted by motcua (score.DossierCounters, score.CatalogueCounters); ratings and feedback come from the
     # citizen portal, not built yet, but are carried by DossierCounters already
-    "dossiers": ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "online", "with_fee",
-                 "paid_online"),
+    "dossiers": ("received", "counted", "on_time", "on_time_index", "online_by_citizen", "online_assisted", "online",
+                 "with_fee", "paid_online"),
     # unsatisfactory_dossiers: dossiers with a dissatisfied rating, a feedback case or late handling, each once
     "ratings": ("ratings", "dissatisfied", "unsatisfactory_dossiers"),
     # feedback_cases/feedback_within_time (5.2 of version 2) count cases still open and within time as on time;

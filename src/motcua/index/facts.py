@@ -91,6 +91,7 @@ def contribution_rows(row: DossierRow, version: VersionFacts, ledger: ClockLedge
             "dossier_id": row.id, "month": item.month, "province_code": row.province_code,
             "commune_code": row.deciding_commune_code, "procedure_code": row.procedure_code,
             "department": version.department, "received": first, "counted": True, "on_time": judgement.on_time,
+            "on_time_index": judgement.index.on_time,
             "open_at_end": judgement.open_at_end, "reason": judgement.reason, "judged_at": judgement.judged_at,
             "due_at": judgement.due_at, "late_hours": judgement.late_by.total_hours.quantize(Decimal("0.01")),
             "late_step": overrun[-1].step if overrun else None, "late_body": overrun[-1].body if overrun else None,

@@ -14,18 +14,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.db import Base, UtcDateTime
 
 #: The rollup's counters, in the order of ``index.score.DossierCounters`` (ratings and feedback come later).
-ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online")
+#: ``on_time_index`` is 2.1 on the national portal's rule (``calendar.index_clock``), which version 2 counts.
+ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online",
+                   "on_time_index")
 #: Two more per month, for periods of several months: the contributions whose processing ended within the month
 #: (not open at its end), and of those the ones on time. A dossier counts once in a quarter — judged at its end of
 #: processing, or at the quarter's end if still open (Decision 766, 2.1) — so a quarter's 2.1 is these two summed
 #: over its months but the last, plus the last month's ``counted`` and ``on_time`` (``index.rollups``).
-ROLLUP_ENDED = ("ended", "ended_on_time")
+ROLLUP_ENDED = ("ended", "ended_on_time", "ended_on_time_index")
 ROLLUP_COLUMNS = ROLLUP_COUNTERS + ROLLUP_ENDED
 
 
@@ -57,6 +59,7 @@ class IndexContribution(Base):
     received: Mapped[bool] = mapped_column(Boolean)
     counted: Mapped[bool] = mapped_column(Boolean)  # in 2.1's denominator this month
     on_time: Mapped[bool] = mapped_column(Boolean)
+    on_time_index: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # calendar.index_clock
     open_at_end: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(40))  # index.judge.Reason
     judged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
@@ -85,6 +88,8 @@ class RollupCounters:
     paid_online: Mapped[int] = mapped_column(Integer, default=0)
     ended: Mapped[int] = mapped_column(Integer, default=0)
     ended_on_time: Mapped[int] = mapped_column(Integer, default=0)
+    on_time_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ended_on_time_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IndexRollup(RollupCounters, Base):

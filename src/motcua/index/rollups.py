@@ -26,14 +26,18 @@ SOURCES = frozenset({"dossiers", "catalogue"})
 REQUIRED_PARTS = ("name", "process", "channels", "documents", "time_limit_amount", "applicants", "deciding_authority")
 
 
+#: The month-of-ending counterpart of each 2.1 counter (``models.ROLLUP_ENDED``).
+_ENDED_OF = {"counted": "ended", "on_time": "ended_on_time", "on_time_index": "ended_on_time_index"}
+
+
 def _sums(model: type[IndexRollup | IndexRollupCommune], last: date | None) -> list[Any]:
     """The counters over the period's months. Over several months (``last`` given) a dossier counts once in 2.1:
     in the month its processing ended, or in the last month if still open then (see ``models.ROLLUP_ENDED``)."""
     sums = []
     for c in ROLLUP_COUNTERS:
         column: Any = getattr(model, c)
-        if last is not None and c in ("counted", "on_time"):
-            ended = model.ended if c == "counted" else model.ended_on_time
+        if last is not None and c in _ENDED_OF:
+            ended = getattr(model, _ENDED_OF[c])
             column = case((model.month == last, column), else_=ended)
         sums.append(func.coalesce(func.sum(column), 0).label(c))
     return sums

@@ -81,6 +81,7 @@ class DossierCounters:
     feedback_cases: int = 0
     feedback_within_time: int = 0
     feedback_not_unsatisfied: int = 0
+    on_time_index: int = 0  # 2.1 on the national portal's rule (version 2's numerator)
 
     def __post_init__(self) -> None:
         _check_counts(self, _ORDERED_PAIRS)

@@ -159,6 +159,15 @@ def judge_month(session: Session, province_code: str, month: date, now: datetime
 
 # --------------------------------------------------------------------------------------------- the content
 
+#: The counters a version-1 snapshot holds: its content, and so its hash, may never change after publication.
+V1_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online")
+
+
+def content_counters(metric_set: MetricSet) -> tuple[str, ...]:
+    """The counters written into a snapshot scored by ``metric_set``: version 1's seven for version 1 (what its
+    published snapshots were hashed with), every rollup counter for later versions."""
+    return V1_COUNTERS if metric_set.id == "766-v1" else ROLLUP_COUNTERS
+
 
 def _subtotal(total: Subtotal, rank: int | None) -> dict[str, Any]:
     return {"points": str(total.points), "attainable": str(total.attainable),
@@ -197,7 +206,7 @@ def build_content(session: Session, *, province_code: str, month: date, now: dat
             "code": code, "name": name, **_subtotal(card.total, total_ranks.get(code)),
             "groups": {g.code: _subtotal(card.group(g.code).total, group_ranks[g.code].get(code))
                        for g in metric_set.groups},
-            "counters": {c: getattr(counters[code], c) for c in ROLLUP_COUNTERS},
+            "counters": {c: getattr(counters[code], c) for c in content_counters(metric_set)},
             "dossiers": [list(line) for line in mine],
             "dossiers_digest": lines_digest(mine),
         })

@@ -106,6 +106,7 @@ def _counts(row: dict[str, Any]) -> dict[str, int]:
     ended = bool(row["counted"]) and not row["open_at_end"]
     counts["ended"] = int(ended)
     counts["ended_on_time"] = int(ended and bool(row["on_time"]))
+    counts["ended_on_time_index"] = int(ended and bool(row["on_time_index"]))
     return counts
 
 
