@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
@@ -16,8 +17,9 @@ from sqlalchemy.orm import Session
 from motcua.base.roles import Role
 from motcua.catalog.models import Procedure
 from motcua.index.score import shown
+from motcua.index.tasks import fold_dossiers
 from motcua.org.models import Commune
-from tests.factories import CHI_TIEN, HKD, login, make_officer, other_commune
+from tests.factories import CHI_TIEN, HKD, login, make_officer, other_commune, supplemented_late_for_the_index
 from tests.report.scenario import build
 from tests.security.test_finding_14_excel_formulas import HOSTILE, assert_text_only
 
@@ -305,3 +307,17 @@ def test_finding_14_index_exports(session: Session, monitor, scenario) -> None:
     commune = monitor.get(f"/index/communes/{scenario.commune_a}.xlsx", params={"period": OCT})
     assert commune.status_code == 200
     assert_text_only(commune.content, "@" + HOSTILE)
+
+
+def test_commune_page_shows_late_for_the_citizen_and_for_the_index(client, session, team, store):
+    """docs/legal.md §7, 2.1: the commune's card shows both counts. The example dossier (on time for the citizen,
+    late for the index) is counted once in January 2026: late 0 by the legal clock, 1 by the portal's rule."""
+    d = supplemented_late_for_the_index(session, team, store)
+    fold_dossiers(session, [d.id], datetime(2026, 2, 2, 9, tzinfo=UTC))
+    session.commit()
+    make_officer(session, commune_code=None, username="tinh.theodoi2", roles=(Role.PROVINCE_MONITOR,),
+                 full_name="Vũ Thị Lan")
+    login(client, "tinh.theodoi2")
+    html = client.get(f"/index/communes/{d.deciding_commune_code}", params={"period": "2026-01"}).text
+    assert re.search(r"Hồ sơ được tính / trễ hạn</dt><dd>1 / 0</dd>", html)
+    assert re.search(r'id="late-for-index">1</dd>', html)

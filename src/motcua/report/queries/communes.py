@@ -54,6 +54,12 @@ class CommuneReport:
     by_department: list[tuple[str, DossierCounters]]
     trend: list[TrendPoint]
 
+    @property
+    def late_for_index(self) -> int:
+        """Dossiers counted by 2.1 and late by the national portal's rule (docs/legal.md §7): version 2's late ones,
+        shown beside the legal clock's for every period."""
+        return self.counters.counted - self.counters.on_time_index
+
 
 def commune_report(session: Session, principal: Principal, commune_code: str, period: Period,
                    trend_months: int = 12) -> CommuneReport:
