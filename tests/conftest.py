@@ -16,6 +16,7 @@ PostgreSQL is required: when it is unreachable the run stops with an error. Sett
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import shutil
@@ -46,7 +47,7 @@ from motcua.config import Settings
 from motcua.db import make_engine
 from motcua.dossier.files import FileStore
 from motcua.kit.clock import FixedClock
-from motcua.kit.logs import HANDLER_MARK
+from motcua.kit.logs import HANDLER_MARK, configure_logging
 from motcua.migrate import alembic_config, upgrade
 from motcua.org.actions import load_units_file, sync_units
 from motcua.wiring import connect
@@ -225,6 +226,17 @@ def database_before(kind: str, directory: Path, revision: str) -> Iterator[tuple
         if name:
             with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+@pytest.fixture
+def written() -> Iterator[io.StringIO]:
+    """What the product's configured log handler writes (JSON lines, the redaction net included), for this test."""
+    stream = io.StringIO()
+    configure_logging("json", stream=stream)
+    yield stream
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "stream", None) is stream]:
+        root.removeHandler(handler)
+
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:

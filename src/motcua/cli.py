@@ -353,12 +353,8 @@ def worker_cmd(
         worker.run_forever(SystemClock().now, interval, threading.Event())
 
 
-def _index_commands() -> None:
-    index_app.command("publish")(index_cli.publish)
-    index_app.command("verify")(index_cli.verify)
-
-
-_index_commands()
+index_app.command("publish")(index_cli.publish)
+index_app.command("verify")(index_cli.verify)
 
 
 @index_app.command("rebuild")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from datetime import date
 
 import httpx
@@ -14,7 +13,6 @@ import pytest
 from motcua.integrations.identity import IdentityRejected, IdentityUnavailable, PopulationDbClient
 from motcua.integrations.messaging import ProviderError, SmsGateway, ZaloZnsClient
 from motcua.integrations.payment import PaymentGatewayClient, PaymentSignatureInvalid, PaymentUnavailable
-from motcua.kit.logs import configure_logging
 
 ID_NUMBER = "025301004321"
 PHONE = "0912345678"
@@ -38,16 +36,6 @@ def refusing_connections() -> httpx.MockTransport:
 
     return httpx.MockTransport(handler)
 
-
-@pytest.fixture
-def written() -> Iterator[io.StringIO]:
-    """What the configured handler writes (JSON lines), the redaction net included."""
-    stream = io.StringIO()
-    configure_logging("json", stream=stream)
-    yield stream
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "stream", None) is stream]:
-        root.removeHandler(handler)
 
 
 def failures(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

@@ -6,27 +6,14 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-
-from motcua.kit.logs import configure_logging
 
 ID_NUMBER = "025301004321"
 PHONE = "0912345678"
 EMAIL = "lan.anh@example.vn"
 
-
-@pytest.fixture
-def written() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("json", stream=stream)
-    yield stream
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "stream", None) is stream]:
-        root.removeHandler(handler)
 
 
 def lines(written: io.StringIO) -> list[dict[str, Any]]:
