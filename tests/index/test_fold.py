@@ -211,7 +211,8 @@ def test_a_commune_sees_the_ranking_but_not_another_communes_details(session: Se
         province_ranking(session, director, "01", NOV)
 
 
-@pytest.mark.parametrize("value", ["2026-13", "2026-Q5", "26-11", "2026-06..2026-01", "x", "2026-11; DROP"])
+@pytest.mark.parametrize("value", ["2026-13", "2026-Q5", "2026-H3", "2026-H0", "26-11", "2026-06..2026-01", "x",
+                                   "2026-11; DROP"])
 def test_a_bad_period_is_refused_in_vietnamese(value: str) -> None:
     with pytest.raises(ValidationFailed, match="Kỳ không hợp lệ"):
         parse_period(value, T0.date())
@@ -223,6 +224,16 @@ def test_periods_cover_whole_months() -> None:
     assert parse_period("", T0.date()).value == "2026-11"
     assert parse_period("2026-01..2026-06", T0.date()).label == "Từ tháng 1/2026 đến tháng 6/2026"
     assert len(parse_period("2025", T0.date()).months) == 12
+
+
+def test_six_months_as_the_portal_offers_them() -> None:
+    """The national portal's Decision 766 page also ranks over six months ("6 tháng đầu năm"): H1 is January to
+    June, H2 July to December, and the six months before H1 are last year's H2."""
+    h1 = parse_period("2026-H1", T0.date())
+    assert [m.month for m in h1.months] == [1, 2, 3, 4, 5, 6] and h1.label == "6 tháng đầu năm 2026"
+    h2 = parse_period("2026-H2", T0.date())
+    assert (h2.start, h2.end, h2.label) == (date(2026, 7, 1), date(2027, 1, 1), "6 tháng cuối năm 2026")
+    assert h1.previous().value == "2025-H2" and h2.previous().value == "2026-H1"
 
 
 def test_a_quarter_counts_each_dossier_once_at_its_end(session: Session, scenario: dict) -> None:

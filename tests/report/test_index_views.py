@@ -40,6 +40,13 @@ def monitor(client, session, scenario):
     return client
 
 
+def _tag(html: str, element_id: str) -> str:
+    """The text of the element with that id."""
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</', html, re.S)
+    assert match, element_id
+    return match.group(1).strip()
+
+
 def _cell(html: str, commune: str, column: int) -> str:
     """The text of one cell of a commune's row of the ranking table (0: rank, 1: name, 2: total, …)."""
     row = re.search(rf'<tr data-commune="{commune}"[^>]*>(.*?)</tr>', html, re.S)
@@ -73,6 +80,11 @@ def test_ranking_page_shows_ranks_percents_and_changes(monitor, scenario):
     # Groups without data are shown as such, with the reason, and the percent says what it is of.
     assert "Chưa có dữ liệu" in html and "Chưa có nguồn dữ liệu: kết quả điện tử" in html
     assert "Tỷ lệ (%) là điểm đạt chia cho điểm có thể đạt" in html
+    # The total as the portal shows it: points out of 100, beside the percentage of the attainable points.
+    province_points = Decimal(_tag(html, "province-points").removesuffix("/100").replace(",", "."))
+    province_percent = Decimal(_tag(html, "province-percent").removesuffix("%").replace(",", "."))
+    # (points are shown rounded to 0.01, so the percent recomputed from them may differ by 0.01 × 100/44)
+    assert 0 < province_points <= 44 and abs(province_percent - province_points * 100 / 44) <= Decimal("0.02")
     # Charts come from embedded data, with the vendored library, and keep their tables.
     assert '<script type="application/json" id="index-data">' in html
     assert "/static/vendor/chart-4.6.1.umd.min.js" in html and 'data-chart="histogram"' in html
@@ -162,7 +174,7 @@ def test_without_a_period_the_current_month_of_the_clock(monitor, scenario):
 
 
 def test_quarters_years_and_ranges(monitor, scenario):
-    for period, label in (("2026-Q4", "Quý 4/2026"), ("2026", "Năm 2026"),
+    for period, label in (("2026-Q4", "Quý 4/2026"), ("2026-H2", "6 tháng cuối năm 2026"), ("2026", "Năm 2026"),
                           ("2026-09..2026-10", "Từ tháng 9/2026 đến tháng 10/2026")):
         body = monitor.get("/api/v1/index/ranking", params={"period": period}).json()
         assert body["period"]["label"] == label

@@ -1,5 +1,6 @@
 """Periods of the service index: whole months, quarters, years or ranges of months, as ``?period=`` names them
-(``2026-11``, ``2026-Q4``, ``2026``, ``2026-01..2026-06``). Pure: what a period is, not what it scores."""
+(``2026-11``, ``2026-Q4``, ``2026-H1``, ``2026``, ``2026-01..2026-06``), as the national portal's Decision 766 page
+offers them (month, quarter, six months, year, a range). Pure: what a period is, not what it scores."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from motcua.kit.errors import ValidationFailed
 FIRST_MONTH = date(2022, 7, 1)
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_HALF = re.compile(r"^(\d{4})-H([12])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _RANGE = re.compile(r"^(\d{4}-\d{2})\.\.(\d{4}-\d{2})$")
 
@@ -29,7 +31,7 @@ def add_months(month: date, n: int) -> date:
 class Period:
     """Whole months ``[start, end)``: the rollups are monthly, as the national portal's reports are."""
 
-    kind: str  # month | quarter | year | custom
+    kind: str  # month | quarter | half | year | custom
     start: date
     end: date
     value: str
@@ -48,6 +50,8 @@ class Period:
             return f"Tháng {self.start.month}/{self.start.year}"
         if self.kind == "quarter":
             return f"Quý {(self.start.month - 1) // 3 + 1}/{self.start.year}"
+        if self.kind == "half":
+            return f"6 tháng {'đầu' if self.start.month == 1 else 'cuối'} năm {self.start.year}"
         if self.kind == "year":
             return f"Năm {self.start.year}"
         return f"Từ tháng {self.start.month}/{self.start.year} đến tháng {last.month}/{last.year}"
@@ -80,14 +84,16 @@ def period_value(kind: str, start: date, end: date) -> str:
         return f"{start:%Y-%m}"
     if kind == "quarter":
         return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+    if kind == "half":
+        return f"{start.year}-H{1 if start.month == 1 else 2}"
     if kind == "year":
         return f"{start.year}"
     return f"{start:%Y-%m}..{add_months(end, -1):%Y-%m}"
 
 
 def parse_period(value: str | None, today: date) -> Period:
-    """``2026-11`` (month), ``2026-Q4`` (quarter), ``2026`` (year), ``2026-01..2026-06`` (months, inclusive);
-    empty: the current month."""
+    """``2026-11`` (month), ``2026-Q4`` (quarter), ``2026-H1`` (the first six months; ``H2`` the last six),
+    ``2026`` (year), ``2026-01..2026-06`` (months, inclusive); empty: the current month."""
     period = _parse_period(value, today)
     if period.start < FIRST_MONTH or period.end > date(today.year + 1, 1, 1):
         raise ValidationFailed(f"Kỳ không hợp lệ: chỉ tính từ tháng {FIRST_MONTH.month}/{FIRST_MONTH.year} (Quyết định "
@@ -98,7 +104,7 @@ def parse_period(value: str | None, today: date) -> Period:
 
 def _parse_period(value: str | None, today: date) -> Period:
     text = (value or "").strip()
-    bad = ValidationFailed("Kỳ không hợp lệ: dùng dạng 2026-11, 2026-Q4, 2026 hoặc 2026-01..2026-06.",
+    bad = ValidationFailed("Kỳ không hợp lệ: dùng dạng 2026-11, 2026-Q4, 2026-H1, 2026 hoặc 2026-01..2026-06.",
                            fields={"period": "Không hợp lệ."})
     try:
         if not text:
@@ -110,6 +116,9 @@ def _parse_period(value: str | None, today: date) -> Period:
         if m := _QUARTER.match(text):
             start = date(int(m[1]), 3 * int(m[2]) - 2, 1)
             return Period("quarter", start, add_months(start, 3), text)
+        if m := _HALF.match(text):
+            start = date(int(m[1]), 6 * int(m[2]) - 5, 1)
+            return Period("half", start, add_months(start, 6), text)
         if m := _YEAR.match(text):
             start = date(int(m[1]), 1, 1)
             return Period("year", start, add_months(start, 12), text)

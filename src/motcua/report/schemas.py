@@ -26,8 +26,8 @@ def _num(value: Decimal | None) -> float | None:
 
 class PeriodOut(BaseModel):
     value: str = Field(examples=["2026-11"],
-                       description="What `period=` takes: 2026-11, 2026-Q4, 2026, 2026-01..2026-06")
-    kind: Literal["month", "quarter", "year", "custom"]
+                       description="What `period=` takes: 2026-11, 2026-Q4, 2026-H1, 2026, 2026-01..2026-06")
+    kind: Literal["month", "quarter", "half", "year", "custom"]
     label: str = Field(examples=["Tháng 11/2026"])
     start: date = Field(description="First day of the first month")
     end: date = Field(description="First day after the last month (exclusive)")

@@ -35,7 +35,7 @@ router = APIRouter(include_in_schema=False)
 COMMUNE_CODE = Path(pattern=r"^\d{5}$", description="5-digit commune code (Decision 19/2025/QĐ-TTg)")
 SNAPSHOT_ID = Path(ge=1, le=2**31 - 1)
 #: The period of the fair-play page and the periodic report (empty: the last month that is over).
-LAST_PERIOD = Query(default=None, max_length=20, description="2026-11, 2026-Q4, 2026 or 2026-01..2026-06")
+LAST_PERIOD = Query(default=None, max_length=20, description="2026-11, 2026-Q4, 2026-H1, 2026 or 2026-01..2026-06")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LATE_PER_PAGE = 50

@@ -9,11 +9,14 @@ from motcua.kit.clock import to_local
 
 
 def recent_periods(today: date, months: int = 12) -> list[Period]:
-    """What the period selector offers: the last ``months`` months, the last four quarters, this year and last."""
+    """What the period selector offers: the last ``months`` months, the last four quarters, the last two halves of a
+    year, this year and last."""
     current = date(today.year, today.month, 1)
     out = [parse_period(f"{add_months(current, -i):%Y-%m}", today) for i in range(months)]
     quarter = date(current.year, 3 * ((current.month - 1) // 3) + 1, 1)
     out += [parse_period(period_value("quarter", q, q), today) for q in (add_months(quarter, -3 * i) for i in range(4))]
+    half = date(current.year, 1 if current.month <= 6 else 7, 1)
+    out += [parse_period(period_value("half", h, h), today) for h in (add_months(half, -6 * i) for i in range(2))]
     out += [parse_period(str(current.year - i), today) for i in range(2)]
     return out
 
