@@ -42,6 +42,7 @@ from motcua.home import views as web_views
 from motcua.kit.clock import Clock, SystemClock
 from motcua.kit.errors import MotcuaError, NotAuthenticated
 from motcua.kit.logs import request_id
+from motcua.kit.messages import vietnamese_message
 from motcua.kit.schemas import error_responses
 from motcua.portal import views as portal_views
 from motcua.report import api as report_api
@@ -150,7 +151,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         fields: dict[str, str] = {}
         for error in exc.errors():
             loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "form")]
-            fields[".".join(loc) or "body"] = error.get("msg", "không hợp lệ")
+            fields[".".join(loc) or "body"] = vietnamese_message(error)
         status = 422 if _is_api(request) else 400
         return _error_response(request, status, "validation_failed", HTTP_MESSAGES[422], fields)
 

@@ -42,6 +42,7 @@ from motcua.index.tasks import rebuild
 from motcua.kit.clock import SystemClock
 from motcua.kit.errors import MotcuaError
 from motcua.kit.logs import configure_logging
+from motcua.kit.messages import vietnamese_message
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, set_single_officer_approval, sync_units
 from motcua.org.models import Commune
@@ -156,7 +157,7 @@ def create_officer_cmd(
                              province_code=province, commune_code=commune, roles=role)
     except ValidationError as exc:
         for error in exc.errors():
-            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
+            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {vietnamese_message(error)}[/red]")
         raise typer.Exit(2) from exc
     factory = _session_factory()
     try:
@@ -220,7 +221,7 @@ def calendar_announce(
             change = record_announcement(session, actor=SYSTEM, data=data, now=SystemClock().now())
     except ValidationError as exc:
         for error in exc.errors():
-            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
+            console.print(f"[red]{'.'.join(map(str, error['loc']))}: {vietnamese_message(error)}[/red]")
         raise typer.Exit(2) from exc
     except MotcuaError as exc:
         console.print(f"[red]{exc.message}[/red]")

@@ -31,6 +31,7 @@ from motcua.catalog.schemas import Catalogue
 from motcua.kit import jsonsafe
 from motcua.kit.errors import MotcuaError
 from motcua.kit.excel import clean_text, workbook_bytes
+from motcua.kit.messages import vietnamese_message
 
 SHIPPED_PACKAGE = "motcua.catalog"
 SHIPPED_PATH = "data/procedures.json"
@@ -41,62 +42,6 @@ class CatalogueImportError(MotcuaError):
     status_code = 422
     code = "catalogue_invalid"
     default_message = "Danh mục thủ tục không hợp lệ."
-
-
-# ---------------------------------------------------------------------------------------------------- messages
-
-_TYPE_MESSAGES: dict[str, str] = {
-    "missing": "Thiếu thông tin bắt buộc.",
-    "extra_forbidden": "Trường này không có trong danh mục thủ tục.",
-    "string_type": "Phải là chuỗi ký tự.",
-    "string_too_short": "Không được để trống.",
-    "string_too_long": "Quá dài (tối đa {max_length} ký tự).",
-    "string_pattern_mismatch": "Không đúng định dạng (mẫu {pattern}).",
-    "int_type": "Phải là số nguyên.",
-    "int_parsing": "Phải là số nguyên.",
-    "int_from_float": "Phải là số nguyên.",
-    "decimal_type": "Phải là một số.",
-    "decimal_parsing": "Phải là một số.",
-    "float_parsing": "Phải là một số.",
-    "finite_number": "Phải là một số hữu hạn.",
-    "greater_than": "Phải lớn hơn {gt}.",
-    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}.",
-    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}.",
-    "bool_type": "Phải là đúng hoặc sai.",
-    "bool_parsing": "Phải là đúng hoặc sai.",
-    "date_type": "Phải là ngày (YYYY-MM-DD).",
-    "date_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
-    "date_from_datetime_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
-    "date_from_datetime_inexact": "Chỉ ghi ngày, không ghi giờ.",
-    "list_type": "Phải là một danh sách.",
-    "too_short": "Cần ít nhất {min_length} mục.",
-    "too_long": "Nhiều nhất {max_length} mục.",
-    "model_type": "Phải là một đối tượng.",
-    "model_attributes_type": "Phải là một đối tượng.",
-    "dict_type": "Phải là một đối tượng.",
-    "literal_error": "Giá trị không hợp lệ; chỉ nhận: {expected}.",
-    "enum": "Giá trị không hợp lệ; chỉ nhận: {expected}.",
-    "frozen_instance": "Không được sửa.",
-}
-
-
-def vietnamese_message(error: Mapping[str, Any]) -> str:
-    """One pydantic error in Vietnamese: our validators' own text, or a translation of pydantic's."""
-    kind = str(error.get("type", ""))
-    if kind in ("value_error", "assertion_error"):
-        return str(error.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
-    template = _TYPE_MESSAGES.get(kind)
-    if template is None:
-        return f"Giá trị không hợp lệ ({error.get('msg', kind)})."
-    context = _Context((key, str(value).replace(" or ", " hoặc ")) for key, value in (error.get("ctx") or {}).items())
-    return template.format_map(context)
-
-
-class _Context(dict[str, str]):
-    """Format values of an error; a value pydantic did not give shows as '…' rather than failing."""
-
-    def __missing__(self, key: str) -> str:
-        return "…"
 
 
 def _errors(exc: ValidationError) -> list[tuple[tuple[int | str, ...], str]]:

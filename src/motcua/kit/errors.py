@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from motcua.kit.messages import vietnamese_message
+
 
 class MotcuaError(Exception):
     status_code = 400
@@ -77,6 +79,6 @@ class TooManyRequests(MotcuaError):
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Pydantic's errors as {field: message}, the shape forms show next to each field and the API returns."""
     return {
-        ".".join(str(part) for part in error["loc"]) or "body": error["msg"].removeprefix("Value error, ")
+        ".".join(str(part) for part in error["loc"]) or "body": vietnamese_message(error)
         for error in exc.errors()
     }

@@ -31,6 +31,7 @@ from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import Action
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.kit.messages import vietnamese_message
 from motcua.kit.numbers import is_ascii_digits
 from motcua.notify.models import Channel
 from motcua.org.models import Commune
@@ -152,8 +153,7 @@ def _intake_data(fields: dict[str, Any], procedure_code: str, present: list[str]
         return IntakeIn.model_validate({**raw, "procedure_code": procedure_code, "channel": 2,
                                         "documents_present": present})
     except ValidationError as exc:
-        problems = {str(e["loc"][0]) if e["loc"] else "form": str(e["msg"]).removeprefix("Value error, ")
-                    for e in exc.errors()}
+        problems = {str(e["loc"][0]) if e["loc"] else "form": vietnamese_message(e) for e in exc.errors()}
         raise ValidationFailed("Thông tin hồ sơ chưa đúng; xem các ô được đánh dấu.", fields=problems) from exc
 
 
