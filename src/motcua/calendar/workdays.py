@@ -257,7 +257,7 @@ class WorkCalendar:
         if holiday is not None:
             return DayInfo(day, "holiday", False, holiday, "Bộ luật Lao động 2019, Điều 111–112")
         if day in self._package_workdays:
-            return DayInfo(day, "make_up_workday", True, "Ngày làm bù", "holidays: VietnamStaticHolidays")
+            return DayInfo(day, "make_up_workday", True, "Ngày làm bù", "Lịch nghỉ lễ đã được Chính phủ công bố")
         if day.weekday() in WEEKEND:
             return DayInfo(day, "weekend", False)
         return DayInfo(day, "workday", True)
