@@ -26,6 +26,7 @@ from motcua.kit.clock import as_utc
 from motcua.kit.errors import Forbidden, NotFound
 from motcua.kit.numbers import ascii_digits
 from motcua.kit.text import fold
+from motcua.org.models import Commune
 
 DUE_SOON = timedelta(days=2)
 
@@ -287,3 +288,37 @@ def workload_by_department(session: Session, principal: Principal) -> dict[str, 
 
 def status_label(status: str) -> str:
     return STATUS_LABELS[Status(status)]
+
+
+@dataclass(frozen=True)
+class CommuneActivity:
+    """One commune's day at a glance for the province: dossiers received today and in the last 7 days (at its
+    counters), and its open dossiers past their appointment (those it decides)."""
+
+    received_today: int = 0
+    received_week: int = 0
+    overdue: int = 0
+
+
+def province_activity(session: Session, principal: Principal, now: datetime) -> dict[str, CommuneActivity]:
+    """Counts only, per commune of the officer's province: what a province monitor follows without opening a
+    dossier (the counts carry no personal data, so every province-level officer may read them)."""
+    if principal.commune_code is not None:
+        raise Forbidden("Chỉ cán bộ cấp tỉnh xem được hoạt động của các xã, phường trong tỉnh.")
+    local = now.astimezone(VIETNAM_TZ)
+    today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    communes = select(Commune.code).where(Commune.province_code == principal.province_code)
+    counts: dict[str, dict[str, int]] = {}
+    received = (select(Dossier.receiving_commune_code, func.count())
+                .where(Dossier.receiving_commune_code.in_(communes)).group_by(Dossier.receiving_commune_code))
+    for key, since in (("received_today", today), ("received_week", today - timedelta(days=6))):
+        for code, n in session.execute(received.where(Dossier.received_at >= since)):
+            counts.setdefault(code, {})[key] = int(n)
+    overdue = session.execute(
+        select(Dossier.deciding_commune_code, func.count())
+        .where(Dossier.deciding_commune_code.in_(communes), Dossier.status.in_([s.value for s in OPEN_STATES]),
+               Dossier.due_at < now)
+        .group_by(Dossier.deciding_commune_code))
+    for code, n in overdue:
+        counts.setdefault(code, {})["overdue"] = int(n)
+    return {code: CommuneActivity(**c) for code, c in counts.items()}

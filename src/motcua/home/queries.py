@@ -15,7 +15,15 @@ from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar import CalendarError, DayInfo
 from motcua.calendar.queries import calendar_for_province
+from motcua.dossier.queries import CommuneActivity, province_activity
+from motcua.dossier.workflow import ACTION_LABELS as DOSSIER_ACTIONS
+from motcua.feedback.workflow import ACTION_LABELS as CASE_ACTIONS
+from motcua.index.definitions import NoMetricSetInForce, metric_set_for
+from motcua.index.periods import Period, add_months, parse_period
+from motcua.index.rollups import catalogue_counters, competition_ranks, rollup_counters, scorecard, share_order
+from motcua.index.score import Scorecard, merge_all
 from motcua.kit.clock import to_local
+from motcua.kit.errors import ValidationFailed
 from motcua.org.models import Commune, Officer, Province
 from motcua.org.queries import (
     CommuneStaff,
@@ -37,6 +45,45 @@ SECTIONS: tuple[tuple[str, Role], ...] = (
     ("volunteer", Role.VOLUNTEER),
     ("council", Role.COUNCIL),
 )
+#: The audit trail's actions in words (the home page's activity feed); dossier and feedback actions take their
+#: workflow's labels.
+EVENT_WORDS: dict[str, str] = {
+    "auth.login": "Đăng nhập", "auth.logout": "Đăng xuất", "auth.login_failed": "Đăng nhập không thành công",
+    "auth.password_change": "Đổi mật khẩu", "api_token.create": "Tạo mã truy cập API",
+    "api_token.revoke": "Thu hồi mã truy cập API", "officer.create": "Thêm cán bộ",
+    "officer.unlock": "Mở khóa tài khoản cán bộ", "officer.assign_post": "Phân công vị trí cho cán bộ",
+    "personal_data.read": "Xem thông tin cá nhân của người dân",
+    "calendar.announcement_recorded": "Ghi nhận ngày nghỉ hoặc ngày làm bù",
+    "calendar.announcement_withdrawn": "Hủy thông báo ngày nghỉ hoặc ngày làm bù",
+    "calendar.working_hours_set": "Đặt giờ làm việc", "catalog.imported": "Nhập danh mục thủ tục",
+    "commune.agency_id_set": "Đặt mã cơ quan của xã",
+    "province.single_officer_approval_set": "Thiết lập phê duyệt khi xã chỉ có một cán bộ",
+    "citizen.signed_up": "Người dân đăng ký tài khoản", "citizen.identity_verified": "Người dân xác thực định danh",
+    "dossier.rated": "Người dân đánh giá hồ sơ", "dossier.payment_started": "Bắt đầu thanh toán phí trực tuyến",
+    "dossier.paid_online": "Thanh toán phí trực tuyến thành công", "dossier.imported": "Nhập hồ sơ từ hệ thống cũ",
+    "dossier.fee_paid": "Nộp phí, lệ phí", "dossier.document_added": "Đính kèm tài liệu vào hồ sơ",
+    "dossier.consent_recorded": "Ghi nhận sự đồng ý nộp hộ của người dân",
+    "feedback.receive": "Tiếp nhận phản ánh, kiến nghị", "feedback.rate_answer": "Người dân đánh giá trả lời phản ánh",
+    "index.snapshot_published": "Công bố bảng xếp hạng chỉ số",
+    **{f"dossier.{action.value}": label for action, label in DOSSIER_ACTIONS.items()},
+    **{f"feedback.{action.value}": label for action, label in CASE_ACTIONS.items()},
+}
+OBJECT_WORDS: dict[str, str] = {
+    "dossier": "hồ sơ", "officer": "cán bộ", "feedback_case": "phản ánh", "feedback_cases": "phản ánh",
+    "api_token": "mã truy cập", "calendar_announcement": "thông báo lịch", "catalogue": "danh mục",
+    "citizen": "tài khoản người dân", "commune": "xã", "province": "tỉnh", "dossier_register": "sổ theo dõi hồ sơ",
+    "dossier_search": "tìm kiếm hồ sơ", "index_snapshot": "bảng xếp hạng",
+}
+
+
+def event_in_words(event: AuditEvent) -> str:
+    """One audit event as a sentence a province monitor reads ("Tiếp nhận hồ sơ · hồ sơ 123")."""
+    words = EVENT_WORDS.get(event.action) or "Thao tác khác trên hệ thống"
+    if event.object_kind in OBJECT_WORDS and event.object_id:
+        words += f" · {OBJECT_WORDS[event.object_kind]} {event.object_id}"
+    return words
+
+
 #: Who sees the latest audit events of their province or commune on the home page.
 EVENT_READERS = (Role.ADMIN, Role.CENTRE_DIRECTOR, Role.PROVINCE_MONITOR)
 
@@ -58,6 +105,30 @@ class OverviewStats:
 
 
 @dataclass(frozen=True)
+class IndexGlance:
+    """The last complete month's index of the province: its own score card and the best and weakest communes."""
+
+    period: Period
+    card: Scorecard
+    ranked: int
+    best: list[tuple[Commune, Scorecard]]
+    weakest: list[tuple[Commune, Scorecard]]
+
+
+@dataclass(frozen=True)
+class ProvinceDesk:
+    """What a province officer follows each day (issue: the home page listed raw audit codes): today's intake,
+    the dossiers past their appointment by commune, the communes with no dossier received for 7 days, the index."""
+
+    received_today: int
+    received_week: int
+    overdue: int
+    most_overdue: list[tuple[Commune, CommuneActivity]]
+    quiet: list[Commune]
+    index: IndexGlance | None
+
+
+@dataclass(frozen=True)
 class HomePage:
     officer: Officer
     province: Province
@@ -69,6 +140,7 @@ class HomePage:
     overview: list[tuple[Commune, int]] | None = None
     overview_stats: OverviewStats | None = None
     events: list[AuditEvent] | None = None
+    desk: ProvinceDesk | None = None
 
     def context(self) -> dict[str, Any]:
         """The template's variables (a shallow copy: the ORM objects stay attached)."""
@@ -79,7 +151,7 @@ def home_page(session: Session, principal: Principal, now: datetime) -> HomePage
     """The officer's home page: who they are, whether today is a working day in their province, their cards, their
     commune's staff (or the province's communes) and, for the roles that oversee, the latest audit events."""
     assert principal.id is not None
-    commune = staff = overview = stats = None
+    commune = staff = overview = stats = desk = None
     if principal.commune_code is not None:
         commune = get_commune_for(session, principal, principal.commune_code)
         staff = commune_staff(session, commune)
@@ -88,6 +160,7 @@ def home_page(session: Session, principal: Principal, now: datetime) -> HomePage
         staffed = [n for _, n in overview if n]
         stats = OverviewStats(len(overview), sum(staffed), min(staffed) if staffed else 0,
                               max(staffed) if staffed else 0)
+        desk = _desk(session, principal, [c for c, _ in overview], now)
     return HomePage(
         officer=get_officer_for(session, principal, principal.id),
         province=get_province(session, principal.province_code),
@@ -96,7 +169,46 @@ def home_page(session: Session, principal: Principal, now: datetime) -> HomePage
         sections=frozenset(name for name, role in SECTIONS if principal.has_role(role)),
         commune=commune, staff=staff, overview=overview, overview_stats=stats,
         events=recent_events_for(session, principal, limit=15) if principal.has_role(*EVENT_READERS) else None,
+        desk=desk,
     )
+
+
+def _desk(session: Session, principal: Principal, communes: list[Commune], now: datetime) -> ProvinceDesk:
+    activity = province_activity(session, principal, now)
+    none = CommuneActivity()
+    overdue = sorted(((c, activity[c.code]) for c in communes if c.code in activity and activity[c.code].overdue),
+                     key=lambda pair: (-pair[1].overdue, pair[0].name_folded))
+    return ProvinceDesk(
+        received_today=sum(a.received_today for a in activity.values()),
+        received_week=sum(a.received_week for a in activity.values()),
+        overdue=sum(a.overdue for a in activity.values()),
+        most_overdue=overdue[:10],
+        quiet=[c for c in communes if not activity.get(c.code, none).received_week],
+        index=_index_glance(session, principal.province_code, communes, now),
+    )
+
+
+def _index_glance(session: Session, province_code: str, communes: list[Commune], now: datetime) -> IndexGlance | None:
+    """The last month that is over, scored as the province's ranking scores it (``index.rollups``)."""
+    today = to_local(now).date()
+    month = add_months(date(today.year, today.month, 1), -1)
+    try:
+        period = parse_period(f"{month:%Y-%m}", today)
+        metric_set = metric_set_for(month)
+    except (NoMetricSetInForce, ValidationFailed):
+        return None
+    by_commune = rollup_counters(session, province_code, period)
+    if not by_commune:
+        return None
+    catalogue = catalogue_counters(session, month)
+    cards = {code: scorecard(metric_set, counters, catalogue) for code, counters in by_commune.items()
+             if counters.counted}
+    ranks = competition_ranks({code: share_order(card.total) for code, card in cards.items()})
+    named = {c.code: c for c in communes}
+    ordered = [(named[code], cards[code]) for code in sorted(ranks, key=lambda c: (ranks[c], named[c].name_folded))
+               if code in named]
+    return IndexGlance(period, scorecard(metric_set, merge_all(by_commune.values()), catalogue, level="province"),
+                       len(ordered), ordered[:3], ordered[-3:][::-1] if len(ordered) > 3 else [])
 
 
 def _today(session: Session, principal: Principal, now: datetime) -> Today | None:

@@ -14,7 +14,7 @@ from motcua.base.principal import Principal
 from motcua.dossier.deps import client_ip
 from motcua.dossier.lookups import public_lookup
 from motcua.home.lookup import lookup_result
-from motcua.home.queries import home_page
+from motcua.home.queries import event_in_words, home_page
 from motcua.kit.errors import ValidationFailed
 from motcua.web.i18n import LANGUAGES
 from motcua.web.middleware import LANG_COOKIE
@@ -41,7 +41,7 @@ def home(
 ) -> Response:
     if principal is None or principal.kind != "officer":
         return RedirectResponse("/login?next=/home", status_code=303)
-    return render(request, "home.html", home_page(session, principal, now).context())
+    return render(request, "home.html", {**home_page(session, principal, now).context(), "in_words": event_in_words})
 
 
 @lookup_router.get("/tra-cuu", response_class=HTMLResponse)
