@@ -174,7 +174,12 @@ def test_rating_by_code_and_digits_dissatisfied_opens_a_case(client: TestClient,
     assert wrong.status_code == 404 and "Không tìm thấy hồ sơ" in wrong.text
     missing = client.post("/danh-gia", data={"code": d.code, "secret": "5678", **_answers(""),
                                              "csrf_token": csrf_token(client, "/danh-gia")})
-    assert missing.status_code == 422 and "Vui lòng chọn mức độ hài lòng" in field_error(missing.text, "attitude")
+    assert missing.status_code == 422 and "vui lòng chọn mức độ hài lòng" in field_error(missing.text, "attitude")
+    # The messages name the questions left unanswered, by their number on the form (issue 16: errors name the
+    # unanswered question).
+    attitude = next(n for n, c in enumerate(CRITERIA, start=1) if c.key == "attitude")
+    assert f"Câu {attitude} chưa được trả lời" in field_error(missing.text, "attitude")
+    assert f"câu {attitude}" in missing.text[missing.text.index('class="error"'):][:400]
     response = client.post("/danh-gia", data={"code": d.code, "secret": "5678", **_answers("0"),
                                               "comment": "Phải đi lại ba lần",
                                               "csrf_token": csrf_token(client, "/danh-gia")}, follow_redirects=False)

@@ -31,7 +31,7 @@ from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.lookups import LOOKUP_CODE_LENGTH, check_lookup_budget, count_lookup_attempt
 from motcua.dossier.models import Dossier
 from motcua.feedback import notices
-from motcua.feedback.criteria import dissatisfied_labels, is_satisfied, score_problems
+from motcua.feedback.criteria import dissatisfied_labels, is_satisfied, score_problems, unanswered_summary
 from motcua.feedback.models import DossierRating, FeedbackCase, FeedbackEvent
 from motcua.feedback.queries import (
     check_form_rate,
@@ -102,7 +102,7 @@ def rate_dossier(session: Session, *, dossier: Dossier, scores: Mapping[str, int
         raise ValidationFailed("Kênh đánh giá không hợp lệ.", fields={"channel": "qr, account hoặc counter."})
     problems = score_problems(scores)
     if problems:
-        raise ValidationFailed("Vui lòng chọn mức độ hài lòng cho từng tiêu chí.",
+        raise ValidationFailed(unanswered_summary(problems),
                                fields={f"scores.{key}": message for key, message in problems.items()})
     comment = comment.strip()
     if len(comment) > COMMENT_MAX:

@@ -65,14 +65,22 @@ def score_problems(scores: Mapping[str, object]) -> dict[str, str]:
     for key in scores:
         if key not in BY_KEY:
             problems[key] = "Tiêu chí không tồn tại."
-    for criterion in CRITERIA:
+    for number, criterion in enumerate(CRITERIA, start=1):
         value = scores.get(criterion.key)
         if value is None:
             if not criterion.optional:
-                problems[criterion.key] = "Vui lòng chọn mức độ hài lòng."
+                problems[criterion.key] = f"Câu {number} chưa được trả lời: vui lòng chọn mức độ hài lòng."
         elif type(value) is not int or value not in SCALE_LABELS:
             problems[criterion.key] = "Mức đánh giá không hợp lệ."
     return problems
+
+
+def unanswered_summary(problems: Mapping[str, str]) -> str:
+    """The form's message naming the questions left unanswered ("Chưa trả lời câu 2, câu 5.")."""
+    numbers = [f"câu {n}" for n, c in enumerate(CRITERIA, start=1) if c.key in problems]
+    if not numbers:
+        return "Mức đánh giá không hợp lệ."
+    return f"Chưa trả lời {', '.join(numbers)}: vui lòng chọn mức độ hài lòng cho từng câu."
 
 
 def is_satisfied(scores: Mapping[str, int]) -> bool:
