@@ -445,3 +445,41 @@ def test_procedures_are_found_without_diacritics_with_their_fees_in_dong(client,
     page = client.get("/cong-dan/thu-tuc", params={"q": "dang ky ho kinh doanh"})
     assert f'data-procedure="{HKD}"' in page.text and "100.000 đ" in page.text
     assert 'data-procedure="1.001193"' not in page.text  # khai sinh does not match
+
+
+def test_the_commune_picker_groups_by_province_and_chooses_nothing_for_the_citizen(client, session):
+    """Issue 16 (9): 3,321 communes in one list repeated 246 names and defaulted to a commune in Hà Nội. The
+    picker groups them by province, preselects none on a first visit, and then the commune of the citizen's
+    latest draft; each option carries its folded name and province for type-to-search without diacritics."""
+    sign_in(client, session)
+    page = client.get("/cong-dan/thu-tuc", params={"q": "ho kinh doanh"}).text
+    picker = page[page.index('<select id="commune_code"'):page.index("</select>")]
+    assert '<option value="" selected>' in picker and picker.count(" selected") == 1
+    assert '<optgroup label="Tỉnh Phú Thọ">' in picker
+    assert f'value="{CHI_TIEN}" data-search="xa chi tien tinh phu tho"' in picker
+    assert 'data-filter-for="commune_code"' in page and "/static/picker.js" in page
+    empty = client.post("/cong-dan/ho-so-nhap", data={"procedure_code": HKD, "commune_code": "",
+                                                      "csrf_token": csrf_token(client, "/cong-dan/thu-tuc")})
+    assert empty.status_code == 422 and "Chọn xã, phường giải quyết hồ sơ" in empty.text
+    new_draft(client)
+    picker = client.get("/cong-dan/thu-tuc", params={"q": "ho kinh doanh"}).text
+    assert f'value="{CHI_TIEN}" data-search="xa chi tien tinh phu tho" selected' in picker
+
+
+def test_a_signed_in_citizen_is_not_offered_the_officers_login(client, session):
+    """Issue 16 (9): after signing in, the header's "Đăng nhập" led to the officers' login page."""
+    sign_in(client, session)
+    header = client.get("/cong-dan").text.split("</header>")[0]
+    assert 'href="/login"' not in header and 'action="/cong-dan/dang-xuat"' in header
+
+
+def test_the_sign_in_field_opens_the_number_pad_unless_the_citizen_chose_email(client):
+    """Issue 16 (9): most citizens sign in with a phone number; its field must open the number pad. A citizen with
+    an e-mail address switches to the letters' keyboard with a link, and a refused address keeps that keyboard."""
+    field = re.compile(r'<input id="destination"[^>]*>', re.S)
+    assert 'inputmode="tel"' in field.search(client.get("/cong-dan/dang-nhap").text).group(0)
+    page = client.get("/cong-dan/dang-nhap", params={"via": "email"}).text
+    assert 'inputmode="email"' in field.search(page).group(0)
+    refused = client.post("/cong-dan/dang-nhap", data={"destination": "khong-phai@", "csrf_token":
+                                                       csrf_token(client, "/cong-dan/dang-nhap")})
+    assert refused.status_code == 422 and 'inputmode="email"' in field.search(refused.text).group(0)

@@ -24,7 +24,11 @@ class CitizenNotSignedIn(NotAuthenticated):
 def optional_citizen(
     request: Request, session: Session = DB_SESSION,
 ) -> CitizenAccount | None:
-    return account_for_token(session, request.cookies.get(CITIZEN_COOKIE), request.app.state.clock.now())
+    account = account_for_token(session, request.cookies.get(CITIZEN_COOKIE), request.app.state.clock.now())
+    # The page's header shows the citizen signed in, not the officers' login: the name only, read now (an error page
+    # renders after the session is gone).
+    request.state.citizen_name = account.full_name if account is not None else None
+    return account
 
 
 def current_citizen(citizen: CitizenAccount | None = Depends(optional_citizen)) -> CitizenAccount:

@@ -20,7 +20,7 @@ from motcua.dossier.queries import documents, get_dossier_for
 from motcua.dossier.workflow import END_STATES, Action, Status
 from motcua.feedback.queries import rating_link
 from motcua.kit.text import fold
-from motcua.org.models import Commune
+from motcua.org.models import Commune, Province
 from motcua.portal.models import DossierDraft, FeeLine, FeePayment
 
 #: The official letters a citizen may download from their dossier's page.
@@ -67,6 +67,41 @@ def online_procedures(session: Session, q: str | None, now: datetime, limit: int
 def deciding_communes(session: Session) -> list[Commune]:
     """The communes a citizen may file with: any of the installation's (location-independent filing, Art. 14)."""
     return list(session.scalars(select(Commune).order_by(Commune.province_code, Commune.name)))
+
+
+@dataclass(frozen=True)
+class CommuneChoice:
+    code: str
+    label: str  # "Xã Bình Minh"
+    search: str  # folded, with the province: what the type-to-search matches (no diacritics needed)
+
+
+@dataclass(frozen=True)
+class CommunePicker:
+    """The portal's commune picker: the communes grouped by province (3,321 in one list repeat 246 names), and
+    preselected the citizen's own — the commune of their latest dossier or draft — or none (never a commune the
+    citizen did not choose)."""
+
+    groups: list[tuple[str, list[CommuneChoice]]]
+    selected: str | None
+
+
+def commune_picker(session: Session, citizen_id: int) -> CommunePicker:
+    provinces = {code: f"{kind.capitalize()} {name}"
+                 for code, kind, name in session.execute(select(Province.code, Province.kind, Province.name))}
+    groups: dict[str, list[CommuneChoice]] = {}
+    for c in deciding_communes(session):
+        label = f"{c.kind.capitalize()} {c.name}"
+        province = provinces.get(c.province_code, c.province_code)
+        groups.setdefault(province, []).append(CommuneChoice(c.code, label, fold(f"{label} {province}")))
+    latest = session.scalar(select(Dossier.deciding_commune_code).where(Dossier.citizen_id == citizen_id)
+                            .order_by(Dossier.received_at.desc(), Dossier.id.desc()).limit(1))
+    if latest is None:
+        latest = session.scalar(select(DossierDraft.commune_code).where(DossierDraft.citizen_id == citizen_id)
+                                .order_by(DossierDraft.updated_at.desc()).limit(1))
+    # by the province's name, not its kind ("Thành phố Hà Nội" among the H's)
+    return CommunePicker(sorted(groups.items(), key=lambda g: fold(g[0].split(" ", 1)[-1].removeprefix("phố "))),
+                         latest)
 
 
 def my_dossiers(session: Session, citizen_id: int, limit: int = 100) -> list[Dossier]:

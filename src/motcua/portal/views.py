@@ -60,7 +60,7 @@ from motcua.portal.models import CitizenAccount
 from motcua.portal.queries import (
     CITIZEN_FORMS,
     citizen_dossier_page,
-    deciding_communes,
+    commune_picker,
     my_dossiers,
     my_drafts,
     online_procedures,
@@ -93,9 +93,16 @@ def _safe_next(target: str) -> str:
 
 
 @router.get("/cong-dan/dang-nhap", response_class=HTMLResponse)
-def sign_in_page(request: Request, next: str = Query(default="/cong-dan", max_length=300)) -> Response:
+def sign_in_page(request: Request, next: str = Query(default="/cong-dan", max_length=300),
+                 via: str = Query(default="phone", max_length=10,
+                                  description="phone (the number pad on a phone) or email")) -> Response:
     return render(request, "portal/sign_in.html", {"step": "destination", "values": {}, "errors": {},
-                                                   "next": _safe_next(next)})
+                                                   "next": _safe_next(next), "via": _via(via)})
+
+
+def _via(value: str) -> str:
+    """The sign-in field's keyboard: a phone number by default (most citizens), an e-mail address on request."""
+    return "email" if value == "email" else "phone"
 
 
 @router.post("/cong-dan/dang-nhap", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -113,7 +120,7 @@ def sign_in_send(
                      key=request.app.state.settings.secret_key)
     except MotcuaError as exc:
         context = {"step": "destination", "values": values, "next": _safe_next(next),
-                   "errors": {"destination": exc.message}}
+                   "errors": {"destination": exc.message}, "via": _via("email" if "@" in destination else "phone")}
         return render(request, "portal/sign_in.html", context, status_code=exc.status_code)
     return render(request, "portal/sign_in.html", {"step": "code", "values": {"destination": target.value},
                                                    "errors": {}, "next": _safe_next(next)})
@@ -218,7 +225,7 @@ def procedures_page(
     now: datetime = Depends(get_now),
 ) -> Response:
     return render(request, "portal/procedures.html", {
-        "q": q, "procedures": online_procedures(session, q, now), "communes": deciding_communes(session)})
+        "q": q, "procedures": online_procedures(session, q, now), "picker": commune_picker(session, citizen.id)})
 
 
 @router.post("/cong-dan/ho-so-nhap", dependencies=[Depends(require_csrf)])

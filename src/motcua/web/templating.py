@@ -110,6 +110,8 @@ def render(
         "request": request,
         "lang": lang,
         "principal": principal,
+        # a citizen signed in to the portal (set by ``portal.deps.optional_citizen`` on the portal's pages)
+        "citizen_name": getattr(request.state, "citizen_name", None),
         # what the menu offers follows the need-to-know table (base.access), not role names in the template
         "sight": need_to_know(principal) if principal is not None else None,
         # and its links by the role sets the routes require (base.roles), not role names in the template
