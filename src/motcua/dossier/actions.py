@@ -145,6 +145,11 @@ def legal_extensions_of(version: ProcedureVersion) -> list[dict[str, Any]]:
     return list(version.data.get("legal_extensions", []))
 
 
+def legal_grounds_used(dossier: Dossier) -> set[str]:
+    """The grounds of the legal extensions already applied to the dossier (its clock's ``extended_by_law``)."""
+    return {e["ground"] for e in dossier.clock_events or [] if e.get("type") == "extended_by_law"}
+
+
 def _legal_extension(version: ProcedureVersion, key: str | None, field_name: str) -> dict[str, Any]:
     """The version's legal extension ``key``, or a Vietnamese refusal naming the field (422)."""
     if not key:
@@ -623,7 +628,7 @@ class _Situation:
         if not self.dossier.clock_events:
             return ()
         version = self.session.get_one(ProcedureVersion, self.dossier.procedure_version_id)
-        used = set(dossier_ledger(self.session, self.dossier).state(self.now).legal_grounds)
+        used = legal_grounds_used(self.dossier)
         return tuple(x["key"] for x in legal_extensions_of(version) if x["key"] not in used)
 
     @cached_property

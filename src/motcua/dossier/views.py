@@ -22,6 +22,7 @@ from motcua.dossier.actions import (
     Upload,
     add_document,
     legal_extensions_of,
+    legal_grounds_used,
     may_attach_result,
     offered_actions,
     perform,
@@ -208,7 +209,7 @@ def dossier_page(
     actions = offered_actions(session, principal, dossier, now)  # what perform would accept, guards included
     events = timeline(session, dossier)
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
-    used = set(state.legal_grounds) if state is not None else set()
+    used = legal_grounds_used(dossier)
     legal_extensions = [x for x in legal_extensions_of(version) if x["key"] not in used]
     return render(request, "dossier.html", {
         "d": read.shown, "events": events, "documents": documents(session, dossier) if read.documents else [],
