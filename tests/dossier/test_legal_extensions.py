@@ -14,8 +14,11 @@ the 3rd lunar month, Sunday 26/4/2026, observed Monday 27/4 — and 30/4, 1/5).
 from __future__ import annotations
 
 import io
+import threading
 import unicodedata
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from pypdf import PdfReader
@@ -38,7 +41,10 @@ from motcua.dossier.workflow import Action, Status, TransitionNotAllowed
 from motcua.kit.errors import Conflict, ValidationFailed
 from motcua.notify.models import NotificationOutbox
 from tests.clock_helpers import CAL, vn
-from tests.factories import CHI_TIEN, T0, VALID_ID, intake_data, login, make_officer, principal_of
+from tests.factories import CHI_TIEN, T0, VALID_ID, intake_data, login, make_officer, principal_of, staff
+
+if TYPE_CHECKING:
+    from tests.conftest import TestDatabase
 
 RECOGNITION = "1.001022"  # Đăng ký nhận cha, mẹ, con: 3 working days; +5 to verify (Civil Status Law Art. 25(2))
 GROUND = "xac_minh_nhan_cha_me_con"
@@ -224,20 +230,47 @@ def test_the_apology_extension_is_still_available_after_a_legal_one(session: Ses
     assert d.original_due_at == EXTENDED_DUE  # the apology does not move the index's appointment
 
 
-def test_two_officers_at_once_one_gets_a_conflict(session: Session, team: dict[str, Principal],
-                                                  store: FileStore) -> None:
-    """Optimistic locking (house rule 4): the handler and the head of the body both act on version v; the first
-    wins, the second gets the Vietnamese conflict message and changes nothing."""
-    d = _in_appraisal(session, team, store)
-    seen = d.version
-    perform(session, actor=team["specialist"], dossier_id=d.id, action=Action.EXTEND_BY_LAW, now=T0 + timedelta(hours=3),
-            data=ActionIn(version=seen, legal_extension=GROUND, note=NOTE))
-    with pytest.raises(Conflict, match="cán bộ khác"):
-        perform(session, actor=team["specialist"], dossier_id=d.id, action=Action.EXTEND_BY_LAW,
-                now=T0 + timedelta(hours=3), data=ActionIn(version=seen, legal_extension=GROUND, note=NOTE))
-    lines = session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == d.id,
-                                                       DossierEvent.action == "extend_by_law")).all()
-    assert len(lines) == 1
+def test_two_officers_at_once_one_gets_a_conflict(fresh_db: TestDatabase, tmp_path: Path) -> None:
+    """Optimistic locking (house rule 4): two counter officers apply Art. 25(2) to the same received dossier at the
+    same moment, each in a transaction of its own; one applies it, the other gets the Vietnamese conflict message and
+    changes nothing — one timeline line, the due date moved once."""
+    engine = fresh_db.engine
+    with Session(engine) as session:
+        team = staff(session)
+        second = principal_of(make_officer(session, roles=(Role.RECEPTION,), with_post=False, full_name="Vũ Thị Mai"),
+                              Role.RECEPTION)
+    with Session(engine) as session, session.begin():
+        d = _receive(session, team, FileStore(tmp_path / "files"))
+        dossier_id, seen = d.id, d.version
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def apply(actor: Principal) -> None:
+        try:
+            start.wait()
+            with Session(engine) as session, session.begin():
+                perform(session, actor=actor, dossier_id=dossier_id, action=Action.EXTEND_BY_LAW,
+                        now=T0 + timedelta(hours=1), data=ActionIn(version=seen, legal_extension=GROUND, note=NOTE))
+            outcomes.append("applied")
+        except Conflict as exc:
+            outcomes.append("conflict" if "cán bộ khác" in exc.message else exc.message)
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=apply, args=(who,)) for who in (team["reception"], second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(outcomes) == ["applied", "conflict"]
+    with Session(engine) as session:
+        d = session.get_one(Dossier, dossier_id)
+        assert d.version == seen + 1 and d.due_at == EXTENDED_DUE
+        lines = session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier_id,
+                                                           DossierEvent.action == "extend_by_law")).all()
+        assert len(lines) == 1
 
 
 def test_the_dossier_page_shows_the_extension_and_offers_the_grounds(client, session: Session,
