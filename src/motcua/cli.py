@@ -93,7 +93,7 @@ def migrate() -> None:
         imported = import_catalogue(session, actor=SYSTEM, catalogue=load_shipped(), now=SystemClock().now(),
                                     source="shipped")
     console.print(f"Danh mục thủ tục: {imported.created} thủ tục mới, {imported.versioned} phiên bản mới, "
-                  f"{imported.unchanged} không đổi.")
+                  f"{imported.unchanged} không đổi, {imported.amended} ghi bổ sung gia hạn theo luật.")
 
 
 @app.command("demo-data")
@@ -271,7 +271,8 @@ def catalog_import(path: Annotated[str, typer.Argument(help="A .json or .xlsx ca
         for field, message in exc.fields.items():
             console.print(f"  {field}: {message}")
         raise typer.Exit(2) from exc
-    console.print(f"{result.created} thủ tục mới, {result.versioned} phiên bản mới, {result.unchanged} không đổi.")
+    console.print(f"{result.created} thủ tục mới, {result.versioned} phiên bản mới, {result.unchanged} không đổi, "
+                  f"{result.amended} ghi bổ sung gia hạn theo luật.")
 
 
 @catalog_app.command("export")

@@ -33,6 +33,8 @@ from tests.factories import T0, intake_data, login, make_officer, other_commune,
 BUTTON = re.compile(r'data-action="([a-z_]+)"')
 SOON, LATE = T0 + timedelta(hours=20), T0 + timedelta(days=16)
 NOTE = "Nội dung kiểm tra đủ dài"
+RECOGNITION, GROUND = "1.001022", "xac_minh_nhan_cha_me_con"  # +5 working days to verify (Art. 25(2))
+RECOGNITION_DOCS = ["to_khai", "chung_cu", "giay_to_tuy_than"]
 CALENDAR = WorkCalendar()  # the national one: Phú Thọ announced no day off in these weeks
 
 
@@ -54,8 +56,9 @@ def _cases(session: Session, team: dict[str, Principal], store: FileStore, dual:
     made: list[Case] = []
 
     def new(name: str, steps: list[tuple[Principal, Action, dict[str, object]]], deciding: str | None = None,
-            pool: int | None = None) -> None:
-        data = intake_data(deciding_commune_code=deciding) if deciding else intake_data()
+            pool: int | None = None, procedure: dict[str, object] | None = None) -> None:
+        data = intake_data(deciding_commune_code=deciding, **(procedure or {})) if deciding else intake_data(
+            **(procedure or {}))
         d = receive_dossier(session, actor=team["reception"], data=data, uploads=(), store=store, now=T0).dossier
         for i, (who, action, extra) in enumerate(steps, start=1):
             d = _do(session, who, d, action, T0 + timedelta(hours=i), **extra)
@@ -80,6 +83,13 @@ def _cases(session: Session, team: dict[str, Principal], store: FileStore, dual:
     new("withdrawn", [*transfer, (r, Action.WITHDRAW, {})])
     new("appraised by one who approves", [(r, Action.TRANSFER, {}), (a, Action.ASSIGN, {"handler_id": dual.id}),
                                           (dual, Action.SUBMIT_FOR_APPROVAL, {})])
+    # A procedure whose law allows a legal extension (Civil Status Law Art. 25(2)): offered at the counter while
+    # received, to the handler in appraisal, and no more once its one ground is used.
+    recognition: dict[str, object] = {"procedure_code": RECOGNITION, "documents_present": RECOGNITION_DOCS}
+    new("recognition received", [], procedure=recognition)
+    new("recognition in appraisal", transfer, procedure=recognition)
+    new("recognition extended by law", [*transfer, (s, Action.EXTEND_BY_LAW, {"legal_extension": GROUND})],
+        procedure=recognition)
     there = theirs["specialist"].commune_code
     assert there is not None
     new("filed here, decided there", [(r, Action.TRANSFER, {}),
@@ -94,7 +104,7 @@ def _valid_input(dossier: Dossier, case: Case) -> dict[str, object]:
     while not CALENDAR.is_workday(day):
         day += timedelta(days=1)
     return {"note": NOTE, "handler_id": case.handler_pool, "new_due_date": day.isoformat(),
-            "result_summary": "Số 12/GCN"}
+            "result_summary": "Số 12/GCN", "legal_extension": GROUND}
 
 
 def _accepted(session: Session, who: Principal, case: Case, now: datetime) -> set[str]:

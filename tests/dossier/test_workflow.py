@@ -58,6 +58,8 @@ class Situation:
     supplement_expired: bool = True
     extension_refusal: str | None = None
     separation: Literal["apart", "allowed", "refused"] = "apart"
+    status: Status = Status.RECEIVED  # ``doers`` sets the status it asks about
+    legal_extensions_left: tuple[str, ...] = ("xac_minh",)  # a ground the procedure lists, not yet applied
 
 
 def officer(*roles: Role, commune: str | None = HERE, officer_id: int = 7) -> Principal:
@@ -69,7 +71,7 @@ def doers(status: Status, situation_of: dict[Role, Situation] | None = None) -> 
     """Who may do what from ``status``: each role alone, in a situation where every guard holds."""
     found: dict[Action, set[Role]] = {}
     for role in Role:
-        situation = (situation_of or {}).get(role) or Situation(officer(role))
+        situation = dataclasses.replace((situation_of or {}).get(role) or Situation(officer(role)), status=status)
         for row in available_actions(status, [role], situation):
             found.setdefault(row.action, set()).add(role)
     return found
@@ -227,6 +229,7 @@ CLOCK_RULES: dict[str, tuple[set[str], str | None]] = {  # effect -> (clock stat
     "pause_supplement": ({"running"}, "paused"),
     "restart": ({"paused"}, "running"),
     "extend": ({"running"}, None),
+    "extend_by_law": ({"running", "paused"}, None),  # the law's days move the due instant, paused or not
     "finish": ({"off", "running", "paused"}, "finished"),
 }
 
@@ -245,7 +248,7 @@ def test_any_walk_of_allowed_actions_stays_in_the_decree(data: st.DataObject) ->
     for _ in range(data.draw(st.integers(1, 25))):
         offered: list[Transition] = []
         for role in roles:
-            offered += [t for t in available_actions(status, [role], Situation(officer(role)))
+            offered += [t for t in available_actions(status, [role], Situation(officer(role), status=status))
                         if t not in offered]
         if not offered:
             assert status in END_STATES and status is not Status.RETURNED

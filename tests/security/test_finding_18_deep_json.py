@@ -53,7 +53,7 @@ def test_finding_18_deep_json_body_on_the_api_is_a_422(province_admin: TestClien
     shallow = province_admin.post("/api/v1/catalogue", content=b'{"version": 1, "procedures": []}',
                                   headers={"Content-Type": "application/json", "X-CSRF-Token": token})
     assert shallow.status_code == 200, shallow.text  # an ordinary body reaches the route
-    assert shallow.json() == {"created": 0, "versioned": 0, "unchanged": 0}
+    assert shallow.json() == {"created": 0, "versioned": 0, "unchanged": 0, "amended": 0}
 
 
 def test_finding_18_depth_scan() -> None:

@@ -65,6 +65,7 @@ from motcua.calendar.ledger import (
     ClockLedger,
     ClockState,
     Extended,
+    ExtendedByLaw,
     Finished,
     HandedOver,
     Paused,
@@ -75,6 +76,7 @@ from motcua.calendar.ledger import (
     StepBudget,
     StepUsage,
     WorkingSpan,
+    moved_by_working_days,
 )
 from motcua.calendar.workdays import (
     SUPPORTED_FIRST,
@@ -103,6 +105,7 @@ __all__ = [
     "ClockState",
     "DayInfo",
     "Extended",
+    "ExtendedByLaw",
     "ExtensionAlreadyUsed",
     "ExtensionTooLate",
     "Finished",
@@ -140,6 +143,7 @@ __all__ = [
     "due_instant",
     "end_of_office_day",
     "instant_at",
+    "moved_by_working_days",
     "next_working_time",
     "paper_transfer_deadline",
     "parse_intervals",

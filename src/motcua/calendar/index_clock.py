@@ -8,7 +8,10 @@ A dossier has two answers to "was it on time?", each right for its purpose, and 
 * **On time for the index** — the rule the national public-service portal applies to indicator 2.1 of Decision
   766/QĐ-TTg (docs/legal.md §7): the end of processing, less the time the citizen spent supplementing
   (supplement completed − supplement requested), is compared with the **original appointment**, the one printed
-  on the receipt (NgayHenTra). Nothing restarts and no extension moves that appointment.
+  on the receipt (NgayHenTra). Nothing restarts and the apology extension does not move that appointment; a
+  **legal extension** does (``ledger.ExtendedByLaw``: the procedure's own law allows the extra working days, so
+  the appointment itself legally moved — the stored original appointment moves with it, and
+  ``first_appointment`` adds them too).
 
 The choices made for the index's rule, and why:
 
@@ -37,7 +40,16 @@ from typing import Literal
 
 from motcua.calendar.deadlines import due_instant
 from motcua.calendar.hours import to_vietnam_time
-from motcua.calendar.ledger import ClockEvent, ClockLedger, Finished, Paused, RestartedFromZero, Started
+from motcua.calendar.ledger import (
+    ClockEvent,
+    ClockLedger,
+    ExtendedByLaw,
+    Finished,
+    Paused,
+    RestartedFromZero,
+    Started,
+    moved_by_working_days,
+)
 
 IndexReason = Literal["on_time", "late", "supplemented_more_than_once"]
 
@@ -52,12 +64,15 @@ def end_of_processing(processed_at: datetime | None, returned_at: datetime | Non
 
 
 def first_appointment(ledger: ClockLedger) -> datetime:
-    """The appointment the receipt printed, read off the ledger's start (Art. 17(3)): for a dossier whose stored
-    original appointment is missing. A calendar changed since the receipt may move it; the stored one does not."""
+    """The appointment the receipt printed, read off the ledger's start (Art. 17(3)), moved by the legal extensions
+    granted (``ExtendedByLaw``): for a dossier whose stored original appointment is missing. A calendar changed
+    since the receipt may move it; the stored one does not."""
     start = ledger.events[0] if ledger.events else None
     if not isinstance(start, Started):
         raise ValueError("only a dossier whose clock has started has an appointment")
-    return due_instant(start.at, start.limit, ledger.calendar, ledger.hours)
+    appointment = due_instant(start.at, start.limit, ledger.calendar, ledger.hours)
+    legal_days = sum(e.working_days for e in ledger.events if isinstance(e, ExtendedByLaw))
+    return moved_by_working_days(appointment, legal_days, ledger.calendar, ledger.hours) if legal_days else appointment
 
 
 @dataclass(frozen=True)

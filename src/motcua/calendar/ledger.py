@@ -20,6 +20,11 @@ Legal basis and the choices made:
   (Art. 19(6), 12(5)). "One day before" is read in working days: the request, counted on the working day it
   reaches the centre (after closing or on a day off it counts on the next working day), must fall on a working
   day before the due date. Once per dossier, even across a restart from zero.
+* A sector law may allow more time when facts must be verified (Civil Status Law 2014 Art. 18(2), 25(2), 34(2);
+  the land decrees for disadvantaged communes): ``ExtendedByLaw`` moves the due instant later by its working days,
+  on the province's calendar. It is not the apology: each ground once, any number of grounds, before or after the
+  apology; the extra days belong to the time limit, so a restart from zero keeps them (the new due is the limit
+  plus every legal extension granted so far).
 * The internal process (quy trình nội bộ) gives each step and body a share in working days or hours; the clock
   belongs to the current step from its hand-over (Phiếu kiểm soát quá trình giải quyết hồ sơ) — before the first
   hand-over, to the first step (the receiving centre) — so lateness is attributed to the step that overran.
@@ -100,6 +105,18 @@ class Extended:
 
 
 @dataclass(frozen=True)
+class ExtendedByLaw:
+    """A time extension the procedure's own law allows (gia hạn theo quy định của luật chuyên ngành): the due
+    instant moves ``working_days`` later. ``ground`` is the key of the catalogue's legal extension (once per
+    dossier), ``basis`` its legal text for the reader."""
+
+    at: datetime
+    working_days: int
+    ground: str
+    basis: str = ""
+
+
+@dataclass(frozen=True)
 class HandedOver:
     """Hand-over to the next step/body of the internal process (Phiếu kiểm soát quá trình, Art. 18)."""
 
@@ -114,7 +131,7 @@ class Finished:
     at: datetime
 
 
-ClockEvent = Started | Paused | Resumed | RestartedFromZero | Extended | HandedOver | Finished
+ClockEvent = Started | Paused | Resumed | RestartedFromZero | Extended | ExtendedByLaw | HandedOver | Finished
 
 
 # --------------------------------------------------------------------------------------------- values
@@ -189,6 +206,8 @@ class _Replay:
     pause: Paused | None = None
     pause_pos: int = 0
     extended: bool = False
+    legal_days: int = 0  # working days of the legal extensions granted so far
+    legal_grounds: tuple[str, ...] = ()
     step: str | None = None
     step_pos: int = 0
     step_used: dict[str, int] = field(default_factory=dict)
@@ -210,6 +229,10 @@ class ClockState:
     extended: bool
     current_step: str | None
     steps: tuple[StepUsage, ...]
+    legal_days: int = 0
+    """Working days added by legal extensions (``ExtendedByLaw``) up to the instant read."""
+    legal_grounds: tuple[str, ...] = ()
+    """The grounds of those extensions, in order."""
 
 
 # --------------------------------------------------------------------------------------------- ledger
@@ -263,6 +286,9 @@ class ClockLedger:
     def extend(self, at: datetime, new_due: datetime, document: str = "") -> ClockLedger:
         return self.record(Extended(at, new_due, document))
 
+    def extend_by_law(self, at: datetime, working_days: int, ground: str, basis: str = "") -> ClockLedger:
+        return self.record(ExtendedByLaw(at, working_days, ground, basis))
+
     def hand_over(self, at: datetime, step: str) -> ClockLedger:
         return self.record(HandedOver(at, step))
 
@@ -300,6 +326,8 @@ class ClockLedger:
             extended=r.extended,
             current_step=r.step,
             steps=steps,
+            legal_days=r.legal_days,
+            legal_grounds=r.legal_grounds,
         )
 
     def due(self, now: datetime) -> datetime:
@@ -417,10 +445,15 @@ class ClockLedger:
                 )
             anchor = due_instant(event.at, r.limit, self.calendar, self.hours)
             r.anchor, r.anchor_pos, r.shift = anchor, self._pos(anchor), 0
+            if r.legal_days:  # the law's extra days belong to the time limit that starts again
+                r.anchor_pos += r.legal_days * self.hours.day_us
+                r.anchor = instant_at(r.anchor_pos, self.calendar, self.hours)
             r.status, r.pause, r.used, r.run_pos = "running", None, 0, pos
             r.step_used, r.step_pos = {}, pos
         elif isinstance(event, Extended):
             self._extend(r, event, pos)
+        elif isinstance(event, ExtendedByLaw):
+            self._extend_by_law(r, event)
         elif isinstance(event, HandedOver):
             if event.step not in {s.step for s in self.process}:
                 raise UnknownStep(
@@ -488,6 +521,33 @@ class ClockLedger:
         r.anchor, r.anchor_pos, r.shift, r.extended = event.new_due, new_pos, 0, True
         if r.status == "paused":
             r.pause_pos = pos  # only the part of the pause after the new date was set moves it
+
+    def _extend_by_law(self, r: _Replay, event: ExtendedByLaw) -> None:
+        if event.working_days <= 0:
+            raise InvalidExtension(
+                f"a legal extension adds a positive number of working days, not {event.working_days}",
+                "Số ngày gia hạn theo luật phải lớn hơn 0.",
+            )
+        if event.ground in r.legal_grounds:
+            raise ExtensionAlreadyUsed(
+                f"the legal extension {event.ground!r} has already been applied",
+                "Căn cứ gia hạn này đã được áp dụng cho hồ sơ; mỗi căn cứ chỉ áp dụng một lần.",
+            )
+        r.anchor_pos += event.working_days * self.hours.day_us
+        r.anchor = instant_at(r.anchor_pos, self.calendar, self.hours)
+        r.legal_days += event.working_days
+        r.legal_grounds = (*r.legal_grounds, event.ground)
+
+
+def moved_by_working_days(instant: datetime, working_days: int, calendar: WorkCalendar,
+                          hours: WorkingHours = DEFAULT_WORKING_HOURS) -> datetime:
+    """``instant`` moved ``working_days`` whole working days later on ``calendar`` (weekends, holidays, Tết and the
+    province's announced days off skipped): an appointment at 17:00 on a working day lands at 17:00 on the N-th
+    working day after it. Aware, UTC."""
+    if working_days < 0:
+        raise InvalidExtension(f"cannot move by {working_days} working days", "Số ngày gia hạn phải lớn hơn 0.")
+    position = working_position(instant, calendar, hours) + working_days * hours.day_us
+    return instant_at(position, calendar, hours).astimezone(UTC)
 
 
 def _sequence(event: ClockEvent, english: str, message: str) -> LedgerOrderError:

@@ -6,12 +6,19 @@ adds versions for their own province, which win over the national ones there. A 
 or any other role changes nothing. A published version is never edited: dossiers received under it keep their
 time limit, fees and checklist (the version they point to), so a changed record needs a new effective date and
 becomes a new version; re-importing a version as it is changes nothing.
+
+One exception, the legal extensions (``ProcedureIn.legal_extensions``): the extra working days a sector law
+allows (Civil Status Law 2014 Art. 18(2), 25(2), 34(2); the land decrees) were the law before the version was
+recorded, and they change no received dossier's appointment by themselves (an officer applies one). A re-import
+that differs from a published version only in its legal extensions records them on that version ("amended",
+audited); a version stored before the field existed reads as having none.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,6 +45,7 @@ class ImportResult:
     created: int  # new procedures
     versioned: int  # new versions of known procedures
     unchanged: int
+    amended: int = 0  # published versions whose legal extensions were recorded (nothing else differs)
 
 
 def import_scope(actor: Principal) -> str | None:
@@ -59,6 +67,15 @@ def _same_date(session: Session, procedure_id: int, item: ProcedureIn,
                                                          scope))
 
 
+def _stored(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored version's data as the schema has it now: one stored before legal extensions existed has none."""
+    return {**data, "legal_extensions": data.get("legal_extensions", [])}
+
+
+def _without_extensions(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "legal_extensions"}
+
+
 def _upsert(session: Session, item: ProcedureIn, now: datetime, province_code: str | None) -> str:
     data = item.model_dump(mode="json")
     procedure = session.scalar(select(Procedure).where(Procedure.code == item.code))
@@ -76,11 +93,14 @@ def _upsert(session: Session, item: ProcedureIn, now: datetime, province_code: s
     existing = _same_date(session, procedure.id, item, province_code)
     if existing is None and province_code is not None:
         national = _same_date(session, procedure.id, item, None)
-        if national is not None and national.data == data:
+        if national is not None and _stored(national.data) == data:
             return "unchanged"  # the province re-imports the national version as it is: nothing of its own
     if existing is not None:
-        if existing.data == data:
+        if _stored(existing.data) == data:
             return "unchanged"
+        if _without_extensions(existing.data) == _without_extensions(data):
+            existing.data = data  # the law's extensions recorded on the version (module docstring)
+            return "amended"
         raise PublishedVersionChanged(
             f"Thủ tục {item.code}: phiên bản có hiệu lực từ ngày {item.effective_from:%d/%m/%Y} đã công bố và không "
             "được sửa (hồ sơ đã tiếp nhận theo phiên bản này giữ nguyên thời hạn, phí, thành phần hồ sơ). Hãy ghi "
@@ -100,7 +120,7 @@ def import_catalogue(session: Session, *, actor: Principal, catalogue: Catalogue
     alone, a changed version under a date already published is refused (PublishedVersionChanged) and nothing of
     the import is kept (the caller rolls back)."""
     province_code = import_scope(actor)
-    counts = {"created": 0, "versioned": 0, "unchanged": 0}
+    counts = {"created": 0, "versioned": 0, "unchanged": 0, "amended": 0}
     changed: list[str] = []
     for item in catalogue.procedures:
         outcome = _upsert(session, item, now, province_code)
@@ -108,7 +128,7 @@ def import_catalogue(session: Session, *, actor: Principal, catalogue: Catalogue
         if outcome != "unchanged":
             changed.append(f"{item.code}@{item.effective_from.isoformat()}")
     session.flush()
-    if counts["created"] or counts["versioned"]:
+    if counts["created"] or counts["versioned"] or counts["amended"]:
         record(session, actor=actor, action="catalog.imported", now=now, object_kind="catalogue",
                object_id=province_code or "national", province_code=province_code,
                data={"source": source, "scope": province_code or "national", **counts,

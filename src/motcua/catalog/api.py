@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from motcua.auth.deps import DB_SESSION, current_principal, get_now, require_csrf
@@ -33,6 +33,8 @@ class ImportOut(BaseModel):
     created: int
     versioned: int
     unchanged: int
+    amended: int = Field(default=0, description="published versions whose legal extensions (gia hạn theo luật) "
+                         "were recorded, nothing else differing")
 
 
 @router.get("/procedures", response_model=list[ProcedureSummary], summary="Search the catalogue")
@@ -66,4 +68,5 @@ def import_procedures(
     now: datetime = Depends(get_now),
 ) -> ImportOut:
     result = import_catalogue(session, actor=principal, catalogue=data, now=now, source="api")
-    return ImportOut(created=result.created, versioned=result.versioned, unchanged=result.unchanged)
+    return ImportOut(created=result.created, versioned=result.versioned, unchanged=result.unchanged,
+                     amended=result.amended)

@@ -140,6 +140,7 @@ class Sheet:
     columns: tuple[Column, ...]
     list_field: str | None = None  # the ProcedureIn list this sheet holds; None for the procedures sheet
     scalar_list: bool = False  # a list of strings (one column besides the code and the order)
+    optional: bool = False  # a workbook made before the sheet existed may leave it out (the list is then empty)
 
 
 CODE = Column("code", "Mã thủ tục", "code", 12)
@@ -191,6 +192,13 @@ CHILD_SHEETS = (
     Sheet("Căn cứ pháp lý", (CODE, ORDER, Column("value", "Văn bản", width=100)), "legal_sources", True),
     Sheet("Kênh nộp", (CODE, ORDER, Column("value", "Cách thức nộp", choices=("in_person", "post", "online"))),
           "channels", True),
+    Sheet("Gia hạn theo luật", (
+        CODE, ORDER,
+        Column("key", "Khóa", width=22),
+        Column("working_days", "Số ngày làm việc gia hạn", "int", 12),
+        Column("ground", "Căn cứ pháp lý", width=50),
+        Column("condition", "Trường hợp áp dụng", width=60),
+    ), "legal_extensions", optional=True),
 )
 INFO_SHEET = "Thông tin"
 VERSION_LABEL = "Phiên bản danh mục"
@@ -383,7 +391,7 @@ def _open(data: bytes) -> Workbook:
 def from_xlsx(data: bytes) -> Catalogue:
     """Read a workbook made by ``to_xlsx`` (and edited); errors name the sheet, row and column to fix."""
     book = _open(data)
-    absent = [s.title for s in (PROCEDURES_SHEET, *CHILD_SHEETS) if s.title not in book.sheetnames]
+    absent = [s.title for s in (PROCEDURES_SHEET, *CHILD_SHEETS) if s.title not in book.sheetnames and not s.optional]
     if absent:
         message = f"Thiếu sheet: {', '.join(repr(title) for title in absent)}."
         raise CatalogueImportError(message, fields={"xlsx": message})
@@ -417,7 +425,8 @@ def _build(book: Workbook) -> Catalogue:
     for sheet in CHILD_SHEETS:
         assert sheet.list_field is not None
         grouped: dict[int, list[tuple[int, int, dict[str, Any]]]] = {}
-        for number, record in _read_rows(book[sheet.title], sheet):
+        rows = _read_rows(book[sheet.title], sheet) if sheet.title in book.sheetnames else []
+        for number, record in rows:
             code = record.pop("code")
             if code not in index_of:
                 raise _CellError(_place(sheet.title, number, CODE.header),

@@ -4,7 +4,9 @@ One ``ProcedureIn`` carries the seven parts a published procedure must have (Dec
 name, steps, channels, documents, time limit, who may file, deciding body), its fees, the legal texts that set
 them, and the internal process (quy trình nội bộ) that splits the time limit among the commune's bodies
 (Decree 118/2025/NĐ-CP Art. 18, 20(2): the Phiếu kiểm soát quá trình giải quyết hồ sơ names each body and its
-time budget). Error texts are Vietnamese: they reach the administrator who imports a catalogue.
+time budget), and the legal extensions its sector law allows (``LegalExtension``: more working days when facts
+must be verified, or in disadvantaged communes — not the apology extension of Decree 118 Art. 19(6)). Error texts
+are Vietnamese: they reach the administrator who imports a catalogue.
 """
 
 from __future__ import annotations
@@ -82,6 +84,23 @@ class Fee(BaseModel):
     note: str = Field(default="", max_length=1000)
 
 
+MAX_LEGAL_EXTENSION_DAYS = 60
+"""A sanity bound on one legal extension (the laws in the shipped catalogue allow 3 to 10 working days)."""
+
+
+class LegalExtension(BaseModel):
+    """Extra time the procedure's own law allows (gia hạn theo luật chuyên ngành), e.g. Civil Status Law 2014 Art.
+    18(2): marriage registration, +5 working days when the conditions must be verified. An officer applies it to a
+    dossier, at most once per ``key``; the appointment moves by ``working_days``."""
+
+    model_config = _MODEL_CONFIG
+
+    key: str = Field(pattern=SLUG_PATTERN)
+    working_days: int = Field(ge=1, le=MAX_LEGAL_EXTENSION_DAYS)
+    ground: str = Field(min_length=5, max_length=300, description="the legal basis, e.g. Khoản 2 Điều 18 Luật Hộ tịch")
+    condition: str = Field(min_length=5, max_length=500, description="when it applies, e.g. Cần xác minh thêm")
+
+
 class ProcessStep(BaseModel):
     """One step of the internal process: the body in charge, who acts, and its share of the time limit."""
 
@@ -138,6 +157,7 @@ class ProcedureIn(BaseModel):
     result_template: str = Field(min_length=1, max_length=500)
     legal_sources: list[str] = Field(min_length=1)
     effective_from: date
+    legal_extensions: list[LegalExtension] = Field(default_factory=list, max_length=20)
 
     @field_validator("legal_sources")
     @classmethod
@@ -161,6 +181,14 @@ class ProcedureIn(BaseModel):
         duplicates = _duplicates(document.key for document in value)
         if duplicates:
             raise ValueError(f"Khóa thành phần hồ sơ bị trùng: {', '.join(duplicates)}.")
+        return value
+
+    @field_validator("legal_extensions")
+    @classmethod
+    def _extension_keys_unique(cls, value: list[LegalExtension]) -> list[LegalExtension]:
+        duplicates = _duplicates(extension.key for extension in value)
+        if duplicates:
+            raise ValueError(f"Khóa căn cứ gia hạn theo luật bị trùng: {', '.join(duplicates)}.")
         return value
 
     @field_validator("process")
@@ -222,6 +250,9 @@ class ProcedureIn(BaseModel):
         return tuple(
             StepBudget(step=step.key, body=step.department.value, budget=step.budget()) for step in self.process
         )
+
+    def legal_extension(self, key: str) -> LegalExtension | None:
+        return next((extension for extension in self.legal_extensions if extension.key == key), None)
 
     def total_fee_vnd(self) -> int:
         return sum(fee.amount_vnd for fee in self.fees)

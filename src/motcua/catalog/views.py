@@ -91,4 +91,6 @@ def catalogue_import(
     return render(request, "procedures.html", {
         "procedures": search_procedures(session), "q": "", "is_admin": True,
         "message": f"Đã nhập: {result.created} thủ tục mới, {result.versioned} phiên bản mới, "
-                   f"{result.unchanged} không đổi."})
+                   f"{result.unchanged} không đổi"
+                   + (f", {result.amended} phiên bản được ghi bổ sung căn cứ gia hạn theo luật." if result.amended
+                      else ".")})

@@ -33,6 +33,7 @@ from motcua.calendar import (
     CalendarError,
     ClockEvent,
     Extended,
+    ExtendedByLaw,
     Finished,
     HandedOver,
     Paused,
@@ -43,6 +44,7 @@ from motcua.calendar import (
     WorkingHours,
     due_instant,
     end_of_office_day,
+    moved_by_working_days,
     paper_transfer_deadline,
     to_vietnam_time,
 )
@@ -91,6 +93,7 @@ INTERCOMMUNE_TRANSFER = TimeLimit(1, "working_days")
 NOTICES: dict[Action, NoticeKind] = {
     Action.REQUEST_SUPPLEMENT: NoticeKind.SUPPLEMENT_REQUESTED,  # Art. 19(5): what is missing, 15 days
     Action.EXTEND: NoticeKind.EXTENDED,  # Art. 19(6): the apology and the new date
+    Action.EXTEND_BY_LAW: NoticeKind.EXTENDED_BY_LAW,  # the sector law's extra days and the new appointment
     Action.APPROVE: NoticeKind.RESULT_READY,
     Action.RETURN_RESULT: NoticeKind.RETURNED,
 }
@@ -131,9 +134,49 @@ def announce(session: Session, dossier: Dossier, kind: NoticeKind | str, *, now:
 
 def _notice_extra(act: Action, note: str, previous_due: datetime | None) -> NoticeExtra:
     extra: NoticeExtra = {"note": note} if note else {}
-    if act is Action.EXTEND and previous_due is not None:
+    if act in (Action.EXTEND, Action.EXTEND_BY_LAW) and previous_due is not None:
         extra["previous_due_at"] = as_utc(previous_due)
     return extra
+
+
+def legal_extensions_of(version: ProcedureVersion) -> list[dict[str, Any]]:
+    """The legal extensions the procedure version lists (``catalog.schemas.LegalExtension``); a version stored
+    before they existed has none."""
+    return list(version.data.get("legal_extensions", []))
+
+
+def legal_grounds_used(dossier: Dossier) -> set[str]:
+    """The grounds of the legal extensions already applied to the dossier (its clock's ``extended_by_law``)."""
+    return {e["ground"] for e in dossier.clock_events or [] if e.get("type") == "extended_by_law"}
+
+
+def _legal_extension(version: ProcedureVersion, key: str | None, field_name: str) -> dict[str, Any]:
+    """The version's legal extension ``key``, or a Vietnamese refusal naming the field (422)."""
+    if not key:
+        raise ValidationFailed("Chọn căn cứ gia hạn theo luật.", fields={field_name: "Bắt buộc."})
+    found = next((x for x in legal_extensions_of(version) if x.get("key") == key), None)
+    if found is None:
+        name = version.data.get("name", "")
+        raise ValidationFailed(f"Thủ tục «{name}» không có căn cứ gia hạn theo luật «{key}».",
+                               fields={field_name: "Không thuộc danh mục của thủ tục."})
+    return found
+
+
+def _extended_by_law(at: datetime, extension: Mapping[str, Any]) -> ExtendedByLaw:
+    return ExtendedByLaw(at, int(extension["working_days"]), str(extension["key"]), str(extension["ground"]))
+
+
+def _legal_extension_data(extension: Mapping[str, Any], due: datetime | None,
+                          previous_due: datetime | None) -> dict[str, Any]:
+    """What the timeline and the audit keep of a legal extension: the ground, its days, the appointments."""
+    return {"ground": extension["key"], "basis": extension["ground"], "condition": extension.get("condition", ""),
+            "working_days": int(extension["working_days"]),
+            "new_due": as_utc(due).isoformat() if due is not None else None,
+            "previous_due": as_utc(previous_due).isoformat() if previous_due is not None else None}
+
+
+def _legal_extension_notice(extension: Mapping[str, Any], note: str) -> str:
+    return f"{extension['ground']} — {extension.get('condition', '')}: {note}" if note else str(extension["ground"])
 
 
 @dataclass(frozen=True)
@@ -261,6 +304,10 @@ class NewDossier:
     note: str = ""
     event_data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     idempotency: Idempotency | None = None
+    legal_extension: Mapping[str, Any] | None = None
+    """At the counter, one of the version's legal extensions applied with the receipt (``action`` receive only):
+    the appointment on the receipt is already the moved one."""
+    legal_extension_note: str = ""
 
 
 ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
@@ -320,8 +367,15 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
     hours = working_hours_for(session, receiving.province_code)
     clock: list[dict[str, Any]] = []
     due = original_due = paper_due = None
+    if new.legal_extension is not None and status is not Status.RECEIVED:
+        raise ValidationFailed("Chỉ áp dụng gia hạn theo luật cho hồ sơ được tiếp nhận (đủ thành phần).",
+                               fields={"legal_extension": "Không áp dụng được."})
+    unextended_due = None
     if status is Status.RECEIVED:  # Art. 17(3): the time limit runs from the receipt of the complete dossier
         clock = [event_to_json(Started(now, version.time_limit()))]
+        if new.legal_extension is not None:  # the sector law's extra days, written on the receipt
+            unextended_due = ledger_of(clock, calendar, hours, version.data).due(now)
+            clock.append(event_to_json(_extended_by_law(now, new.legal_extension)))
         due = original_due = ledger_of(clock, calendar, hours, version.data).due(now)
         paper_due = (due_instant(now, INTERCOMMUNE_TRANSFER, calendar, hours) if deciding.code != receiving.code
                      else paper_transfer_deadline(now, calendar, hours))
@@ -364,6 +418,12 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
         event_data["acceptance_due"] = due.isoformat()
     event = _event(session, dossier, actor=actor, action=row.action.value, from_status=None, to_status=status.value,
                    now=now, note=new.note, data=event_data)
+    events = [event]
+    if new.legal_extension is not None:
+        events.append(_event(session, dossier, actor=actor, action=Action.EXTEND_BY_LAW.value,
+                             from_status=status.value, to_status=status.value, now=now,
+                             note=new.legal_extension_note,
+                             data=_legal_extension_data(new.legal_extension, due, unextended_due)))
     if status is Status.RECEIVED:
         dossiers_changed(session, [dossier.id])  # the service index counts it (Decision 766)
     session.flush()
@@ -384,7 +444,12 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
            object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
            data={"code": dossier.code, "procedure": new.procedure.code, "channel": data.channel,
                  "filed_by": new.filed_by})
-    return IntakeResult(dossier, replayed=False, events=(event,))
+    if new.legal_extension is not None:
+        record(session, actor=actor, action=f"dossier.{Action.EXTEND_BY_LAW.value}", now=now, object_kind="dossier",
+               object_id=dossier.id, province_code=dossier.province_code, commune_code=receiving.code,
+               data={"code": dossier.code, "from": status.value, "to": status.value,
+                     **_legal_extension_data(new.legal_extension, due, unextended_due)})
+    return IntakeResult(dossier, replayed=False, events=tuple(events))
 
 
 def _reception_staff(session: Session, commune_code: str) -> list[tuple[int, str | None, str | None]]:
@@ -428,6 +493,8 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         )
     if data.channel == 2 and "online" not in version.data.get("channels", ["online"]):
         raise ValidationFailed("Thủ tục này không tiếp nhận trực tuyến.", fields={"channel": "Không hỗ trợ."})
+    legal_extension = (_legal_extension(version, data.legal_extension, "legal_extension")
+                       if data.legal_extension is not None else None)
     checked = []
     for upload in uploads:
         if upload.requirement_key is not None and upload.requirement_key not in required:
@@ -446,7 +513,8 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     return create_dossier(session, actor=actor, now=now, public_base_url=public_base_url, new=NewDossier(
         action=action, data=data, receiving=receiving, deciding=deciding, procedure=procedure, version=version,
         filed_by="officer" if data.channel == 2 else "citizen", documents=documents, note=data.reasons,
-        event_data={"missing": missing} if missing else {}, idempotency=key))
+        event_data={"missing": missing} if missing else {}, idempotency=key, legal_extension=legal_extension,
+        legal_extension_note=data.legal_extension_note))
 
 
 _INSERTS: dict[str, Any] = {}
@@ -551,6 +619,18 @@ class _Situation:
         return bool(self.dossier.clock_events) and dossier_ledger(self.session, self.dossier).supplement_expired(
             self.now)
 
+    @property
+    def status(self) -> Status:
+        return Status(self.dossier.status)
+
+    @cached_property
+    def legal_extensions_left(self) -> tuple[str, ...]:
+        if not self.dossier.clock_events:
+            return ()
+        version = self.session.get_one(ProcedureVersion, self.dossier.procedure_version_id)
+        used = legal_grounds_used(self.dossier)
+        return tuple(x["key"] for x in legal_extensions_of(version) if x["key"] not in used)
+
     @cached_property
     def extension_refusal(self) -> str | None:
         if not self.dossier.clock_events:
@@ -618,6 +698,18 @@ def _clock_extend(step: _Step) -> ClockEvent:
     return Extended(step.now, end_of_office_day(new_date, step.hours), step.data.note)
 
 
+def _clock_extend_by_law(step: _Step) -> ClockEvent:
+    """The sector law's extra working days on one of the procedure version's grounds (each once, the ledger's rule);
+    the appointment the index compares with moves by the same days, since it legally moved."""
+    extension = _legal_extension(step.version, step.data.legal_extension, "legal_extension")
+    event = _extended_by_law(step.now, extension)
+    if step.dossier.original_due_at is not None:
+        step.values["original_due_at"] = moved_by_working_days(as_utc(step.dossier.original_due_at),
+                                                               event.working_days, step.calendar, step.hours)
+    step.extra.update(_legal_extension_data(extension, None, step.dossier.due_at))
+    return event
+
+
 def _clock_finish(step: _Step) -> ClockEvent | None:
     """The decision, closure, withdrawal or stop ends the clock — if one ran: a dossier withdrawn before the centre
     accepted it online never had one (Art. 17(2), 21)."""
@@ -632,7 +724,7 @@ def _clock_none(step: _Step) -> None:
 CLOCK_EFFECTS: Effects[Transition, _Step, ClockEvent | None] = MACHINE.effects({
     "none": _clock_none, "start": _clock_start, "hand_over": _clock_hand_over,
     "pause_supplement": _clock_pause_supplement, "restart": _clock_restart, "extend": _clock_extend,
-    "finish": _clock_finish,
+    "extend_by_law": _clock_extend_by_law, "finish": _clock_finish,
 })
 
 
@@ -715,15 +807,17 @@ def perform(session: Session, *, actor: Principal, dossier_id: int, action: Acti
         raise Conflict("Hồ sơ vừa được cán bộ khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.")
     session.refresh(dossier)
     act, extra = row.action, step.extra
-    if isinstance(clock_event, Extended):
+    if isinstance(clock_event, Extended | ExtendedByLaw):
         extra["new_due"] = as_utc(dossier.due_at).isoformat() if dossier.due_at else None
     _event(session, dossier, actor=actor, action=act.value, from_status=previous, to_status=target, now=now,
            note=data.note, data=extra)
     dossiers_changed(session, [dossier.id])  # the service index folds it again (Decision 766)
     notice = NOTICES.get(act)
     if notice is not None:
+        note = (_legal_extension_notice(_legal_extension(step.version, data.legal_extension, "legal_extension"),
+                                        data.note) if act is Action.EXTEND_BY_LAW else data.note)
         announce(session, dossier, notice, now=now, public_base_url=public_base_url or _base_url(),
-                 extra=_notice_extra(act, data.note, previous_due), fetch=False)
+                 extra=_notice_extra(act, note, previous_due), fetch=False)
     record(session, actor=actor, action=f"dossier.{act.value}", now=now, object_kind="dossier", object_id=dossier.id,
            province_code=dossier.province_code, commune_code=dossier.deciding_commune_code,
            data={"code": dossier.code, "from": previous, "to": target, **extra})

@@ -21,7 +21,15 @@ from motcua.dossier.files import FileStore
 from motcua.dossier.lookups import public_lookup
 from motcua.dossier.models import Dossier, DossierEvent
 from motcua.dossier.queries import InboxFilter, inbox, read_dossier_for, read_form_for, timeline
-from motcua.dossier.schemas import ActionIn, DossierEventOut, DossierOut, DossierPage, IntakeIn, LookupOut
+from motcua.dossier.schemas import (
+    ActionIn,
+    DossierEventOut,
+    DossierOut,
+    DossierPage,
+    IntakeIn,
+    LegalExtensionOut,
+    LookupOut,
+)
 from motcua.dossier.workflow import STATUS_LABELS, Action, Status
 from motcua.kit.schemas import error_responses
 
@@ -33,6 +41,14 @@ IDEMPOTENCY_KEY = Header(default=None, alias="Idempotency-Key", min_length=8, ma
                          description="A client-chosen key; a retried request with the same key and body returns the "
                                      "dossier created the first time instead of creating another (409 if the body "
                                      "differs).")
+
+
+def _legal_extension_out(event: DossierEvent) -> LegalExtensionOut | None:
+    data = event.data or {}
+    if event.action != Action.EXTEND_BY_LAW.value or "ground" not in data:
+        return None
+    return LegalExtensionOut(ground=data["ground"], basis=data.get("basis", ""),
+                             working_days=int(data.get("working_days", 0)), new_due=data.get("new_due"))
 
 
 def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, now: datetime, with_events: bool = True,
@@ -50,7 +66,8 @@ def dossier_out(session: Session, dossier: Dossier, principal: Principal, *, now
         allowed_actions=[t.action for t in offered_actions(session, principal, dossier, now)],
         events=[DossierEventOut(at=e.at, action=e.action, from_status=e.from_status, to_status=e.to_status,
                                 actor_name=e.actor_name, note=e.note,
-                                single_officer=bool((e.data or {}).get("single_officer")))
+                                single_officer=bool((e.data or {}).get("single_officer")),
+                                legal_extension=_legal_extension_out(e))
                 for e in events or timeline(session, dossier)]
         if with_events else [],
     )

@@ -19,6 +19,7 @@ from motcua.calendar import (
     ClockEvent,
     ClockLedger,
     Extended,
+    ExtendedByLaw,
     Finished,
     HandedOver,
     Paused,
@@ -50,6 +51,9 @@ def event_to_json(event: ClockEvent) -> dict[str, Any]:
         return {"type": "restarted", "at": at}
     if isinstance(event, Extended):
         return {"type": "extended", "at": at, "new_due": event.new_due.isoformat(), "document": event.document}
+    if isinstance(event, ExtendedByLaw):
+        return {"type": "extended_by_law", "at": at, "working_days": event.working_days, "ground": event.ground,
+                "basis": event.basis}
     if isinstance(event, HandedOver):
         return {"type": "handed_over", "at": at, "step": event.step}
     return {"type": "finished", "at": at}
@@ -68,6 +72,8 @@ def event_from_json(raw: dict[str, Any]) -> ClockEvent:
         return RestartedFromZero(at)
     if kind == "extended":
         return Extended(at, datetime.fromisoformat(raw["new_due"]), raw.get("document", ""))
+    if kind == "extended_by_law":
+        return ExtendedByLaw(at, int(raw["working_days"]), raw["ground"], raw.get("basis", ""))
     if kind == "handed_over":
         return HandedOver(at, raw["step"])
     if kind == "finished":

@@ -68,6 +68,12 @@ class IntakeIn(BaseModel):
                                               description="when it differs from the receiving commune (Art. 14)")
     documents_present: list[str] = Field(default_factory=list, max_length=50)
     reasons: str = Field(default="", max_length=2000)
+    legal_extension: str | None = Field(
+        default=None, max_length=40,
+        description="optional, with outcome received: the key of one of the procedure's legal extensions (gia hạn "
+                    "theo luật, e.g. Civil Status Law Art. 18(2)); the receipt then shows the moved appointment")
+    legal_extension_note: str = Field(default="", max_length=2000,
+                                      description="why the legal extension applies (required with it)")
 
     @field_validator("id_number")
     @classmethod
@@ -100,9 +106,9 @@ class IntakeIn(BaseModel):
             raise ValueError("Mã số thuế phải gồm 10 chữ số (hoặc 10 chữ số, gạch ngang, 3 chữ số).")
         return value
 
-    @field_validator("email", mode="before")
+    @field_validator("email", "legal_extension", mode="before")
     @classmethod
-    def _empty_email(cls, value: Any) -> Any:
+    def _empty_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
     @model_validator(mode="after")
@@ -117,6 +123,11 @@ class IntakeIn(BaseModel):
             raise ValueError("Ghi rõ lý do (yêu cầu bổ sung hoặc từ chối tiếp nhận) — Điều 16(3), 17(1).")
         if len(set(self.documents_present)) != len(self.documents_present):
             raise ValueError("Danh mục giấy tờ bị trùng.")
+        if self.legal_extension is not None:
+            if self.outcome != "received":
+                raise ValueError("Chỉ áp dụng gia hạn theo luật cho hồ sơ được tiếp nhận (đủ thành phần).")
+            if len(self.legal_extension_note) < 5:
+                raise ValueError("Ghi rõ lý do áp dụng gia hạn theo luật (ít nhất 5 ký tự).")
         return self
 
 
@@ -130,6 +141,18 @@ class ActionIn(BaseModel):
     handler_id: int | None = Field(default=None, ge=1, description="for assign")
     new_due_date: date | None = Field(default=None, description="for extend: the new appointment date")
     result_summary: str | None = Field(default=None, max_length=2000, description="for approve")
+    legal_extension: str | None = Field(default=None, max_length=40,
+                                        description="for extend_by_law: the key of one of the legal extensions of "
+                                                    "the dossier's procedure version (each at most once)")
+
+
+class LegalExtensionOut(BaseModel):
+    """A legal extension applied to the dossier (gia hạn theo luật): which ground, how many working days."""
+
+    ground: str = Field(description="the key of the procedure's legal extension")
+    basis: str = Field(description="its legal basis, e.g. Khoản 2 Điều 18 Luật Hộ tịch số 60/2014/QH13")
+    working_days: int
+    new_due: UtcInstant | None = None
 
 
 class DossierEventOut(BaseModel):
@@ -141,6 +164,7 @@ class DossierEventOut(BaseModel):
     note: str
     single_officer: bool = Field(default=False, description="an approval by the officer who also appraised, which "
                                  "the province allows (Một người thẩm định và phê duyệt, tỉnh cho phép)")
+    legal_extension: LegalExtensionOut | None = Field(default=None, description="for extend_by_law events")
 
 
 class DossierOut(BaseModel):

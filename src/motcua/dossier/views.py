@@ -21,6 +21,8 @@ from motcua.dossier import printing
 from motcua.dossier.actions import (
     Upload,
     add_document,
+    legal_extensions_of,
+    legal_grounds_used,
     may_attach_result,
     offered_actions,
     perform,
@@ -59,7 +61,8 @@ ACTION_KEY = Path(pattern=r"^[a-z_]{4,30}$")
 
 
 _KEPT_FIELDS = ("procedure_code", "outcome", "applicant_kind", "applicant_name", "id_number", "tax_code", "phone",
-                "email", "address", "channel", "deciding_commune_code", "reasons")
+                "email", "address", "channel", "deciding_commune_code", "reasons", "legal_extension",
+                "legal_extension_note")
 
 
 def _labels() -> dict[str, object]:
@@ -142,6 +145,8 @@ def intake_submit(
     deciding_commune_code: str = Form(default="", max_length=10),
     documents_present: list[str] = Form(default=[], max_length=50),
     reasons: str = Form(default="", max_length=3000),
+    legal_extension: str = Form(default="", max_length=40),
+    legal_extension_note: str = Form(default="", max_length=3000),
     file_keys: list[str] = Form(default=[], max_length=50),
     files: list[UploadFile] = File(default=[], max_length=50),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
@@ -155,6 +160,7 @@ def intake_submit(
         "applicant_name": applicant_name, "id_number": id_number.strip(), "tax_code": tax_code.strip(),
         "phone": phone.strip(), "email": email.strip(), "address": address, "channel": channel,
         "deciding_commune_code": deciding_commune_code, "documents_present": documents_present, "reasons": reasons,
+        "legal_extension": legal_extension, "legal_extension_note": legal_extension_note,
     }
     try:
         channel_number = form_int(channel, field="channel", label="Kênh tiếp nhận", maximum=99)
@@ -162,7 +168,7 @@ def intake_submit(
             **values, "channel": channel if channel_number is None else channel_number,
             "id_number": values["id_number"] or None, "tax_code": values["tax_code"] or None,
             "phone": values["phone"] or None, "email": values["email"] or None,
-            "deciding_commune_code": deciding_commune_code or None,
+            "deciding_commune_code": deciding_commune_code or None, "legal_extension": legal_extension or None,
         })
     except ValidationError as exc:
         return _intake_form(request, session, principal, now, values, field_errors(exc), status_code=422)
@@ -203,9 +209,12 @@ def dossier_page(
     actions = offered_actions(session, principal, dossier, now)  # what perform would accept, guards included
     events = timeline(session, dossier)
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
+    used = legal_grounds_used(dossier)
+    legal_extensions = [x for x in legal_extensions_of(version) if x["key"] not in used]
     return render(request, "dossier.html", {
         "d": read.shown, "events": events, "documents": documents(session, dossier) if read.documents else [],
         "state": state, "verdicts": verdicts, "step_names": step_names, "actions": actions, "handlers": handlers,
+        "legal_extensions": legal_extensions,
         "urgency": urgency(dossier, now),
         "may_attach_result": may_attach_result(principal, dossier),  # the action's own rule (Art. 22, 23(1))
         "forms": printing.forms_for(events) if read.documents else [],
@@ -225,6 +234,7 @@ def dossier_action(
     handler_id: str = Form(default="", max_length=12),
     new_due_date: str = Form(default="", max_length=10),
     result_summary: str = Form(default="", max_length=2000),
+    legal_extension: str = Form(default="", max_length=40),
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
@@ -234,6 +244,7 @@ def dossier_action(
         data = ActionIn.model_validate({
             "version": version, "note": note, "handler_id": handler,
             "new_due_date": new_due_date or None, "result_summary": result_summary or None,
+            "legal_extension": legal_extension or None,
         })
     except ValidationError as exc:
         raise_validation(exc)

@@ -75,7 +75,8 @@ END_STATES: frozenset[Status] = frozenset({
     Status.STOPPED, Status.CLOSED_UNSUPPLIED,
 })
 
-ClockEffect = Literal["none", "start", "hand_over", "pause_supplement", "restart", "extend", "finish"]
+ClockEffect = Literal["none", "start", "hand_over", "pause_supplement", "restart", "extend", "extend_by_law",
+                      "finish"]
 Form = Literal[
     "receipt", "supplement_request", "refusal_intake", "refusal_processing", "apology_extension", "stop_notice",
     "control_slip",
@@ -105,6 +106,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     STOP = "stop"
     EXTEND = "extend"
+    EXTEND_BY_LAW = "extend_by_law"
     START_CORRECTION = "start_correction"
     FINISH_CORRECTION = "finish_correction"
 
@@ -150,6 +152,10 @@ class Situation(Protocol):
     def extension_refusal(self) -> str | None: ...
     @property
     def separation(self) -> Literal["apart", "allowed", "refused"]: ...
+    @property
+    def status(self) -> Status: ...
+    @property
+    def legal_extensions_left(self) -> tuple[str, ...]: ...  # the version's legal extensions not yet applied
 
 
 def _place(s: Situation, communes: set[str]) -> MotcuaError | None:
@@ -221,11 +227,48 @@ def extension_allowed(s: Situation) -> MotcuaError | None:
     return ValidationFailed(refusal) if refusal is not None else None
 
 
+#: Where each role applies a legal extension: the receiving officer while the papers are at the centre (at intake),
+#: the handling officer during appraisal (including while the supplement is awaited).
+LEGAL_EXTENSION_STATES: dict[Role, frozenset[Status]] = {
+    Role.RECEPTION: frozenset({Status.RECEIVED}),
+    Role.SPECIALIST: frozenset({Status.IN_APPRAISAL, Status.AWAITING_SUPPLEMENT}),
+}
+
+
+def legal_extension_by(s: Situation) -> MotcuaError | None:
+    """A legal extension is applied by the receiving officer at intake (the dossier still at the centre) or by the
+    assigned handler during appraisal; each at their own commune (Art. 14: counter work at the receiving or
+    deciding commune, appraisal at the deciding one)."""
+    refusals: list[MotcuaError] = []
+    for role, states in LEGAL_EXTENSION_STATES.items():
+        if not s.actor.has_role(role):
+            continue
+        if s.status not in states:
+            refusals.append(ValidationFailed(
+                "Cán bộ tiếp nhận chỉ áp dụng gia hạn theo luật khi hồ sơ còn ở bộ phận tiếp nhận."
+                if role is Role.RECEPTION else "Chuyên viên chỉ áp dụng gia hạn theo luật trong khi thẩm định hồ sơ."))
+            continue
+        error = at_counter(s) if role is Role.RECEPTION else (at_deciding_commune(s) or assigned_handler(s))
+        if error is None:
+            return None
+        refusals.append(error)
+    return refusals[0] if refusals else Forbidden("Chỉ cán bộ tiếp nhận hoặc chuyên viên xử lý hồ sơ được áp dụng "
+                                                  "gia hạn theo luật.")
+
+
+def legal_extension_left(s: Situation) -> MotcuaError | None:
+    """Only a ground the dossier's procedure version lists, each at most once (the catalogue's legal extensions)."""
+    if not s.legal_extensions_left:
+        return ValidationFailed("Thủ tục của hồ sơ không có căn cứ gia hạn theo luật nào chưa áp dụng.")
+    return None
+
+
 GUARDS: dict[str, Guard[Situation]] = {
     "at_counter": at_counter, "at_deciding_commune": at_deciding_commune, "assigned_handler": assigned_handler,
     "apart_from_appraisal": apart_from_appraisal, "first_supplement": first_supplement,
     "supplement_window": supplement_window, "supplement_lapsed": supplement_lapsed,
-    "extension_allowed": extension_allowed,
+    "extension_allowed": extension_allowed, "legal_extension_by": legal_extension_by,
+    "legal_extension_left": legal_extension_left,
 }
 
 
@@ -296,6 +339,9 @@ TABLE: tuple[Transition, ...] = (
     _t(Action.EXTEND, OPEN_STATES - {Status.AWAITING_SUPPLEMENT}, None, [S, A], "extend",
        "Xin lỗi và gia hạn", "Điều 19(6), 12(5)", "apology_extension", True,
        guards=(*DIVISION, "extension_allowed")),
+    _t(Action.EXTEND_BY_LAW, LEGAL_EXTENSION_STATES[R] | LEGAL_EXTENSION_STATES[S], None, [R, S], "extend_by_law",
+       "Gia hạn theo quy định của luật", "Luật chuyên ngành (căn cứ trong danh mục thủ tục)", None, True,
+       guards=("legal_extension_by", "legal_extension_left")),
     _t(Action.START_CORRECTION, [Status.RETURNED], Status.IN_CORRECTION, [R, S], "none",
        "Đính chính kết quả sai", "Điều 23(1)", None, True, guards=DIVISION, moves_to="division"),
     _t(Action.FINISH_CORRECTION, [Status.IN_CORRECTION], Status.RESULT_READY, [A], "none",
@@ -349,7 +395,8 @@ def available_actions(status: Status | str, roles: Iterable[Role],
 
 _CLOCK_TEXT: dict[ClockEffect, str] = {
     "none": "—", "start": "starts", "hand_over": "hand-over to the next step", "pause_supplement": "pauses",
-    "restart": "restarts from zero", "extend": "new due date (once)", "finish": "stops",
+    "restart": "restarts from zero", "extend": "new due date (once)",
+    "extend_by_law": "due date + the law's working days (each ground once)", "finish": "stops",
 }
 
 

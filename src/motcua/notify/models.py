@@ -26,6 +26,7 @@ class NoticeKind(StrEnum):
     RECEIVED = "received"
     SUPPLEMENT_REQUESTED = "supplement_requested"
     EXTENDED = "extended"
+    EXTENDED_BY_LAW = "extended_by_law"  # the sector law's extra days (not an apology): the new appointment
     RESULT_READY = "result_ready"
     RETURNED = "returned"
     SUBMITTED = "submitted"  # filed online: acknowledged at once (Art. 17(2))
@@ -37,7 +38,7 @@ class NoticeKind(StrEnum):
 #: (``templates.staff_alert_text``) and the one-time code is written by the action that sends it (``portal.actions``).
 DOSSIER_NOTICES: tuple[NoticeKind, ...] = (
     NoticeKind.RECEIVED, NoticeKind.SUBMITTED, NoticeKind.SUPPLEMENT_REQUESTED, NoticeKind.EXTENDED,
-    NoticeKind.RESULT_READY, NoticeKind.RETURNED,
+    NoticeKind.EXTENDED_BY_LAW, NoticeKind.RESULT_READY, NoticeKind.RETURNED,
 )
 
 

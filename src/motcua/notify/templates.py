@@ -162,6 +162,23 @@ def _copy(kind: NoticeKind, ctx: NoticeContext) -> _Copy:
             short=(f"Xin loi Ong/Ba: ho so {ctx.code} chua tra dung hen. Ngay hen moi: {_due(ctx)} "
                    f"(Dieu 19 khoan 6 ND 118/2025, chi gia han 1 lan)."),
         )
+    if kind is NoticeKind.EXTENDED_BY_LAW:
+        facts = list(base)
+        if ctx.previous_due_at is not None:
+            facts.append(("Ngày hẹn cũ", vn_datetime(ctx.previous_due_at)))
+        facts.append(("Ngày hẹn trả kết quả mới", _due(ctx)))
+        if ctx.note:
+            facts.append(("Căn cứ, lý do", ctx.note))
+        return _Copy(
+            subject=f"Gia hạn giải quyết hồ sơ {ctx.code} theo quy định của luật",
+            lead=("Hồ sơ của Ông/Bà thuộc trường hợp luật cho phép kéo dài thời hạn giải quyết (cần xác minh thêm "
+                  "hoặc theo địa bàn); ngày hẹn trả kết quả được lùi lại như dưới đây."),
+            facts=facts,
+            legal=("Việc kéo dài này do luật chuyên ngành quy định cho thủ tục, không phải do giải quyết chậm. Nếu "
+                   f"không trả kết quả đúng ngày hẹn mới, cơ quan giải quyết phải gửi Ông/Bà văn bản xin lỗi "
+                   f"(Điều 19 khoản 6 {DECREE})."),
+            short=(f"Ho so {ctx.code} duoc gia han theo quy dinh cua luat. Ngay hen moi: {_due(ctx)}."),
+        )
     if kind is NoticeKind.RESULT_READY:
         return _Copy(
             subject=f"Hồ sơ {ctx.code} đã có kết quả",

@@ -28,9 +28,12 @@ def vn_date(value: date | datetime | None) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
 
 
-def vn_datetime(value: datetime | None) -> str:
-    if value is None:
+def vn_datetime(value: datetime | str | None) -> str:
+    """``HH:MM dd/mm/yyyy`` in Vietnam time; an ISO string (a timeline event's data keeps instants so) is read."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     local = to_local(value)
     return f"{local.hour:02d}:{local.minute:02d} {vn_date(local)}"
 
