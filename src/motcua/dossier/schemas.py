@@ -130,6 +130,9 @@ class ActionIn(BaseModel):
     handler_id: int | None = Field(default=None, ge=1, description="for assign")
     new_due_date: date | None = Field(default=None, description="for extend: the new appointment date")
     result_summary: str | None = Field(default=None, max_length=2000, description="for approve")
+    missing: list[str] = Field(default_factory=list, max_length=50,
+                               description="for a supplement request: the keys of the procedure's documents to add "
+                                           "(Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ lists them)")
 
 
 class DossierEventOut(BaseModel):
