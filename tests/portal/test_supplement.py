@@ -39,7 +39,8 @@ from motcua.dossier.workflow import Action, Status
 from motcua.index.facts import supplement_requests
 from motcua.index.judge import DossierFacts, judge
 from motcua.kit.clock import FixedClock, as_utc
-from motcua.kit.errors import Conflict
+from motcua.kit.errors import Conflict, ValidationFailed
+from motcua.notify.models import NotificationOutbox
 from tests.factories import csrf_token, intake_data, login, make_officer, pdf_bytes, principal_of, staff
 from tests.portal.test_portal import file_online, sign_in
 
@@ -129,6 +130,25 @@ def test_an_online_dossier_is_supplemented_in_place_and_the_clock_starts_at_the_
     assert as_utc(d.due_at) == vn(1, 17, month=12) and as_utc(d.original_due_at) == vn(1, 17, month=12)
     kinds = sorted(session.scalars(select(DossierDocument.kind).where(DossierDocument.dossier_id == d.id)))
     assert kinds == ["input", "supplement"]
+
+
+def test_an_online_dossier_left_unsupplemented_for_15_days_is_closed_by_the_centre(client, session):
+    """Art. 19(5), applied to an online dossier asked in place before acceptance: asked Mon 23/11 14:00, the 15 days
+    run to Tue 8/12 17:00; the centre may not close it before, and closes it after (with the stop notice); the
+    citizen was told the last day in the notice."""
+    people = staff(session)
+    sign_in(client, session)
+    d = file_online(client, session)
+    d = act(session, people["reception"], d, Action.REQUEST_ONLINE_SUPPLEMENT, vn(23, 14),
+            note="Thiếu bản sao hợp đồng thuê địa điểm kinh doanh.", missing=[MISSING_KEY])
+    with pytest.raises(ValidationFailed, match="15 ngày"):
+        act(session, people["reception"], d, Action.CLOSE_UNSUPPLIED, vn(8, 16, month=12))
+    session.refresh(d)
+    d = act(session, people["reception"], d, Action.CLOSE_UNSUPPLIED, vn(8, 17, 1, month=12))
+    assert d.status == Status.CLOSED_UNSUPPLIED and as_utc(d.ended_at) == vn(8, 17, 1, month=12)
+    notices = session.scalars(select(NotificationOutbox.body).where(
+        NotificationOutbox.dossier_id == d.id, NotificationOutbox.kind == "supplement_requested")).all()
+    assert notices and all("08/12/2026" in body for body in notices)
 
 
 def test_the_clock_restarts_only_when_the_centre_confirms_and_a_second_request_is_late_for_the_index(

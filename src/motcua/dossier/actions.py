@@ -119,6 +119,8 @@ def notice_of(session: Session, dossier: Dossier, kind: NoticeKind, *, now: date
             supplement_due = dossier_ledger(session, dossier).supplement_expires_at(now)
         except CalendarError:
             supplement_due = None
+    elif kind is NoticeKind.SUPPLEMENT_REQUESTED and dossier.status == Status.INTAKE_SUPPLEMENT.value:
+        supplement_due = intake_supplement_expires_at(session, dossier)  # online, asked in place (Art. 17(2))
     return DossierNotice(
         dossier_id=dossier.id, code=dossier.code, version=dossier.version, procedure_name=dossier.procedure_name,
         applicant_name=dossier.applicant_name, email=dossier.email, phone=dossier.phone, commune_kind=commune.kind,
