@@ -168,6 +168,12 @@ def test_the_clock_restarts_only_when_the_centre_confirms_and_a_second_request_i
     assert d.status == Status.SUPPLEMENT_SUBMITTED
     assert [e["type"] for e in d.clock_events][-1] == "paused"
     assert dossier_ledger(session, d).state(vn(26, 10)).status == "paused"
+    login(client, people["reception"].name)
+    desk = client.get(f"/dossiers/{d.id}").text
+    assert 'id="supplement-to-confirm"' in desk and 'data-action="confirm_supplement"' in desk
+    assert 'data-action="request_supplement_again"' in desk
+    row = client.get("/dossiers").text.split(f'<a href="/dossiers/{d.id}">', 1)[1].split("</tr>", 1)[0]
+    assert "<td>Bổ sung chờ xác nhận</td>" in row  # in the counter's inbox, as a row of its own work
 
     d = act(session, people["reception"], d, Action.REQUEST_SUPPLEMENT_AGAIN, vn(26, 15),
             note="Hợp đồng thuê chưa có chữ ký của bên cho thuê.", missing=[MISSING_KEY])
