@@ -711,7 +711,8 @@ def _request_online_supplement(step: _Step) -> None:
     """Art. 17(1)-(2): the online dossier keeps its code and waits for the citizen; no clock runs, and the
     centre's 8 working hours are answered. The 15 days of ``intake_supplement_expires_at`` run from now."""
     _missing_items(step)
-    step.values.update(supplement_requested_at=step.now, due_at=None)
+    step.values.update(supplement_requested_at=step.now, due_at=None,
+                       received_by_id=_actor_officer_id(step.actor))  # who examined it, as at the counter
 
 
 def _supply_at_intake(step: _Step) -> None:
