@@ -104,6 +104,22 @@ def test_supplement_expires_after_15_calendar_days() -> None:
     assert local(friday.supplement_expires_at(vn(2026, 1, 20)) or vn(1, 1, 1)) == vn(2026, 2, 2, 17)
 
 
+def test_a_supplement_asked_again_keeps_the_clock_waiting_and_its_15_days_start_again() -> None:
+    """Art. 19(5): the centre finds the supplement still incomplete and asks again: the clock still waits (nothing
+    runs between the two requests), the 15 days count from the new request, and the restart from zero comes only
+    with the complete supplement. Asked Tue 13/1 10:00, again Mon 19/1 10:00: day 1 is Tue 20/1, day 15 Tue 3/2."""
+    first = three_days().pause(vn(2026, 1, 13, 10), "supplement")
+    again = first.pause(vn(2026, 1, 19, 10), "supplement")
+    assert again.state(vn(2026, 1, 20, 9)).status == "paused"
+    assert again.used(vn(2026, 1, 20, 9)) == first.used(vn(2026, 1, 13, 10))
+    assert again.due(vn(2026, 1, 20, 9)) == first.due(vn(2026, 1, 20, 9))
+    assert local(again.supplement_expires_at(vn(2026, 1, 20)) or vn(1, 1, 1)) == vn(2026, 2, 3, 17)
+    with pytest.raises(LedgerOrderError):
+        again.pause(vn(2026, 1, 20, 10), "fee")
+    restarted = again.restart_from_zero(vn(2026, 1, 21, 9))  # Wed 21/1 + 3 working days → Mon 26/1 17:00
+    assert local(restarted.due(vn(2026, 1, 21, 10))) == vn(2026, 1, 26, 17)
+
+
 def test_extension_once_and_in_time() -> None:
     """Art. 19(6): the new date is proposed at least one day before the due date, and only once."""
     ledger = three_days()

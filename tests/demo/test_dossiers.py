@@ -98,11 +98,14 @@ def test_idempotent(loaded: Loaded) -> None:
 def test_every_clock_replays_and_due_at_is_what_the_ledger_says(loaded: Loaded) -> None:
     """docs/legal.md §4: every received dossier's clock events replay in a ClockLedger against the province's calendar
     and its procedure version's internal process, and the stored due date (NgayHenTra) is the ledger's due date at
-    ``now``; a dossier refused or sent back at intake has no clock and no due date."""
+    ``now``; a dossier refused or sent back at intake has no clock and no due date, nor has an online one asked to
+    supplement in place and never accepted (Art. 17(1)-(2); closed after the 15 days, Art. 19(5))."""
     with Session(loaded.database.engine) as session:
         calendar, hours = calendar_for_province(session, "25"), working_hours_for(session, "25")
+    never_received = (Status.INTAKE_REFUSED, Status.INTAKE_INCOMPLETE, Status.INTAKE_SUPPLEMENT)
     for d in loaded.dossiers:
-        if d.status in (Status.INTAKE_REFUSED, Status.INTAKE_INCOMPLETE):
+        in_place = any(e.action == Action.REQUEST_ONLINE_SUPPLEMENT.value for e in loaded.events[d.id])
+        if d.status in never_received or (in_place and d.status == Status.CLOSED_UNSUPPLIED):
             assert d.clock_events == [] and d.due_at is None, d.code
             continue
         ledger = ledger_of(d.clock_events, calendar, hours, loaded.versions[d.procedure_version_id].data)

@@ -54,7 +54,6 @@ class Situation:
     handler_id: int | None = None
     supplement_count: int = 0
     now: datetime = NOW
-    supplement_window_ends: datetime = NOW + timedelta(days=1)
     supplement_expired: bool = True
     extension_refusal: str | None = None
     separation: Literal["apart", "allowed", "refused"] = "apart"
@@ -149,19 +148,23 @@ def test_the_clock_starts_at_receipt_only() -> None:
 
 def test_a_supplement_pauses_and_restarts_the_clock_from_zero_once() -> None:
     """Art. 19(5): asking for a supplement stops the clock; the complete dossier restarts the limit from zero
-    (never resumes it); Art. 11(2)(c), 16(3): once per dossier; asked within 3 working days of receipt; after 15
-    days without it the centre closes the dossier."""
+    (never resumes it) — received at the counter, or the citizen's online supplement once a centre officer confirms
+    it (the upload alone leaves the clock waiting); Art. 11(2)(c), 16(3): the division asks once per dossier; a
+    request after the window is allowed (recorded late, not a guard); after 15 days without it the centre closes
+    the dossier."""
     ask = transition(Action.REQUEST_SUPPLEMENT)
     assert ask.clock == "pause_supplement" and ask.form == "supplement_request" and ask.needs_note
-    leaving = [t for t in TABLE if Status.AWAITING_SUPPLEMENT in t.sources]
-    assert {t.clock for t in leaving if t.target in OPEN_STATES} == {"restart"}
+    assert "supplement_window" not in ask.guards
+    waiting = {Status.AWAITING_SUPPLEMENT, Status.SUPPLEMENT_SUBMITTED}
+    leaving = [t for t in TABLE if t.sources & waiting]
+    assert {t.clock for t in leaving if t.target is Status.IN_APPRAISAL} == {"restart"}
+    assert {t.clock for t in leaving if t.target in waiting} == {"none", "pause_supplement"}
+    assert transition(Action.SUPPLY_ONLINE).clock == "none"
+    assert transition(Action.SUPPLY_ONLINE).target is Status.SUPPLEMENT_SUBMITTED
     assert {t.clock for t in leaving if t.target in END_STATES} == {"finish"}
     me = officer(Role.SPECIALIST)
     with pytest.raises(ValidationFailed, match="một lần"):
         plan(Action.REQUEST_SUPPLEMENT, Status.IN_APPRAISAL, me.roles, Situation(me, supplement_count=1))
-    with pytest.raises(ValidationFailed, match="03 ngày làm việc"):
-        plan(Action.REQUEST_SUPPLEMENT, Status.IN_APPRAISAL, me.roles,
-             Situation(me, supplement_window_ends=NOW - timedelta(minutes=1)))
     counter = officer(Role.RECEPTION)
     with pytest.raises(ValidationFailed, match="15 ngày"):
         plan(Action.CLOSE_UNSUPPLIED, Status.AWAITING_SUPPLEMENT, counter.roles,
@@ -201,7 +204,8 @@ def test_withdraw_and_stop_until_the_decision() -> None:
     """Art. 21: withdrawal and stop are allowed from receipt until the decision, not after; an online filer may also
     withdraw a dossier the centre has not accepted yet (Art. 17(2))."""
     assert transition(Action.STOP).sources == OPEN_STATES
-    assert transition(Action.WITHDRAW).sources == OPEN_STATES | {Status.SUBMITTED}
+    assert transition(Action.WITHDRAW).sources == (OPEN_STATES | {Status.SUBMITTED, Status.INTAKE_SUPPLEMENT,
+                                                                  Status.INTAKE_SUPPLEMENT_SUBMITTED})
     assert Role.APPLICANT in transition(Action.WITHDRAW).roles
     for action in (Action.WITHDRAW, Action.STOP):
         assert not transition(action).sources & {Status.RESULT_READY, Status.RETURNED, Status.IN_CORRECTION}

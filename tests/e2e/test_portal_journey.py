@@ -152,6 +152,10 @@ def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh
         citizen.get_by_label("Tệp (PDF, JPEG hoặc PNG)").set_input_files(str(scan))
         citizen.get_by_role("button", name="Nộp bổ sung").click()
         citizen.wait_for_url(re.compile(r"\?bo-sung=1$"))
+        assert citizen.locator("#portal-status").inner_text() == "Bổ sung chờ xác nhận"
+        # the clock restarts only when the centre confirms the supplement complete (Art. 19(5))
+        _officer_act(office, base, RECEPTION, dossier_id, [("Xác nhận hồ sơ bổ sung đầy đủ", "confirm_supplement", "")])
+        citizen.reload()
         assert citizen.locator("#portal-status").inner_text() == "Đang xử lý"
         _shot(citizen, f"portal-supplied-{kind}", "phone")
 

@@ -246,7 +246,8 @@ def test_every_citizen_route_with_another_citizens_object_is_404(client, session
 
 def test_online_supplement_restarts_the_clock_and_the_result_is_downloaded(client, session, clock):
     """The whole online life: accepted (the clock starts, Art. 17(3)), asked once to supplement (paused, Art. 19(5)),
-    supplied online (restarted from zero), approved with an electronic result (Art. 22) the citizen downloads."""
+    supplied online (still paused until the centre confirms it complete, then restarted from zero), approved with an
+    electronic result (Art. 22) the citizen downloads."""
     people = staff(session)
     sign_in(client, session)
     dossier = file_online(client, session)
@@ -271,6 +272,9 @@ def test_online_supplement_restarts_the_clock_and_the_result_is_downloaded(clien
                            files={"files": ("hop-dong.pdf", pdf_bytes(), "application/pdf")}, follow_redirects=False)
     assert supplied.status_code == 303, supplied.text
     session.refresh(dossier)
+    assert dossier.status == "supplement_submitted"
+    assert dossier.clock_events[-1]["type"] == "paused"
+    act("reception", "confirm_supplement")
     assert dossier.status == "in_appraisal"
     assert [e["type"] for e in dossier.clock_events][-2:] == ["paused", "restarted"]
     kinds = session.scalars(select(DossierDocument.kind).where(DossierDocument.dossier_id == dossier.id)).all()

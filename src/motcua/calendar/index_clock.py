@@ -81,8 +81,8 @@ class SupplementWait:
 
     requested_at: datetime
     completed_at: datetime | None
-    """When the complete supplement arrived (the legal clock's restart); None while awaited, or when the dossier
-    ended without it."""
+    """When the centre confirmed the supplement complete (the legal clock's restart), or asked again because it was
+    not; None while awaited, or when the dossier ended without it."""
 
     def waited(self, until: datetime) -> timedelta:
         """Wall-clock time waited by ``until``; a wait still open then runs to ``until``."""
@@ -98,6 +98,8 @@ def supplement_waits(events: Iterable[ClockEvent]) -> tuple[SupplementWait, ...]
     pending: datetime | None = None
     for event in events:
         if isinstance(event, Paused) and event.reason == "supplement":
+            if pending is not None:  # asked again while waiting: the first wait runs to the new request
+                waits.append(SupplementWait(pending, event.at))
             pending = event.at
         elif isinstance(event, RestartedFromZero | Finished) and pending is not None:
             completed = event.at if isinstance(event, RestartedFromZero) else None

@@ -13,7 +13,10 @@ Legal basis and the choices made:
 * A supplement requested after appraisal (yêu cầu bổ sung, hoàn thiện hồ sơ) restarts the time limit **from
   zero** when the complete dossier arrives (Art. 19(5)); a supplement pause therefore ends with
   ``restart_from_zero``, never with ``resume``. Step usage restarts with it.
-* The supplement expires **15 calendar days** after the request (Art. 19(5): "15 ngày"; the decree writes "ngày
+* A supplement the citizen sends is checked by the centre first: the restart happens when an officer confirms it
+  complete. One found still incomplete is asked for again — a second ``Paused(supplement)`` while the first waits,
+  which keeps the clock waiting (and counts as a second request for the index, docs/legal.md §7).
+* The supplement expires **15 calendar days** after the (latest) request (Art. 19(5): "15 ngày"; the decree writes "ngày
   làm việc" whenever it means working days, e.g. the 3 working days in the same clause), counted under Civil
   Code Art. 147–148 like any term in days, due at the end of the office day; then the centre closes the dossier.
 * A late body sends an apology with a new date at least one day before the due date and may do so **once**
@@ -421,6 +424,12 @@ class ClockLedger:
         if r.status == "finished":
             raise _sequence(event, "the clock has finished", "Hồ sơ đã kết thúc thời hạn giải quyết.")
         if isinstance(event, Paused):
+            if _asked_again(r, event):
+                # The centre found the supplement still incomplete and asks again (Art. 19(5)): the clock keeps
+                # waiting, the due instant keeps moving, and the 15 days run from the new request.
+                r.shift += pos - r.pause_pos
+                r.pause, r.pause_pos = event, pos
+                return r
             if r.status != "running":
                 raise _sequence(event, "the clock is already paused", "Hồ sơ đang tạm dừng tính thời hạn.")
             self._stop_running(r, pos)
@@ -548,6 +557,12 @@ def moved_by_working_days(instant: datetime, working_days: int, calendar: WorkCa
         raise InvalidExtension(f"cannot move by {working_days} working days", "Số ngày gia hạn phải lớn hơn 0.")
     position = working_position(instant, calendar, hours) + working_days * hours.day_us
     return instant_at(position, calendar, hours).astimezone(UTC)
+
+
+def _asked_again(r: _Replay, event: Paused) -> bool:
+    """A further supplement request while one is awaited: the supplement the citizen sent was not complete."""
+    return (event.reason == "supplement" and r.status == "paused" and r.pause is not None
+            and r.pause.reason == "supplement")
 
 
 def _sequence(event: ClockEvent, english: str, message: str) -> LedgerOrderError:

@@ -132,6 +132,7 @@ class Column:
     kind: str = "text"  # text | code | decimal | int | bool | date | optional
     width: int = 18
     choices: tuple[str, ...] = ()
+    optional: bool = False  # a workbook made before the column existed may leave it out
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,8 @@ PROCEDURES_SHEET = Sheet("Thủ tục", (
     Column("paper_result_required", "Trả kết quả bản giấy", "bool", 12, (YES, NO)),
     Column("result_template", "Kết quả thực hiện", width=40),
     Column("effective_from", "Ngày hiệu lực", "date", 14),
+    Column("supplement_request_window_wd", "Thời hạn yêu cầu bổ sung (ngày làm việc)", "int", 14, optional=True),
+    Column("supplement_request_window_basis", "Căn cứ thời hạn yêu cầu bổ sung", "optional", 40, optional=True),
 ))
 CHILD_SHEETS = (
     Sheet("Thành phần hồ sơ", (
@@ -365,7 +368,8 @@ def _read_rows(ws: Worksheet, sheet: Sheet) -> list[tuple[int, dict[str, Any]]]:
         if any(column is found for _, column in positions):
             raise _fail(_place(sheet.title, 1, str(header)), "Cột bị lặp.")
         positions.append((index, found))
-    missing = [column.header for column in sheet.columns if all(c is not column for _, c in positions)]
+    missing = [column.header for column in sheet.columns
+               if not column.optional and all(c is not column for _, c in positions)]
     if missing:
         raise _fail(_place(sheet.title, 1), f"Thiếu cột: {', '.join(missing)}.")
     result: list[tuple[int, dict[str, Any]]] = []

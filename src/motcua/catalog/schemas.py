@@ -14,9 +14,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar import CalendarError, StepBudget, TimeLimit, TimeUnit
@@ -158,6 +166,11 @@ class ProcedureIn(BaseModel):
     legal_sources: list[str] = Field(min_length=1)
     effective_from: date
     legal_extensions: list[LegalExtension] = Field(default_factory=list, max_length=20)
+    supplement_request_window_wd: int | None = Field(default=None, ge=1, le=30)
+    """Working days from receipt within which a supplement is asked for, where sector law sets its own window
+    (Decree 118/2025 Art. 19(5) gives 3 as the general rule, which applies when this is None)."""
+    supplement_request_window_basis: str | None = Field(default=None, min_length=1, max_length=500)
+    """The legal text and article that set ``supplement_request_window_wd``."""
 
     @field_validator("legal_sources")
     @classmethod
@@ -206,6 +219,26 @@ class ProcedureIn(BaseModel):
         if not any(step.role == Role.APPROVER for step in value):
             raise ValueError("Quy trình phải có bước lãnh đạo phê duyệt, ký kết quả (vai trò approver).")
         return value
+
+    @model_validator(mode="after")
+    def _window_has_basis(self) -> ProcedureIn:
+        if (self.supplement_request_window_wd is None) != (self.supplement_request_window_basis is None):
+            raise ValueError(
+                "Thời hạn yêu cầu bổ sung riêng của thủ tục (supplement_request_window_wd) phải đi kèm căn cứ pháp "
+                "lý (supplement_request_window_basis), và ngược lại; không có thì áp dụng 03 ngày làm việc "
+                "(Điều 19 khoản 5 Nghị định 118/2025/NĐ-CP)."
+            )
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_general_window(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A procedure under the general 3 working days carries no window keys: the shipped file and every stored
+        version stay as they were."""
+        data: dict[str, Any] = handler(self)
+        for key in ("supplement_request_window_wd", "supplement_request_window_basis"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
     @model_validator(mode="after")
     def _limits_agree(self) -> ProcedureIn:

@@ -194,12 +194,13 @@ _TARGET: dict[str, str | None] = {a.value: (t.value if (t := transition(a).targe
 _ENDING = frozenset({"close_unsupplied", "confirm_refusal", "return_result", "withdraw", "stop", "refuse_intake",
                      "request_intake_supplement"})
 #: What ``build`` does for each action besides the status: 1 the clock starts, 2/4 hand-over, 3 assign, 5 finish
-#: with a result, 6 pause, 7 restart from zero, 8 extension, 9 finish, 10/11 correction, 12 intake without clock.
+#: with a result, 6 pause, 7 restart from zero, 8 extension, 9 finish, 10/11 correction, 12 intake without clock,
+#: 13 an online dossier asked to supplement in place (no clock yet).
 _KIND: dict[str, int] = {
     "receive": 1, "accept_online": 1, "transfer": 2, "assign": 3, "submit_for_approval": 4, "approve": 5,
     "confirm_refusal": 5, "request_supplement": 6, "receive_supplement": 7, "extend": 8, "close_unsupplied": 9,
     "withdraw": 9, "stop": 9, "start_correction": 10, "finish_correction": 11, "refuse_intake": 12,
-    "request_intake_supplement": 12,
+    "request_intake_supplement": 12, "request_online_supplement": 13,
 }
 
 DOSSIER_CHUNK = 2_000
@@ -606,8 +607,15 @@ class _Generator:
         if shape == "intake_incomplete":
             docs = v.mandatory_docs
             missing = rng.sample(docs, min(len(docs), 2 if rnd() < 0.3 else 1)) or [v.name]
-            return [(r, "request_intake_supplement", "reception_r", "Còn thiếu: " + "; ".join(missing) + ".",
-                     {"missing": missing})]
+            note = "Còn thiếu: " + "; ".join(missing) + "."
+            if not online:
+                return [(r, "request_intake_supplement", "reception_r", note, {"missing": missing})]
+            # Art. 17(1)-(2): an online dossier is asked to supplement in place; this citizen never sent it, so the
+            # centre closes it once the 15 days have passed (Art. 19(5)).
+            expires = due_instant(self.wt.instant(r), SUPPLEMENT_EXPIRY, self.calendar, self.hours)
+            k = self.wt.pos_of(expires) // day  # the day after the expiry day (which ends at closing)
+            return [(r, "request_online_supplement", "reception_r", note, {"missing": missing}),
+                    (k * day + 600 + int(rnd() * 6_600), "close_unsupplied", "reception_r", CLOSE_NOTE, None)]
         due_pos = self.due(r, v)[0]
         avail = max(due_pos - r, 600)
         steps: list[Step] = [(r, "accept_online" if online else "receive", "reception_r", "", None)]
@@ -811,8 +819,9 @@ class _Generator:
                 assert data is not None
                 clock.append(Extended(instant(pos), datetime.fromisoformat(data["new_due"]), note))
                 extended = True
-            elif kind == 9:  # close unsupplied, withdraw, stop
-                clock.append(Finished(instant(pos)))
+            elif kind == 9:  # close unsupplied, withdraw, stop (no clock ran for an online dossier never accepted)
+                if clock:
+                    clock.append(Finished(instant(pos)))
             elif kind == 10:  # start correction: Art. 23(1), 3 working days
                 ended = -1
                 correction_due = due_instant(instant(pos), TimeLimit(3, "working_days"), self.calendar, self.hours)
@@ -820,6 +829,8 @@ class _Generator:
                 ended = -1
             elif kind == 12:  # refused or incomplete at intake
                 received_by = actor[0]
+            elif kind == 13:  # online, asked to supplement in place: its 15 days run from here
+                requested, received_by = pos, actor[0]
             if act in _ENDING:
                 ended = pos
             if act == "return_result":

@@ -30,6 +30,7 @@ from motcua.audit.actions import record
 from motcua.base.principal import Principal
 from motcua.base.roles import INTAKE_ROLES, DepartmentKind, Role
 from motcua.calendar import (
+    SUPPLEMENT_EXPIRY,
     CalendarError,
     ClockEvent,
     Extended,
@@ -80,9 +81,10 @@ from motcua.notify.models import NoticeKind, NotificationOutbox
 from motcua.org.models import Commune, Officer, OfficerRole, Province
 
 SUPPLEMENT_WINDOW = TimeLimit(3, "working_days")
-"""Decree 118 Art. 19(5): a dossier that needs supplementing is sent back within 3 working days of its receipt. Later,
-a request would restart the time limit of a dossier already running late (and hide the lateness from indicator
-2.1); the way to more time is the apology and extension of Art. 19(6)."""
+"""Decree 118 Art. 19(5): a dossier that needs supplementing is sent back within 3 working days of its receipt — the
+general rule; a procedure whose sector law sets another window carries it (``supplement_request_window_wd`` in its
+version's data). A request after the window is still allowed, so the citizen never loses the dossier, but it is
+recorded as late (the timeline event's ``late_request``) and the dossier page says so (docs/legal.md §3)."""
 CORRECTION_LIMIT = TimeLimit(3, "working_days")
 """Decree 118 Art. 23(1): a wrong result is corrected and returned within 3 working days."""
 INTERCOMMUNE_TRANSFER = TimeLimit(1, "working_days")
@@ -92,6 +94,8 @@ INTERCOMMUNE_TRANSFER = TimeLimit(1, "working_days")
 #: The notices the applicant gets (notify/), by workflow action; the intake's are chosen in ``receive_dossier``.
 NOTICES: dict[Action, NoticeKind] = {
     Action.REQUEST_SUPPLEMENT: NoticeKind.SUPPLEMENT_REQUESTED,  # Art. 19(5): what is missing, 15 days
+    Action.REQUEST_SUPPLEMENT_AGAIN: NoticeKind.SUPPLEMENT_REQUESTED,  # the supplement sent was still incomplete
+    Action.REQUEST_ONLINE_SUPPLEMENT: NoticeKind.SUPPLEMENT_REQUESTED,  # Art. 17(1)-(2): online, in place
     Action.EXTEND: NoticeKind.EXTENDED,  # Art. 19(6): the apology and the new date
     Action.EXTEND_BY_LAW: NoticeKind.EXTENDED_BY_LAW,  # the sector law's extra days and the new appointment
     Action.APPROVE: NoticeKind.RESULT_READY,
@@ -118,6 +122,8 @@ def notice_of(session: Session, dossier: Dossier, kind: NoticeKind, *, now: date
             supplement_due = dossier_ledger(session, dossier).supplement_expires_at(now)
         except CalendarError:
             supplement_due = None
+    elif kind is NoticeKind.SUPPLEMENT_REQUESTED and dossier.status == Status.INTAKE_SUPPLEMENT.value:
+        supplement_due = intake_supplement_expires_at(session, dossier)  # online, asked in place (Art. 17(2))
     return DossierNotice(
         dossier_id=dossier.id, code=dossier.code, version=dossier.version, procedure_name=dossier.procedure_name,
         applicant_name=dossier.applicant_name, email=dossier.email, phone=dossier.phone, commune_kind=commune.kind,
@@ -609,15 +615,12 @@ class _Situation:
         return _separation(self.session, self.actor, self.dossier)
 
     @cached_property
-    def supplement_window_ends(self) -> datetime:
-        province = self.dossier.province_code
-        return due_instant(as_utc(self.dossier.received_at), SUPPLEMENT_WINDOW,
-                           calendar_for_province(self.session, province), working_hours_for(self.session, province))
-
-    @cached_property
     def supplement_expired(self) -> bool:
-        return bool(self.dossier.clock_events) and dossier_ledger(self.session, self.dossier).supplement_expired(
-            self.now)
+        dossier = self.dossier
+        if not dossier.clock_events:  # an online dossier asked to supplement before its acceptance (Art. 17(1)-(2))
+            expires = intake_supplement_expires_at(self.session, dossier)
+            return expires is not None and self.now > expires
+        return dossier_ledger(self.session, dossier).supplement_expired(self.now)
 
     @property
     def status(self) -> Status:
@@ -637,6 +640,32 @@ class _Situation:
             return "Hồ sơ chưa được tiếp nhận."
         refusal = dossier_ledger(self.session, self.dossier).extension_refusal(self.now)
         return refusal.message if refusal is not None else None
+
+
+def supplement_window(version_data: Mapping[str, Any]) -> TimeLimit:
+    """The window to ask for a supplement after receipt: the procedure's own (sector law), else Art. 19(5)'s 3 wd."""
+    days = version_data.get("supplement_request_window_wd")
+    return TimeLimit(int(days), "working_days") if days else SUPPLEMENT_WINDOW
+
+
+def supplement_window_ends(dossier: Dossier, version_data: Mapping[str, Any], calendar: WorkCalendar,
+                           hours: WorkingHours) -> datetime | None:
+    """When the window to ask for a supplement closes: counted from the receipt of the complete dossier, the
+    clock's start (Art. 17(3); an online dossier's acceptance, not its filing); None before the clock starts."""
+    if not dossier.clock_events:
+        return None
+    started = datetime.fromisoformat(dossier.clock_events[0]["at"])
+    return due_instant(started, supplement_window(version_data), calendar, hours)
+
+
+def intake_supplement_expires_at(session: Session, dossier: Dossier) -> datetime | None:
+    """An online dossier asked to supplement in place before acceptance lapses, like one asked after appraisal,
+    15 days after the (latest) request (Art. 19(5), read by analogy): then the centre may close it."""
+    if dossier.clock_events or dossier.supplement_requested_at is None:
+        return None
+    return due_instant(as_utc(dossier.supplement_requested_at), SUPPLEMENT_EXPIRY,
+                       calendar_for_province(session, dossier.province_code),
+                       working_hours_for(session, dossier.province_code))
 
 
 def offered_actions(session: Session, actor: Principal, dossier: Dossier, now: datetime) -> list[Transition]:
@@ -677,13 +706,15 @@ def _clock_hand_over(step: _Step) -> ClockEvent | None:
 
 
 def _clock_pause_supplement(step: _Step) -> ClockEvent:
-    """Art. 19(5): the clock waits for the citizen's supplement; the one request of Art. 11(2)(c) is counted."""
+    """Art. 19(5): the clock waits for the citizen's supplement; every request is counted (Art. 11(2)(c) allows one:
+    a second — the centre found the supplement still incomplete — counts late for the index, docs/legal.md §7)."""
     step.values.update(supplement_count=step.dossier.supplement_count + 1, supplement_requested_at=step.now)
     return Paused(step.now, "supplement")
 
 
 def _clock_restart(step: _Step) -> ClockEvent:
-    """Art. 19(5): the complete dossier is back, the time limit starts again from zero."""
+    """Art. 19(5): the centre has the complete dossier again (received at the counter, or the citizen's online
+    supplement confirmed complete by a centre officer): the time limit starts again from zero."""
     return RestartedFromZero(step.now)
 
 
@@ -746,6 +777,42 @@ def _return_result(step: _Step) -> None:
     step.values["returned_at"] = step.now
 
 
+def _missing_items(step: _Step) -> None:
+    """The list of what to add (Art. 16(3), 17(1): once, completely), as the procedure's document names."""
+    required = {d["key"]: d["name"] for d in step.version.data.get("documents", [])}
+    unknown = [k for k in step.data.missing if k not in required]
+    if unknown:
+        raise ValidationFailed("Giấy tờ cần bổ sung không thuộc thành phần hồ sơ của thủ tục.",
+                               fields={"missing": ", ".join(unknown)})
+    if step.data.missing:
+        step.extra["missing"] = [required[k] for k in dict.fromkeys(step.data.missing)]
+
+
+def _request_supplement(step: _Step) -> None:
+    """Art. 19(5): asked within the procedure's window from receipt (3 working days unless sector law sets another).
+    Later is allowed — refusing would leave the citizen without a way to complete the dossier — and is recorded as
+    late on the timeline and in the audit event."""
+    _missing_items(step)
+    ends = supplement_window_ends(step.dossier, step.version.data, step.calendar, step.hours)
+    if ends is not None:
+        step.extra["window_ends"] = ends.isoformat()
+        step.extra["late_request"] = step.now > ends
+
+
+def _request_online_supplement(step: _Step) -> None:
+    """Art. 17(1)-(2): the online dossier keeps its code and waits for the citizen; no clock runs, and the
+    centre's 8 working hours are answered. The 15 days of ``intake_supplement_expires_at`` run from now."""
+    _missing_items(step)
+    step.values.update(supplement_requested_at=step.now, due_at=None,
+                       received_by_id=_actor_officer_id(step.actor))  # who examined it, as at the counter
+
+
+def _supply_at_intake(step: _Step) -> None:
+    """The citizen supplemented an online dossier before its acceptance: the centre has 8 working hours again to
+    accept it or ask once more (Art. 17(2))."""
+    step.values["due_at"] = due_instant(step.now, ACCEPTANCE_LIMIT, step.calendar, step.hours)
+
+
 def _start_correction(step: _Step) -> None:
     """Art. 23(1): the corrected result is due within 3 working days."""
     step.values["correction_due"] = due_instant(step.now, CORRECTION_LIMIT, step.calendar, step.hours)
@@ -756,6 +823,8 @@ def _start_correction(step: _Step) -> None:
 RECORDS: dict[Action, Callable[[_Step], None]] = {
     Action.ASSIGN: _assign, Action.APPROVE: _approve, Action.CONFIRM_REFUSAL: _confirm_refusal,
     Action.RETURN_RESULT: _return_result, Action.START_CORRECTION: _start_correction,
+    Action.REQUEST_SUPPLEMENT: _request_supplement, Action.REQUEST_SUPPLEMENT_AGAIN: _missing_items,
+    Action.REQUEST_ONLINE_SUPPLEMENT: _request_online_supplement, Action.SUPPLY_AT_INTAKE: _supply_at_intake,
 }
 
 
@@ -869,7 +938,7 @@ DOCUMENT_KINDS = ("input", "supplement", "result")
 #: States in which each kind of document may be attached: the electronic result (Art. 22) once the decision is taken.
 _ATTACHABLE: dict[str, frozenset[Status]] = {
     "input": OPEN_STATES | {Status.RESULT_READY, Status.IN_CORRECTION},
-    "supplement": frozenset({Status.AWAITING_SUPPLEMENT}),
+    "supplement": frozenset({Status.AWAITING_SUPPLEMENT, Status.INTAKE_SUPPLEMENT}),
     "result": frozenset({Status.AWAITING_APPROVAL, Status.RESULT_READY, Status.IN_CORRECTION}),
 }
 

@@ -284,6 +284,11 @@ def _megabytes(limit: int) -> str:
     return str(int(value)) if value == int(value) else f"{value:.1f}".replace(".", ",")
 
 
+def content_key(sha256_hex: str) -> str:
+    """The file store's key of the bytes with this SHA-256: the same content is always one stored file."""
+    return f"{sha256_hex[:2]}/{sha256_hex[2:]}"
+
+
 def inspect_upload(
     filename: str,
     data: bytes,
@@ -572,7 +577,7 @@ class FileStore:
         digest = hashlib.sha256(data).hexdigest()
         if digest != checked.sha256 or len(data) != checked.size:
             raise ValueError("The bytes to store are not the ones that were inspected.")
-        key = f"{digest[:2]}/{digest[2:]}"
+        key = content_key(digest)
         target = self.path(key)
         if self._refresh(target, len(data)):
             return key

@@ -28,7 +28,8 @@ DOCUMENT_FORMS = {"original": "Bản chính", "copy": "Bản sao", "certified_co
 #: Which forms a dossier has, by what happened to it (the action that produces each, workflow table).
 _FORM_SOURCES: dict[str, tuple[Action, ...]] = {
     "receipt": (Action.RECEIVE, Action.ACCEPT_ONLINE),
-    "supplement_request": (Action.REQUEST_INTAKE_SUPPLEMENT, Action.REQUEST_SUPPLEMENT),
+    "supplement_request": (Action.REQUEST_INTAKE_SUPPLEMENT, Action.REQUEST_SUPPLEMENT,
+                           Action.REQUEST_ONLINE_SUPPLEMENT, Action.REQUEST_SUPPLEMENT_AGAIN),
     "refusal_intake": (Action.REFUSE_INTAKE,),
     "refusal_processing": (Action.CONFIRM_REFUSAL,),
     "apology_extension": (Action.EXTEND,),
@@ -114,7 +115,7 @@ def form_pdf(session: Session, dossier: Dossier, key: str, *, base_url: str, now
     if key == "receipt":
         return forms.receipt_pdf(issuer, fd, now=now)
     if key == "supplement_request":
-        e = _last(events, Action.REQUEST_INTAKE_SUPPLEMENT, Action.REQUEST_SUPPLEMENT)
+        e = _last(events, *_FORM_SOURCES["supplement_request"])
         missing = tuple((e.data or {}).get("missing", [])) if e else ()
         return forms.supplement_request_pdf(issuer, fd, reasons=e.note if e else "", missing=missing, now=now)
     if key in ("refusal_intake", "refusal_processing"):

@@ -21,7 +21,7 @@ from motcua.base.principal import Principal
 from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar.hours import VIETNAM_TZ
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, FilingConsent
-from motcua.dossier.workflow import OPEN_STATES, STATUS_LABELS, Status
+from motcua.dossier.workflow import OPEN_STATES, STATUS_LABELS, SUPPLEMENT_TO_CONFIRM, Status
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Forbidden, NotFound
 from motcua.kit.numbers import ascii_digits
@@ -171,7 +171,8 @@ def _inbox_states(principal: Principal) -> set[Status]:
     """What each role works on: the counter receives and returns, divisions appraise, approvers decide."""
     states: set[Status] = set()
     if principal.has_role(Role.RECEPTION):
-        states |= {Status.SUBMITTED, Status.RECEIVED, Status.AWAITING_SUPPLEMENT, Status.RESULT_READY}
+        states |= {Status.SUBMITTED, Status.RECEIVED, Status.AWAITING_SUPPLEMENT, Status.RESULT_READY,
+                   Status.INTAKE_SUPPLEMENT, *SUPPLEMENT_TO_CONFIRM}
     if principal.has_role(Role.SPECIALIST):
         states |= {Status.IN_APPRAISAL, Status.IN_CORRECTION}
     if principal.has_role(Role.APPROVER):
@@ -253,7 +254,8 @@ def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetim
 def urgency(dossier: Dossier, now: datetime) -> str:
     """overdue | due_soon | ok | done — how the inbox marks a row (an online dossier waiting for acceptance is judged
     against its 8 working hours, Art. 17(2))."""
-    if Status(dossier.status) not in OPEN_STATES | {Status.SUBMITTED} or dossier.due_at is None:
+    if (Status(dossier.status) not in OPEN_STATES | {Status.SUBMITTED, Status.INTAKE_SUPPLEMENT_SUBMITTED}
+            or dossier.due_at is None):
         return "done"
     due = as_utc(dossier.due_at)
     if due < now:

@@ -144,6 +144,9 @@ class ActionIn(BaseModel):
     legal_extension: str | None = Field(default=None, max_length=40,
                                         description="for extend_by_law: the key of one of the legal extensions of "
                                                     "the dossier's procedure version (each at most once)")
+    missing: list[str] = Field(default_factory=list, max_length=50,
+                               description="for a supplement request: the keys of the procedure's documents to add "
+                                           "(Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ lists them)")
 
 
 class LegalExtensionOut(BaseModel):

@@ -221,6 +221,9 @@ def dossier_page(
         "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
         "receiving": session.get(Commune, dossier.receiving_commune_code),
         "deciding": session.get(Commune, dossier.deciding_commune_code), **_labels(),
+        "checklist": list(version.data.get("documents", [])),
+        "late_requests": [(e, datetime.fromisoformat(e.data["window_ends"])) for e in events
+                          if e.data and e.data.get("late_request")],  # Art. 19(5): asked after the window
     })
 
 
@@ -235,6 +238,7 @@ def dossier_action(
     new_due_date: str = Form(default="", max_length=10),
     result_summary: str = Form(default="", max_length=2000),
     legal_extension: str = Form(default="", max_length=40),
+    missing: list[str] = Form(default=[], max_length=50, description="supplement requests: the documents to add"),
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
@@ -245,6 +249,7 @@ def dossier_action(
             "version": version, "note": note, "handler_id": handler,
             "new_due_date": new_due_date or None, "result_summary": result_summary or None,
             "legal_extension": legal_extension or None,
+            "missing": [key[:40] for key in missing],
         })
     except ValidationError as exc:
         raise_validation(exc)

@@ -26,12 +26,15 @@ from motcua.kit.statemachine import Guard, Machine, Row
 class Status(StrEnum):
     NEW = "new"  # not in the database yet: the officer is at the counter with the papers
     SUBMITTED = "submitted"  # filed online, waiting for the centre to accept it (Art. 17(2))
+    INTAKE_SUPPLEMENT = "intake_supplement"  # online, found incomplete: asked to supplement in place (Art. 17(1)-(2))
+    INTAKE_SUPPLEMENT_SUBMITTED = "intake_supplement_submitted"  # the citizen supplemented it: the centre checks
     INTAKE_INCOMPLETE = "intake_incomplete"  # Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ at the counter
     INTAKE_REFUSED = "intake_refused"  # Phiếu từ chối tiếp nhận giải quyết hồ sơ
     RECEIVED = "received"  # Giấy tiếp nhận hồ sơ và hẹn trả kết quả: the clock runs
     TRANSFERRED = "transferred"  # chuyển xử lý to the competent body, waiting for a handler
     IN_APPRAISAL = "in_appraisal"  # a handler appraises (thẩm định) and drafts the result
     AWAITING_SUPPLEMENT = "awaiting_supplement"  # sent back to the citizen: the clock waits
+    SUPPLEMENT_SUBMITTED = "supplement_submitted"  # the citizen sent it: the clock waits until the centre confirms
     REFUSAL_PROPOSED = "refusal_proposed"
     AWAITING_APPROVAL = "awaiting_approval"
     RESULT_READY = "result_ready"  # Đã xử lý xong: waiting at the centre to be returned
@@ -46,12 +49,15 @@ class Status(StrEnum):
 STATUS_LABELS: dict[Status, str] = {
     Status.NEW: "Mới",
     Status.SUBMITTED: "Chờ tiếp nhận (nộp trực tuyến)",
+    Status.INTAKE_SUPPLEMENT: "Chờ bổ sung hồ sơ (chưa tiếp nhận)",
+    Status.INTAKE_SUPPLEMENT_SUBMITTED: "Bổ sung chờ xác nhận (chưa tiếp nhận)",
     Status.INTAKE_INCOMPLETE: "Yêu cầu bổ sung khi tiếp nhận",
     Status.INTAKE_REFUSED: "Từ chối tiếp nhận",
     Status.RECEIVED: "Đã tiếp nhận",
     Status.TRANSFERRED: "Đã chuyển xử lý",
     Status.IN_APPRAISAL: "Đang xử lý",
     Status.AWAITING_SUPPLEMENT: "Chờ bổ sung hồ sơ",
+    Status.SUPPLEMENT_SUBMITTED: "Bổ sung chờ xác nhận",
     Status.REFUSAL_PROPOSED: "Đề xuất từ chối",
     Status.AWAITING_APPROVAL: "Chờ phê duyệt",
     Status.RESULT_READY: "Đã xử lý xong, chờ trả kết quả",
@@ -66,8 +72,14 @@ STATUS_LABELS: dict[Status, str] = {
 #: States in which the dossier is still being handled (the clock is running or waiting for the citizen).
 OPEN_STATES: frozenset[Status] = frozenset({
     Status.RECEIVED, Status.TRANSFERRED, Status.IN_APPRAISAL, Status.AWAITING_SUPPLEMENT,
-    Status.REFUSAL_PROPOSED, Status.AWAITING_APPROVAL,
+    Status.REFUSAL_PROPOSED, Status.AWAITING_APPROVAL, Status.SUPPLEMENT_SUBMITTED,
 })
+#: An online dossier asked to supplement before the centre accepted it (Art. 17(1)-(2)): no clock runs yet.
+INTAKE_SUPPLEMENT_STATES: frozenset[Status] = frozenset({Status.INTAKE_SUPPLEMENT, Status.INTAKE_SUPPLEMENT_SUBMITTED})
+#: Waiting for the citizen's supplement after receipt (Art. 19(5)): the clock waits, no extension is asked.
+SUPPLEMENT_WAIT_STATES: frozenset[Status] = frozenset({Status.AWAITING_SUPPLEMENT, Status.SUPPLEMENT_SUBMITTED})
+#: A supplement the citizen sent, which a centre officer confirms complete or finds still incomplete.
+SUPPLEMENT_TO_CONFIRM: frozenset[Status] = frozenset({Status.SUPPLEMENT_SUBMITTED, Status.INTAKE_SUPPLEMENT_SUBMITTED})
 #: Open states before the decision: withdrawal and stop are allowed until then (Art. 21).
 BEFORE_DECISION: frozenset[Status] = OPEN_STATES
 END_STATES: frozenset[Status] = frozenset({
@@ -89,12 +101,16 @@ class Action(StrEnum):
     REQUEST_INTAKE_SUPPLEMENT = "request_intake_supplement"
     REFUSE_INTAKE = "refuse_intake"
     SUBMIT_ONLINE = "submit_online"
+    REQUEST_ONLINE_SUPPLEMENT = "request_online_supplement"
+    SUPPLY_AT_INTAKE = "supply_at_intake"
     ACCEPT_ONLINE = "accept_online"
     TRANSFER = "transfer"
     ASSIGN = "assign"
     REQUEST_SUPPLEMENT = "request_supplement"
     RECEIVE_SUPPLEMENT = "receive_supplement"
     SUPPLY_ONLINE = "supply_online"
+    CONFIRM_SUPPLEMENT = "confirm_supplement"
+    REQUEST_SUPPLEMENT_AGAIN = "request_supplement_again"
     CLOSE_UNSUPPLIED = "close_unsupplied"
     PROPOSE_REFUSAL = "propose_refusal"
     CONFIRM_REFUSAL = "confirm_refusal"
@@ -144,8 +160,6 @@ class Situation(Protocol):
     def supplement_count(self) -> int: ...
     @property
     def now(self) -> datetime: ...
-    @property
-    def supplement_window_ends(self) -> datetime: ...
     @property
     def supplement_expired(self) -> bool: ...
     @property
@@ -204,16 +218,6 @@ def first_supplement(s: Situation) -> MotcuaError | None:
     return None
 
 
-def supplement_window(s: Situation) -> MotcuaError | None:
-    """A supplement after appraisal is asked within 3 working days of receipt (Art. 19(5)); later, it would restart
-    the time limit of a dossier already running late, so the way to more time is the extension of Art. 19(6)."""
-    if s.now > s.supplement_window_ends:
-        return ValidationFailed(
-            "Đã quá 03 ngày làm việc kể từ ngày tiếp nhận hồ sơ; không được yêu cầu bổ sung nữa (Điều 19(5)). "
-            "Nếu cần thêm thời gian, hãy gửi văn bản xin lỗi và gia hạn (Điều 19(6)).")
-    return None
-
-
 def supplement_lapsed(s: Situation) -> MotcuaError | None:
     """The centre closes a dossier only after 15 days without the supplement (Art. 19(5))."""
     if not s.supplement_expired:
@@ -266,7 +270,7 @@ def legal_extension_left(s: Situation) -> MotcuaError | None:
 GUARDS: dict[str, Guard[Situation]] = {
     "at_counter": at_counter, "at_deciding_commune": at_deciding_commune, "assigned_handler": assigned_handler,
     "apart_from_appraisal": apart_from_appraisal, "first_supplement": first_supplement,
-    "supplement_window": supplement_window, "supplement_lapsed": supplement_lapsed,
+    "supplement_lapsed": supplement_lapsed,
     "extension_allowed": extension_allowed, "legal_extension_by": legal_extension_by,
     "legal_extension_left": legal_extension_left,
 }
@@ -296,13 +300,18 @@ DECISION = (*DIVISION, "apart_from_appraisal")
 TABLE: tuple[Transition, ...] = (
     _t(Action.RECEIVE, [Status.NEW], Status.RECEIVED, [R], "start",
        "Tiếp nhận hồ sơ", "Điều 17(1), 17(3)", "receipt"),
-    _t(Action.REQUEST_INTAKE_SUPPLEMENT, [Status.NEW, Status.SUBMITTED], Status.INTAKE_INCOMPLETE, [R], "none",
+    _t(Action.REQUEST_INTAKE_SUPPLEMENT, [Status.NEW], Status.INTAKE_INCOMPLETE, [R], "none",
        "Yêu cầu bổ sung khi tiếp nhận", "Điều 16(3), 17(1)", "supplement_request", True, guards=COUNTER),
     _t(Action.REFUSE_INTAKE, [Status.NEW, Status.SUBMITTED], Status.INTAKE_REFUSED, [R], "none",
        "Từ chối tiếp nhận", "Điều 17(1)", "refusal_intake", True, guards=COUNTER),
     _t(Action.SUBMIT_ONLINE, [Status.NEW], Status.SUBMITTED, [P, V, R], "none",
        "Nộp hồ sơ trực tuyến", "Điều 15, 17(2)"),
-    _t(Action.ACCEPT_ONLINE, [Status.SUBMITTED], Status.RECEIVED, [R], "start",
+    _t(Action.REQUEST_ONLINE_SUPPLEMENT, [Status.SUBMITTED, Status.INTAKE_SUPPLEMENT_SUBMITTED],
+       Status.INTAKE_SUPPLEMENT, [R], "none", "Yêu cầu bổ sung hồ sơ trực tuyến (giữ nguyên hồ sơ)",
+       "Điều 16(3), 17(1), 17(2)", "supplement_request", True, guards=COUNTER),
+    _t(Action.SUPPLY_AT_INTAKE, [Status.INTAKE_SUPPLEMENT], Status.INTAKE_SUPPLEMENT_SUBMITTED, [P], "none",
+       "Nộp bổ sung trực tuyến (trước khi tiếp nhận)", "Điều 17(1), 17(2)", guards=COUNTER),
+    _t(Action.ACCEPT_ONLINE, [Status.SUBMITTED, *INTAKE_SUPPLEMENT_STATES], Status.RECEIVED, [R], "start",
        "Tiếp nhận hồ sơ trực tuyến", "Điều 17(2)", "receipt", guards=COUNTER),
     _t(Action.TRANSFER, [Status.RECEIVED], Status.TRANSFERRED, [R], "hand_over",
        "Chuyển xử lý", "Điều 18, 20(2)", "control_slip", guards=COUNTER, hands_to=S, moves_to="division"),
@@ -310,12 +319,18 @@ TABLE: tuple[Transition, ...] = (
        "Phân công xử lý", "Điều 19(1)", guards=DIVISION),
     _t(Action.REQUEST_SUPPLEMENT, [Status.IN_APPRAISAL], Status.AWAITING_SUPPLEMENT, [S], "pause_supplement",
        "Yêu cầu bổ sung hồ sơ", "Điều 19(5), 11(2)(c)", "supplement_request", True,
-       guards=(*HANDLER, "first_supplement", "supplement_window"), moves_to="centre"),
+       guards=(*HANDLER, "first_supplement"), moves_to="centre"),
     _t(Action.RECEIVE_SUPPLEMENT, [Status.AWAITING_SUPPLEMENT], Status.IN_APPRAISAL, [R, S], "restart",
        "Nhận hồ sơ bổ sung", "Điều 19(5)", guards=DIVISION, moves_to="division"),
-    _t(Action.SUPPLY_ONLINE, [Status.AWAITING_SUPPLEMENT], Status.IN_APPRAISAL, [P], "restart",
-       "Nộp bổ sung trực tuyến", "Điều 17(2), 19(5)", guards=DIVISION, moves_to="division"),
-    _t(Action.CLOSE_UNSUPPLIED, [Status.AWAITING_SUPPLEMENT], Status.CLOSED_UNSUPPLIED, [R, D], "finish",
+    _t(Action.SUPPLY_ONLINE, [Status.AWAITING_SUPPLEMENT], Status.SUPPLEMENT_SUBMITTED, [P], "none",
+       "Nộp bổ sung trực tuyến", "Điều 17(2), 19(5)", guards=DIVISION),
+    _t(Action.CONFIRM_SUPPLEMENT, [Status.SUPPLEMENT_SUBMITTED], Status.IN_APPRAISAL, [R], "restart",
+       "Xác nhận hồ sơ bổ sung đầy đủ", "Điều 19(5)", guards=COUNTER, moves_to="division"),
+    _t(Action.REQUEST_SUPPLEMENT_AGAIN, [Status.SUPPLEMENT_SUBMITTED], Status.AWAITING_SUPPLEMENT, [R],
+       "pause_supplement", "Bổ sung chưa đầy đủ, yêu cầu bổ sung tiếp", "Điều 19(5), 11(2)(c)",
+       "supplement_request", True, guards=COUNTER),
+    _t(Action.CLOSE_UNSUPPLIED, [Status.AWAITING_SUPPLEMENT, Status.INTAKE_SUPPLEMENT], Status.CLOSED_UNSUPPLIED,
+       [R, D], "finish",
        "Đóng hồ sơ (quá 15 ngày không bổ sung)", "Điều 19(5)", "stop_notice",
        guards=(*COUNTER, "supplement_lapsed")),
     _t(Action.PROPOSE_REFUSAL, [Status.IN_APPRAISAL], Status.REFUSAL_PROPOSED, [S], "none",
@@ -332,11 +347,12 @@ TABLE: tuple[Transition, ...] = (
        "Trả lại chuyên viên", "Điều 19", None, True, guards=DIVISION),
     _t(Action.RETURN_RESULT, [Status.RESULT_READY], Status.RETURNED, [R], "none",
        "Trả kết quả", "Điều 22", guards=COUNTER),
-    _t(Action.WITHDRAW, BEFORE_DECISION | {Status.SUBMITTED}, Status.WITHDRAWN, [R, P], "finish",
+    _t(Action.WITHDRAW, BEFORE_DECISION | {Status.SUBMITTED} | INTAKE_SUPPLEMENT_STATES, Status.WITHDRAWN, [R, P],
+       "finish",
        "Rút hồ sơ theo đề nghị", "Điều 21", None, True, guards=DIVISION),
     _t(Action.STOP, BEFORE_DECISION, Status.STOPPED, [A, D], "finish",
        "Dừng xử lý", "Điều 21", "stop_notice", True, guards=DIVISION),
-    _t(Action.EXTEND, OPEN_STATES - {Status.AWAITING_SUPPLEMENT}, None, [S, A], "extend",
+    _t(Action.EXTEND, OPEN_STATES - SUPPLEMENT_WAIT_STATES, None, [S, A], "extend",
        "Xin lỗi và gia hạn", "Điều 19(6), 12(5)", "apology_extension", True,
        guards=(*DIVISION, "extension_allowed")),
     _t(Action.EXTEND_BY_LAW, LEGAL_EXTENSION_STATES[R] | LEGAL_EXTENSION_STATES[S], None, [R, S], "extend_by_law",

@@ -131,8 +131,8 @@ def _copy(kind: NoticeKind, ctx: NoticeContext) -> _Copy:
             facts.append(("Hạn nộp bổ sung", deadline))
             legal = (f"Theo Điều 19 khoản 5 {DECREE}, Ông/Bà nộp bổ sung trong thời hạn {SUPPLEMENT_DAYS} ngày kể từ "
                      f"ngày có yêu cầu (đến {deadline}); quá thời hạn này mà chưa bổ sung, Trung tâm sẽ kết thúc "
-                     f"hồ sơ. Khi nhận đủ hồ sơ bổ sung, thời hạn giải quyết được tính lại từ đầu và Ông/Bà sẽ nhận "
-                     f"được ngày hẹn trả kết quả mới.")
+                     f"hồ sơ. Khi Trung tâm xác nhận hồ sơ bổ sung đã đầy đủ, thời hạn giải quyết được tính lại từ "
+                     f"đầu và Ông/Bà sẽ nhận được ngày hẹn trả kết quả mới.")
             short = (f"Ho so {ctx.code} can bo sung: {_clip(ctx.note, 120) or 'xem phieu yeu cau'}. Han nop: "
                      f"{deadline} ({SUPPLEMENT_DAYS} ngay, Dieu 19 ND 118/2025); qua han ho so bi ket thuc.")
         else:  # at the counter: the dossier was not received at all, so no clock runs and no 15 days apply

@@ -13,7 +13,8 @@ from motcua.base.principal import Principal
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import current_versions
-from motcua.dossier.actions import offered_actions
+from motcua.dossier.actions import intake_supplement_expires_at, offered_actions
+from motcua.dossier.clock import dossier_ledger
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.printing import forms_for
 from motcua.dossier.queries import documents, get_dossier_for
@@ -30,9 +31,19 @@ CITIZEN_FORMS = ("receipt", "supplement_request", "refusal_intake", "refusal_pro
 PUBLIC_EVENTS = frozenset(a.value for a in (
     Action.SUBMIT_ONLINE, Action.ACCEPT_ONLINE, Action.RECEIVE, Action.REQUEST_INTAKE_SUPPLEMENT, Action.REFUSE_INTAKE,
     Action.REQUEST_SUPPLEMENT, Action.SUPPLY_ONLINE, Action.RECEIVE_SUPPLEMENT, Action.CLOSE_UNSUPPLIED,
+    Action.REQUEST_ONLINE_SUPPLEMENT, Action.SUPPLY_AT_INTAKE, Action.CONFIRM_SUPPLEMENT,
+    Action.REQUEST_SUPPLEMENT_AGAIN,
     Action.CONFIRM_REFUSAL, Action.APPROVE, Action.RETURN_RESULT, Action.WITHDRAW, Action.STOP, Action.EXTEND,
     Action.START_CORRECTION, Action.FINISH_CORRECTION,
 ))
+
+#: The requests to supplement: at the counter, online in place (Art. 17(1)-(2)), after appraisal and again (19(5)).
+SUPPLEMENT_REQUESTS = frozenset(a.value for a in (
+    Action.REQUEST_SUPPLEMENT, Action.REQUEST_INTAKE_SUPPLEMENT, Action.REQUEST_ONLINE_SUPPLEMENT,
+    Action.REQUEST_SUPPLEMENT_AGAIN,
+))
+#: A request the citizen answers: the page shows its reasons and list, with the upload form when it is offered.
+AWAITING_CITIZEN = frozenset({Status.AWAITING_SUPPLEMENT, Status.INTAKE_INCOMPLETE, Status.INTAKE_SUPPLEMENT})
 
 
 @dataclass(frozen=True)
@@ -122,9 +133,15 @@ def public_timeline(session: Session, dossier: Dossier) -> list[DossierEvent]:
 
 def supplement_request(events: list[DossierEvent]) -> DossierEvent | None:
     """The latest request to supplement: its note says what is missing (Art. 16(3): once, completely)."""
-    asked = [e for e in events if e.action in (Action.REQUEST_SUPPLEMENT.value,
-                                              Action.REQUEST_INTAKE_SUPPLEMENT.value)]
+    asked = [e for e in events if e.action in SUPPLEMENT_REQUESTS]
     return asked[-1] if asked else None
+
+
+def supplement_due(session: Session, dossier: Dossier, now: datetime) -> datetime | None:
+    """The last moment to supplement (Art. 19(5): 15 days from the request), before or after the acceptance."""
+    if not dossier.clock_events:
+        return intake_supplement_expires_at(session, dossier)
+    return dossier_ledger(session, dossier).supplement_expires_at(now)
 
 
 def payable_fees(version: ProcedureVersion) -> list[dict[str, Any]]:
@@ -180,6 +197,7 @@ class FollowPage:
     dossier: Dossier
     events: list[DossierEvent]
     asked: DossierEvent | None  # the request to supplement, while one is awaited
+    supplement_due: datetime | None  # when the request lapses and the centre may close the dossier (15 days)
     actions: frozenset[Action]
     forms: list[tuple[str, str]]
     results: list[DossierDocument]
@@ -196,9 +214,10 @@ def citizen_dossier_page(session: Session, actor: Principal, dossier_id: int, *,
     dossier = get_dossier_for(session, actor, dossier_id)
     events = public_timeline(session, dossier)
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
-    awaiting = dossier.status in (Status.AWAITING_SUPPLEMENT.value, Status.INTAKE_INCOMPLETE.value)
+    awaiting = Status(dossier.status) in AWAITING_CITIZEN
     return FollowPage(
         dossier=dossier, events=events, asked=supplement_request(events) if awaiting else None,
+        supplement_due=supplement_due(session, dossier, now) if awaiting else None,
         actions=frozenset(t.action for t in offered_actions(session, actor, dossier, now)),
         forms=[(k, t) for k, t in forms_for(events) if k in CITIZEN_FORMS],
         results=[d for d in documents(session, dossier) if d.kind == "result"],

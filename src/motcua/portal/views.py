@@ -324,10 +324,17 @@ def follow_page(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
+    return _follow(request, session, citizen, dossier_id, now)
+
+
+def _follow(request: Request, session: Session, citizen: CitizenAccount, dossier_id: int, now: datetime,
+            error: MotcuaError | None = None) -> Response:
     page = citizen_dossier_page(session, citizen_principal(citizen), dossier_id,
                        secret_key=request.app.state.settings.secret_key, now=now)
     return render(request, "portal/dossier.html", {
-        "page": page, "d": page.dossier, "Action": Action, "paid": request.query_params.get("paid"), **_labels()})
+        "page": page, "d": page.dossier, "Action": Action, "paid": request.query_params.get("paid"),
+        "supply_error": error.message if error else None, **_labels()},
+        status_code=error.status_code if error else 200)
 
 
 @router.post("/cong-dan/ho-so/{dossier_id}/bo-sung", dependencies=[Depends(require_csrf)])
@@ -345,9 +352,16 @@ def supply_submit(
 ) -> Response:
     uploads = [Upload(key or None, f.filename or "", f.file.read())
                for key, f in zip(file_keys, files, strict=False) if f.filename]
-    supply_online(session, actor=citizen_principal(citizen), dossier_id=dossier_id, version=version, uploads=uploads,
-                  note=note, store=store, now=now, max_upload_bytes=request.app.state.settings.max_upload_bytes,
-                  public_base_url=request.app.state.settings.public_base_url)
+    try:
+        supply_online(session, actor=citizen_principal(citizen), dossier_id=dossier_id, version=version,
+                      uploads=uploads, note=note, store=store, now=now,
+                      max_upload_bytes=request.app.state.settings.max_upload_bytes,
+                      public_base_url=request.app.state.settings.public_base_url)
+    except MotcuaError as exc:
+        if exc.status_code in (401, 403, 404):
+            raise
+        session.rollback()  # nothing of a refused supplement stays: the request still stands, the citizen sends again
+        return _follow(request, session, citizen, dossier_id, now, exc)
     return RedirectResponse(f"/cong-dan/ho-so/{dossier_id}?bo-sung=1", status_code=303)
 
 

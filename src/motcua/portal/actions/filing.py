@@ -9,6 +9,7 @@ supplement. The legal clock of the procedure starts only at the acceptance (``ac
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -25,11 +26,11 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.db import affected_rows
 from motcua.dossier.actions import NewDossier, StoredFile, Upload, add_document, create_dossier, perform
-from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
-from motcua.dossier.models import Dossier, FilingConsent
+from motcua.dossier.files import FileStore, content_key, inspect_upload, refuse_path_tricks
+from motcua.dossier.models import Dossier, DossierDocument, FilingConsent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
-from motcua.dossier.workflow import Action
+from motcua.dossier.workflow import SUPPLEMENT_TO_CONFIRM, Action, Status
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from motcua.kit.messages import vietnamese_message
 from motcua.kit.numbers import is_ascii_digits
@@ -213,15 +214,40 @@ def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal,
 def supply_online(session: Session, *, actor: Principal, dossier_id: int, version: int, uploads: Sequence[Upload],
                   note: str, store: FileStore, now: datetime, max_upload_bytes: int,
                   public_base_url: str | None = None) -> Dossier:
-    """Nộp bổ sung trực tuyến (Art. 19(5)): the missing documents, then the clock restarts from zero."""
-    get_dossier_for(session, actor, dossier_id)  # the access gate first: someone else's dossier is 404, whatever else
+    """Nộp bổ sung trực tuyến: the missing documents go into the same dossier, which keeps its code — asked after
+    appraisal (Art. 19(5)) or, for an online dossier, before its acceptance (Art. 17(1)-(2)). The clock does not
+    move yet: a centre officer confirms the supplement complete (then it restarts from zero, or starts at the
+    acceptance) or asks again.
+
+    Every file is checked (type by content, size) before anything is stored or changed, so a wrong file loses
+    nothing: the request still stands and the citizen sends again. The same supplement sent twice (a double click,
+    a reload) is one: the second finds these very files already sent and answers with the dossier unchanged.
+    """
+    dossier = get_dossier_for(session, actor, dossier_id)  # the access gate first: someone else's dossier is 404
     if not uploads:
         raise ValidationFailed("Đính kèm giấy tờ cần bổ sung.", fields={"files": "Bắt buộc."})
     for upload in uploads:
+        refuse_path_tricks(upload.filename)
+        inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)
+    if version != dossier.version and _already_supplied(session, dossier, uploads):
+        return dossier
+    action = Action.SUPPLY_AT_INTAKE if dossier.status == Status.INTAKE_SUPPLEMENT.value else Action.SUPPLY_ONLINE
+    for upload in uploads:
         add_document(session, actor=actor, dossier_id=dossier_id, upload=upload, store=store, now=now,
                      max_upload_bytes=max_upload_bytes, kind="supplement")
-    return perform(session, actor=actor, dossier_id=dossier_id, action=Action.SUPPLY_ONLINE,
+    return perform(session, actor=actor, dossier_id=dossier_id, action=action,
                    data=ActionIn(version=version, note=note), now=now, public_base_url=public_base_url)
+
+
+def _already_supplied(session: Session, dossier: Dossier, uploads: Sequence[Upload]) -> bool:
+    """The dossier waits for the centre to confirm a supplement that holds every one of these files."""
+    if Status(dossier.status) not in SUPPLEMENT_TO_CONFIRM:
+        return False
+    keys = {content_key(hashlib.sha256(u.data).hexdigest()) for u in uploads}
+    found = set(session.scalars(select(DossierDocument.file_key).where(
+        DossierDocument.dossier_id == dossier.id, DossierDocument.kind == "supplement",
+        DossierDocument.file_key.in_(keys))))
+    return found == keys
 
 
 def withdraw_online(session: Session, *, actor: Principal, dossier_id: int, version: int, reason: str,
