@@ -31,7 +31,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from io import BytesIO
 from typing import Any, Literal
 
@@ -776,9 +776,15 @@ def _motcua_figures(indicator: Indicator, result: IndicatorResult, dossiers: Dos
                    result.status, result.note)
 
 
+def _two(value: Decimal | None) -> Decimal | None:
+    """To 2 decimals, half up, as the portal shows its figures (the stored column keeps 4)."""
+    return None if value is None else value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def _portal_figures(indicator: Indicator, metric: PortalMetric) -> Figures:
     counts = tuple((key, metric.counts[key]) for key in count_keys(indicator) if key in metric.counts)
-    return Figures(counts, metric.ratio, metric.score, "ok" if metric.score is not None else "not_applicable")
+    return Figures(counts, _two(metric.ratio), _two(metric.score),
+                   "ok" if metric.score is not None else "not_applicable")
 
 
 def _explain(indicator: Indicator, motcua: Figures, portal: Figures, check: FormulaCheck) -> tuple[str, str]:
