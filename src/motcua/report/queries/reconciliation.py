@@ -28,8 +28,8 @@ def imports_overview(session: Session, principal: Principal) -> list[PortalImpor
 
 def reconciliation_of(session: Session, principal: Principal, import_id: int, now: datetime,
                       dossier_limit: int = 100) -> Reconciliation:
-    _gate(principal)
     imp = session.get(PortalImport, import_id)
-    if imp is None or imp.province_code != principal.province_code:
+    if imp is None or imp.province_code != principal.province_code:  # another province's: not found, for anyone
         raise NotFound("Không tìm thấy lần nhập số liệu của Cổng.")
+    _gate(principal)
     return reconciliation(session, imp, to_local(now).date(), dossier_limit)
