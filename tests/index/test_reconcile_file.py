@@ -85,6 +85,7 @@ def _problems(data: bytes, name: str = "thong-ke.json") -> list[str]:
 def test_wrong_shape_is_refused() -> None:
     assert "children" in _problems(b'{"period": "2026-12", "unitCode": "25"}')[0]
     assert "JSON" in _problems(b"not json at all")[0]
+    assert "JSON" in _problems(b"[" * 100_000)[0]  # nested beyond the parser's recursion: refused, not a 500
     assert "Excel" in _problems(b"PK\x03\x04broken", "thong-ke.xlsx")[0]
 
 

@@ -204,7 +204,7 @@ Raw = dict[str, Any]
 def _from_json(data: bytes) -> Raw:
     try:
         raw = json.loads(data.decode("utf-8-sig"), parse_float=Decimal)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # a hostile file nests arrays thousands deep
         raise PortalFileError([f"Tệp không phải JSON hợp lệ ({exc.__class__.__name__})"]) from None
     if not isinstance(raw, dict):
         raise PortalFileError(["Tệp không đúng dạng thống kê 766: cần một đối tượng JSON có 'period', 'unitCode' "
