@@ -323,7 +323,7 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        upload_max_bytes=settings.max_upload_body_bytes,
                        upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue", "/cong-dan",
-                                     "/ho-tro-nop"))
+                                     "/ho-tro-nop", "/index/reconciliation"))
     # Every layer below sees the client's address and scheme as the trusted proxies tell them.
     app.add_middleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
     # Outermost: every answer, a refusal of the layers above included, has its id and its access line.

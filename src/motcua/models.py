@@ -8,6 +8,7 @@ from motcua.db import Base
 from motcua.dossier import models as dossier_models
 from motcua.feedback import models as feedback_models
 from motcua.index import models as index_models
+from motcua.index import portal_models as index_portal_models
 from motcua.notify import models as notify_models
 from motcua.org import models as org_models
 from motcua.portal import models as portal_models
@@ -15,4 +16,4 @@ from motcua.portal import models as portal_models
 metadata = Base.metadata
 
 __all__ = ["audit_models", "auth_models", "calendar_models", "catalog_models", "dossier_models", "feedback_models",
-           "index_models", "metadata", "notify_models", "org_models", "portal_models"]
+           "index_models", "index_portal_models", "metadata", "notify_models", "org_models", "portal_models"]

@@ -31,7 +31,7 @@ from tests.factories import (
 #: How to fill each path parameter with an object that belongs to commune B.
 PARAMS = {"code": "commune_code", "officer_id": "officer_id", "token_id": "token_id", "dossier_id": "dossier_id",
           "document_id": "document_id", "announcement_id": "announcement_id", "snapshot_id": "snapshot_id",
-          "case_id": "case_id"}
+          "case_id": "case_id", "import_id": "import_id"}
 #: Valid form fields, so that a POST passes validation and reaches the access gate.
 FORM_VALUES = {"active": "false", "name": "Cổng thử nghiệm", "version": "1", "note": "Kiểm tra quyền truy cập",
                "reason": "Kiểm tra quyền truy cập"}
@@ -63,6 +63,7 @@ def _dossier_objects_of(session, commune_b):
     from motcua.feedback.actions import receive_case
     from motcua.feedback.schemas import FeedbackIn
     from motcua.index.actions import publish_snapshot
+    from motcua.index.portal_models import PortalImport
 
     store = FileStore(Path(tempfile.mkdtemp()))
     dossier = receive_dossier(session, actor=staff(session, commune_b)["reception"], data=intake_data(),
@@ -71,13 +72,20 @@ def _dossier_objects_of(session, commune_b):
     change = record_announcement(session, actor=SYSTEM, now=T0, data=AnnouncementIn(
         day=date(2026, 12, 7), kind="day_off", scope="01", document="QĐ thử nghiệm của Hà Nội"))
     snapshot = publish_snapshot(session, actor=SYSTEM, province_code="01", month=date(2026, 10, 1), now=T0)
+    portal_import = PortalImport(province_code="01", period="2026-10", period_start=date(2026, 10, 1),
+                                 period_end=date(2026, 11, 1), metric_set="766-v1", imported_at=T0,
+                                 imported_by="Hà Nội", file_name="thong-ke.json", file_format="json",
+                                 file_digest="0" * 64, file_content=b"{}", units=1)
+    session.add(portal_import)
+    session.flush()
     case = receive_case(session, now=T0, ip="192.0.2.99", data=FeedbackIn(
         commune_code=commune_b, subject="Phản ánh của xã B", content="Nội dung phản ánh gửi xã B.",
         sender_name="Phạm Thị Bích", phone="0912000111")).case
     session.commit()
     assert change.announcement is not None
     return {"dossier_id": dossier.id, "document_id": documents(session, dossier)[0].id,
-            "announcement_id": change.announcement.id, "snapshot_id": snapshot.id, "case_id": case.id}
+            "announcement_id": change.announcement.id, "snapshot_id": snapshot.id, "case_id": case.id,
+            "import_id": portal_import.id}
 
 
 def _token_of(client, session, username, officer_id):

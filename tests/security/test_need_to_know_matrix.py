@@ -48,7 +48,7 @@ pytestmark = pytest.mark.slow
 
 _PARAM = re.compile(r"\{(\w+)\}")
 #: Path parameters that name no citizen's object, with a valid value.
-FIXED = {"lang": "vi", "form": "receipt", "fmt": "json", "snapshot_id": "1", "draft_id": "1",
+FIXED = {"lang": "vi", "form": "receipt", "fmt": "json", "snapshot_id": "1", "draft_id": "1", "import_id": "1",
          "officer_id": None, "code": None}
 #: Query parameters every route receives: the register's period (ignored by routes without one).
 PERIOD = {"from": "2026-11-01", "to": "2026-11-30"}

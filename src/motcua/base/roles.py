@@ -51,6 +51,10 @@ ASSISTED_FILING_ROLES = (Role.VOLUNTEER, Role.RECEPTION)
 #: Who administers officers, API tokens and the commune's identifiers.
 ADMIN_ROLES = (Role.ADMIN,)
 
+#: Who reconciles the index with the national portal's published statistics (a province-level officer of these
+#: roles): the province's monitor and its administrator, who also publish its rankings.
+RECONCILE_ROLES = (Role.PROVINCE_MONITOR, Role.ADMIN)
+
 #: Roles that only make sense for a whole province (the officer has no commune).
 PROVINCE_ROLES = frozenset({Role.PROVINCE_MONITOR})
 

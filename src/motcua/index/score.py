@@ -413,3 +413,14 @@ def _satisfaction_by_dossier(ind: Indicator, counts: _Counts, top: Fraction) -> 
     assert unsatisfactory is not None and ind.threshold is not None  # handled > 0; the kind requires a threshold
     rate = 1 - unsatisfactory
     return _result(ind, "ok", rate, min(top, top * rate / Fraction(ind.threshold)))
+
+
+#: Counters that are sums of others (``online`` = every channel-2 dossier), for code that builds counters by name.
+DERIVED_COUNTERS: Mapping[str, tuple[str, ...]] = _DERIVED
+
+
+def counter_value(name: str, dossiers: DossierCounters, catalogue: CatalogueCounters,
+                  external: Mapping[str, int] | None = None) -> int:
+    """One counter by name, read exactly as ``score`` reads it (a derived counter summed): what a page shows beside
+    an indicator's result (the reconciliation with the national portal's figures)."""
+    return _Counts(dossiers, catalogue, dict(external or {}))[name]

@@ -16,7 +16,16 @@ from motcua.kit.schemas import error_responses
 from motcua.report.deps import requested_period
 from motcua.report.queries.communes import late_dossiers
 from motcua.report.queries.dashboards import commune_dashboard, province_dashboard
-from motcua.report.schemas import CommuneIndexOut, LateDossierOut, LatePage, RankingOut, commune_index_out
+from motcua.report.queries.reconciliation import imports_overview, reconciliation_of
+from motcua.report.schemas import (
+    CommuneIndexOut,
+    LateDossierOut,
+    LatePage,
+    PortalImportOut,
+    RankingOut,
+    ReconciliationOut,
+    commune_index_out,
+)
 
 router = APIRouter(tags=["service index"])
 
@@ -57,3 +66,24 @@ def commune_late(
 ) -> LatePage:
     rows, total = late_dossiers(session, principal, code, chosen, limit, offset)
     return LatePage(items=[LateDossierOut.of(d) for d in rows], total=total)
+
+
+@router.get("/index/reconciliation", response_model=list[PortalImportOut], responses=error_responses(403),
+            summary="The province's imports of the national portal's published 766 statistics, latest period first")
+def reconciliation_imports(
+    principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
+    session: Session = DB_SESSION,
+) -> list[PortalImportOut]:
+    return [PortalImportOut.of(i) for i in imports_overview(session, principal)]
+
+
+@router.get("/index/reconciliation/{import_id}", response_model=ReconciliationOut,
+            responses=error_responses(403, 404),
+            summary="Every commune and indicator where motcua's score differs from the portal's by more than 0.01")
+def reconciliation_detail(
+    import_id: int = Path(ge=1, le=2**31 - 1),
+    principal: Principal = Depends(current_principal),  # first: no credentials is a 401 before any other check
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> ReconciliationOut:
+    return ReconciliationOut.of(reconciliation_of(session, principal, import_id, now, dossier_limit=200))

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from motcua.index.periods import Period
+from motcua.index.reconcile import Figures, Reconciliation
 from motcua.kit.clock import VN_TZ, as_utc
 from motcua.kit.excel import workbook_bytes
 from motcua.report.queries.dashboards import STATUS_LABELS, Breakdown, CommuneDashboard, ProvinceDashboard
@@ -211,4 +212,51 @@ def commune_xlsx(dash: CommuneDashboard, status_labels: dict[str, str] | None = 
     _sheet(wb.create_sheet("Hồ sơ trễ hạn"), "Hồ sơ trễ hạn làm giảm điểm chỉ tiêu 2.1", [
         *head, f"{dash.late_total} lượt hồ sơ trễ hạn (một hồ sơ được tính một lần mỗi tháng)"],
         LATE_HEADERS, late, [28, 40, 10, 16, 16, 16, 10, 18, 36, 26, 30, 50, 14])
+    return _save(wb)
+
+
+# ------------------------------------------------------------------------------------------------ reconciliation
+
+
+DIFFERENCE_HEADERS = ("Mã đơn vị", "Đơn vị", "Mã chỉ tiêu", "Chỉ tiêu", "Điểm tối đa", "Số liệu motcua",
+                      "Tỷ lệ motcua (%)", "Điểm motcua", "Số liệu Cổng", "Tỷ lệ Cổng (%)", "Điểm Cổng", "Chênh (điểm)",
+                      "Loại chênh lệch", "Giải thích", "Kiểm tra công thức trên số liệu của Cổng")
+BEHIND_HEADERS = ("Mã đơn vị", "Mã chỉ tiêu", "Mã hồ sơ", "Thủ tục", "Tháng tính", "Kết quả theo motcua", "Lý do",
+                  "Diễn giải")
+FORMULA_LABELS = {"match": "Khớp", "mismatch": "Không khớp", "not_checked": "Không kiểm tra"}
+
+
+def counts_text(figures: Figures) -> str:
+    return ", ".join(f"{key} {value}" for key, value in figures.counts)
+
+
+def reconciliation_xlsx(rec: Reconciliation) -> bytes:
+    """The differences between motcua's scorecards and the portal's published figures, the dossiers behind them,
+    and the file's own formula mismatches."""
+    imp = rec.imp
+    head = [f"Tệp {imp.file_name} (SHA-256 {imp.file_digest[:16]}…), nhập bởi {imp.imported_by}",
+            _period_line(rec.period),
+            f"Bộ chỉ số: {rec.metric_set.id}. {rec.compared} cặp đơn vị – chỉ tiêu được so sánh, "
+            f"{len(rec.differences)} chênh lệch quá 0,01 điểm."]
+    wb = Workbook()
+    wb.properties.title = f"Đối soát Chỉ số 766 với Cổng Dịch vụ công quốc gia – {rec.period.label}"
+    rows = [[d.unit_code, d.unit_name, d.indicator, d.indicator_name, d.max_points, counts_text(d.motcua),
+             d.motcua.rate, d.motcua.score, counts_text(d.portal), d.portal.rate, d.portal.score, d.gap,
+             d.category_label, d.explanation,
+             f"{FORMULA_LABELS[d.formula.status]}{': ' + d.formula.note if d.formula.note else ''}"]
+            for d in rec.differences]
+    ws: Worksheet = wb.active
+    ws.title = "Chênh lệch"
+    _sheet(ws, "Đối soát Chỉ số 766 với Cổng Dịch vụ công quốc gia", head, DIFFERENCE_HEADERS, rows,
+           [9, 24, 8, 40, 8, 24, 10, 10, 24, 10, 10, 10, 22, 60, 40])
+    behind = [[d.unit_code, d.indicator, b.code, b.procedure_name, f"{b.month:%m/%Y}",
+               "Đúng hạn" if b.counted_on_time else "Trễ hạn", b.reason, b.explanation]
+              for d in rec.differences for b in d.dossiers]
+    _sheet(wb.create_sheet("Hồ sơ liên quan"), "Hồ sơ motcua tính trong các chỉ tiêu chênh lệch", head,
+           BEHIND_HEADERS, behind, [9, 8, 28, 40, 10, 14, 24, 60])
+    formulas = [[m.unit_code, m.unit_name, m.indicator, m.portal_score, m.check.expected, m.check.note]
+                for m in rec.formula_mismatches]
+    _sheet(wb.create_sheet("Công thức"), "Điểm của Cổng khác công thức của motcua trên chính số liệu của Cổng", head,
+           ("Mã đơn vị", "Đơn vị", "Mã chỉ tiêu", "Điểm Cổng", "Điểm theo công thức motcua", "Ghi chú"), formulas,
+           [9, 24, 8, 10, 12, 70])
     return _save(wb)

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from motcua.index.periods import Period
+from motcua.index.portal_models import PortalImport
+from motcua.index.reconcile import Difference, Figures, Reconciliation
 from motcua.index.score import DossierCounters, GroupResult, Scorecard, Subtotal
 from motcua.kit.clock import as_utc
 from motcua.kit.schemas import UtcInstant
@@ -292,3 +294,84 @@ def province_charts(dash: ProvinceDashboard) -> dict[str, Any]:
 
 def commune_charts(dash: CommuneDashboard) -> dict[str, Any]:
     return {"trend": _trend_chart(dash.report.trend)}
+
+
+# ------------------------------------------------------------------------ reconciliation with the national portal
+
+
+class PortalImportOut(BaseModel):
+    id: int
+    period: str = Field(examples=["2026-12"])
+    metric_set: str = Field(examples=["766-v2"])
+    file_name: str
+    file_format: Literal["json", "xlsx"]
+    file_digest: str = Field(description="SHA-256 of the file as uploaded")
+    units: int = Field(description="Units in the file: the province and its communes")
+    imported_at: UtcInstant
+    imported_by: str
+
+    @classmethod
+    def of(cls, imp: PortalImport) -> PortalImportOut:
+        return cls(id=imp.id, period=imp.period, metric_set=imp.metric_set, file_name=imp.file_name,
+                   file_format=imp.file_format,  # type: ignore[arg-type]
+                   file_digest=imp.file_digest, units=imp.units, imported_at=as_utc(imp.imported_at),
+                   imported_by=imp.imported_by)
+
+
+class FiguresOut(BaseModel):
+    counts: dict[str, int] = Field(description="By the formula's role names (numerator, denominator, …)")
+    rate: float | None = Field(description="Percent, 2 decimals")
+    score: float | None = Field(description="Points, 2 decimals; null when not scored")
+    status: str
+
+    @classmethod
+    def of(cls, f: Figures) -> FiguresOut:
+        return cls(counts=dict(f.counts), rate=_num(f.rate), score=_num(f.score), status=f.status)
+
+
+class DossierBehindOut(BaseModel):
+    dossier_id: int
+    code: str
+    month: date
+    counted_on_time: bool
+
+
+class DifferenceOut(BaseModel):
+    unit_code: str
+    unit_name: str
+    indicator: str
+    max_points: float
+    motcua: FiguresOut
+    portal: FiguresOut
+    gap: float | None = Field(description="motcua − portal, points; null when one side is not scored")
+    category: str = Field(examples=["judged_differently"])
+    category_label: str = Field(examples=["Tính khác nhau"])
+    explanation: str
+    formula_check: Literal["match", "mismatch", "not_checked"] = Field(
+        description="motcua's formula on the portal's own counts against the portal's points")
+    dossiers_total: int
+    dossiers: list[DossierBehindOut]
+
+    @classmethod
+    def of(cls, d: Difference) -> DifferenceOut:
+        return cls(unit_code=d.unit_code, unit_name=d.unit_name, indicator=d.indicator,
+                   max_points=float(d.max_points), motcua=FiguresOut.of(d.motcua), portal=FiguresOut.of(d.portal),
+                   gap=_num(d.gap), category=d.category, category_label=d.category_label, explanation=d.explanation,
+                   formula_check=d.formula.status, dossiers_total=d.dossiers_total,
+                   dossiers=[DossierBehindOut(dossier_id=b.dossier_id, code=b.code, month=b.month,
+                                              counted_on_time=b.counted_on_time) for b in d.dossiers])
+
+
+class ReconciliationOut(BaseModel):
+    portal_import: PortalImportOut
+    period: PeriodOut
+    compared: int = Field(description="Unit × indicator pairs compared")
+    differences: list[DifferenceOut] = Field(description="Every pair differing by more than 0.01 points")
+    formula_checked: int
+    formula_mismatches: int
+
+    @classmethod
+    def of(cls, rec: Reconciliation) -> ReconciliationOut:
+        return cls(portal_import=PortalImportOut.of(rec.imp), period=PeriodOut.of(rec.period), compared=rec.compared,
+                   differences=[DifferenceOut.of(d) for d in rec.differences], formula_checked=rec.formula_checked,
+                   formula_mismatches=len(rec.formula_mismatches))

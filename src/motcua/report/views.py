@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -18,14 +18,16 @@ from motcua.calendar import to_vietnam_time
 from motcua.index.actions import publish_snapshot
 from motcua.index.fairplay import RULES, fair_play
 from motcua.index.periods import Period, index_period, parse_period
+from motcua.index.reconcile import MAX_FILE_BYTES, PortalFileError, import_portal_file
 from motcua.kit.clock import to_local
 from motcua.kit.disposition import disposition_headers
-from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
+from motcua.kit.errors import Conflict, Forbidden, MotcuaError, ValidationFailed
 from motcua.report import excel
 from motcua.report.deps import PERIOD, requested_period
 from motcua.report.periodic import file_name, periodic_workbook
 from motcua.report.queries.dashboards import commune_dashboard, province_dashboard
 from motcua.report.queries.periods import previous_month, recent_periods, report_period
+from motcua.report.queries.reconciliation import imports_overview, reconciliation_of
 from motcua.report.queries.snapshots import checked_snapshot, snapshots_overview
 from motcua.report.schemas import commune_charts, province_charts
 from motcua.web.templating import render
@@ -212,3 +214,76 @@ def periodic_report_file(
     chosen = report_period(period, now)
     data = periodic_workbook(session, principal, code, chosen, now)
     return _xlsx(data, file_name(code, chosen))
+
+
+# ------------------------------------------------------------------------ reconciliation with the national portal
+
+IMPORT_ID = Path(ge=1, le=2**31 - 1)
+#: Dossiers listed under one difference on the page (all of them, up to ``LATE_IN_EXCEL``, in the Excel file).
+DOSSIERS_PER_DIFFERENCE = 50
+
+
+def _reconciliation_list(request: Request, session: Session, principal: Principal, problems: list[str] | None = None,
+                         error: str | None = None, status_code: int = 200) -> Response:
+    return render(request, "index_reconciliation.html", {
+        "imports": imports_overview(session, principal), "problems": problems or [], "error": error,
+        "max_mb": MAX_FILE_BYTES // (1024 * 1024)}, status_code=status_code)
+
+
+@router.get("/index/reconciliation", response_class=HTMLResponse)
+def reconciliation_page(
+    request: Request,
+    principal: Principal = Depends(current_officer),
+    session: Session = DB_SESSION,
+) -> Response:
+    return _reconciliation_list(request, session, principal)
+
+
+@router.post("/index/reconciliation", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def reconciliation_import(
+    request: Request,
+    file: UploadFile | None = File(default=None),
+    principal: Principal = Depends(current_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    imports_overview(session, principal)  # the gate first: a refused officer learns nothing of the file
+    data = file.file.read(MAX_FILE_BYTES + 1) if file is not None else b""
+    try:
+        if not data:
+            raise PortalFileError(["Chưa chọn tệp thống kê (JSON hoặc Excel tải từ trang Chỉ số 766 của Cổng)"])
+        imp = import_portal_file(session, actor=principal, data=data, file_name=(file.filename if file else "") or "",
+                                 now=now)
+    except PortalFileError as exc:
+        session.rollback()
+        return _reconciliation_list(request, session, principal, problems=exc.problems, error=exc.message,
+                                    status_code=exc.status_code)
+    except MotcuaError as exc:
+        session.rollback()
+        return _reconciliation_list(request, session, principal, error=exc.message, status_code=exc.status_code)
+    return RedirectResponse(f"/index/reconciliation/{imp.id}?imported=1", status_code=303)
+
+
+# Registered before /index/reconciliation/{import_id} (an id is a number, so "12.xlsx" never matched it anyway).
+@router.get("/index/reconciliation/{import_id}.xlsx")
+def reconciliation_export(
+    import_id: int = IMPORT_ID,
+    principal: Principal = Depends(current_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    rec = reconciliation_of(session, principal, import_id, now, dossier_limit=LATE_IN_EXCEL)
+    return _xlsx(excel.reconciliation_xlsx(rec), f"doi-soat-chi-so-766-{rec.imp.province_code}-{rec.period.value}.xlsx")
+
+
+@router.get("/index/reconciliation/{import_id}", response_class=HTMLResponse)
+def reconciliation_detail(
+    request: Request,
+    import_id: int = IMPORT_ID,
+    imported: bool = Query(default=False),
+    principal: Principal = Depends(current_officer),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    rec = reconciliation_of(session, principal, import_id, now, dossier_limit=DOSSIERS_PER_DIFFERENCE)
+    return render(request, "index_reconciliation_detail.html", {"rec": rec, "imported": imported})

@@ -13,7 +13,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from motcua.base.access import need_to_know
 from motcua.base.principal import Principal
-from motcua.base.roles import ADMIN_ROLES, ASSISTED_FILING_ROLES, INTAKE_ROLES, ROLE_LABELS, Role
+from motcua.base.roles import ADMIN_ROLES, ASSISTED_FILING_ROLES, INTAKE_ROLES, RECONCILE_ROLES, ROLE_LABELS, Role
 from motcua.kit.clock import to_local
 from motcua.web.i18n import translations
 
@@ -93,11 +93,13 @@ class Menu:
     receive: bool  # "Tiếp nhận hồ sơ mới" (INTAKE_ROLES)
     assist: bool  # "Hỗ trợ nộp" (ASSISTED_FILING_ROLES)
     administer: bool  # officers and API tokens (ADMIN_ROLES)
+    reconcile: bool = False  # "Đối soát với Cổng" (a province-level officer of RECONCILE_ROLES)
 
 
 def menu_for(principal: Principal) -> Menu:
     return Menu(receive=principal.has_role(*INTAKE_ROLES), assist=principal.has_role(*ASSISTED_FILING_ROLES),
-                administer=principal.has_role(*ADMIN_ROLES))
+                administer=principal.has_role(*ADMIN_ROLES),
+                reconcile=principal.is_province_level and principal.has_role(*RECONCILE_ROLES))
 
 
 def render(
