@@ -165,12 +165,15 @@ def test_a_bad_period_gets_a_vietnamese_message(monitor, scenario, period):
     assert monitor.get("/index.xlsx", params={"period": period}).status_code == 422
 
 
-def test_without_a_period_the_current_month_of_the_clock(monitor, scenario):
-    """The clock is Mon 23/11/2026: November, whose one dossier (Chí Tiên's, overdue) ranks Chí Tiên alone."""
+def test_without_a_period_the_last_month_that_is_over(monitor, scenario):
+    """Issue 16 (13): the ranking opens on the last complete month, not on the days of a month just begun. The
+    clock is Mon 23/11/2026: October, where commune B (100 % on time) ranks before Chí Tiên (75 %)."""
     html = monitor.get("/index").text
-    assert '<option value="2026-11" selected>Tháng 11/2026</option>' in html
-    assert _cell(html, scenario.commune_a, 0) == "1/1" and _cell(html, scenario.commune_a, 10) == "0,00"
-    assert monitor.get("/api/v1/index/ranking").json()["period"]["value"] == "2026-11"
+    assert '<option value="2026-10" selected>Tháng 10/2026</option>' in html
+    assert _cell(html, scenario.commune_b, 0) == "1/2" and _cell(html, scenario.commune_a, 10) == "75,00"
+    assert monitor.get("/api/v1/index/ranking").json()["period"]["value"] == "2026-10"
+    # November is still one choice away.
+    assert '<option value="2026-11">Tháng 11/2026</option>' in html
 
 
 def test_quarters_years_and_ranges(monitor, scenario):

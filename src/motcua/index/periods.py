@@ -136,7 +136,12 @@ def _parse_period(value: str | None, today: date) -> Period:
 
 def index_period(value: str | None, today: date) -> Period:
     """``parse_period``, refusing a period that no metric set covers (before Decision 766 took effect on
-    23/6/2022): its ranking cannot be scored, and its previous period or trend could fall before year 1."""
+    23/6/2022): its ranking cannot be scored, and its previous period or trend could fall before year 1.
+
+    Without a value, the last month that is over: a ranking of the few days of a month just begun jumps
+    ("▲119") on a handful of dossiers, and the portal publishes whole months."""
+    if not (value or "").strip():
+        value = f"{add_months(date(today.year, today.month, 1), -1):%Y-%m}"
     period = parse_period(value, today)
     try:
         metric_set_for(add_months(period.end, -1))

@@ -13,7 +13,7 @@ from motcua.index.periods import Period, index_period
 PERIOD = Query(default=None, max_length=40,
                description="A month `2026-11`, a quarter `2026-Q4`, six months `2026-H1`, a year `2026` or months "
                            "`2026-01..2026-06`; "
-                           "empty: the current month")
+                           "empty: the last month that is over")
 
 
 def requested_period(period: str | None = PERIOD, now: datetime = Depends(get_now)) -> Period:
