@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from motcua.base.roles import Role
 from motcua.catalog.models import Procedure
+from motcua.dossier.workflow import STATUS_LABELS
 from motcua.index.score import shown
 from motcua.index.tasks import fold_dossiers
 from motcua.org.models import Commune
@@ -279,6 +280,8 @@ def test_commune_excel_has_four_sheets_whose_numbers_equal_the_api(monitor, scen
     late = monitor.get(f"/api/v1/index/communes/{code}/late", params={"period": OCT}).json()
     assert len(rows) == late["total"] == api["late_total"] == 1
     assert rows[0][0] == late["items"][0]["code"] and rows[0][6] == late["items"][0]["late_hours"] == 22.0
+    # Issue 16 (13): the dossier's state in words, as the pages show it, not its code ("returned").
+    assert rows[0][-1] in set(STATUS_LABELS.values()) and not rows[0][-1].isascii()
     assert rows[0][4].strftime("%H:%M %d/%m/%Y") == "17:00 08/10/2026"  # the due time, Vietnam wall clock
 
 

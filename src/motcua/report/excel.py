@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from motcua.dossier.queries import status_label as dossier_status_label
 from motcua.index.periods import Period
 from motcua.index.reconcile import Figures, Reconciliation
 from motcua.kit.clock import VN_TZ, as_utc
@@ -208,7 +209,8 @@ def commune_xlsx(dash: CommuneDashboard, status_labels: dict[str, str] | None = 
 
     late = [[d.dossier.code, d.dossier.procedure_name, f"{d.dossier.month:%m/%Y}", d.dossier.received_at,
              d.dossier.due_at, d.dossier.judged_at, d.dossier.late_hours, d.late_text, d.step_name or "",
-             d.body_name or "", d.reason_label, d.dossier.explanation, d.dossier.status] for d in dash.late]
+             d.body_name or "", d.reason_label, d.dossier.explanation, dossier_status_label(d.dossier.status)]
+            for d in dash.late]
     _sheet(wb.create_sheet("Hồ sơ trễ hạn"), "Hồ sơ trễ hạn làm giảm điểm chỉ tiêu 2.1", [
         *head, f"{dash.late_total} lượt hồ sơ trễ hạn (một hồ sơ được tính một lần mỗi tháng)"],
         LATE_HEADERS, late, [28, 40, 10, 16, 16, 16, 10, 18, 36, 26, 30, 50, 14])
