@@ -47,6 +47,7 @@ from motcua.calendar import (
     to_vietnam_time,
 )
 from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.catalog.fees import owed_fees
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.config import get_settings
@@ -194,6 +195,10 @@ class DossierRow(TypedDict):
     handler_id: int | None
     received_by_id: int | None
     paid_online: bool
+    owed_fee_vnd: int
+    fee_lines_owed: list[int] | None
+    fee_exemption: str | None
+    identity_verified: bool
     result_summary: str | None
     idempotency_scope: str | None
     idempotency_key: str | None
@@ -261,6 +266,9 @@ class NewDossier:
     note: str = ""
     event_data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     idempotency: Idempotency | None = None
+    identity_verified: bool = False
+    """The applicant's identity was checked against the population database (identity adapter, or a VNeID-verified
+    citizen account filing for themselves): indicator 4.5b."""
 
 
 ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
@@ -327,6 +335,7 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
                      else paper_transfer_deadline(now, calendar, hours))
     elif status is Status.SUBMITTED:  # the centre's 8 working hours to accept it (Art. 17(2)); no clock yet
         due = due_instant(now, ACCEPTANCE_LIMIT, calendar, hours)
+    owed = owed_fees(version.data, data.fee_options, data.fee_exemption)  # refused before anything is written
     key = new.idempotency
     values = DossierRow(
         code=f"{PLACEHOLDER_PREFIX}{uuid.uuid4().hex}", version=1, status=status.value,
@@ -342,7 +351,9 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
         supplement_count=0, supplement_requested_at=None, extended=False,
         current_department=DepartmentKind.SERVICE_CENTRE.value, handler_id=None,
         received_by_id=_actor_officer_id(actor) if status is not Status.SUBMITTED else None, paid_online=False,
-        result_summary=None, idempotency_scope=key.scope if key else None, idempotency_key=key.key if key else None,
+        owed_fee_vnd=owed.total_vnd, fee_lines_owed=owed.line_numbers, fee_exemption=owed.exemption,
+        identity_verified=new.identity_verified, result_summary=None,
+        idempotency_scope=key.scope if key else None, idempotency_key=key.key if key else None,
         request_digest=key.digest if key else None, created_at=now,
     )
     # The dossier is written under a placeholder code; the code is issued last (below).
@@ -360,6 +371,9 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
                                     kind="input", size=doc.size, uploaded_at=now,
                                     uploaded_by_id=_actor_officer_id(actor)))
     event_data = dict(new.event_data)
+    if owed.exemption is not None:
+        event_data["fee_exemption"] = {"key": owed.exemption, "ground": owed.ground}
+    event_data["owed_fee_vnd"] = owed.total_vnd
     if status is Status.SUBMITTED and due is not None:
         event_data["acceptance_due"] = due.isoformat()
     event = _event(session, dossier, actor=actor, action=row.action.value, from_status=None, to_status=status.value,

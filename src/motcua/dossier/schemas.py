@@ -68,6 +68,11 @@ class IntakeIn(BaseModel):
                                               description="when it differs from the receiving commune (Art. 14)")
     documents_present: list[str] = Field(default_factory=list, max_length=50)
     reasons: str = Field(default="", max_length=2000)
+    fee_options: list[int] = Field(default_factory=list, max_length=20,
+                                   description="indexes (in the procedure's fee list) of the alternative fees that "
+                                               "apply; none given: the first of each set")
+    fee_exemption: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,40}$",
+                                      description="key of the procedure's fee exemption claimed (its ground)")
 
     @field_validator("id_number")
     @classmethod
