@@ -858,6 +858,7 @@ def add_document(session: Session, *, actor: Principal, dossier_id: int, upload:
     session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
                                 file_key=key, file_name=info.safe_name, content_type=info.content_type, kind=kind,
                                 size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
+    dossiers_changed(session, [dossier.id])  # the index counts stored inputs and results (Decision 766, 4.1–4.2)
     record(session, actor=actor, action="dossier.document_added", now=now, object_kind="dossier",
            object_id=dossier.id, province_code=dossier.province_code,
            commune_code=actor.commune_code or dossier.deciding_commune_code,
