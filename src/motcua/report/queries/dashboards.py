@@ -53,7 +53,7 @@ def province_dashboard(session: Session, principal: Principal, period: Period) -
     counters = replace(counters, fee_procedures_paid_online=distinct.get("fee_procedures_paid_online", 0),
                        fee_procedures_with_fee_dossiers=distinct.get("fee_procedures_with_fee_dossiers", 0))
     return ProvinceDashboard(
-        ranking, scorecard(ranking.metric_set, counters, ranking.catalogue), counters,
+        ranking, scorecard(ranking.metric_set, counters, ranking.catalogue, level="province"), counters,
         province_trend(session, principal, principal.province_code, period),
         percent_histogram([r.card.percent for r in ranking.rows if r.rank is not None and r.card.percent is not None]),
     )
