@@ -268,6 +268,8 @@ def test_5_2_and_5_3_from_feedback_cases_by_hand(session: Session, team: dict[st
     d = _receive(session, team, store)  # a dossier, so that the commune has counters
     c = _counters(session, [d.id], MON_30)
     assert (c.feedback_cases, c.feedback_within_time, c.feedback_not_unsatisfied) == (4, 3, 2)
+    by_month = rollup_counters(session, "25", NOV, by="month", where=[for_commune(CHI_TIEN)])[NOV.start]
+    assert (by_month.feedback_cases, by_month.feedback_within_time, by_month.feedback_not_unsatisfied) == (4, 3, 2)
     card = scorecard(V2, c, CATALOGUE)
     assert (card.indicator("5.2").points_shown, card.indicator("5.3").points_shown) == (
         Decimal("4.50"), Decimal("3.00"))
