@@ -59,7 +59,7 @@ ACTION_KEY = Path(pattern=r"^[a-z_]{4,30}$")
 
 
 _KEPT_FIELDS = ("procedure_code", "outcome", "applicant_kind", "applicant_name", "id_number", "tax_code", "phone",
-                "email", "address", "channel", "deciding_commune_code", "reasons")
+                "email", "address", "channel", "deciding_commune_code", "reasons", "fee_exemption")
 
 
 def _labels() -> dict[str, object]:
@@ -142,6 +142,8 @@ def intake_submit(
     deciding_commune_code: str = Form(default="", max_length=10),
     documents_present: list[str] = Form(default=[], max_length=50),
     reasons: str = Form(default="", max_length=3000),
+    fee_options: list[str] = Form(default=[], max_length=20),
+    fee_exemption: str = Form(default="", max_length=40),
     file_keys: list[str] = Form(default=[], max_length=50),
     files: list[UploadFile] = File(default=[], max_length=50),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
@@ -155,6 +157,7 @@ def intake_submit(
         "applicant_name": applicant_name, "id_number": id_number.strip(), "tax_code": tax_code.strip(),
         "phone": phone.strip(), "email": email.strip(), "address": address, "channel": channel,
         "deciding_commune_code": deciding_commune_code, "documents_present": documents_present, "reasons": reasons,
+        "fee_options": fee_options, "fee_exemption": fee_exemption,
     }
     try:
         channel_number = form_int(channel, field="channel", label="Kênh tiếp nhận", maximum=99)
@@ -163,6 +166,10 @@ def intake_submit(
             "id_number": values["id_number"] or None, "tax_code": values["tax_code"] or None,
             "phone": values["phone"] or None, "email": values["email"] or None,
             "deciding_commune_code": deciding_commune_code or None,
+            "fee_options": [n for o in fee_options
+                            if (n := form_int(o, field="fee_options", label="Khoản phí, lệ phí", maximum=99))
+                            is not None],
+            "fee_exemption": fee_exemption or None,
         })
     except ValidationError as exc:
         return _intake_form(request, session, principal, now, values, field_errors(exc), status_code=422)
