@@ -11,13 +11,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generated import DOCS, write_or_check
 
 from motcua.index.definitions import markdown
-from motcua.index.rollups import SOURCES
+from motcua.index.rollups import sources_for
 
 TARGET = DOCS / "index-definitions.md"
 
 
 def main() -> int:
-    return write_or_check(TARGET, markdown(SOURCES), "python scripts/index_table.py")
+    return write_or_check(TARGET, markdown(sources_for), "python scripts/index_table.py")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from motcua.catalog.exchange import from_json, from_xlsx, load_shipped
 from motcua.catalog.queries import catalogue_now
 from motcua.config import InsecureConfiguration, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.demo.activity import load_demo_activity
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
 from motcua.dossier.files import FileStore
@@ -124,10 +125,14 @@ def demo_data(
         task = progress.add_task(f"Hồ sơ {months} tháng", total=total)
         loaded = load_demo_dossiers(session, province_code=province, now=now, months=months,
                                     progress=lambda n: progress.advance(task, n))
+        activity = load_demo_activity(session, province_code=province, now=now,
+                                      store=FileStore(get_settings().files_dir))
     if not loaded.skipped and loaded.dossiers:
         console.print(f"Hồ sơ mẫu: {loaded.dossiers:,} hồ sơ, {loaded.events:,} bước xử lý "
                       f"({loaded.first_day:%d/%m/%Y}–{loaded.last_day:%d/%m/%Y}).")
         _rebuild_index(factory, now)
+        console.print(f"Tệp hồ sơ và kết quả điện tử: {activity.documents:,}; đánh giá: {activity.ratings:,}; "
+                      f"phản ánh, kiến nghị: {activity.cases:,}.")
         console.print("Chỉ số phục vụ (Quyết định 766) đã tính cho mọi hồ sơ.")
     with factory() as session:
         logins = demo_logins(session, province)

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,14 +23,20 @@ from motcua.base.roles import Role
 from motcua.calendar import to_vietnam_time
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
+from motcua.demo.activity import load_demo_activity
 from motcua.demo.dossiers import BUSY_COMMUNES, DEMO_SCOPE, daily_rates, load_demo_dossiers
 from motcua.demo.names import GIVEN_FEMALE, GIVEN_MALE, SURNAMES
 from motcua.demo.org import load_demo_org
 from motcua.dossier.clock import ledger_of
 from motcua.dossier.codes import agency_id_of
+from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierCodeCounter, DossierEvent
 from motcua.dossier.schemas import id_number_problem
 from motcua.dossier.workflow import OPEN_STATES, Action, Status, transition
+from motcua.index import tasks as index_tasks
+from motcua.index.definitions import metric_set_by_id
+from motcua.index.periods import parse_period
+from motcua.index.rollups import catalogue_counters, rollup_counters, scorecard
 from motcua.kit.clock import as_utc
 from motcua.kit.text import fold
 from motcua.org.models import Commune, Officer, OfficerRole
@@ -319,3 +326,27 @@ def test_numbers_already_issued_are_kept_and_a_province_without_officers_is_name
         assert counter == 7 + (issued or 0)
         assert all(e.actor_id is None and e.actor_name for e in events)
         assert session.scalar(select(func.count()).select_from(Dossier).where(Dossier.handler_id.is_not(None))) == 0
+
+
+def test_demo_activity_gives_every_group_of_version_2_plausible_values(loaded: Loaded, tmp_path: Path) -> None:
+    """docs/legal.md §7, version 2: with the demo's files, ratings and feedback cases, February 2026 of the showcase
+    commune scored by version 2's formulas has every group live but transparency (1.1–1.3 are the province's, 1.4
+    needs the portal sync), with plausible rates: electronic results near 7 in 10 of the results issued, most
+    dossiers digitised, 5.4 near full. Loading twice loads once."""
+    store = FileStore(tmp_path / "files")
+    with Session(loaded.database.engine) as session, session.begin():
+        activity = load_demo_activity(session, province_code="25", now=NOW, store=store)
+        index_tasks.rebuild(session, NOW)
+        while index_tasks.fold(session, NOW, batch=5000).pending_left:
+            pass
+    with Session(loaded.database.engine) as session, session.begin():
+        assert load_demo_activity(session, province_code="25", now=NOW, store=store).skipped
+        february = parse_period("2026-02", NOW.date())
+        counters = rollup_counters(session, "25", february)[CHI_TIEN]
+        card = scorecard(metric_set_by_id("766-v2"), counters, catalogue_counters(session, february.start))
+    assert activity.documents > 0 and activity.ratings > 0 and activity.cases > 0
+    live = {r.group for r in card.indicators if r.status == "ok"}
+    assert live == {"progress", "online_service", "online_payment", "digitisation", "satisfaction"}
+    assert 0.5 < float(card.indicator("4.1").rate or 0) < 0.9
+    assert float(card.indicator("4.2").rate or 0) > 0.6
+    assert float(card.indicator("5.4").points or 0) > 4

@@ -249,3 +249,28 @@ def test_lookup_with_a_secret_that_is_not_4_digits_says_so_beside_the_form(clien
     assert answer.status_code == 422
     assert "4 chữ số" in answer.text and 'value="TAM.08218-261123-0001"' in answer.text
     assert 'id="lookup-error"' in answer.text
+
+
+def test_the_counter_chooses_the_fee_that_applies_and_the_exemption(counter, session):
+    """docs/legal.md §7 (3.5–3.6): the officer picks, at intake, which of a procedure's alternative fees applies and
+    any exemption with its ground (Civil Status Law 2014 Art. 11(1)); the dossier records what it actually owes. A
+    late birth registration owes the late fee, 5,000 đ; by a poor household, nothing."""
+    page = counter.get("/dossiers/new?procedure=1.001193").text
+    assert 'name="fee_options" value="0"' in page and 'name="fee_options" value="1"' in page
+    assert "Người thuộc hộ nghèo (Luật Hộ tịch 2014 Điều 11 khoản 1)" in page
+    birth = {"procedure_code": "1.001193", "documents_present": ["to_khai", "giay_chung_sinh", "giay_to_tuy_than"],
+             "file_keys": "to_khai"}
+    owed = []
+    for extra in ({"fee_options": "1"}, {"fee_options": "1", "fee_exemption": "ho_ngheo"}):
+        token = csrf_token(counter, "/dossiers/new?procedure=1.001193")
+        response = counter.post("/dossiers", data={**FORM, **birth, **extra, "csrf_token": token},
+                                follow_redirects=False)
+        assert response.status_code == 303, response.text[:500]
+        dossier = session.get(Dossier, int(response.headers["location"].split("/")[2].split("?")[0]))
+        session.refresh(dossier)
+        owed.append((dossier.owed_fee_vnd, dossier.fee_exemption))
+    assert owed == [(5000, None), (0, "ho_ngheo")]
+    token = csrf_token(counter, "/dossiers/new?procedure=1.001193")
+    refused = counter.post("/dossiers", data={**FORM, **birth, "fee_exemption": "khong_co", "csrf_token": token},
+                           follow_redirects=False)
+    assert refused.status_code == 422 and "Căn cứ miễn phí, lệ phí không có trong thủ tục này" in refused.text

@@ -23,7 +23,7 @@ from motcua.index.definitions import (
     metric_set_for,
     parse_metric_set,
 )
-from motcua.index.rollups import SOURCES
+from motcua.index.rollups import sources_for
 
 SECTION_7_CODES = {"1.1", "1.2", "1.3", "1.4", "2.1", "3.1", "3.3", "3.5", "3.6", "4.1", "4.2", "4.3", "4.4", "5.2"}
 SECTION_7_CODES |= {"5.3", "5.4", "4.5a", "4.5b"}  # 4.5 is "2+2" for procedures / dossiers
@@ -234,12 +234,12 @@ def test_the_table_in_docs_is_generated_from_the_definitions() -> None:
     """docs/index-definitions.md is the definitions' own rendering (scripts/index_table.py); editing either alone
     fails here."""
     root = Path(__file__).resolve().parents[2]
-    assert (root / "docs" / "index-definitions.md").read_text("utf-8") == markdown(SOURCES)
+    assert (root / "docs" / "index-definitions.md").read_text("utf-8") == markdown(sources_for)
 
 
 def test_the_table_says_each_indicators_rule() -> None:
     """The generated page carries, for every indicator, the formula, threshold and zero rule of docs/legal.md §7."""
-    text = markdown(SOURCES)
+    text = markdown(sources_for)
     assert text.count("\n| ") == sum(len(s.groups) + len(s.indicators) + 2 for s in all_metric_sets())
     assert ("| 3.5-3.6 | Thanh toán trực tuyến (hồ sơ thanh toán trực tuyến, thủ tục có phí đã phát sinh thanh toán "
             "trực tuyến) | 10 | A = `owed_fee_paid_online` ÷ `owed_fee`; B = `fee_procedures_paid_online` ÷ "

@@ -152,7 +152,7 @@ def test_no_data_is_never_zero() -> None:
     card = score(M766, counts, NO_CATALOGUE, frozenset({"dossiers"}))
     result = card.indicator("5.4")
     assert (result.status, result.points) == ("no_data", None)
-    assert result.note == "Chưa có nguồn dữ liệu: đánh giá của người dân (cổng công dân)"
+    assert result.note == "Chưa có nguồn dữ liệu: đánh giá của người dân về việc giải quyết hồ sơ"
     assert card.group("satisfaction").total.attainable == 0
     assert (card.points, card.attainable, card.percent) == (Decimal("20.00"), Decimal(20), Decimal("100.00"))
 
@@ -211,7 +211,11 @@ def test_counter_names_match_the_counter_classes() -> None:
     """Every counter a definition can name that motcua counts itself is a field, and every field is nameable."""
     dossier_fields = {f.name for f in fields(DossierCounters)}
     catalogue_fields = {f.name for f in fields(CatalogueCounters)}
-    own = {"dossiers", "ratings", "feedback"}
+    own = {"dossiers", "ratings", "feedback", "fee_obligations", "e_result"}
     derived = {"online"}  # every channel-2 dossier: online_by_citizen + online_assisted
-    assert {n for n, s in COUNTER_SOURCES.items() if s in own} == dossier_fields | derived
-    assert {n for n, s in COUNTER_SOURCES.items() if s == "catalogue"} == catalogue_fields
+    # 4.5: the dossiers verified against the population database are counted per dossier, the procedures using it
+    # per catalogue entry
+    population = {"vneid_verified"}
+    assert {n for n, s in COUNTER_SOURCES.items() if s in own} | population == dossier_fields | derived
+    assert ({n for n, s in COUNTER_SOURCES.items() if s == "catalogue"} | {"procedures_using_population_data"}
+            == catalogue_fields)

@@ -8,6 +8,7 @@ dossiers ÷ dossiers handled, 0 when none; 1.1–1.3 for a province only; group 
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -40,8 +41,15 @@ def dossiers(**changes: int) -> DossierCounters:
 
 def card(counts: DossierCounters | None = None, catalogue: CatalogueCounters = CATALOGUE,
          sources: frozenset[str] = EVERY_SOURCE, level: str = "commune", **external: int) -> Scorecard:
-    return score(V2, counts or dossiers(), catalogue, sources, NOTHING_EXTERNAL | external,
-                 level="province" if level == "province" else "commune")
+    """Counters motcua now counts itself (fees owed, stored files, VNeID) go into ``DossierCounters`` and
+    ``CatalogueCounters``; the rest (the portal sync's) stay external."""
+    given = NOTHING_EXTERNAL | external
+    own = {f.name for f in fields(DossierCounters)}
+    counts = replace(counts or dossiers(), **{k: v for k, v in given.items() if k in own})
+    if "procedures_using_population_data" in given:
+        catalogue = replace(catalogue, procedures_using_population_data=given["procedures_using_population_data"])
+    rest = {k: v for k, v in given.items() if k not in own and k != "procedures_using_population_data"}
+    return score(V2, counts, catalogue, sources, rest, level="province" if level == "province" else "commune")
 
 
 # --------------------------------------------------------------------------------------------- online payment
@@ -90,12 +98,17 @@ def test_free_dossiers_are_not_in_a() -> None:
     assert result.points_shown == Decimal("8.50")
 
 
-def test_online_payment_needs_the_fee_each_dossier_owed() -> None:
-    """Until motcua records the fee each dossier owed, the payment group is "no data" and says why — it is not
-    scored on the procedure's fee schedule, which counts free dossiers in the denominator."""
-    result = scorecard(V2, dossiers(with_fee=40, paid_online=10), CATALOGUE).indicator("3.5-3.6")
-    assert result.status == "no_data"
-    assert result.note == "Chưa có nguồn dữ liệu: phí, lệ phí thực phải nộp của từng hồ sơ"
+def test_online_payment_reads_the_fee_each_dossier_owed_not_the_schedule() -> None:
+    """§7 3.5–3.6: A's denominator is the dossiers that actually owed a fee after exemptions, not the dossiers of a
+    procedure with a fee schedule. 40 dossiers of fee-bearing procedures, of which 20 owed something (the others
+    were free: on-time birth registrations, exempt households); 10 paid online. A = 10 ÷ 20 = 0.5 (not 10 ÷ 40);
+    B = 4 of 10 fee-bearing procedures paid online → min(2, 2.5 × 0.4 = 1) = 1; C = 5 of 10 → 2.5 × 0.5 = 1.25.
+    6 × 0.5 + 1 + 1.25 = 5.25 of 10."""
+    counters = dossiers(with_fee=40, paid_online=10, owed_fee=20, owed_fee_paid_online=10,
+                        fee_procedures_paid_online=4, fee_procedures_with_fee_dossiers=5)
+    result = scorecard(V2, counters, CATALOGUE).indicator("3.5-3.6")
+    assert (result.status, result.points_shown) == ("ok", Decimal("5.25"))
+    assert result.rate_percent_shown == Decimal("50.00")
 
 
 # --------------------------------------------------------------------------------------------- group 3
@@ -187,19 +200,33 @@ def test_province_only_indicators_leave_a_communes_maximum() -> None:
 
 
 def test_what_motcua_scores_today_under_version_2() -> None:
-    """With the sources motcua collects today (its dossiers and catalogue): live are 2.1, 3.1 and 3.3 (and 1.3 for
-    a province); every other indicator is "no data" with the missing source named. 100 received, 90 on time → 2.1
-    = 20 × 0.9 = 18; 3.1 = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6. 18 + 6 + 6 = 30 of 20 + 6 + 6
-    = 32 attainable."""
+    """With the sources motcua fills for version 2 (dossiers, catalogue, fees owed, ratings, feedback cases, stored
+    files, population data), only the indicators of the national-portal sync stay "no data": 1.4, 4.3, 4.4, with the
+    source named. 100 received and handled, 90 on time for the index → 2.1 = 20 × 0.9 = 18; 3.1 = 16 of 20 offered
+    online → 6 × min(1, 0.8 ÷ 0.8) = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6; 3.5–3.6 with 10
+    fee-bearing procedures and nothing owed: A = 0, B = 0, C = 0 → 0 of 10; 4.1 and 4.6: no result issued → N/A;
+    4.2: 0 digitised of 100 → 0 of 4; 4.5a: 0 of 20 procedures → 0 of 2; 4.5b: 0 of 100 → 0 of 2; 5.2, 5.3: no
+    feedback case → 6 each; 5.4: 0 unsatisfactory of 100 handled → rate 1, min(6, 6 × 1 ÷ 0.9) = 6.
+    Total 18 + 6 + 6 + 0 + 0 + 0 + 0 + 6 + 6 + 6 = 48 of 20 + 6 + 6 + 10 + 4 + 2 + 2 + 6 + 6 + 6 = 68."""
     commune = scorecard(V2, dossiers(on_time_index=90, online_by_citizen=20, online_assisted=30), CATALOGUE)
-    live = {r.code for r in commune.indicators if r.status == "ok"}
-    assert live == {"2.1", "3.1", "3.3"}
-    assert {r.code for r in commune.indicators if r.status == "no_data"} == {
-        "1.4", "3.5-3.6", "4.1", "4.2", "4.3", "4.4", "4.5a", "4.5b", "4.6", "5.2", "5.3", "5.4"}
-    assert commune.indicator("5.4").note == "Chưa có nguồn dữ liệu: đánh giá của người dân (cổng công dân)"
-    assert (commune.points, commune.attainable) == (Decimal("30.00"), Decimal(32))
+    assert {r.code for r in commune.indicators if r.status == "no_data"} == {"1.4", "4.3", "4.4"}
+    assert commune.indicator("4.3").note == "Chưa có nguồn dữ liệu: đồng bộ với Cổng Dịch vụ công quốc gia"
+    assert {r.code for r in commune.indicators if r.status == "not_applicable"} == {"1.1", "1.2", "1.3", "4.1", "4.6"}
+    assert (commune.points, commune.attainable) == (Decimal("48.00"), Decimal(68))
     province = scorecard(V2, dossiers(), CATALOGUE, level="province")
-    assert {r.code for r in province.indicators if r.status == "ok"} == {"1.3", "2.1", "3.1", "3.3"}
+    assert "1.3" in {r.code for r in province.indicators if r.status == "ok"}
+
+
+def test_version_1_keeps_the_sources_of_its_published_months() -> None:
+    """docs/legal.md §7: a month published under version 1 scores the same forever, so version 1 is scored with the
+    sources it had — its dossiers and catalogue — and its 5.2–5.4 stay "no data" even now that motcua counts ratings
+    and feedback cases for version 2. The same counters scored with those two sources alone give the same card."""
+    counters = dossiers(on_time=95, online_by_citizen=20, with_fee=10, paid_online=4, owed_fee=8,
+                        owed_fee_paid_online=4, unsatisfactory_dossiers=30, results_issued=50, e_results=40)
+    v1 = scorecard(V1, counters, CATALOGUE)
+    assert v1 == score(V1, counters, CATALOGUE, frozenset({"dossiers", "catalogue"}))
+    assert {r.code for r in v1.indicators if r.code.startswith("5.")} == {"5.2", "5.3", "5.4"}
+    assert all(r.status == "no_data" for r in v1.indicators if r.code.startswith(("4.", "5.")))
 
 
 def test_version_2_counts_2_1_on_the_portals_rule_not_the_legal_clock() -> None:

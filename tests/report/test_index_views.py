@@ -79,7 +79,7 @@ def test_ranking_page_shows_ranks_percents_and_changes(monitor, scenario):
     assert _cell(html, a, 13) == f"{_cell(html, b, 2)} (hạng 1)"
     assert f'href="/index/communes/{a}?period={OCT}"' in html
     # Groups without data are shown as such, with the reason, and the percent says what it is of.
-    assert "Chưa có dữ liệu" in html and "Chưa có nguồn dữ liệu: kết quả điện tử" in html
+    assert "Chưa có dữ liệu" in html and "Chưa có nguồn dữ liệu: tệp hồ sơ và kết quả điện tử lưu trên hệ thống" in html
     assert "Tỷ lệ (%) là điểm đạt chia cho điểm có thể đạt" in html
     # The total as the portal shows it: points out of 100, beside the percentage of the attainable points.
     province_points = Decimal(_tag(html, "province-points").removesuffix("/100").replace(",", "."))

@@ -182,7 +182,13 @@ CHILD_SHEETS = (
         Column("name", "Tên phí, lệ phí", width=50),
         Column("amount_vnd", "Mức thu (đồng)", "int", 16),
         Column("note", "Ghi chú", width=70),
+        Column("alternative", "Nhóm thay thế (chỉ áp dụng một khoản)", "optional", 36),
     ), "fees"),
+    Sheet("Miễn phí lệ phí", (
+        CODE, ORDER,
+        Column("key", "Khóa", width=22),
+        Column("ground", "Căn cứ miễn phí, lệ phí", width=80),
+    ), "fee_exemptions"),
     Sheet("Quy trình", (
         CODE, ORDER,
         Column("key", "Khóa bước", width=20),

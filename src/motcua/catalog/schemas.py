@@ -83,13 +83,35 @@ class RequiredDocument(BaseModel):
 
 
 class Fee(BaseModel):
-    """A fee or charge (phí, lệ phí) in đồng."""
+    """A fee or charge (phí, lệ phí) in đồng.
+
+    ``alternative`` names a set of fees of which exactly one applies to a dossier (e.g. the certificate fee with
+    or without assets on the land; a registration on time, free, or late): the fees of a procedure sharing the same
+    ``alternative`` are alternatives, chosen at intake (``catalog.fees.owed_fees``); a fee without one always
+    applies."""
 
     model_config = _MODEL_CONFIG
 
     name: str = Field(min_length=1, max_length=300)
     amount_vnd: int = Field(ge=0, le=10_000_000_000)
     note: str = Field(default="", max_length=1000)
+    alternative: str | None = Field(default=None, max_length=200)
+
+    @field_validator("alternative")
+    @classmethod
+    def _empty_alternative_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+
+class FeeExemption(BaseModel):
+    """A ground on which a dossier owes none of the procedure's fees (miễn phí, lệ phí), with the legal text that
+    grants it (e.g. Civil Status Law 2014 Art. 11(1): people of families with meritorious service to the revolution,
+    of poor households, people with disabilities are exempt from civil-status registration fees)."""
+
+    model_config = _MODEL_CONFIG
+
+    key: str = Field(pattern=SLUG_PATTERN)
+    ground: str = Field(min_length=1, max_length=500)
 
 
 MAX_LEGAL_EXTENSION_DAYS = 60
@@ -157,6 +179,7 @@ class ProcedureIn(BaseModel):
     time_limit_unit: TimeUnit
     time_limit_note: str = Field(default="", max_length=1000)
     fees: list[Fee]
+    fee_exemptions: list[FeeExemption] = Field(default_factory=list, max_length=20)
     documents: list[RequiredDocument] = Field(min_length=1)
     channels: list[Channel] = Field(min_length=1)
     online_level: OnlineLevel
@@ -186,6 +209,23 @@ class ProcedureIn(BaseModel):
     def _channels_once(cls, value: list[Channel]) -> list[Channel]:
         if len(set(value)) != len(value):
             raise ValueError("Mỗi cách thức nộp hồ sơ chỉ được nêu một lần.")
+        return value
+
+    @field_validator("fee_exemptions")
+    @classmethod
+    def _exemption_keys_unique(cls, value: list[FeeExemption]) -> list[FeeExemption]:
+        duplicates = _duplicates(exemption.key for exemption in value)
+        if duplicates:
+            raise ValueError(f"Khóa căn cứ miễn phí, lệ phí bị trùng: {', '.join(duplicates)}.")
+        return value
+
+    @field_validator("fees")
+    @classmethod
+    def _alternatives_paired(cls, value: list[Fee]) -> list[Fee]:
+        groups = [fee.alternative for fee in value if fee.alternative is not None]
+        lonely = sorted({group for group in groups if groups.count(group) == 1})
+        if lonely:
+            raise ValueError(f"Nhóm phí, lệ phí thay thế nhau phải có ít nhất hai khoản: {', '.join(lonely)}.")
         return value
 
     @field_validator("documents")
@@ -288,7 +328,15 @@ class ProcedureIn(BaseModel):
         return next((extension for extension in self.legal_extensions if extension.key == key), None)
 
     def total_fee_vnd(self) -> int:
-        return sum(fee.amount_vnd for fee in self.fees)
+        """The most a dossier can owe: every fee that always applies plus the dearest of each set of alternatives."""
+        best: dict[str, int] = {}
+        total = 0
+        for fee in self.fees:
+            if fee.alternative is None:
+                total += fee.amount_vnd
+            else:
+                best[fee.alternative] = max(best.get(fee.alternative, 0), fee.amount_vnd)
+        return total + sum(best.values())
 
 
 class Catalogue(BaseModel):

@@ -70,6 +70,7 @@ from motcua.calendar import (
     to_vietnam_time,
 )
 from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.catalog.fees import OwedFees, alternative_sets, exemptions, owed_fees
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.demo.names import GIVEN_FEMALE, person_name
 from motcua.demo.org import SHOWCASE_COMMUNE
@@ -717,6 +718,14 @@ class _Generator:
                 chosen = v
         return chosen
 
+    def owed(self, rng: random.Random, v: _Version) -> OwedFees:
+        """The fee a demo dossier owes: a late registration now and then (1 in 8), an exemption for about 1 in 12
+        where the procedure grants one (poor households, families with meritorious service, …)."""
+        options = [members[-1] for members in alternative_sets(v.data).values() if rng.random() < 0.125]
+        grounds = [str(e["key"]) for e in exemptions(v.data)]
+        exemption = rng.choice(grounds) if grounds and rng.random() < 1 / 12 else None
+        return owed_fees(v.data, options, exemption)
+
     def applicant(self, rng: random.Random, place: _Place, category: str) -> dict[str, Any]:
         rnd = rng.random
         address = f"{place.hamlet if rnd() < 0.6 or place.ward else 'Thôn'} {1 + int(rnd() * 24)}{place.address}"
@@ -858,6 +867,8 @@ class _Generator:
             if not submitted:
                 paper_due = self.paper_due(r, rp is not dp)
         a = self.applicant(rng, dp, v.category)
+        side = random.Random(f"{self.seed}:fees:{dossier_id}")  # noqa: S311 — its own stream: the rest stays as it was
+        owed = self.owed(side, v)
         dossiers.append(DossierRow(
             id=dossier_id, code=format_code(dp.agency, day, e.seq), version=count + (1 if submitted else 0),
             status=cast(str, status), province_code=self.province_code, receiving_commune_code=rp.code,
@@ -873,7 +884,10 @@ class _Generator:
             correction_due=dt(correction_due), clock_events=dump(clock_json),
             supplement_count=supplements, supplement_requested_at=out(requested) if requested >= 0 else None,
             extended=extended, current_department=department, handler_id=handler_id,
-            received_by_id=received_by, paid_online=how.startswith("online") and v.has_fee and rnd() < 0.6,
+            received_by_id=received_by,
+            paid_online=how.startswith("online") and v.has_fee and rnd() < 0.6 and owed.total_vnd > 0,
+            owed_fee_vnd=owed.total_vnd, fee_lines_owed=dump(owed.line_numbers), fee_exemption=owed.exemption,
+            identity_verified=how == "online" or (a["id_number"] is not None and side.random() < 0.35),
             result_summary=result, idempotency_scope=DEMO_SCOPE, idempotency_key=None, request_digest=None,
             created_at=dt(instant(r) - timedelta(minutes=10 + int(rnd() * 890))) if submitted else out(r),
         ))

@@ -50,6 +50,7 @@ from motcua.calendar import (
     to_vietnam_time,
 )
 from motcua.calendar.queries import calendar_for_province, working_hours_for
+from motcua.catalog.fees import owed_fees
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.config import get_settings
@@ -243,6 +244,10 @@ class DossierRow(TypedDict):
     handler_id: int | None
     received_by_id: int | None
     paid_online: bool
+    owed_fee_vnd: int
+    fee_lines_owed: list[int] | None
+    fee_exemption: str | None
+    identity_verified: bool
     result_summary: str | None
     idempotency_scope: str | None
     idempotency_key: str | None
@@ -314,6 +319,9 @@ class NewDossier:
     """At the counter, one of the version's legal extensions applied with the receipt (``action`` receive only):
     the appointment on the receipt is already the moved one."""
     legal_extension_note: str = ""
+    identity_verified: bool = False
+    """The applicant's identity was checked against the population database (identity adapter, or a VNeID-verified
+    citizen account filing for themselves): indicator 4.5b."""
 
 
 ACCEPTANCE_LIMIT = TimeLimit(8, "working_hours")
@@ -387,6 +395,7 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
                      else paper_transfer_deadline(now, calendar, hours))
     elif status is Status.SUBMITTED:  # the centre's 8 working hours to accept it (Art. 17(2)); no clock yet
         due = due_instant(now, ACCEPTANCE_LIMIT, calendar, hours)
+    owed = owed_fees(version.data, data.fee_options, data.fee_exemption)  # refused before anything is written
     key = new.idempotency
     values = DossierRow(
         code=f"{PLACEHOLDER_PREFIX}{uuid.uuid4().hex}", version=1, status=status.value,
@@ -402,7 +411,9 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
         supplement_count=0, supplement_requested_at=None, extended=False,
         current_department=DepartmentKind.SERVICE_CENTRE.value, handler_id=None,
         received_by_id=_actor_officer_id(actor) if status is not Status.SUBMITTED else None, paid_online=False,
-        result_summary=None, idempotency_scope=key.scope if key else None, idempotency_key=key.key if key else None,
+        owed_fee_vnd=owed.total_vnd, fee_lines_owed=owed.line_numbers, fee_exemption=owed.exemption,
+        identity_verified=new.identity_verified, result_summary=None,
+        idempotency_scope=key.scope if key else None, idempotency_key=key.key if key else None,
         request_digest=key.digest if key else None, created_at=now,
     )
     # The dossier is written under a placeholder code; the code is issued last (below).
@@ -420,6 +431,9 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
                                     kind="input", size=doc.size, uploaded_at=now,
                                     uploaded_by_id=_actor_officer_id(actor)))
     event_data = dict(new.event_data)
+    if owed.exemption is not None:
+        event_data["fee_exemption"] = {"key": owed.exemption, "ground": owed.ground}
+    event_data["owed_fee_vnd"] = owed.total_vnd
     if status is Status.SUBMITTED and due is not None:
         event_data["acceptance_due"] = due.isoformat()
     event = _event(session, dossier, actor=actor, action=row.action.value, from_status=None, to_status=status.value,
@@ -1007,6 +1021,7 @@ def add_document(session: Session, *, actor: Principal, dossier_id: int, upload:
     session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
                                 file_key=key, file_name=info.safe_name, content_type=info.content_type, kind=kind,
                                 size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
+    dossiers_changed(session, [dossier.id])  # the index counts stored inputs and results (Decision 766, 4.1–4.2)
     record(session, actor=actor, action="dossier.document_added", now=now, object_kind="dossier",
            object_id=dossier.id, province_code=dossier.province_code,
            commune_code=actor.commune_code or dossier.deciding_commune_code,

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -81,6 +82,16 @@ class Dossier(Base):
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     paid_online: Mapped[bool] = mapped_column(Boolean, default=False)  # DuocThanhToanTrucTuyen
+    #: The fee the dossier actually owes after the alternatives chosen and the exemption claimed at intake
+    #: (``catalog.fees.owed_fees``), in đồng; Decision 766 indicator 3.5–3.6's A counts only dossiers owing > 0.
+    owed_fee_vnd: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The fee lines it owes (``FeeLine.line_no``); None: every line of the version that costs something (a dossier
+    #: received before fees were chosen at intake).
+    fee_lines_owed: Mapped[list[int] | None] = mapped_column(JSON)
+    fee_exemption: Mapped[str | None] = mapped_column(String(40))  # the key of the ground claimed, if any
+    #: The applicant's identity was verified against the national population database at intake — through the
+    #: identity adapter, or by filing from a VNeID-verified citizen account (TaiKhoanDuocXacThucVoiVNeID, 4.5b).
+    identity_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     result_summary: Mapped[str | None] = mapped_column(Text)
 
     idempotency_scope: Mapped[str | None] = mapped_column(String(40))

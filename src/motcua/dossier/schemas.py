@@ -74,6 +74,11 @@ class IntakeIn(BaseModel):
                     "theo luật, e.g. Civil Status Law Art. 18(2)); the receipt then shows the moved appointment")
     legal_extension_note: str = Field(default="", max_length=2000,
                                       description="why the legal extension applies (required with it)")
+    fee_options: list[int] = Field(default_factory=list, max_length=20,
+                                   description="indexes (in the procedure's fee list) of the alternative fees that "
+                                               "apply; none given: the first of each set")
+    fee_exemption: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,40}$",
+                                      description="key of the procedure's fee exemption claimed (its ground)")
 
     @field_validator("id_number")
     @classmethod

@@ -62,7 +62,7 @@ ACTION_KEY = Path(pattern=r"^[a-z_]{4,30}$")
 
 _KEPT_FIELDS = ("procedure_code", "outcome", "applicant_kind", "applicant_name", "id_number", "tax_code", "phone",
                 "email", "address", "channel", "deciding_commune_code", "reasons", "legal_extension",
-                "legal_extension_note")
+                "legal_extension_note", "fee_exemption")
 
 
 def _labels() -> dict[str, object]:
@@ -147,6 +147,8 @@ def intake_submit(
     reasons: str = Form(default="", max_length=3000),
     legal_extension: str = Form(default="", max_length=40),
     legal_extension_note: str = Form(default="", max_length=3000),
+    fee_options: list[str] = Form(default=[], max_length=20),
+    fee_exemption: str = Form(default="", max_length=40),
     file_keys: list[str] = Form(default=[], max_length=50),
     files: list[UploadFile] = File(default=[], max_length=50),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
@@ -161,6 +163,7 @@ def intake_submit(
         "phone": phone.strip(), "email": email.strip(), "address": address, "channel": channel,
         "deciding_commune_code": deciding_commune_code, "documents_present": documents_present, "reasons": reasons,
         "legal_extension": legal_extension, "legal_extension_note": legal_extension_note,
+        "fee_options": fee_options, "fee_exemption": fee_exemption,
     }
     try:
         channel_number = form_int(channel, field="channel", label="Kênh tiếp nhận", maximum=99)
@@ -169,6 +172,10 @@ def intake_submit(
             "id_number": values["id_number"] or None, "tax_code": values["tax_code"] or None,
             "phone": values["phone"] or None, "email": values["email"] or None,
             "deciding_commune_code": deciding_commune_code or None, "legal_extension": legal_extension or None,
+            "fee_options": [n for o in fee_options
+                            if (n := form_int(o, field="fee_options", label="Khoản phí, lệ phí", maximum=99))
+                            is not None],
+            "fee_exemption": fee_exemption or None,
         })
     except ValidationError as exc:
         return _intake_form(request, session, principal, now, values, field_errors(exc), status_code=422)

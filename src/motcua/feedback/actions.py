@@ -55,6 +55,7 @@ from motcua.feedback.workflow import (
     available_actions,
     plan,
 )
+from motcua.index.actions import record_feedback_case, record_rating
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import Conflict, MotcuaError, ValidationFailed
 from motcua.kit.numbers import ascii_digits
@@ -123,6 +124,7 @@ def rate_dossier(session: Session, *, dossier: Dossier, scores: Mapping[str, int
         earlier = rating_of(session, dossier.id)
         when = f" lúc {vn_datetime(as_utc(earlier.rated_at))}" if earlier is not None else ""
         raise AlreadyRated(f"Hồ sơ {dossier.code} đã được đánh giá{when}. Mỗi hồ sơ chỉ được đánh giá một lần.")
+    record_rating(session, dossier_id=dossier.id, satisfied=satisfied, at=now)  # indicator 5.4
     case = None
     if not satisfied:
         case = _open_case_from_rating(session, dossier, rating, now=now, actor=actor)
@@ -148,6 +150,7 @@ def _open_case_from_rating(session: Session, dossier: Dossier, rating: DossierRa
     values["rating_id"] = rating.id
     case = _insert_case(session, values, now=now)
     assert case is not None  # no idempotency key: only a code collision, retried inside
+    index_case(session, case)
     _event(session, case, action=CaseAction.RECEIVE.value, from_status=None, to_status=case.status, now=now,
            actor_name="Hệ thống (từ đánh giá không hài lòng)", note=f"Đánh giá hồ sơ {dossier.code}")
     record(session, actor=actor, action="feedback.receive", now=now, object_kind="feedback_case", object_id=case.id,
@@ -263,12 +266,43 @@ def receive_case(session: Session, *, data: FeedbackIn, now: datetime, ip: str, 
         seen = _by_key(session, key_values)
         assert seen is not None
         return _replay(seen, digest)
+    index_case(session, case)
     _event(session, case, action=CaseAction.RECEIVE.value, from_status=None, to_status=case.status, now=now,
            actor_name=case.sender_name, note="")
     record(session, actor=citizen_actor(case.province_code, case.sender_name), action="feedback.receive", now=now,
            object_kind="feedback_case", object_id=case.id, province_code=case.province_code,
            commune_code=case.commune_code, data={"code": case.code, "source": "form", "scope": scope})
     return CaseIntake(case, replayed=False)
+
+
+def late_at(case: FeedbackCase) -> datetime | None:
+    """The instant the case becomes (or became) late for indicator 5.2 (docs/legal.md §7: refuse ≤ 2, ask for more
+    ≤ 5, answer ≤ 15, publish the answer ≤ 2 working days), or None when nothing can make it late: refused (only
+    allowed in time), waiting for the sender's information (their time), or answered in time and published in
+    time. An answer given late stays late whatever follows; an answer in time waits on its publication deadline."""
+    if case.refused_at is not None:
+        return None
+    if case.answered_at is not None:
+        if not case.handled_on_time:
+            return as_utc(case.answer_due)
+        if case.publish_due is None:  # pragma: no cover - set with the answer
+            return None
+        publish_due = as_utc(case.publish_due)
+        if case.published_at is None or as_utc(case.published_at) > publish_due:
+            return publish_due
+        return None
+    if case.status == CaseStatus.AWAITING_INFO:
+        return None
+    return as_utc(case.answer_due)
+
+
+def index_case(session: Session, case: FeedbackCase) -> None:
+    """Tell the index what it counts of the case (``index.actions.record_feedback_case``): after every change."""
+    closed = case.refused_at or case.published_at
+    record_feedback_case(session, case_id=case.id, province_code=case.province_code,
+                         commune_code=case.commune_code, dossier_id=case.dossier_id,
+                         received_at=as_utc(case.received_at), closed_at=None if closed is None else as_utc(closed),
+                         late_at=late_at(case), satisfied=case.sender_satisfied)
 
 
 def _event(session: Session, case: FeedbackCase, *, action: str, from_status: str | None, to_status: str,
@@ -407,6 +441,7 @@ def act_on_case(session: Session, *, actor: Principal, case_id: int, action: Cas
     if affected_rows(session, guarded) != 1:
         raise Conflict("Phản ánh, kiến nghị vừa được cán bộ khác xử lý. Vui lòng tải lại trang để xem trạng thái mới.")
     session.refresh(case)
+    index_case(session, case)
     _event(session, case, action=act.value, from_status=previous, to_status=case.status, now=now,
            actor_name=actor.full_name or actor.name, note=note)
     kind = _NOTICES.get(act)
@@ -442,6 +477,7 @@ def rate_answer(session: Session, *, case: FeedbackCase, satisfied: bool, now: d
     if affected_rows(session, guarded) != 1:
         raise once
     session.refresh(case)
+    index_case(session, case)
     _event(session, case, action=CaseAction.RATE_ANSWER.value, from_status=case.status, to_status=case.status,
            now=now, actor_name=case.sender_name, note="Hài lòng" if satisfied else "Không hài lòng")
     record(session, actor=actor, action="feedback.rate_answer", now=now, object_kind="feedback_case",

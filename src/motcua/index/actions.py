@@ -3,6 +3,9 @@
 ``queue_fold`` receives the dossier's ``dossiers_changed`` hook (connected in ``motcua.wiring``), which every
 dossier action calls for the dossiers it changed: an INSERT into ``index_pending`` in the action's transaction (no
 shared row, so officers never queue on the index); the worker folds it (``index.tasks.fold``).
+``record_rating`` and ``record_feedback_case`` keep the facts the index counts of ratings and feedback cases
+(indicators 5.2–5.4) in tables of its own: ``feedback`` sits above ``index`` and calls them when a rating is given or
+a case opens or changes, so the index never reads the feedback tables.
 ``publish_snapshot`` freezes a month's ranking (``index.snapshots``).
 """
 
@@ -12,16 +15,17 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
+from motcua.db import dialect_insert
 from motcua.index.definitions import metric_set_for
 from motcua.index.facts import month_of
-from motcua.index.models import IndexPending, IndexSnapshot
+from motcua.index.models import IndexDossierFact, IndexFeedbackCase, IndexPending, IndexSnapshot
 from motcua.index.snapshots import PUBLISH_ACTION, build_content, sha256, text_of
 from motcua.kit.clock import as_utc, to_local
 from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -36,6 +40,43 @@ def queue_fold(session: Session, dossier_ids: Iterable[int]) -> None:
     ids = [{"dossier_id": i} for i in dossier_ids]
     if ids:
         session.execute(_QUEUE, ids)
+
+
+# ------------------------------------------------------------------------------------------------ facts
+
+
+def record_rating(session: Session, *, dossier_id: int, satisfied: bool, at: datetime) -> None:
+    """A rating of the dossier's handling was given (called by ``feedback.actions``): a dissatisfied one is a fact
+    indicator 5.4 counts against the dossier. The first instant is kept; the dossier is queued for the fold."""
+    if satisfied:
+        return
+    _dossier_fact(session, dossier_id, "dissatisfied_at", at)
+
+
+def record_feedback_case(session: Session, *, case_id: int, province_code: str, commune_code: str,
+                         dossier_id: int | None, received_at: datetime, closed_at: datetime | None,
+                         late_at: datetime | None, satisfied: bool | None) -> None:
+    """A feedback case was opened or changed (called by ``feedback.actions`` after every change): its row for 5.2 and
+    5.3 (``models.IndexFeedbackCase`` says what ``late_at`` and ``closed_at`` mean), and, when it names a dossier,
+    the fact 5.4 counts against that dossier."""
+    table = cast(Table, IndexFeedbackCase.__table__)
+    values = {"case_id": case_id, "province_code": province_code, "commune_code": commune_code,
+              "received_at": received_at, "closed_at": closed_at, "late_at": late_at, "satisfied": satisfied}
+    upsert = dialect_insert(session, table).values(values)
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=[table.c.case_id],
+        set_={k: upsert.excluded[k] for k in ("closed_at", "late_at", "satisfied")}))
+    if dossier_id is not None:
+        _dossier_fact(session, dossier_id, "feedback_case_at", received_at)
+
+
+def _dossier_fact(session: Session, dossier_id: int, column: str, at: datetime) -> None:
+    table = cast(Table, IndexDossierFact.__table__)
+    upsert = dialect_insert(session, table).values({"dossier_id": dossier_id, column: at})
+    session.execute(upsert.on_conflict_do_update(
+        index_elements=[table.c.dossier_id],
+        set_={column: func.coalesce(table.c[column], upsert.excluded[column])}))
+    queue_fold(session, [dossier_id])
 
 
 # ------------------------------------------------------------------------------------------------ snapshots

@@ -12,7 +12,7 @@ Pure: reading the packaged JSON files is the only I/O.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -60,11 +60,11 @@ Source = Literal["dossiers", "catalogue", "ratings", "feedback", "fee_obligation
 SOURCES: Mapping[str, str] = {
     "dossiers": "hồ sơ trên hệ thống một cửa",
     "catalogue": "danh mục thủ tục hành chính",
-    "ratings": "đánh giá của người dân (cổng công dân)",
-    "feedback": "phản ánh, kiến nghị (cổng công dân)",
+    "ratings": "đánh giá của người dân về việc giải quyết hồ sơ",
+    "feedback": "phản ánh, kiến nghị của người dân",
     "fee_obligations": "phí, lệ phí thực phải nộp của từng hồ sơ",
     "portal_sync": "đồng bộ với Cổng Dịch vụ công quốc gia",
-    "e_result": "kết quả điện tử",
+    "e_result": "tệp hồ sơ và kết quả điện tử lưu trên hệ thống",
     "population_data": "Cơ sở dữ liệu quốc gia về dân cư (VNeID)",
     "none": "chưa có nguồn dữ liệu",
 }
@@ -72,8 +72,8 @@ SOURCES: Mapping[str, str] = {
 available: it marks points §7 gives to no indicator."""
 
 _COUNTERS_BY_SOURCE: Mapping[str, tuple[str, ...]] = {
-    # counted by motcua (score.DossierCounters, score.CatalogueCounters); ratings and feedback come from the
-    # citizen portal, not built yet, but are carried by DossierCounters already
+    # counted by motcua (score.DossierCounters, score.CatalogueCounters); ratings and feedback through the index's
+    # own fact tables, written by the feedback layer (index.actions)
     "dossiers": ("received", "counted", "on_time", "on_time_index", "online_by_citizen", "online_assisted", "online",
                  "with_fee", "paid_online"),
     # unsatisfactory_dossiers: dossiers with a dissatisfied rating, a feedback case or late handling, each once
@@ -516,10 +516,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def markdown(collected: frozenset[str], sets: Iterable[MetricSet] | None = None) -> str:
+def markdown(collected: frozenset[str] | Callable[[MetricSet], frozenset[str]],
+             sets: Iterable[MetricSet] | None = None) -> str:
     """docs/index-definitions.md: every indicator of every version with its rate, points, source, threshold and zero
-    rule. ``collected`` names the sources motcua fills today (``rollups.SOURCES``): any other source leaves the
-    indicator "no data" on a scorecard."""
+    rule. ``collected`` names the sources motcua fills today, or gives them per version (``rollups.sources_for``):
+    any other source leaves the indicator "no data" on a scorecard."""
     lines = [
         "# The service-index definitions (Decision 766/QĐ-TTg)",
         "",
@@ -530,6 +531,7 @@ def markdown(collected: frozenset[str], sets: Iterable[MetricSet] | None = None)
         "liệu\" with the missing source named, and is left out of the attainable maximum.",
     ]
     for metric_set in all_metric_sets() if sets is None else check_versions(sets):
+        filled = collected if isinstance(collected, frozenset) else collected(metric_set)
         until = f" to {metric_set.valid_to.isoformat()}" if metric_set.valid_to else ""
         lines += ["", f"## {metric_set.id}: from {metric_set.valid_from.isoformat()}{until}", "",
                   f"{metric_set.title} — {metric_set.legal_basis}, {metric_set.total_points:f} points.", "",
@@ -541,7 +543,7 @@ def markdown(collected: frozenset[str], sets: Iterable[MetricSet] | None = None)
             threshold = "—" if ind.threshold is None else _percent(ind.threshold)
             level = "province only" if ind.level == "province" else "every unit"
             source = "; ".join(f"{s} ({SOURCES[s]})" for s in sorted(ind.sources))
-            live = "—" if ind.kind == "unallocated" else ("yes" if ind.sources <= collected else "no")
+            live = "—" if ind.kind == "unallocated" else ("yes" if ind.sources <= filled else "no")
             cells = (ind.code, ind.name, f"{ind.max_points:f}", rate_text(ind), points_text(ind), threshold,
                      zero_text(ind), level, source, live)
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")

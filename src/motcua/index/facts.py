@@ -12,6 +12,32 @@ What each contribution carries, and why:
   (assisted filing, ``filed_by`` ≠ citizen) is counted apart, so a commune cannot pass its own filing off as
   citizens filing online.
 * 3.6 (paid online): only in the month of receipt, for procedures with a fee (phí, lệ phí).
+
+The flags version 2 counts (docs/legal.md §7). Each is a pure function of the dossier's row, its documents and its
+index facts (``index_dossier_fact``), so that a set-based rebuild can mirror it exactly. Below, *first* means the
+contribution's month is the month of receipt (``month = month_of(received_at)``, Vietnam time), *counted* is always
+true for a stored contribution, and *ended* means ``counted AND NOT open_at_end`` (processing ended within the
+month):
+
+* ``owed_fee`` = first AND ``dossier.owed_fee_vnd > 0`` — the fee the dossier actually owed after the
+  alternatives and the exemption chosen at intake (``catalog.fees``), 3.5–3.6's A denominator.
+* ``owed_fee_paid_online`` = ``owed_fee`` AND ``dossier.paid_online`` — A's numerator.
+* ``unsatisfactory_dossiers`` = counted AND (NOT ``on_time_index`` OR a dissatisfied rating is on record
+  (``index_dossier_fact.dissatisfied_at IS NOT NULL``) OR a feedback case names the dossier
+  (``index_dossier_fact.feedback_case_at IS NOT NULL``)) — 5.4, each dossier once. The facts are those recorded by
+  the instant the fold runs (a published snapshot uses those recorded by its publication).
+* ``results_issued`` = ended AND ``dossier.processed_at IS NOT NULL`` — a result was issued (4.1's denominator);
+  counted in the month its processing ended, so once in any period.
+* ``e_results`` = ``results_issued`` AND the dossier has a document of kind ``result`` (the result stored
+  electronically, Decree 118 Art. 22). Assumed: the attached result is the electronic result; a signed e-result
+  (issue 17) will narrow this.
+* ``certified_copies`` = ``results_issued`` AND the procedure is a certification of copies from originals
+  (``VersionFacts.certified_copy``: its name contains "bản sao từ bản chính"); ``e_certified_copies`` =
+  ``certified_copies`` AND ``e_results`` — 4.6.
+* ``digitised`` = first AND the dossier has a document of kind ``input`` or ``supplement`` AND
+  (``dossier.processed_at IS NULL`` OR it has a document of kind ``result``) — 4.2: the inputs scanned or attached
+  and, once finished, the result attached.
+* ``vneid_verified`` = first AND ``dossier.identity_verified`` — 4.5b, recorded at intake.
 """
 
 from __future__ import annotations
@@ -44,6 +70,16 @@ class DossierRow:
     clock_events: list[dict[str, Any]]
     original_due_at: datetime | None = None
     """The appointment printed on the receipt: what the portal's 2.1 compares with."""
+    owed_fee_vnd: int = 0
+    identity_verified: bool = False
+    has_inputs: bool = False
+    """A document of kind input or supplement is stored."""
+    has_result: bool = False
+    """A document of kind result is stored."""
+    dissatisfied: bool = False
+    """A dissatisfied rating is on record (``index_dossier_fact.dissatisfied_at``)."""
+    feedback_case: bool = False
+    """A feedback case names the dossier (``index_dossier_fact.feedback_case_at``)."""
 
 
 @dataclass(frozen=True)
@@ -53,11 +89,19 @@ class VersionFacts:
     department: str
     has_fee: bool
     data: Mapping[str, Any]
+    certified_copy: bool = False
+    """A certification of copies from originals (chứng thực bản sao từ bản chính): indicator 4.6."""
 
     @classmethod
     def of(cls, handling_department: str, data: Mapping[str, Any]) -> VersionFacts:
         fee = sum(int(f.get("amount_vnd", 0)) for f in data.get("fees", []))
-        return cls(handling_department, fee > 0, data)
+        return cls(handling_department, fee > 0, data, is_certified_copy(str(data.get("name", ""))))
+
+
+def is_certified_copy(name: str) -> bool:
+    """Whether a procedure certifies copies from originals (4.6), read off its name: the national catalogue names
+    every such procedure "Chứng thực bản sao từ bản chính …"."""
+    return "bản sao từ bản chính" in name.lower()
 
 
 def month_of(instant: datetime) -> date:
@@ -69,6 +113,23 @@ def supplement_requests(clock_events: list[dict[str, Any]]) -> tuple[datetime, .
     """Every request to supplement after receipt: the clock's pauses for a supplement (Art. 19(5))."""
     return tuple(datetime.fromisoformat(e["at"]) for e in clock_events
                  if e["type"] == "paused" and e.get("reason") == "supplement")
+
+
+def version_2_flags(row: DossierRow, version: VersionFacts, first: bool, open_at_end: bool,
+                    on_time_index: bool) -> dict[str, bool]:
+    """The flags of one contribution that version 2 counts (the rules in this module's docstring)."""
+    owed = first and row.owed_fee_vnd > 0
+    issued = not open_at_end and row.processed_at is not None
+    electronic = issued and row.has_result
+    copies = issued and version.certified_copy
+    return {
+        "owed_fee": owed, "owed_fee_paid_online": owed and row.paid_online,
+        "unsatisfactory_dossiers": not on_time_index or row.dissatisfied or row.feedback_case,
+        "results_issued": issued, "e_results": electronic,
+        "certified_copies": copies, "e_certified_copies": copies and electronic,
+        "digitised": first and row.has_inputs and (row.processed_at is None or row.has_result),
+        "vneid_verified": first and row.identity_verified,
+    }
 
 
 def contribution_rows(row: DossierRow, version: VersionFacts, ledger: ClockLedger,
@@ -99,5 +160,6 @@ def contribution_rows(row: DossierRow, version: VersionFacts, ledger: ClockLedge
             "online_by_citizen": first and online and row.filed_by == "citizen",
             "online_assisted": first and online and row.filed_by != "citizen",
             "with_fee": first and version.has_fee, "paid_online": first and version.has_fee and row.paid_online,
+            **version_2_flags(row, version, first, judgement.open_at_end, judgement.index.on_time),
         })
     return rows

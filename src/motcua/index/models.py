@@ -22,12 +22,16 @@ from motcua.db import Base, UtcDateTime
 #: The rollup's counters, in the order of ``index.score.DossierCounters`` (ratings and feedback come later).
 #: ``on_time_index`` is 2.1 on the national portal's rule (``calendar.index_clock``), which version 2 counts.
 ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online",
-                   "on_time_index")
+                   "on_time_index", *("owed_fee", "owed_fee_paid_online", "unsatisfactory_dossiers", "results_issued",
+                                      "e_results", "digitised", "certified_copies", "e_certified_copies",
+                                      "vneid_verified"))
+#: The counters of version 2's groups 3.5–3.6, 4 and 5 (``index.facts`` states the rule of each flag).
+VERSION_2_COUNTERS = ROLLUP_COUNTERS[8:]
 #: Two more per month, for periods of several months: the contributions whose processing ended within the month
 #: (not open at its end), and of those the ones on time. A dossier counts once in a quarter — judged at its end of
 #: processing, or at the quarter's end if still open (Decision 766, 2.1) — so a quarter's 2.1 is these two summed
 #: over its months but the last, plus the last month's ``counted`` and ``on_time`` (``index.rollups``).
-ROLLUP_ENDED = ("ended", "ended_on_time", "ended_on_time_index")
+ROLLUP_ENDED = ("ended", "ended_on_time", "ended_on_time_index", "ended_unsatisfactory_dossiers")
 ROLLUP_COLUMNS = ROLLUP_COUNTERS + ROLLUP_ENDED
 
 
@@ -75,6 +79,17 @@ class IndexContribution(Base):
     with_fee: Mapped[bool] = mapped_column(Boolean)
     paid_online: Mapped[bool] = mapped_column(Boolean)
 
+    # version 2 (``index.facts`` gives each flag's rule)
+    owed_fee: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    owed_fee_paid_online: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    unsatisfactory_dossiers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    results_issued: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    e_results: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digitised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    certified_copies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    e_certified_copies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    vneid_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
 
 class RollupCounters:
     """The counters both rollups keep (``ROLLUP_COLUMNS``)."""
@@ -90,6 +105,16 @@ class RollupCounters:
     ended_on_time: Mapped[int] = mapped_column(Integer, default=0)
     on_time_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     ended_on_time_index: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    owed_fee: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    owed_fee_paid_online: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unsatisfactory_dossiers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ended_unsatisfactory_dossiers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    results_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    e_results: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    digitised: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    certified_copies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    e_certified_copies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    vneid_verified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IndexRollup(RollupCounters, Base):
@@ -116,6 +141,41 @@ class IndexRollupCommune(RollupCounters, Base):
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     commune_code: Mapped[str] = mapped_column(String(10), primary_key=True)
     province_code: Mapped[str] = mapped_column(String(10))
+
+
+class IndexDossierFact(Base):
+    """What the index knows of a dossier beyond its own row, written by ``index.actions`` when the layer above
+    (feedback) records it: a dissatisfied rating, a feedback case naming the dossier (indicator 5.4). The first
+    instant of each is kept; a snapshot counts only the facts recorded by its publication."""
+
+    __tablename__ = "index_dossier_fact"
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id"), primary_key=True)
+    dissatisfied_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    feedback_case_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class IndexFeedbackCase(Base):
+    """One feedback case (phản ánh, kiến nghị) as indicators 5.2 and 5.3 count it, kept current by ``index.actions``
+    whenever the case changes (the index does not read the feedback tables: they are a layer above it).
+
+    A case counts in a period ``[start, end)`` when it was received before ``end`` and not closed before ``start``
+    (still open, or closed within the period). It is *late* at ``end`` when ``late_at < end``: ``late_at`` is the
+    instant it became, or will become, late — its answer deadline while it waits for an answer, the deadline it
+    missed when it was answered late, the publication deadline while an answer on time waits to be published, and
+    None when nothing can make it late (refused in time, published in time, waiting for the sender's information).
+    5.2 counts the cases not late at the end; 5.3 those not late and not rated unsatisfied by the sender."""
+
+    __tablename__ = "index_feedback_case"
+    __table_args__ = (Index("ix_index_feedback_case_commune_received", "commune_code", "received_at"),)
+
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # feedback_case.id
+    province_code: Mapped[str] = mapped_column(String(10))
+    commune_code: Mapped[str] = mapped_column(String(10))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # refused or answer published
+    late_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)  # the sender's verdict on the answer, if given
 
 
 class IndexState(Base):

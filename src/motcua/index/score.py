@@ -34,6 +34,13 @@ _ORDERED_PAIRS = (
     ("feedback_satisfied", "feedback"),
     ("feedback_within_time", "feedback_cases"),
     ("feedback_not_unsatisfied", "feedback_cases"),
+    ("unsatisfactory_dossiers", "counted"),
+    ("owed_fee_paid_online", "owed_fee"),
+    ("e_results", "results_issued"),
+    ("digitised", "received"),
+    ("certified_copies", "results_issued"),
+    ("e_certified_copies", "certified_copies"),
+    ("vneid_verified", "received"),
 )
 
 
@@ -82,6 +89,16 @@ class DossierCounters:
     feedback_within_time: int = 0
     feedback_not_unsatisfied: int = 0
     on_time_index: int = 0  # 2.1 on the national portal's rule (version 2's numerator)
+    owed_fee: int = 0  # 3.5–3.6 A: dossiers that owed a fee > 0 after exemptions; of them paid online:
+    owed_fee_paid_online: int = 0
+    fee_procedures_paid_online: int = 0  # B, C: distinct procedures of the scope (``rollups``), not sums
+    fee_procedures_with_fee_dossiers: int = 0
+    results_issued: int = 0  # 4.1, 4.6: results issued; of them stored electronically:
+    e_results: int = 0
+    digitised: int = 0  # 4.2 of received
+    certified_copies: int = 0  # 4.6
+    e_certified_copies: int = 0
+    vneid_verified: int = 0  # 4.5b of received
 
     def __post_init__(self) -> None:
         _check_counts(self, _ORDERED_PAIRS)
@@ -127,6 +144,8 @@ class CatalogueCounters:
     fee_bearing: int
     fee_payable_online: int
     complete_parts: int
+    procedures_using_population_data: int = 0
+    """4.5a: procedures whose applicants are identified against the population database (``rollups``)."""
 
     def __post_init__(self) -> None:
         _check_counts(
@@ -136,6 +155,7 @@ class CatalogueCounters:
                 ("fee_bearing", "procedures"),
                 ("fee_payable_online", "fee_bearing"),
                 ("complete_parts", "procedures"),
+                ("procedures_using_population_data", "procedures"),
             ),
         )
 

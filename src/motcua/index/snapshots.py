@@ -36,15 +36,21 @@ from sqlalchemy.orm import Session
 
 from motcua.audit.actions import canonical_json
 from motcua.audit.models import AuditEvent
-from motcua.calendar import VIETNAM_TZ, WorkCalendar, WorkingHours
-from motcua.calendar.queries import calendar_for_province, working_hours_for
-from motcua.catalog.models import ProcedureVersion
-from motcua.dossier.clock import ledger_of
+from motcua.calendar import VIETNAM_TZ
 from motcua.dossier.models import Dossier
 from motcua.index.definitions import MetricSet, metric_set_by_id, metric_set_for
-from motcua.index.facts import DossierRow, VersionFacts, contribution_rows
+from motcua.index.facts import contribution_rows
 from motcua.index.models import ROLLUP_COUNTERS, IndexSnapshot
-from motcua.index.rollups import catalogue_counters, competition_ranks, scorecard, share_order
+from motcua.index.periods import Period, add_months
+from motcua.index.reading import read_dossiers
+from motcua.index.rollups import (
+    catalogue_counters,
+    competition_ranks,
+    fee_bearing_codes,
+    feedback_counters,
+    scorecard,
+    share_order,
+)
 from motcua.index.score import DossierCounters, Subtotal
 from motcua.kit.clock import as_utc
 from motcua.kit.errors import NotFound
@@ -115,45 +121,34 @@ class JudgedDossier:
     commune_code: str
     line: tuple[Any, ...]
     counts: dict[str, int]
+    procedure_code: str = ""
 
 
-def judge_month(session: Session, province_code: str, month: date, now: datetime) -> list[JudgedDossier]:
+def judge_month(session: Session, province_code: str, month: date, now: datetime,
+                facts_until: datetime | None = None) -> list[JudgedDossier]:
     """Every dossier of the province that counts in ``month``, judged again from the dossier table.
 
-    The same rules as the fold (``index.facts.contribution_rows``), read off the dossier's stored clock with the
-    province's calendar and working hours as they are now.
+    The same rules as the fold (``index.facts.contribution_rows``, read by ``index.reading``), off the dossier's
+    stored clock with the province's calendar and working hours as they are now, and the index facts (ratings,
+    feedback cases) recorded by ``facts_until``.
     """
     start, end = _month_bounds(month)
     d = Dossier
     finished = func.coalesce(d.processed_at, d.returned_at, d.ended_at)
-    query = (select(d.id, d.code, d.province_code, d.deciding_commune_code, d.procedure_code, d.channel, d.filed_by,
-                    d.paid_online, d.received_at, d.processed_at, d.returned_at, d.ended_at, d.clock_events,
-                    d.original_due_at, d.procedure_version_id)
-             .where(d.province_code == province_code, d.received_at < end, or_(finished.is_(None), finished >= start))
-             .order_by(d.id))
-    versions: dict[int, VersionFacts] = {}
-    calendar: WorkCalendar = calendar_for_province(session, province_code)
-    hours: WorkingHours = working_hours_for(session, province_code)
     out: list[JudgedDossier] = []
-    for r in session.execute(query.execution_options(yield_per=2000)):
-        if r.procedure_version_id not in versions:
-            v = session.execute(select(ProcedureVersion.handling_department, ProcedureVersion.data)
-                                .where(ProcedureVersion.id == r.procedure_version_id)).one()
-            versions[r.procedure_version_id] = VersionFacts.of(v.handling_department, v.data)
-        version = versions[r.procedure_version_id]
-        row = DossierRow(r.id, r.province_code, r.deciding_commune_code, r.procedure_code, r.channel, r.filed_by,
-                         r.paid_online, as_utc(r.received_at), _utc(r.processed_at), _utc(r.returned_at),
-                         _utc(r.ended_at), r.clock_events, _utc(r.original_due_at))
-        ledger = ledger_of(r.clock_events, calendar, hours, dict(version.data))
-        for c in contribution_rows(row, version, ledger, now):
+    for read in read_dossiers(session, [d.province_code == province_code, d.received_at < end,
+                                        or_(finished.is_(None), finished >= start)], facts_until):
+        row = read.row
+        for c in contribution_rows(row, read.version, read.ledger, now):
             if c["month"] != month:
                 continue
             ended = row.processed_at or row.returned_at or row.ended_at
             counted = "+".join(name for name in LINE_COUNTERS if c[name])
-            line = (r.id, r.code, _instant(row.received_at), _instant(ended), _instant(c["due_at"]),
+            line = (row.id, read.code, _instant(row.received_at), _instant(ended), _instant(c["due_at"]),
                     bool(c["on_time"]), c["reason"], counted)
             out.append(JudgedDossier(c["commune_code"], line,
-                                     {name: int(bool(c[name])) for name in ROLLUP_COUNTERS}))
+                                     {name: int(bool(c[name])) for name in ROLLUP_COUNTERS},
+                                     row.procedure_code))
     return out
 
 
@@ -163,10 +158,24 @@ def judge_month(session: Session, province_code: str, month: date, now: datetime
 V1_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online")
 
 
+def _published_instant(published_at: str, now: datetime) -> datetime:
+    """The instant a content was published at (the index facts it counts are those recorded by then)."""
+    try:
+        return as_utc(datetime.fromisoformat(published_at))
+    except ValueError:
+        return now
+
+
 def content_counters(metric_set: MetricSet) -> tuple[str, ...]:
     """The counters written into a snapshot scored by ``metric_set``: version 1's seven for version 1 (what its
     published snapshots were hashed with), every rollup counter for later versions."""
-    return V1_COUNTERS if metric_set.id == "766-v1" else ROLLUP_COUNTERS
+    return V1_COUNTERS if metric_set.id == "766-v1" else ROLLUP_COUNTERS + SET_COUNTERS
+
+
+#: The counters a later version's snapshot holds beyond the rollups': distinct procedures and feedback cases, counted
+#: per commune and month (not sums of dossier flags).
+SET_COUNTERS = ("fee_procedures_paid_online", "fee_procedures_with_fee_dossiers", "feedback_cases",
+                "feedback_within_time", "feedback_not_unsatisfied")
 
 
 def _subtotal(total: Subtotal, rank: int | None) -> dict[str, Any]:
@@ -187,11 +196,23 @@ def build_content(session: Session, *, province_code: str, month: date, now: dat
     catalogue = catalogue_counters(session, month)
     sums: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COUNTERS, 0))
     lines: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for judged in judge_month(session, province_code, month, now):
-        lines[judged.commune_code].append(judged.line)
+    fee_codes = fee_bearing_codes(session, month)
+    owed: dict[str, set[str]] = defaultdict(set)
+    paid: dict[str, set[str]] = defaultdict(set)
+    for judged in judge_month(session, province_code, month, now, _published_instant(published_at, now)):
+        commune = judged.commune_code
+        lines[commune].append(judged.line)
         for name, value in judged.counts.items():
-            sums[judged.commune_code][name] += value
-    counters = {code: DossierCounters(**sums[code]) if code in sums else DossierCounters.zero() for code in communes}
+            sums[commune][name] += value
+        if judged.procedure_code in fee_codes and judged.counts["owed_fee"]:
+            owed[commune].add(judged.procedure_code)
+            if judged.counts["owed_fee_paid_online"]:
+                paid[commune].add(judged.procedure_code)
+    cases = feedback_counters(session, province_code, Period("month", month, add_months(month, 1), ""),
+                              "commune_code")
+    counters = {code: DossierCounters(**sums[code], fee_procedures_with_fee_dossiers=len(owed[code]),
+                                      fee_procedures_paid_online=len(paid[code]), **cases.get(code, {}))
+                if code in sums else DossierCounters.zero() for code in communes}
     cards = {code: scorecard(metric_set, counters[code], catalogue) for code in communes}
     scored = {code: card for code, card in cards.items() if counters[code].counted}
     total_ranks = competition_ranks({code: share_order(card.total) for code, card in scored.items()})

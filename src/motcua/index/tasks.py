@@ -22,14 +22,10 @@ from typing import Any
 from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from motcua.calendar import WorkCalendar, WorkingHours
-from motcua.calendar.queries import calendar_for_province, working_hours_for
-from motcua.catalog.models import ProcedureVersion
 from motcua.db import dialect_insert
-from motcua.dossier.clock import ledger_of
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
-from motcua.index.facts import DossierRow, VersionFacts, contribution_rows, month_of
+from motcua.index.facts import contribution_rows, month_of
 from motcua.index.models import (
     ROLLUP_COLUMNS,
     ROLLUP_COUNTERS,
@@ -39,7 +35,7 @@ from motcua.index.models import (
     IndexRollupCommune,
     IndexState,
 )
-from motcua.kit.clock import as_utc
+from motcua.index.reading import read_dossiers
 
 FOLD_LOCK = 76_602_022  # PostgreSQL advisory lock key of the fold (Decision 766 of 2022)
 ROLLUP_KEY = ("month", "commune_code", "procedure_code", "department")
@@ -107,37 +103,13 @@ def _counts(row: dict[str, Any]) -> dict[str, int]:
     counts["ended"] = int(ended)
     counts["ended_on_time"] = int(ended and bool(row["on_time"]))
     counts["ended_on_time_index"] = int(ended and bool(row["on_time_index"]))
+    counts["ended_unsatisfactory_dossiers"] = int(ended and bool(row["unsatisfactory_dossiers"]))
     return counts
 
 
 def _judge(session: Session, dossier_ids: Sequence[int], now: datetime) -> Iterable[dict[str, Any]]:
-    d = Dossier
-    query = (select(d.id, d.province_code, d.deciding_commune_code, d.procedure_code, d.channel, d.filed_by,
-                    d.paid_online, d.received_at, d.processed_at, d.returned_at, d.ended_at, d.clock_events,
-                    d.original_due_at, d.procedure_version_id)
-             .where(d.id.in_(dossier_ids)))
-    versions: dict[int, VersionFacts] = {}
-    calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
-    for r in session.execute(query):
-        if r.procedure_version_id not in versions:
-            v = session.execute(select(ProcedureVersion.handling_department, ProcedureVersion.data)
-                                .where(ProcedureVersion.id == r.procedure_version_id)).one()
-            versions[r.procedure_version_id] = VersionFacts.of(v.handling_department, v.data)
-        if r.province_code not in calendars:
-            calendars[r.province_code] = (calendar_for_province(session, r.province_code),
-                                          working_hours_for(session, r.province_code))
-        version = versions[r.procedure_version_id]
-        calendar, hours = calendars[r.province_code]
-        row = DossierRow(r.id, r.province_code, r.deciding_commune_code, r.procedure_code, r.channel, r.filed_by,
-                         r.paid_online, as_utc(r.received_at), _utc(r.processed_at), _utc(r.returned_at),
-                         _utc(r.ended_at), r.clock_events, _utc(r.original_due_at))
-        ledger = ledger_of(r.clock_events, calendar, hours, dict(version.data))
-        yield from contribution_rows(row, version, ledger, now)
-
-
-def _utc(instant: datetime | None) -> datetime | None:
-    """SQLite gives timestamps back without their zone; they are stored in UTC."""
-    return None if instant is None else as_utc(instant)
+    for read in read_dossiers(session, [Dossier.id.in_(dossier_ids)]):
+        yield from contribution_rows(read.row, read.version, read.ledger, now)
 
 
 def _apply(session: Session, model: type[IndexRollup | IndexRollupCommune], key: Sequence[str],

@@ -160,14 +160,23 @@ class FeeLineView:
     paid: bool
 
 
-def legacy_paid_lines(session: Session, dossier: Dossier, fees: list[dict[str, Any]]) -> set[int]:
+def owed_fee_lines(dossier: Dossier, version: ProcedureVersion) -> list[tuple[int, dict[str, Any]]]:
+    """The fee lines the dossier owes, as (``line_no``, fee): the lines chosen at intake after the alternatives and
+    the exemption (``Dossier.fee_lines_owed``, ``catalog.fees.owed_fees``); for a dossier received before fees were
+    chosen at intake (None), every fee of the version that costs something. Their sum is ``Dossier.owed_fee_vnd``."""
+    fees = payable_fees(version)
+    owed = dossier.fee_lines_owed
+    return [(i, fee) for i, fee in enumerate(fees) if owed is None or i in owed]
+
+
+def legacy_paid_lines(session: Session, dossier: Dossier, lines: list[tuple[int, dict[str, Any]]]) -> set[int]:
     """The lines paid by orders made before fees were paid line by line (``line_no`` NULL): each such paid order
     pays the first line of its amount, so a fee paid before the upgrade is not asked for again."""
     amounts = list(session.scalars(select(FeePayment.amount_vnd).where(
         FeePayment.dossier_id == dossier.id, FeePayment.line_no.is_(None), FeePayment.status == "paid")))
     paid: set[int] = set()
     for amount in amounts:
-        line = next((i for i, fee in enumerate(fees) if i not in paid and int(fee["amount_vnd"]) == amount), None)
+        line = next((i for i, fee in lines if i not in paid and int(fee["amount_vnd"]) == amount), None)
         if line is not None:
             paid.add(line)
     return paid
@@ -176,11 +185,11 @@ def legacy_paid_lines(session: Session, dossier: Dossier, fees: list[dict[str, A
 def fee_lines(session: Session, dossier: Dossier) -> list[FeeLineView]:
     """Every fee the dossier owes, each with its status (paid once its own order was settled)."""
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
-    fees = payable_fees(version)
+    lines = owed_fee_lines(dossier, version)
     paid = set(session.scalars(select(FeeLine.line_no).where(FeeLine.dossier_id == dossier.id,
                                                              FeeLine.status == "paid")))
-    paid |= legacy_paid_lines(session, dossier, fees)
-    return [FeeLineView(i, str(fee["name"]), int(fee["amount_vnd"]), i in paid) for i, fee in enumerate(fees)]
+    paid |= legacy_paid_lines(session, dossier, lines)
+    return [FeeLineView(i, str(fee["name"]), int(fee["amount_vnd"]), i in paid) for i, fee in lines]
 
 
 def may_pay(dossier: Dossier) -> bool:

@@ -40,7 +40,7 @@ from motcua.portal.actions.accounts import Destination, check_code, parse_destin
 from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile
 
 DRAFT_FIELDS = ("applicant_kind", "applicant_name", "id_number", "tax_code", "phone", "email", "address",
-                "address_commune_code")
+                "address_commune_code", "fee_option", "fee_exemption")
 MAX_FIELD = 300
 
 
@@ -148,8 +148,14 @@ def draft_files(session: Session, draft: DossierDraft) -> list[DraftFile]:
 
 
 def _intake_data(fields: dict[str, Any], procedure_code: str, present: list[str]) -> IntakeIn:
-    raw = {k: (v or None) for k, v in fields.items() if k in DRAFT_FIELDS}
+    raw: dict[str, Any] = {k: (v or None) for k, v in fields.items() if k in DRAFT_FIELDS}
     raw.setdefault("applicant_kind", "person")
+    option = raw.pop("fee_option", None)  # the alternative fee chosen (its index in the procedure's fee list)
+    if option is not None:
+        if not str(option).isdigit():
+            raise ValidationFailed("Khoản phí, lệ phí được chọn không hợp lệ.",
+                                   fields={"fee_option": "Chọn lại khoản phí, lệ phí áp dụng."})
+        raw["fee_options"] = [int(option)]
     try:
         return IntakeIn.model_validate({**raw, "procedure_code": procedure_code, "channel": 2,
                                         "documents_present": present})
@@ -167,16 +173,22 @@ def _check_complete(version: ProcedureVersion, present: Sequence[str]) -> None:
                                fields={"documents_present": "Còn thiếu: " + "; ".join(missing)})
 
 
+def vneid_verified(citizen: CitizenAccount) -> bool:
+    """A citizen filing for themselves from an account whose identity the population database confirmed at VNeID
+    level 2 (``accounts.verify_identity``): the dossier is counted by indicator 4.5b (TaiKhoanDuocXacThucVoiVNeID)."""
+    return citizen.identity_checked_at is not None and citizen.vneid_level >= 2
+
+
 def _file_online(session: Session, *, actor: Principal, data: IntakeIn, commune: Commune, procedure: Procedure,
                  version: ProcedureVersion, files: Sequence[StoredFile], filed_by: str, citizen_id: int | None,
-                 now: datetime, public_base_url: str | None) -> Dossier:
+                 now: datetime, public_base_url: str | None, identity_verified: bool = False) -> Dossier:
     """The dossier of an online filing, at ``submitted`` (``dossier.actions.create_dossier``: code, documents,
     timeline, the centre's alert, the acknowledgment, audit). ``files`` are already checked and stored."""
     _check_complete(version, data.documents_present)
     return create_dossier(session, actor=actor, now=now, public_base_url=public_base_url, new=NewDossier(
         action=Action.SUBMIT_ONLINE, data=data, receiving=commune, deciding=commune, procedure=procedure,
         version=version, filed_by=filed_by, citizen_id=citizen_id, documents=files,
-        event_data={"filed_by": filed_by})).dossier
+        event_data={"filed_by": filed_by}, identity_verified=identity_verified)).dossier
 
 
 def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal, draft_id: int, now: datetime,
@@ -206,7 +218,7 @@ def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal,
                          f.size) for f in files]
     dossier = _file_online(session, actor=actor, data=data, commune=commune, procedure=procedure, version=version,
                            files=stored, filed_by="citizen", citizen_id=citizen.id, now=now,
-                           public_base_url=public_base_url)
+                           public_base_url=public_base_url, identity_verified=vneid_verified(citizen))
     session.execute(update(DossierDraft).where(DossierDraft.id == draft.id).values(dossier_id=dossier.id))
     return dossier
 

@@ -31,7 +31,7 @@ from motcua.integrations.payment import (
 )
 from motcua.kit.errors import Forbidden, MotcuaError, NotFound, ValidationFailed
 from motcua.portal.models import FeeLine, FeePayment
-from motcua.portal.queries import legacy_paid_lines, may_pay, payable_fees
+from motcua.portal.queries import legacy_paid_lines, may_pay, owed_fee_lines
 
 
 class PaymentServiceDown(MotcuaError):
@@ -48,13 +48,14 @@ class PaymentOfAnotherAccount(Forbidden):
                        "đã thanh toán để xem kết quả; hồ sơ không bị thay đổi.")
 
 
-def _ensure_fee_lines(session: Session, dossier: Dossier, fees: list[dict[str, Any]]) -> None:
-    """The dossier's fee lines, created on the first order (concurrent first orders insert them once); a line an
+def _ensure_fee_lines(session: Session, dossier: Dossier, lines: list[tuple[int, dict[str, Any]]]) -> None:
+    """The dossier's fee lines — those it owes (``queries.owed_fee_lines``), so that their sum is the fee it owes
+    (``Dossier.owed_fee_vnd``) — created on the first order (concurrent first orders insert them once); a line an
     order of before the upgrade paid is created paid."""
-    legacy = legacy_paid_lines(session, dossier, fees)
+    legacy = legacy_paid_lines(session, dossier, lines)
     rows = [{"dossier_id": dossier.id, "line_no": i, "name": str(fee["name"])[:300],
              "amount_vnd": int(fee["amount_vnd"]), "status": "paid" if i in legacy else "owed"}
-            for i, fee in enumerate(fees)]
+            for i, fee in lines]
     if rows:
         statement = dialect_insert(session, FeeLine.__table__).values(rows)
         session.execute(statement.on_conflict_do_nothing(index_elements=["dossier_id", "line_no"]))
@@ -69,10 +70,10 @@ def start_payment(session: Session, *, actor: Principal, dossier_id: int, fee_in
         raise PaymentServiceDown("Xã chưa kết nối cổng thanh toán trực tuyến; Ông/Bà nộp phí, lệ phí tại Trung tâm.")
     if not may_pay(dossier):
         raise ValidationFailed("Hồ sơ đã kết thúc; không thanh toán được nữa.")
-    fees = payable_fees(session.get_one(ProcedureVersion, dossier.procedure_version_id))
-    if not 0 <= fee_index < len(fees):
+    lines = owed_fee_lines(dossier, session.get_one(ProcedureVersion, dossier.procedure_version_id))
+    if fee_index not in {i for i, _ in lines}:
         raise ValidationFailed("Chọn khoản phí, lệ phí cần nộp.", fields={"fee_index": "Không hợp lệ."})
-    _ensure_fee_lines(session, dossier, fees)
+    _ensure_fee_lines(session, dossier, lines)
     line = session.scalars(select(FeeLine).where(FeeLine.dossier_id == dossier.id,
                                                  FeeLine.line_no == fee_index)).one()
     if line.status == "paid":

@@ -4,7 +4,7 @@ commune's page (scorecard, rank, trend, late dossiers, workload, breakdowns). Ea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,7 +14,7 @@ from motcua.base.principal import Principal
 from motcua.base.roles import DEPARTMENT_NAMES
 from motcua.index.definitions import MetricSet
 from motcua.index.periods import Period
-from motcua.index.rollups import on_time_percent, scorecard
+from motcua.index.rollups import fee_procedures, on_time_percent, scorecard
 from motcua.index.score import DossierCounters, Scorecard, merge_all
 from motcua.report.queries.communes import (
     CommuneReport,
@@ -48,8 +48,12 @@ def province_dashboard(session: Session, principal: Principal, period: Period) -
     """The ranking of the principal's province (published figures: every officer of the province may read it)."""
     ranking = province_ranking(session, principal, principal.province_code, period)
     counters = merge_all(r.counters for r in ranking.rows)
+    # B and C count distinct procedures of the whole province: a procedure of two communes counts once
+    distinct = fee_procedures(session, principal.province_code, period, None).get(None, {})
+    counters = replace(counters, fee_procedures_paid_online=distinct.get("fee_procedures_paid_online", 0),
+                       fee_procedures_with_fee_dossiers=distinct.get("fee_procedures_with_fee_dossiers", 0))
     return ProvinceDashboard(
-        ranking, scorecard(ranking.metric_set, counters, ranking.catalogue), counters,
+        ranking, scorecard(ranking.metric_set, counters, ranking.catalogue, level="province"), counters,
         province_trend(session, principal, principal.province_code, period),
         percent_histogram([r.card.percent for r in ranking.rows if r.rank is not None and r.card.percent is not None]),
     )
