@@ -143,16 +143,46 @@ _END = "coalesce(d.processed_at, d.returned_at, d.ended_at)"
 """End of processing (``index.judge.end_of_processing``)."""
 
 
-def _simple(sql: _Dialect) -> str:
-    """The dossiers the SQL path judges exactly (see the module doc); a two-valued predicate (never NULL)."""
+def _source(sql: _Dialect) -> str:
+    """The dossiers with their procedure version and, on PostgreSQL, the instants of their supplement request
+    (``s.p_at``) and its completion (``s.r_at``) read off the clock (NULL when there is none; ``OFFSET 0`` keeps
+    PostgreSQL from reading the JSON once per use)."""
+    source = "dossier d JOIN procedure_version v ON v.id = d.procedure_version_id"
+    if not sql.pg:
+        return f"{source} CROSS JOIN (SELECT NULL AS p_at, NULL AS r_at) s"
+    def at(kind: str) -> str:
+        return (f"CASE WHEN d.clock_events::text LIKE '%\"{kind}\"%' THEN (jsonb_path_query_first("
+                f"d.clock_events::jsonb, '$[*] ? (@.type == \"{kind}\").at') #>> '{{}}')::timestamptz END")
+    return f"{source} CROSS JOIN LATERAL (SELECT {at('paused')} AS p_at, {at('restarted')} AS r_at OFFSET 0) s"
+
+
+def _occurs(sql: _Dialect, word: str) -> str:
+    """How many times ``"word"`` occurs in the clock's JSON."""
+    events = sql.events_text()
+    return f"((length({events}) - length(replace({events}, '\"{word}\"', ''))) / {len(word) + 2})"
+
+
+def _sql_path(sql: _Dialect) -> str:
+    """The dossiers the SQL path judges exactly (see the module doc); a two-valued predicate (never NULL).
+
+    Either the clock never moved (no pause, restart or extension: ``due_at`` = ``original_due_at``) and the last
+    instant judged is not after it; or — on PostgreSQL, which reads the JSON's instants exactly — one supplement
+    asked within the first appointment and completed by now, no other pause or extension, processing not ended
+    while waiting, and the last instant judged not after the appointment the restart gave (``due_at``).
+    """
     events = sql.events_text()
     last = _last(sql)
+    never_moved = f"""({events} NOT LIKE '%"paused"%' AND {events} NOT LIKE '%"restarted"%'
+        AND d.due_at = d.original_due_at)"""
+    one_supplement = "(1 = 0)" if not sql.pg else f"""({_occurs(sql, 'paused')} = 1
+        AND {_occurs(sql, 'restarted')} = 1 AND {events} NOT LIKE '%"fee"%'
+        AND s.p_at <= d.original_due_at AND s.r_at <= {sql.now()} AND s.p_at <= s.r_at
+        AND ({_END} IS NULL OR {_END} >= s.r_at))"""
     return f"""(
         {sql.first_event_type()} = 'started'
-        AND {events} NOT LIKE '%"paused"%' AND {events} NOT LIKE '%"resumed"%'
-        AND {events} NOT LIKE '%"restarted"%' AND {events} NOT LIKE '%"extended"%'
-        AND d.due_at IS NOT NULL AND d.original_due_at IS NOT NULL AND d.due_at = d.original_due_at
-        AND {last} <= d.due_at
+        AND {events} NOT LIKE '%"resumed"%' AND {events} NOT LIKE '%"extended"%'
+        AND d.due_at IS NOT NULL AND d.original_due_at IS NOT NULL AND {last} <= d.due_at
+        AND ({never_moved} OR {one_supplement})
         AND NOT EXISTS (SELECT 1 FROM calendar_announcement a
                         WHERE a.scope IN ('national', d.province_code) AND a.recorded_at > d.received_at
                           AND a.day >= {sql.local_date('d.received_at')} AND a.day <= {sql.local_date('d.due_at')})
@@ -168,36 +198,54 @@ def _last(sql: _Dialect) -> str:
 
 
 def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str) -> str:
-    """The contributions of the simple dossiers (``index.judge.contributions``): on PostgreSQL every month of each
-    (``k`` None), on SQLite the ``k``-th month after the month of receipt of each that has one."""
+    """The contributions of the SQL path's dossiers (``index.judge.judge`` for each month of
+    ``index.judge.contributions``): on PostgreSQL every month of each (``k`` None), on SQLite the ``k``-th month
+    after the month of receipt of each that has one.
+
+    Per month ``[start, end)``: the instant judged is the end of processing if it falls before ``end``, else
+    ``end`` (open at the end); one still waiting for the supplement at ``end`` is judged at the request. The due
+    instant is the first appointment before the request (and while waiting), the restart's after it; every such
+    judgement is on time (``_sql_path``). For the index (the portal's rule) the wait is subtracted in wall-clock
+    time from the instant judged before that adjustment, and compared with the first appointment.
+    """
     now = sql.now()
     offset = "m.k" if k is None else str(k)
     start = sql.month_start(offset)
     end = sql.least(sql.month_start(f"{offset} + 1"), now)
     finished = f"({_END} IS NOT NULL AND {_END} < {end})"
-    judged = f"CASE WHEN {finished} THEN {_END} ELSE {end} END"
+    judged = f"(CASE WHEN {finished} THEN {_END} ELSE {end} END)"
+    waiting = f"(NOT {finished} AND s.p_at IS NOT NULL AND s.p_at <= {end} AND {end} < s.r_at)"
+    due = (f"(CASE WHEN s.p_at IS NOT NULL AND ({waiting} OR {judged} < s.p_at) THEN d.original_due_at "
+           "ELSE d.due_at END)")
+    counted = (f"(CASE WHEN s.p_at IS NOT NULL AND s.p_at <= {judged} "
+               f"THEN {judged} - ({sql.least('s.r_at', judged)} - s.p_at) ELSE {judged} END)")
     first = f"({offset} = 0)"
     flags = {column: f"({first} AND {expression.format(has_fee=has_fee)})"
              for column, expression in RECEIVED_MONTH_FLAGS.items()}
-    explanation = (f"CASE WHEN {finished} THEN 'Hoàn thành đúng hạn (hạn ' "
-                   f"ELSE 'Đang giải quyết, còn trong hạn (hạn ' END || {sql.vn_text('d.due_at')} || ')'")
+    explanation = (f"CASE WHEN {waiting} THEN 'Chờ bổ sung hồ sơ: tính tại thời điểm yêu cầu bổ sung ' || "
+                   f"{sql.vn_text('s.p_at')} || ', trong hạn (hạn ' "
+                   f"WHEN {finished} THEN 'Hoàn thành đúng hạn (hạn ' "
+                   f"ELSE 'Đang giải quyết, còn trong hạn (hạn ' END || {sql.vn_text(due)} || ')'")
     columns = {
         "dossier_id": "d.id", "month": sql.month(offset), "province_code": "d.province_code",
         "commune_code": "d.deciding_commune_code", "procedure_code": "d.procedure_code",
         "department": "v.handling_department", "received": first,
-        "counted": "(1 = 1)", "on_time": "(1 = 1)", "on_time_index": f"({judged} <= d.original_due_at)",
+        "counted": "(1 = 1)", "on_time": "(1 = 1)", "on_time_index": f"({counted} <= d.original_due_at)",
         "open_at_end": f"(NOT {finished})",
-        "reason": f"CASE WHEN {finished} THEN 'finished_on_time' ELSE 'open_within_time' END",
-        "judged_at": judged, "due_at": "d.due_at", "late_hours": "0", "late_step": "NULL", "late_body": "NULL",
-        "supplement_requests": "0", "explanation": explanation, **flags,
+        "reason": (f"CASE WHEN {waiting} THEN 'waiting_supplement' WHEN {finished} THEN 'finished_on_time' "
+                   "ELSE 'open_within_time' END"),
+        "judged_at": f"(CASE WHEN {waiting} THEN s.p_at ELSE {judged} END)", "due_at": due, "late_hours": "0",
+        "late_step": "NULL", "late_body": "NULL",
+        "supplement_requests": f"(CASE WHEN s.p_at IS NOT NULL AND s.p_at <= {judged} THEN 1 ELSE 0 END)",
+        "explanation": explanation, **flags,
     }
     months = ("" if k is not None else
               f"CROSS JOIN LATERAL generate_series(0, {sql.months_between('d.received_at', _last(sql))}) AS m(k)")
     return f"""
         INSERT INTO index_contribution ({', '.join(columns)})
         SELECT {', '.join(columns.values())}
-        FROM dossier d JOIN procedure_version v ON v.id = d.procedure_version_id {months}
-        WHERE {_simple(sql)}
+        FROM {_source(sql)} {months}
+        WHERE {_sql_path(sql)}
           AND {start} <= {_last(sql)} AND {start} < {now} AND d.received_at < {end}
           AND ({_END} IS NULL OR {_END} >= {start})
     """  # noqa: S608 — built from constants and integers only; values are bound
@@ -257,9 +305,9 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
         dossiers_sql = int(session.scalar(text("SELECT count(DISTINCT dossier_id) FROM index_contribution")) or 0)
         if progress is not None:
             progress(dossiers_sql)
-    already = "" if python_only else f"AND NOT {_simple(sql)}"
+    already = "" if python_only else f"AND NOT {_sql_path(sql)}"
     python_ids = [int(i) for i in session.scalars(text(f"""
-        SELECT d.id FROM dossier d
+        SELECT d.id FROM {_source(sql)}
         WHERE {sql.first_event_type()} = 'started' {already}
           AND NOT EXISTS (SELECT 1 FROM index_contribution c WHERE c.dossier_id = d.id)
         ORDER BY d.id
