@@ -101,8 +101,8 @@ def test_real_actions_give_the_same_index(session: Session, store: FileStore) ->
     have some.)"""
     team = staff(session)
     received = [receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store,
-                                now=T0).dossier for _ in range(7)]
-    on_time, open_late, waiting, supplied, extended, withdrawn, paid = received
+                                now=T0).dossier for _ in range(9)]
+    on_time, open_late, waiting, supplied, extended, withdrawn, paid, index_on_time, index_late = received
 
     def appraise(d: Dossier) -> Dossier:
         d = _act(session, team["reception"], d, Action.TRANSFER, T0 + timedelta(hours=1))
@@ -124,6 +124,19 @@ def test_real_actions_give_the_same_index(session: Session, store: FileStore) ->
     extended = appraise(extended)
     _act(session, team["specialist"], extended, Action.EXTEND, T0 + timedelta(days=1),
          note="Xin lỗi, cần xác minh thêm", new_due_date="2026-12-04")
+    # Supplement asked Mon 23/11 11:30, complete Thu 26/11 09:00 (a wait of 69 h 30 min; the restarted clock is due
+    # Tue 1/12 17:00), approved Mon 30/11 at 14:00 or 15:00: 30/11 14:00 − 69 h 30 = 27/11 16:30, within the first
+    # appointment (27/11 17:00) — on time for the index too; 15:00 gives 17:30, late for the index only.
+    for dossier, approved in ((index_on_time, 14), (index_late, 15)):
+        dossier = appraise(dossier)
+        dossier = _act(session, team["specialist"], dossier, Action.REQUEST_SUPPLEMENT,
+                       T0 + timedelta(hours=1, minutes=30), note="Bổ sung bản sao hợp đồng thuê")
+        dossier = _act(session, team["reception"], dossier, Action.RECEIVE_SUPPLEMENT,
+                       datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
+        dossier = _act(session, team["specialist"], dossier, Action.SUBMIT_FOR_APPROVAL,
+                       datetime(2026, 11, 30, approved - 8, tzinfo=UTC))
+        _act(session, team["approver"], dossier, Action.APPROVE, datetime(2026, 11, 30, approved - 7, tzinfo=UTC),
+             note="GCN số 13/HKD")
     withdrawn = appraise(withdrawn)
     _act(session, team["reception"], withdrawn, Action.WITHDRAW, T0 + timedelta(days=1), note="Công dân rút hồ sơ")
     mark_paid_online(session, actor=team["reception"], dossier=paid, order_ref="VNPAY-1", now=T0)
@@ -138,6 +151,8 @@ def test_real_actions_give_the_same_index(session: Session, store: FileStore) ->
     supplemented_late_for_the_index(session, team, store)
     report = _assert_equivalent(session, datetime(2026, 12, 9, 3, 0, tzinfo=UTC))
     assert report.dossiers_sql >= 2 and report.dossiers_python >= 4  # both paths were taken
+    verdicts = {(c.dossier_id, c.on_time, c.on_time_index) for c in session.scalars(select(IndexContribution))}
+    assert {(index_on_time.id, True, True), (index_late.id, True, False)} <= verdicts
 
 
 def test_a_realistic_mix_gives_the_same_index(session: Session) -> None:
