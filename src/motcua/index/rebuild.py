@@ -39,6 +39,7 @@ fail.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,6 +83,8 @@ class RebuildReport:
     contributions: int
     pending_kept: int
     """Queue rows left for the worker: dossiers changed while the rebuild ran."""
+    seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    """Time spent on the SQL path (with the deletions), the Python path and the rollups."""
 
 
 class _Dialect:
@@ -292,6 +295,7 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
         session.execute(delete(IndexPending).where(IndexPending.id <= last_queued))
     for table in ("index_rollup_commune", "index_rollup", "index_contribution"):
         session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 — constant names
+    started = time.perf_counter()
     params = {"now": sql.now_value(now)}
     dossiers_sql = 0
     if not python_only:
@@ -313,6 +317,7 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
         ORDER BY d.id
     """), params)]  # noqa: S608 — constant SQL, values bound
     contribution: Table = IndexContribution.__table__  # type: ignore[assignment]
+    sql_done = time.perf_counter()
     for i in range(0, len(python_ids), PYTHON_BATCH):
         batch = python_ids[i:i + PYTHON_BATCH]
         rows = list(_judge(session, batch, now))
@@ -320,6 +325,7 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
             session.execute(insert(contribution), rows)
         if progress is not None:
             progress(len(batch))
+    python_done = time.perf_counter()
     session.execute(text(_rollup_sql("index_rollup", ("month", "commune_code", "procedure_code", "department"),
                                      "index_contribution", summed=False)))
     session.execute(text(_rollup_sql("index_rollup_commune", ("month", "commune_code"), "index_rollup",
@@ -330,7 +336,8 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
     _set_state(session, "month", month_of(now).isoformat())
     contributions = int(session.scalar(select(func.count()).select_from(contribution)) or 0)
     kept = int(session.scalar(select(func.count()).select_from(IndexPending)) or 0)
-    return RebuildReport(dossiers_sql, len(python_ids), contributions, kept)
+    return RebuildReport(dossiers_sql, len(python_ids), contributions, kept,
+                         (sql_done - started, python_done - sql_done, time.perf_counter() - python_done))
 
 
 def _rowcount(result: Any) -> int:
