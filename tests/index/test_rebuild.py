@@ -21,10 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from motcua.calendar import LedgerError
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
+from motcua.cli import app as cli
+from motcua.config import get_settings
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.dossier.actions import mark_paid_online, perform, receive_dossier
 from motcua.dossier.clock import event_to_json, ledger_of
@@ -297,3 +300,24 @@ def test_generated_clocks_give_the_same_index(session: Session, store: FileStore
     for shape in shapes:
         _store_shape(session, template, versions, shape, now)
     _assert_equivalent(session, now)
+
+
+def test_the_command_rebuilds_and_says_how_many_dossiers(fresh_db: Any, monkeypatch: Any, store: FileStore) -> None:
+    """``motcua index rebuild`` (and ``--python``) on a real database: one received dossier, one contribution."""
+    monkeypatch.setenv("MOTCUA_DATABASE_URL", fresh_db.url)
+    get_settings.cache_clear()
+    try:
+        with Session(fresh_db.engine) as session:
+            team = staff(session)
+            receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store,
+                            now=datetime.now(UTC) - timedelta(hours=1))
+            session.commit()
+        for args in (["index", "rebuild"], ["index", "rebuild", "--python"]):
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 0, result.output
+            assert "Đã tính lại chỉ số cho 1 hồ sơ." in result.output
+            with Session(fresh_db.engine) as session:
+                assert session.scalar(select(func.count()).select_from(IndexContribution)) == 1
+                assert session.scalar(select(func.count()).select_from(IndexPending)) == 0
+    finally:
+        get_settings.cache_clear()
