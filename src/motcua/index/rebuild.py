@@ -5,15 +5,18 @@ month judged, the rollups moved by deltas — about 3,000 dossiers a second: an 
 version of the definitions to a year of a country's dossiers needs minutes, so the rebuild splits the dossiers in
 two and writes the same ``index_contribution`` rows the fold would:
 
-* **The SQL path** — dossiers whose every monthly judgement is decided exactly by stored columns: the clock started
-  (first event ``started``) and never paused, resumed, restarted or extended, so the legal due instant never moved
-  (``due_at`` = ``original_due_at``); the instant judged last (end of processing, or now) is not after it, so every
-  month is on time for the citizen and for the index, no working-time lateness, no overrun step, and the
-  explanation is one of two sentences. Their contributions are one ``INSERT … SELECT`` per month offset from the
-  month of receipt (0, 1, 2, … until a month adds nothing), on PostgreSQL and SQLite.
-* **The Python path** — every other started dossier (late, supplemented, paused for a fee, extended, or whose
-  stored due may be stale, see below) is judged by the fold's own judge (``index.tasks._judge``) in batches and
-  bulk-inserted: typically a few percent of the dossiers.
+* **The SQL path** — dossiers whose every monthly judgement is decided exactly by stored columns (``_sql_path``):
+  the clock started (first event ``started``), was never paused for a fee nor extended, and either never moved
+  (``due_at`` = ``original_due_at``) or — on PostgreSQL, which reads the clock JSON's instants to the microsecond —
+  was asked for one supplement within the first appointment, completed by now, and processing did not end while
+  waiting; the instant judged last (end of processing, or now) is not after ``due_at``. So every month is on time
+  for the citizen (judged at the end of processing, the month's end, or the request while waiting), with no
+  working-time lateness, no overrun step and one of three explanations; the portal's verdict subtracts the wait in
+  wall-clock time. Their contributions are one ``INSERT … SELECT`` (PostgreSQL: ``generate_series`` of the months
+  of each dossier) or one per month offset from the month of receipt (SQLite: 0, 1, 2, … until one adds nothing).
+* **The Python path** — every other started dossier (late, supplemented twice or not within time, paused for a
+  fee, extended, or whose stored due may be stale, see below) is judged by the fold's own judge
+  (``index.tasks._judge``) in batches and bulk-inserted: typically a few percent of the dossiers.
 
 Then both rollups are rebuilt from ``index_contribution`` with one ``INSERT … SELECT … GROUP BY`` each.
 
