@@ -101,8 +101,9 @@ WITH g AS (
     FROM a
 ), c AS (
     SELECT b.*,
-           CASE WHEN sup THEN received_at + ((%(slot_at)s::timestamptz[])[j2] - received_at) * (0.2 + 0.6 * r_done)
-                END AS paused_at,
+           CASE WHEN sup THEN received_at + least(first_due - received_at,
+                                                  (%(slot_at)s::timestamptz[])[j2] - received_at)
+                                            * (0.1 + 0.6 * r_done) END AS paused_at,
            CASE WHEN sup THEN (%(slot_at)s::timestamptz[])[j2] END AS restarted_at,
            CASE WHEN sup THEN (%(due)s::timestamptz[])[(j2 - 1) * %(nk)s + (%(p_kind)s::int[])[pi]]
                 ELSE first_due END AS due
@@ -142,9 +143,10 @@ FROM fin
 """A year of dossiers of the whole country in one statement. Receipts fall on the working days' half-hour slots
 (07:30–16:30), spread evenly over the year; the appointment of each slot and time limit is computed beforehand with
 the real calendar (``calendar.deadlines.due_instant``), so ``due_at`` is what the ledger says. The commune is the
-floor(3321·u^1.3)-th; ~3% are asked for a supplement (paused, then restarted from zero at a later slot, the new
-appointment stored); ~97% of the finished ones end before their appointment (0.3–1.03 of the time it gives),
-~1.5% are withdrawn, the recent ones partly still open. Finished clocks end with their ``finished`` event."""
+floor(3321·u^1.3)-th; ~3% are asked for a supplement (mostly before the first appointment; paused, then restarted
+from zero at a later slot, the new appointment stored); ~97% of the finished ones end before their appointment
+(0.3–1.03 of the time it gives), ~1.5% are withdrawn, the recent ones partly still open. Finished clocks end with
+their ``finished`` event."""
 
 _END = "coalesce(d.processed_at, d.returned_at, d.ended_at)"
 _MONTH = "date_trunc('month', d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
