@@ -293,6 +293,8 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": FOLD_LOCK})
         zone = session.scalar(text("SELECT current_setting('TimeZone')"))
         session.execute(text("SELECT set_config('TimeZone', 'Asia/Ho_Chi_Minh', true)"))
+        # one maintenance transaction: let the GROUP BYs and anti-joins hash in memory rather than sort on disk
+        session.execute(text("SET LOCAL work_mem = '256MB'"))
     last_queued = session.scalar(select(func.max(IndexPending.id)))
     if last_queued is not None:
         session.execute(delete(IndexPending).where(IndexPending.id <= last_queued))
