@@ -5,7 +5,8 @@
 
 A fresh migrated database with all 34 provinces and 3,321 communes, the shipped catalogue and a province monitor of
 Phú Thọ (25, 148 communes). ``--rows`` dossiers of the past year are bulk-loaded with one ``INSERT … SELECT
-generate_series`` (a skewed share per commune, ~97% finished on time, ~3% open); their contributions and monthly
+generate_series`` (a skewed share per commune, appointments computed with the real calendar, ~3% supplemented,
+~97% of the finished ones on time, some open; see ``LOAD_SQL``); their contributions and monthly
 rollups are then built in SQL with the rule of the naive baseline below (end of processing — or the month's end for
 an open dossier — not after the appointment), so that the rollups and the baseline agree; the real fold
 (``index.tasks.fold_dossiers``, the ledger of every dossier replayed) is then timed on a sample of them. All in the
@@ -18,8 +19,11 @@ same run:
    the province monitor: p95; target under 300 ms.
 3. A month's index for all 3,321 communes: one read of the rollups and a scorecard for each, against the naive
    ``GROUP BY`` over the dossiers of the month.
-4. The fold: dossiers judged and folded per second (what the worker does after every action), and what a full
-   rebuild of the 10,000,000 would take at that rate.
+4. The full rebuild: the fold's rate (dossiers judged and folded per second, what the worker does after every
+   action) on a sample spread over the year and the country, extrapolated to all the dossiers, against the
+   set-based rebuild (``index.rebuild.rebuild_index``, what ``motcua index rebuild`` runs) of all of them, timed
+   at the end of the run; target: at least 10 times faster. The sample's contributions after the rebuild must be
+   the fold's, column for column.
 
 Exits non-zero on an error (a failed request, counters that disagree), never on a timing.
 """
@@ -32,6 +36,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +52,18 @@ from motcua.admin.actions import create_officer
 from motcua.admin.schemas import OfficerCreate
 from motcua.base.principal import SYSTEM, Principal
 from motcua.base.roles import Role
+from motcua.calendar import VIETNAM_TZ, TimeLimit, to_vietnam_time
+from motcua.calendar.deadlines import due_instant
+from motcua.calendar.hours import DEFAULT_WORKING_HOURS
+from motcua.calendar.queries import build_calendar
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.exchange import load_shipped
 from motcua.db import make_engine, make_session_factory
 from motcua.dossier.models import Dossier
 from motcua.index.definitions import metric_set_for
+from motcua.index.models import IndexContribution
 from motcua.index.periods import Period, parse_period
+from motcua.index.rebuild import rebuild_index
 from motcua.index.rollups import SOURCES, catalogue_counters, rollup_counters
 from motcua.index.score import DossierCounters, score
 from motcua.index.tasks import fold_dossiers
@@ -62,7 +74,9 @@ from motcua.report.queries.rankings import province_ranking
 PROVINCE = "25"  # Phú Thọ, 148 communes
 MONITOR = "bench_tinh"
 RANKING_RATIO_TARGET = 50.0
+SUPPLEMENTED = 0.03  # share of the dossiers asked for a supplement (the clock paused, then restarted from zero)
 DASHBOARD_TARGET_MS = 300.0
+REBUILD_RATIO_TARGET = 10.0
 
 LOAD_SQL = """
 INSERT INTO dossier (
@@ -71,38 +85,68 @@ INSERT INTO dossier (
     phone, address, received_at, due_at, original_due_at, processed_at, returned_at, ended_at, clock_events,
     supplement_count, extended, current_department, paid_online, request_digest, created_at)
 WITH g AS (
-    SELECT s, %(start)s::timestamptz + s * %(step)s * interval '1 second' AS received_at,
+    SELECT s, 1 + (s::bigint * %(nslots)s / %(n)s)::int AS j,
            1 + floor(%(nc)s * power(random(), 1.3))::int AS ci, 1 + floor(random() * %(np)s)::int AS pi,
-           random() AS r_state, random() AS r_done, random() AS r_chan, random() AS r_pay
+           random() AS r_state, random() AS r_done, random() AS r_chan, random() AS r_pay, random() AS r_sup
     FROM generate_series(0, %(n)s - 1) AS s
 ), a AS (
-    SELECT g.*, (%(p_span)s::float8[])[pi] * interval '1 second' AS span,
-           extract(epoch FROM %(now)s::timestamptz - received_at) / 86400 AS age
+    SELECT g.*, (%(slot_at)s::timestamptz[])[j] AS received_at,
+           (%(due)s::timestamptz[])[(j - 1) * %(nk)s + (%(p_kind)s::int[])[pi]] AS first_due,
+           LEAST(j + 8 + floor(r_sup / %(p_sup)s * 80)::int, %(nslots)s) AS j2
     FROM g
-), st AS (
-    SELECT a.*, CASE WHEN age < 30 AND r_state < 0.6 * (1 - age / 30) THEN 'in_appraisal'
-                     WHEN r_state > 0.985 THEN 'withdrawn' ELSE 'returned' END AS status,
-           CASE WHEN r_chan < 0.55 THEN 1 WHEN r_chan < 0.98 THEN 2 ELSE 3 END AS channel,
-           received_at + span * (0.3 + 0.73 * r_done) AS done
+), b AS (
+    SELECT a.*, extract(epoch FROM %(now)s::timestamptz - received_at) / 86400 AS age,
+           r_sup < %(p_sup)s AND (%(slot_at)s::timestamptz[])[j2] < %(now)s::timestamptz - interval '2 days'
+               AND j2 > j AS sup
     FROM a
+), c AS (
+    SELECT b.*,
+           CASE WHEN sup THEN received_at + least(first_due - received_at,
+                                                  (%(slot_at)s::timestamptz[])[j2] - received_at)
+                                            * (0.1 + 0.6 * r_done) END AS paused_at,
+           CASE WHEN sup THEN (%(slot_at)s::timestamptz[])[j2] END AS restarted_at,
+           CASE WHEN sup THEN (%(due)s::timestamptz[])[(j2 - 1) * %(nk)s + (%(p_kind)s::int[])[pi]]
+                ELSE first_due END AS due
+    FROM b
+), st AS (
+    SELECT c.*, CASE WHEN age < 30 AND r_state < 0.6 * (1 - age / 30) THEN 'in_appraisal'
+                     WHEN r_state > 0.985 THEN 'withdrawn' ELSE 'returned' END AS status0,
+           CASE WHEN r_chan < 0.55 THEN 1 WHEN r_chan < 0.98 THEN 2 ELSE 3 END AS channel,
+           coalesce(restarted_at, received_at) + (due - coalesce(restarted_at, received_at))
+               * (0.3 + 0.73 * r_done) AS done
+    FROM c
+), fin AS (
+    SELECT st.*, CASE WHEN status0 = 'returned' AND done >= %(now)s THEN 'in_appraisal' ELSE status0 END AS status,
+           CASE WHEN status0 = 'returned' AND done < %(now)s THEN done
+                WHEN status0 = 'withdrawn' THEN least(done, %(now)s) END AS finished_at
+    FROM st
 )
 SELECT 'TAM.' || (%(c_code)s::text[])[ci] || '-' || lpad(s::text, 9, '0'), 3, status, (%(c_prov)s::text[])[ci],
        (%(c_code)s::text[])[ci], (%(c_code)s::text[])[ci], (%(p_id)s::int[])[pi], (%(p_code)s::text[])[pi],
        (%(p_name)s::text[])[pi], channel, CASE WHEN channel = 2 AND r_chan < 0.9 THEN 'citizen' ELSE 'officer' END,
-       'person', 'Nguyễn Văn An', 'nguyen van an', '0912345678', 'Khu 1', received_at, received_at + span,
-       received_at + span,
-       CASE WHEN status = 'returned' AND done < %(now)s THEN done END,
-       CASE WHEN status = 'returned' AND done < %(now)s THEN done + interval '20 hours' END,
-       CASE WHEN status = 'withdrawn' THEN least(done, %(now)s) END,
-       json_build_array(json_build_object('type', 'started', 'at', received_at,
-                                          'amount', (%(p_amount)s::text[])[pi], 'unit', (%(p_unit)s::text[])[pi])),
-       0, false, (%(p_dept)s::text[])[pi], channel = 2 AND r_pay < 0.3 AND (%(p_fee)s::bool[])[pi],
-       md5(s::text), received_at
-FROM st
+       'person', 'Nguyễn Văn An', 'nguyen van an', '0912345678', 'Khu 1', received_at, due, first_due,
+       CASE WHEN status = 'returned' THEN finished_at END,
+       CASE WHEN status = 'returned' THEN finished_at + interval '20 hours' END,
+       CASE WHEN status = 'withdrawn' THEN finished_at END,
+       (jsonb_build_array(jsonb_build_object('type', 'started', 'at', received_at,
+                                             'amount', (%(p_amount)s::text[])[pi], 'unit', (%(p_unit)s::text[])[pi]))
+        || CASE WHEN sup AND (finished_at IS NULL OR finished_at > restarted_at) THEN jsonb_build_array(
+               jsonb_build_object('type', 'paused', 'at', paused_at, 'reason', 'supplement'),
+               jsonb_build_object('type', 'restarted', 'at', restarted_at)) ELSE '[]'::jsonb END
+        || CASE WHEN finished_at IS NOT NULL THEN jsonb_build_array(jsonb_build_object('type', 'finished',
+                                                                                       'at', finished_at))
+                ELSE '[]'::jsonb END)::json,
+       CASE WHEN sup THEN 1 ELSE 0 END, false, (%(p_dept)s::text[])[pi],
+       channel = 2 AND r_pay < 0.3 AND (%(p_fee)s::bool[])[pi], md5(s::text), received_at
+FROM fin
 """
-"""A year of dossiers of the whole country in one statement. The commune is the floor(3321·u^1.3)-th; ~97% of the
-finished ones end before their appointment (0.3–1.03 of the time limit), ~1.5% are withdrawn, the recent ones partly
-still open."""
+"""A year of dossiers of the whole country in one statement. Receipts fall on the working days' half-hour slots
+(07:30–16:30), spread evenly over the year; the appointment of each slot and time limit is computed beforehand with
+the real calendar (``calendar.deadlines.due_instant``), so ``due_at`` is what the ledger says. The commune is the
+floor(3321·u^1.3)-th; ~3% are asked for a supplement (mostly before the first appointment; paused, then restarted
+from zero at a later slot, the new appointment stored); ~97% of the finished ones end before their appointment
+(0.3–1.03 of the time it gives), ~1.5% are withdrawn, the recent ones partly still open. Finished clocks end with
+their ``finished`` event."""
 
 _END = "coalesce(d.processed_at, d.returned_at, d.ended_at)"
 _MONTH = "date_trunc('month', d.received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date"
@@ -185,6 +229,24 @@ def fee_versions(conn: psycopg.Connection[Any]) -> list[int]:
     return [i for i, data in rows if sum(int(f.get("amount_vnd", 0)) for f in data.get("fees", [])) > 0]
 
 
+def appointments(now: datetime, limits: list[tuple[Decimal, str]]) -> tuple[list[datetime], list[tuple[Decimal, str]],
+                                                                          list[datetime]]:
+    """The receipt slots of the past year (every half hour of the working days' office hours, before ``now``), the
+    distinct time limits, and the appointment of each (slot, limit), slot-major: what ``due_instant`` gives with the
+    shipped national calendar and the default hours (the bench records no announcement)."""
+    calendar, hours = build_calendar(PROVINCE, ()), DEFAULT_WORKING_HOURS
+    times = [dt_time(7 + (30 + 30 * i) // 60, (30 + 30 * i) % 60) for i in range(8)]
+    times += [dt_time(13 + (30 * i) // 60, (30 * i) % 60) for i in range(8)]
+    today = to_vietnam_time(now).date()
+    slots = [datetime.combine(day, t, tzinfo=VIETNAM_TZ).astimezone(UTC)
+             for day in (today - timedelta(days=365 - i) for i in range(366)) if calendar.is_workday(day)
+             for t in times]
+    slots = [slot for slot in slots if slot < now]
+    kinds = sorted(set(limits))
+    dues = [due_instant(slot, TimeLimit(amount, unit), calendar, hours) for slot in slots for amount, unit in kinds]
+    return slots, kinds, dues
+
+
 def bulk_load(db: BenchDatabase, rows: int, now: datetime) -> float:
     """The dossiers, their contributions and the rollups; indexes dropped and rebuilt around the load."""
     start = time.perf_counter()
@@ -204,15 +266,15 @@ def bulk_load(db: BenchDatabase, rows: int, now: datetime) -> float:
         for name, _ in indexes:
             conn.execute(f'DROP INDEX "{name}"')
         conn.execute("SELECT setseed(0.766)")
-        span = {"same_day": 8 * 3600.0, "calendar_days": 86400.0, "working_days": 86400.0 * 1.4}
+        slots, kinds, dues = appointments(now, [(p[4], p[5]) for p in procedures])
         log(f"loading {rows:,} dossiers")
         conn.execute(LOAD_SQL, {
-            "n": rows, "now": now, "start": now - timedelta(days=365), "step": 365 * 86400 / rows,
+            "n": rows, "now": now, "nslots": len(slots), "slot_at": slots, "nk": len(kinds), "due": dues,
+            "p_kind": [kinds.index((p[4], p[5])) + 1 for p in procedures], "p_sup": SUPPLEMENTED,
             "nc": len(communes), "c_code": [c[0] for c in communes], "c_prov": [c[1] for c in communes],
             "np": len(procedures), "p_id": [p[0] for p in procedures], "p_code": [p[1] for p in procedures],
             "p_name": [p[2] for p in procedures], "p_dept": [p[3] for p in procedures],
             "p_amount": [str(p[4]) for p in procedures], "p_unit": [p[5] for p in procedures],
-            "p_span": [max(float(p[4]), 0.5) * span.get(p[5], 86400.0) for p in procedures],
             "p_fee": [p[0] in fees for p in procedures],
         })
         log("contributions and rollups")
@@ -226,6 +288,16 @@ def bulk_load(db: BenchDatabase, rows: int, now: datetime) -> float:
         log("VACUUM ANALYZE")
         conn.execute("VACUUM (ANALYZE) dossier, index_contribution, index_rollup, index_rollup_commune")
     return time.perf_counter() - start
+
+
+def contributions_of(session: Session, ids: list[int]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """Every column of the contributions of ``ids``, keyed by (dossier, month)."""
+    table = IndexContribution.__table__
+    rows = {}
+    for i in range(0, len(ids), 5000):
+        for row in session.execute(select(table).where(table.c.dossier_id.in_(ids[i:i + 5000]))):
+            rows[(row.dossier_id, row.month)] = tuple(row)
+    return rows
 
 
 def naive(conn: psycopg.Connection[Any], period: Period, fees: list[int], now: datetime,
@@ -249,6 +321,10 @@ class Results:
     all_naive_ms: list[float] | None = None
     fold_rate: float = 0.0
     communes_scored: int = 0
+    rebuild_s: float = 0.0
+    rebuild_sql: int = 0
+    rebuild_python: int = 0
+    rebuild_phases: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 def run(sizes: Sizes, keep: bool) -> Results:
@@ -288,13 +364,16 @@ def run(sizes: Sizes, keep: bool) -> Results:
             res.all_ms = timed(all_communes, max(3, sizes.samples // 8))
             res.all_naive_ms = timed(lambda: naive(conn, month, fees, now, None), max(3, sizes.samples // 8))
 
-            sample = session.scalars(select(Dossier.id).where(Dossier.province_code == PROVINCE)
-                                     .order_by(Dossier.id.desc()).limit(sizes.fold_sample)).all()
+            # 4. the fold on a sample spread over the whole year and country, its rows kept to compare
+            every = max(1, sizes.rows // sizes.fold_sample)
+            sample = session.scalars(select(Dossier.id).where(Dossier.id % every == 0).order_by(Dossier.id)
+                                     .limit(sizes.fold_sample)).all()
             log(f"folding {len(sample):,} dossiers with the real fold")
             start = time.perf_counter()
             for i in range(0, len(sample), 2000):
                 fold_dossiers(session, sample[i:i + 2000], now)
             res.fold_rate = len(sample) / (time.perf_counter() - start)
+            folded = contributions_of(session, sample)
             session.rollback()
         engine.dispose()
         log("the province dashboard through the real server")
@@ -310,6 +389,19 @@ def run(sizes: Sizes, keep: bool) -> Results:
             res.page_status = http.get(path).status_code
             if res.page_status == 200:
                 res.page_ms = timed(lambda: http.get(path).raise_for_status(), sizes.samples)
+        log(f"the set-based rebuild of all {sizes.rows:,} dossiers (index.rebuild)")
+        engine = make_engine(db.url)
+        factory = make_session_factory(engine)
+        start = time.perf_counter()
+        with factory.begin() as session:
+            rebuilt = rebuild_index(session, now)
+        res.rebuild_s = time.perf_counter() - start  # the commit included
+        res.rebuild_sql, res.rebuild_python = rebuilt.dossiers_sql, rebuilt.dossiers_python
+        res.rebuild_phases = rebuilt.seconds
+        with factory() as session:
+            if contributions_of(session, sample) != folded:
+                raise BenchError("the set-based rebuild and the fold disagree on the sample's contributions")
+        engine.dispose()
     finally:
         if not keep:
             db.drop()
@@ -343,8 +435,20 @@ def report(r: Results, month_label: str) -> None:
     all_naive = pct(r.all_naive_ms or [0.0], 50)
     row("baseline: naive GROUP BY over the month's dossiers, all communes", r.all_naive_ms)
     row(f"month's index of all communes from the rollups ({r.communes_scored:,} scored)", r.all_ms, all_naive)
+    fold_s = r.rows / max(r.fold_rate, 1)
     print(f"  fold (ledger replayed, contributions and rollups rewritten): {r.fold_rate:,.0f} dossiers/s; a full "
-          f"rebuild of {r.rows:,} would take {r.rows / max(r.fold_rate, 1) / 60:.0f} min on one core")
+          f"rebuild of {r.rows:,} would take {fold_s / 60:.1f} min on one core")
+    if r.rebuild_s:
+        ratio = fold_s / r.rebuild_s
+        print(f"  set-based rebuild (index.rebuild) of all {r.rows:,}: {r.rebuild_s:.1f} s "
+              f"({r.rebuild_sql:,} judged in SQL, {r.rebuild_python:,} by the fold's judge; "
+              f"{r.rows / r.rebuild_s:,.0f} dossiers/s), {ratio:.1f}x faster than the fold")
+        sql_s, python_s, rollups_s = r.rebuild_phases
+        print(f"    of which: SQL path {sql_s:.1f} s, Python path {python_s:.1f} s "
+              f"({r.rebuild_python / max(python_s, 1e-9):,.0f} dossiers/s), rollups {rollups_s:.1f} s, "
+              f"commit {r.rebuild_s - sql_s - python_s - rollups_s:.1f} s")
+        print(f"  target >= {REBUILD_RATIO_TARGET:.0f}x: {'met' if ratio >= REBUILD_RATIO_TARGET else 'NOT met'} "
+              f"({ratio:.1f}x); the sample's contributions are identical to the fold's")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,7 +39,7 @@ from motcua.demo.dossiers import load_demo_dossiers
 from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
 from motcua.dossier.files import FileStore
 from motcua.index import cli as index_cli
-from motcua.index.tasks import rebuild
+from motcua.index.rebuild import rebuild_index
 from motcua.kit.clock import SystemClock
 from motcua.kit.errors import MotcuaError
 from motcua.kit.logs import configure_logging
@@ -365,18 +365,23 @@ index_app.command("verify")(index_cli.verify)
 
 
 @index_app.command("rebuild")
-def index_rebuild() -> None:
+def index_rebuild(
+    python: Annotated[bool, typer.Option(
+        "--python", help="Judge every dossier in Python, as the fold does (slower): after a withdrawn calendar "
+                         "announcement or a change of the shipped national calendar")] = False,
+) -> None:
     """Recompute every dossier's contribution to the service index (after a change of rules, or an import)."""
-    queued = _rebuild_index(_session_factory(), SystemClock().now())
-    console.print(f"Đã tính lại chỉ số cho {queued:,} hồ sơ.")
+    judged = _rebuild_index(_session_factory(), SystemClock().now(), python_only=python)
+    console.print(f"Đã tính lại chỉ số cho {judged:,} hồ sơ.")
 
 
-def _rebuild_index(factory: sessionmaker[Session], now: datetime) -> int:
-    with factory.begin() as session:
-        queued = rebuild(session, now)
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("Chỉ số phục vụ (Quyết định 766)", total=queued)
-        Worker(factory).run_round(now, progress=lambda n: progress.advance(task, n))
-    return queued
+def _rebuild_index(factory: sessionmaker[Session], now: datetime, *, python_only: bool = False) -> int:
+    """The set-based rebuild in one transaction (``index.rebuild``), then a fold of the dossiers changed meanwhile."""
+    with Progress(console=console, transient=True) as progress, factory.begin() as session:
+        task = progress.add_task("Chỉ số phục vụ (Quyết định 766)", total=None)
+        report = rebuild_index(session, now, python_only=python_only,
+                               progress=lambda n: progress.advance(task, n))
+    Worker(factory).run_round(now)  # as before: the sweep, and a fold of what was queued meanwhile
+    return report.dossiers_sql + report.dossiers_python
 
 
