@@ -32,10 +32,10 @@ from motcua.demo.dossiers import load_demo_dossiers
 from motcua.dossier.actions import mark_paid_online, perform, receive_dossier
 from motcua.dossier.clock import event_to_json, ledger_of
 from motcua.dossier.files import FileStore
-from motcua.dossier.models import Dossier
+from motcua.dossier.models import Dossier, DossierDocument
 from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
-from motcua.index.actions import queue_fold
+from motcua.index.actions import queue_fold, record_rating
 from motcua.index.models import IndexContribution, IndexPending, IndexRollup, IndexRollupCommune
 from motcua.index.rebuild import rebuild_index
 from motcua.index.tasks import fold, rebuild
@@ -152,7 +152,19 @@ def test_real_actions_give_the_same_index(session: Session, store: FileStore) ->
                                now=T0).dossier
     session.execute(update(Dossier).where(Dossier.id == assisted.id).values(channel=2, filed_by="officer"))
     supplemented_late_for_the_index(session, team, store)
+    # Version 2's facts (index.facts.version_2_flags): a stored result and scanned inputs (4.1, 4.2), a fee owed and
+    # paid online (3.5–3.6), an identity checked at intake (4.5b), a dissatisfied rating and a feedback case (5.4).
+    for dossier, kind in ((on_time, "result"), (on_time, "input"), (index_late, "input")):
+        session.add(DossierDocument(dossier_id=dossier.id, kind=kind, name=kind, file_key=f"k-{dossier.id}-{kind}",
+                                    file_name=f"{kind}.pdf", content_type="application/pdf", size=1, uploaded_at=T0))
+    session.execute(update(Dossier).where(Dossier.id == paid.id).values(owed_fee_vnd=100_000, identity_verified=True))
+    record_rating(session, dossier_id=on_time.id, satisfied=False, at=T0 + timedelta(days=2))
+    record_rating(session, dossier_id=index_on_time.id, satisfied=True, at=T0 + timedelta(days=8))
+    session.flush()
     report = _assert_equivalent(session, datetime(2026, 12, 9, 3, 0, tzinfo=UTC))
+    counted = {c: sum(bool(getattr(r, c)) for r in session.scalars(select(IndexContribution)))
+               for c in ("e_results", "digitised", "owed_fee_paid_online", "vneid_verified", "unsatisfactory_dossiers")}
+    assert all(counted.values()), counted  # every kind of fact was exercised, not only zeros
     assert report.dossiers_sql >= 2 and report.dossiers_python >= 4  # both paths were taken
     verdicts = {(c.dossier_id, c.on_time, c.on_time_index) for c in session.scalars(select(IndexContribution))}
     assert {(index_on_time.id, True, True), (index_late.id, True, False)} <= verdicts

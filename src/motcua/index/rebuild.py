@@ -65,14 +65,26 @@ RECEIVED_MONTH_FLAGS: dict[str, str] = {
     "online_assisted": "d.channel = 2 AND d.filed_by <> 'citizen'",
     "with_fee": "{has_fee}",
     "paid_online": "{has_fee} AND d.paid_online",
+    "owed_fee": "d.owed_fee_vnd > 0",
+    "owed_fee_paid_online": "d.owed_fee_vnd > 0 AND d.paid_online",
+    "digitised": "{has_inputs} AND (d.processed_at IS NULL OR {has_result})",
+    "vneid_verified": "d.identity_verified",
 }
-"""Columns counted in the month of receipt only (``index.facts.contribution_rows``), as SQL over the dossier ``d``
-and its procedure version ``v``; ``{has_fee}`` is the version's fee (sum of its fees > 0), computed in Python."""
+"""Columns counted in the month of receipt only (``index.facts.contribution_rows``, ``version_2_flags``), as SQL
+over the dossier ``d`` and its procedure version ``v``; ``{has_fee}`` is the version's fee (sum of its fees > 0),
+computed in Python; ``{has_inputs}`` and ``{has_result}`` whether the dossier stores scanned inputs and a result."""
+
+_HAS_RESULT = "EXISTS (SELECT 1 FROM dossier_document x WHERE x.dossier_id = d.id AND x.kind = 'result')"
+_HAS_INPUTS = ("EXISTS (SELECT 1 FROM dossier_document x WHERE x.dossier_id = d.id "
+               "AND x.kind IN ('input', 'supplement'))")
+_UNHAPPY = ("EXISTS (SELECT 1 FROM index_dossier_fact f WHERE f.dossier_id = d.id "
+            "AND (f.dissatisfied_at IS NOT NULL OR f.feedback_case_at IS NOT NULL))")
 
 ENDED_COUNTERS: dict[str, str] = {
     "ended": "counted AND NOT open_at_end",
     "ended_on_time": "counted AND NOT open_at_end AND on_time",
     "ended_on_time_index": "counted AND NOT open_at_end AND on_time_index",
+    "ended_unsatisfactory_dossiers": "counted AND NOT open_at_end AND unsatisfactory_dossiers",
 }
 """The rollups' counters of contributions whose processing ended in the month (``index.tasks._counts``)."""
 
@@ -203,7 +215,7 @@ def _last(sql: _Dialect) -> str:
     return f"CASE WHEN {_END} IS NOT NULL AND {_END} <= {now} THEN {_END} ELSE {now} END"
 
 
-def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str) -> str:
+def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str, certified: str = "(1 = 0)") -> str:
     """The contributions of the SQL path's dossiers (``index.judge.judge`` for each month of
     ``index.judge.contributions``): on PostgreSQL every month of each (``k`` None), on SQLite the ``k``-th month
     after the month of receipt of each that has one.
@@ -226,8 +238,18 @@ def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str) -> str:
     counted = (f"(CASE WHEN s.p_at IS NOT NULL AND s.p_at <= {judged} "
                f"THEN {judged} - ({sql.least('s.r_at', judged)} - s.p_at) ELSE {judged} END)")
     first = f"({offset} = 0)"
-    flags = {column: f"({first} AND {expression.format(has_fee=has_fee)})"
+    known = {"has_fee": has_fee, "has_inputs": _HAS_INPUTS, "has_result": _HAS_RESULT}
+    flags = {column: f"({first} AND {expression.format(**known)})"
              for column, expression in RECEIVED_MONTH_FLAGS.items()}
+    # version 2's flags judged in the month processing ended (``index.facts.version_2_flags``)
+    issued = f"({finished} AND d.processed_at IS NOT NULL)"
+    on_time_index = f"({counted} <= d.original_due_at)"
+    flags |= {
+        "results_issued": issued, "e_results": f"({issued} AND {_HAS_RESULT})",
+        "certified_copies": f"({issued} AND {certified})",
+        "e_certified_copies": f"({issued} AND {certified} AND {_HAS_RESULT})",
+        "unsatisfactory_dossiers": f"(NOT {on_time_index} OR {_UNHAPPY})",
+    }
     explanation = (f"CASE WHEN {waiting} THEN 'Chờ bổ sung hồ sơ: tính tại thời điểm yêu cầu bổ sung ' || "
                    f"{sql.vn_text('s.p_at')} || ', trong hạn (hạn ' "
                    f"WHEN {finished} THEN 'Hoàn thành đúng hạn (hạn ' "
@@ -236,7 +258,7 @@ def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str) -> str:
         "dossier_id": "d.id", "month": sql.month(offset), "province_code": "d.province_code",
         "commune_code": "d.deciding_commune_code", "procedure_code": "d.procedure_code",
         "department": "v.handling_department", "received": first,
-        "counted": "(1 = 1)", "on_time": "(1 = 1)", "on_time_index": f"({counted} <= d.original_due_at)",
+        "counted": "(1 = 1)", "on_time": "(1 = 1)", "on_time_index": on_time_index,
         "open_at_end": f"(NOT {finished})",
         "reason": (f"CASE WHEN {waiting} THEN 'waiting_supplement' WHEN {finished} THEN 'finished_on_time' "
                    "ELSE 'open_within_time' END"),
@@ -274,9 +296,18 @@ def _rollup_sql(table: str, key: Sequence[str], source: str, summed: bool) -> st
 
 def _fee_versions(session: Session) -> str:
     """``v.id IN (…)`` for the procedure versions with a fee (``VersionFacts.has_fee``)."""
+    return _versions_where(session, lambda facts: facts.has_fee)
+
+
+def _certified_versions(session: Session) -> str:
+    """``v.id IN (…)`` for the versions certifying copies from originals (``VersionFacts.certified_copy``)."""
+    return _versions_where(session, lambda facts: facts.certified_copy)
+
+
+def _versions_where(session: Session, keep: Callable[[VersionFacts], bool]) -> str:
     ids = [row.id for row in session.execute(select(ProcedureVersion.id, ProcedureVersion.handling_department,
                                                     ProcedureVersion.data))
-           if VersionFacts.of(row.handling_department, row.data).has_fee]
+           if keep(VersionFacts.of(row.handling_department, row.data))]
     return f"v.id IN ({', '.join(str(int(i)) for i in ids)})" if ids else "(1 = 0)"
 
 
@@ -304,12 +335,12 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
     params = {"now": sql.now_value(now)}
     dossiers_sql = 0
     if not python_only:
-        has_fee = _fee_versions(session)
+        has_fee, certified = _fee_versions(session), _certified_versions(session)
         if sql.pg:
-            session.execute(text(_contribution_sql(sql, None, has_fee)), params)
+            session.execute(text(_contribution_sql(sql, None, has_fee, certified)), params)
         else:
             k = 0
-            while _rowcount(session.execute(text(_contribution_sql(sql, k, has_fee)), params)):
+            while _rowcount(session.execute(text(_contribution_sql(sql, k, has_fee, certified)), params)):
                 k += 1
         dossiers_sql = int(session.scalar(text("SELECT count(DISTINCT dossier_id) FROM index_contribution")) or 0)
         if progress is not None:
