@@ -29,6 +29,7 @@ from motcua.db import dialect_insert
 from motcua.dossier.clock import ledger_of
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
+from motcua.index.cache import mark_rollups_changed
 from motcua.index.facts import DossierRow, VersionFacts, contribution_rows, month_of
 from motcua.index.models import (
     ROLLUP_COLUMNS,
@@ -142,9 +143,11 @@ def _utc(instant: datetime | None) -> datetime | None:
 
 def _apply(session: Session, model: type[IndexRollup | IndexRollupCommune], key: Sequence[str],
            changes: list[tuple[dict[str, Any], dict[str, int]]]) -> None:
-    """Add each delta to its rollup row (created at zero when missing)."""
+    """Add each delta to its rollup row (created at zero when missing), and give the rollups a new version (cached
+    scores read from the old one are no longer served: ``index.cache``)."""
     if not changes:
         return
+    mark_rollups_changed(session)
     table: Table = model.__table__  # type: ignore[assignment]
     rows = [{**k, **delta} for k, delta in sorted(changes, key=lambda c: tuple(c[0][n] for n in key))]
     upsert = dialect_insert(session, table)
@@ -198,6 +201,7 @@ def rebuild(session: Session, now: datetime) -> int:
     session.execute(delete(IndexContribution))
     session.execute(delete(IndexRollup))
     session.execute(delete(IndexRollupCommune))
+    mark_rollups_changed(session)
     queued = _queue_select(session, select(Dossier.id))
     _set_state(session, "due_sweep", now.isoformat())
     _set_state(session, "month", month_of(now).isoformat())
