@@ -107,6 +107,10 @@ def _outcome(fn: Any) -> Any:
 def _assert_same(lean_card: Any, reference: Scorecard) -> None:
     card = lean_card.scorecard()
     assert card == reference  # every field of every indicator, group and total
+    for built, expected in ((card.total, reference.total),
+                            *((b.total, e.total) for b, e in zip(card.groups, reference.groups, strict=True))):
+        # the shown points and percent the built card carries, worked out from integers, are the reference's
+        assert (built.points, built.percent) == (expected.points, expected.percent)
     assert lean_card.points == reference.points
     assert lean_card.percent == reference.percent
     assert lean_card.attainable == reference.attainable

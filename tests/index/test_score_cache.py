@@ -46,7 +46,7 @@ def _chi_tien_2_1(session: Session, monitor: Any) -> str:
 
 
 def test_an_unchanged_state_is_served_from_the_cache_and_a_fold_is_seen_at_once(
-        session: Session, scenario: dict, store: FileStore) -> None:
+        session: Session, scenario: dict, store: FileStore) -> None:  # noqa: F811  # the imported fixture
     fold(session, MON_30)
     monitor = _monitor(session)
     assert _chi_tien_2_1(session, monitor) == "13.33"  # 20 × 2/3
@@ -63,7 +63,8 @@ def test_an_unchanged_state_is_served_from_the_cache_and_a_fold_is_seen_at_once(
     assert dashboard.counters.counted == 5  # Chí Tiên's 4 and the other commune's 1, summed afresh
 
 
-def test_a_rolled_back_fold_leaves_nothing_behind(session: Session, scenario: dict, store: FileStore) -> None:
+def test_a_rolled_back_fold_leaves_nothing_behind(
+        session: Session, scenario: dict, store: FileStore) -> None:  # noqa: F811  # the imported fixture
     """A fold rolled back takes its rollups version with it: neither the scores it produced nor its version can be
     served afterwards, even once another fold gives the rollups other numbers."""
     fold(session, MON_30)

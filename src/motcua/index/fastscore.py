@@ -294,6 +294,23 @@ class ScorePlan:
             else:
                 self.live[i] = _Live(ind, self.sources)
         self._attainable: dict[tuple[bool, ...], tuple[tuple[Decimal, ...], Decimal]] = {}
+        self._results: dict[tuple[int, _Value], IndicatorResult] = {}
+
+    def result(self, i: int, v: _Value) -> IndicatorResult:
+        """The display result of indicator ``i`` with outcome ``v``; one object per distinct outcome (most outcomes
+        repeat from commune to commune: fixed ones, catalogue ones, N/A), shared by the cards (they are frozen)."""
+        key = (i, v)
+        found = self._results.get(key)
+        if found is None:
+            ind = self.indicators[i]
+            note = v.note if isinstance(v.note, str) else v.note()
+            found = IndicatorResult(ind.code, ind.group, ind.name, ind.max_points, v.status,
+                                    None if v.rate is None else _fraction(v.rate),
+                                    None if v.points is None else _fraction(v.points), note)
+            if len(self._results) > 100_000:
+                self._results.clear()
+            self._results[key] = found
+        return found
 
     def attainable(self, ok: tuple[bool, ...]) -> tuple[tuple[Decimal, ...], Decimal]:
         """Per group and in total, the maxima of the indicators scored ``ok`` (summed as ``score`` sums them)."""
@@ -479,18 +496,24 @@ def _percent(share: Ratio | None) -> Decimal | None:
 
 def _build(lean: LeanCard) -> Scorecard:
     plan = lean.plan
-    results = []
-    for ind, v in zip(plan.indicators, lean.values, strict=True):
-        note = v.note if isinstance(v.note, str) else v.note()
-        results.append(IndicatorResult(ind.code, ind.group, ind.name, ind.max_points, v.status,
-                                       None if v.rate is None else _fraction(v.rate),
-                                       None if v.points is None else _fraction(v.points), note))
+    results = [plan.result(i, v) for i, v in enumerate(lean.values)]
     groups = tuple(
         GroupResult(group.code, group.name, group.max_points,
-                    Subtotal(_fraction(lean.group_totals[i]), lean.group_attainable[i]),
+                    _subtotal(lean.group_totals[i], lean.group_attainable[i], lean._group_attainable[i]),
                     tuple(results[a:b]))
         for i, (group, (a, b)) in enumerate(zip(plan.metric_set.groups, plan.group_slices, strict=True)))
-    return Scorecard(plan.metric_set.id, plan.sources, groups, Subtotal(_fraction(lean.total), lean.attainable))
+    return Scorecard(plan.metric_set.id, plan.sources, groups,
+                     _subtotal(lean.total, lean.attainable, lean._attainable))
+
+
+def _subtotal(total: Ratio, attainable: Decimal, attainable_ratio: Ratio) -> Subtotal:
+    """A ``Subtotal`` with its shown points and percent already worked out from the integers (the values its
+    properties would compute from the Fractions: the test compares them)."""
+    subtotal = Subtotal(_fraction(total), attainable)
+    subtotal.__dict__["points"] = _shown(total)
+    subtotal.__dict__["percent"] = None if not attainable_ratio[0] else _shown(
+        (total[0] * attainable_ratio[1] * 100, total[1] * attainable_ratio[0]))
+    return subtotal
 
 
 # ----------------------------------------------------------------------------------------- ranks

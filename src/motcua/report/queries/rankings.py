@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,7 +48,7 @@ class Ranking:
     catalogue: CatalogueCounters
     rows: list[RankRow] = field(default_factory=list)
 
-    @property
+    @cached_property
     def ranked(self) -> int:
         return sum(1 for r in self.rows if r.rank is not None)
 
