@@ -138,11 +138,14 @@ def test_the_lean_scorer_equals_the_reference_on_random_counters(metric_set: Any
             external = random_external(rng, dossiers, catalogue, consistent=rng.random() < 0.9)
             expected = _outcome(lambda: score(metric_set, dossiers, catalogue, sources, external, level))
             got = _outcome(lambda: plan.card(dossiers, catalogue, external))
+            # the same scope scored on its own, scope by scope (the path a batch falls back to)
+            alone = _outcome(lambda: plan.cards({0: dossiers}, catalogue, {0: external}, vectorised=False).get(0))
             if isinstance(expected, tuple):
-                assert got == expected  # the same counters refused with the same message
+                assert got == expected == alone  # the same counters refused with the same message
                 refused += 1
                 continue
             _assert_same(got, expected)
+            _assert_same(alone, expected)
             compared += 1
             for result in expected.indicators:
                 statuses[result.code].add(result.status)
@@ -177,6 +180,30 @@ def test_a_batch_scores_each_commune_as_the_reference_does_and_ranks_them_alike(
             assert ranked.groups[group.code] == competition_ranks(
                 {k: share_order(reference[k].group(group.code).total) for k in scored})
         assert len(set(ranked.total.values())) < len(scored)  # ties were met
+
+
+def test_a_batch_with_external_counters_scores_and_refuses_as_the_reference() -> None:
+    """Every source available, each commune with its own external counters; where one commune's counters cannot be
+    right, the batch refuses them with the reference's error for the first such commune."""
+    rng = random.Random(7766)
+    sources = frozenset(AVAILABLE)
+    for metric_set in all_metric_sets():
+        plan = plan_for(metric_set, sources)
+        catalogue = random_catalogue(rng)
+        counters = {f"{i:05d}": random_dossiers(rng) for i in range(150)}
+        external = {k: random_external(rng, c, catalogue, consistent=True) for k, c in counters.items()}
+        cards = plan.cards(counters, catalogue, external)
+        for k, c in counters.items():
+            _assert_same(cards[k], score(metric_set, c, catalogue, sources, external[k]))
+        bad = dict(external)
+        culprits = []
+        for k in list(counters)[40::50]:  # a synced count above the dossiers received, in a few communes
+            bad[k] = {**external[k], "synced": counters[k].received + 1}
+            culprits.append(k)
+        first = next(_outcome(lambda c=c, k=k: score(metric_set, c, catalogue, sources, bad[k]))
+                     for k, c in counters.items() if isinstance(
+                         _outcome(lambda c=c, k=k: score(metric_set, c, catalogue, sources, bad[k])), tuple))
+        assert _outcome(lambda: plan.cards(counters, catalogue, bad)) == first
 
 
 def test_ranks_of_shares_that_only_differ_beyond_a_float() -> None:

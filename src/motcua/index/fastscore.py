@@ -29,8 +29,9 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cmp_to_key
 from math import gcd
+from operator import attrgetter
 from threading import Lock
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from motcua.index.definitions import COUNTER_SOURCES, SOURCES, Indicator, Level, MetricSet
 from motcua.index.score import (
@@ -53,6 +54,7 @@ _ONE: Ratio = (1, 1)
 _DOSSIER_FIELDS = frozenset(f.name for f in fields(DossierCounters))
 _CATALOGUE_FIELDS = frozenset(f.name for f in fields(CatalogueCounters))
 _DERIVED: Mapping[str, tuple[str, ...]] = {"online": ("online_by_citizen", "online_assisted")}
+_PLAIN_INT = {int}
 
 
 def _ratio(value: Decimal) -> Ratio:
@@ -68,7 +70,10 @@ def _reduce(r: Ratio) -> Ratio:
 def _add(a: Ratio, b: Ratio) -> Ratio:
     if a[1] == b[1]:
         return a[0] + b[0], a[1]
-    return a[0] * b[1] + b[0] * a[1], a[1] * b[1]
+    g = gcd(a[1], b[1])  # over the lowest common denominator: sums of many ratios stay small numbers
+    if g == 1:
+        return a[0] * b[1] + b[0] * a[1], a[1] * b[1]
+    return a[0] * (b[1] // g) + b[0] * (a[1] // g), a[1] // g * b[1]
 
 
 def _mul(a: Ratio, b: Ratio) -> Ratio:
@@ -134,11 +139,57 @@ class _Counts:
 
 def check_external(external: Mapping[str, int]) -> None:
     """``score.score``'s checks of the ``external`` counters."""
+    values = external.values()
+    if external.keys() <= COUNTER_SOURCES.keys() and set(map(type, values)) <= _PLAIN_INT and min(
+            values, default=0) >= 0:
+        return  # the common case at C speed; the loop finds the first offender as ``score.score`` does
     for name, value in external.items():
         if name not in COUNTER_SOURCES:
             raise CounterError(f"unknown external counter {name!r}")
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise CounterError(f"external counter {name} must be a whole number ≥ 0, got {value!r}")
+
+
+class _Fallback(Exception):  # not an error: the batch is scored one scope at a time instead
+    """A column cannot be read for every scope at once (a counter missing, a part above its whole): the batch is
+    scored scope by scope, which reads counters lazily and raises exactly ``score.score``'s errors."""
+
+
+class _Columns:
+    """The counters of many scopes, column by column (``_Counts`` for a batch)."""
+
+    def __init__(self, dossiers: list[DossierCounters], catalogue: CatalogueCounters,
+                 external: list[Mapping[str, int]] | None) -> None:
+        self.dossiers = dossiers
+        self.catalogue = catalogue
+        self.external = external
+        self.n = len(dossiers)
+        self._cache: dict[str, list[int]] = {}
+
+    def get(self, name: str) -> list[int]:
+        found = self._cache.get(name)
+        if found is not None:
+            return found
+        if name in _DERIVED:
+            parts = [self.get(part) for part in _DERIVED[name]]
+            found = [sum(values) for values in zip(*parts, strict=True)]
+        elif name in _DOSSIER_FIELDS:
+            found = list(map(attrgetter(name), self.dossiers))
+        elif name in _CATALOGUE_FIELDS:
+            found = [getattr(self.catalogue, name)] * self.n
+        else:
+            values = [e.get(name) for e in self.external] if self.external else [None] * self.n
+            if None in values:
+                raise _Fallback(name)
+            found = [int(v or 0) for v in values]
+        self._cache[name] = found
+        return found
+
+    def rates(self, numerator: str, denominator: str) -> list[Ratio | None]:
+        wholes, parts = self.get(denominator), self.get(numerator)
+        if any(p > w for p, w in zip(parts, wholes, strict=True) if w):
+            raise _Fallback(numerator)
+        return [(p, w) if w else None for p, w in zip(parts, wholes, strict=True)]
 
 
 # ----------------------------------------------------------------------------------------- one indicator
@@ -147,17 +198,15 @@ Note = str | Callable[[], str]
 """A note, or how to write it (built only when the display card is)."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Value:
-    """An indicator's outcome: status, exact rate and points as ratios, note."""
-
-    status: Status
-    rate: Ratio | None
-    points: Ratio | None
-    note: Note = ""
+_Value = tuple[Status, Ratio | None, Ratio | None, Note]
+"""An indicator's outcome: status, exact rate and points as ratios, note (a plain tuple: cheap to make by the
+thousand; read with the indexes below)."""
+_STATUS: Final = 0
+_RATE: Final = 1
+_POINTS: Final = 2
 
 
-_N_A_ZERO = _Value("not_applicable", None, None, "Mẫu số bằng 0")
+_N_A_ZERO: _Value = ("not_applicable", None, None, "Mẫu số bằng 0")
 
 
 class _Live:
@@ -190,7 +239,7 @@ class _Live:
         rate = counts.rate(self.roles["numerator"], self.roles["denominator"])
         if rate is None:
             if kind == "full_when_none":
-                return _Value("ok", None, top, "Không phát sinh trong kỳ: đạt điểm tối đa")
+                return ("ok", None, top, "Không phát sinh trong kỳ: đạt điểm tối đa")
             return _N_A_ZERO
         note: Note = ""
         factor = self.factor
@@ -210,7 +259,52 @@ class _Live:
             points = top if not _lt(share, _ONE) else _mul(top, share)
         else:
             points = _mul(top, rate)
-        return _Value("ok", rate, points, note)
+        return ("ok", rate, points, note)
+
+    def column(self, cols: _Columns) -> list[_Value]:
+        """``value`` for every scope of the batch at once (the same outcomes)."""
+        kind = self.kind
+        if kind in ("satisfaction_5_4", "online_payment", "satisfaction_by_dossier"):
+            return self._column_other(cols)
+        top = self.top
+        rates = cols.rates(self.roles["numerator"], self.roles["denominator"])
+        note: Note = ""
+        factor = self.factor
+        if factor is not None:
+            if self.factor_live:
+                syncs = cols.rates(factor.numerator, factor.denominator)
+                rates = [None if r is None else ((r[0] * s[0], r[1] * s[1]) if s is not None else (0, r[1]))
+                         for r, s in zip(rates, syncs, strict=True)]
+            else:
+                u0, u1 = self.substitute or _ONE
+                rates = [None if r is None else (r[0] * u0, r[1] * u1) for r in rates]
+                note = self.substitute_note
+        none: _Value = (("ok", None, top, "Không phát sinh trong kỳ: đạt điểm tối đa") if kind == "full_when_none"
+                        else _N_A_ZERO)
+        t0, t1 = top
+        if kind == "full_at_threshold":
+            assert self.threshold is not None
+            h0, h1 = self.threshold
+            return [none if r is None else ("ok", r, top if r[0] * h1 >= r[1] * h0
+                                            else (t0 * r[0] * h1, t1 * r[1] * h0), note)
+                    for r in rates]
+        return [none if r is None else ("ok", r, (t0 * r[0], t1 * r[1]), note) for r in rates]
+
+    def _column_other(self, cols: _Columns) -> list[_Value]:
+        r = self.roles
+        if self.kind == "satisfaction_5_4":
+            pairs = zip(cols.rates(r["on_time"], r["counted"]), cols.rates(r["dissatisfied"], r["ratings"]),
+                        strict=True)
+            return [self._satisfaction_of(on_time, dissatisfied) for on_time, dissatisfied in pairs]
+        if self.kind == "online_payment":
+            fee_bearing = cols.get(r["fee_bearing"])
+            paid = cols.rates(r["paid"], r["owed"])
+            b = cols.rates(r["procedures_paid"], r["fee_bearing"])
+            c = cols.rates(r["procedures_with_fee_dossiers"], r["fee_bearing"])
+            return [self._online_payment_of(*x) for x in zip(fee_bearing, paid, b, c, strict=True)]
+        handled = cols.get(r["handled"])
+        unsatisfactory = cols.rates(r["unsatisfactory"], r["handled"])
+        return [self._by_dossier_of(h, u) for h, u in zip(handled, unsatisfactory, strict=True)]
 
     def _capped(self, rate: Ratio) -> Ratio:
         """min(top, top × rate ÷ threshold)."""
@@ -221,25 +315,33 @@ class _Live:
     def _satisfaction(self, counts: _Counts) -> _Value:
         r = self.roles
         on_time = counts.rate(r["on_time"], r["counted"])
-        dissatisfied = counts.rate(r["dissatisfied"], r["ratings"])
+        return self._satisfaction_of(on_time, counts.rate(r["dissatisfied"], r["ratings"]))
+
+    def _satisfaction_of(self, on_time: Ratio | None, dissatisfied: Ratio | None) -> _Value:
         if on_time is None and dissatisfied is None:
-            return _Value("not_applicable", None, None, "Không có hồ sơ và không có đánh giá trong kỳ")
+            return ("not_applicable", None, None, "Không có hồ sơ và không có đánh giá trong kỳ")
         # 1 − late − dissatisfied, late = 1 − on-time rate
         left = _ONE if on_time is None else on_time
         d = _ZERO if dissatisfied is None else dissatisfied
         rate = (left[0] * d[1] - d[0] * left[1], left[1] * d[1])
         if rate[0] < 0:
             rate = _ZERO
-        return _Value("ok", rate, self._capped(rate))
+        return ("ok", rate, self._capped(rate), "")
 
     def _online_payment(self, counts: _Counts) -> _Value:
         r = self.roles
         fee_bearing = counts.get(r["fee_bearing"])
         if fee_bearing == 0:
-            return _Value("not_applicable", None, None, "Không có thủ tục có phí, lệ phí")
-        a = counts.rate(r["paid"], r["owed"]) or _ZERO
+            return self._online_payment_of(0, None, None, None)
+        a = counts.rate(r["paid"], r["owed"])
         b = counts.rate(r["procedures_paid"], r["fee_bearing"])
         c = counts.rate(r["procedures_with_fee_dossiers"], r["fee_bearing"])
+        return self._online_payment_of(fee_bearing, a, b, c)
+
+    def _online_payment_of(self, fee_bearing: int, paid: Ratio | None, b: Ratio | None, c: Ratio | None) -> _Value:
+        if fee_bearing == 0:
+            return ("not_applicable", None, None, "Không có thủ tục có phí, lệ phí")
+        a = paid or _ZERO
         assert b is not None and c is not None  # fee_bearing > 0
         points = _add(_add(_mul((6, 1), a), _min((2, 1), _mul((5, 2), b))), _mul((5, 2), c))
 
@@ -247,17 +349,21 @@ class _Live:
             return (f"A = {_shown((a[0] * 100, a[1]))}%, B = {_shown((b[0] * 100, b[1]))}%, "
                     f"C = {_shown((c[0] * 100, c[1]))}%")
 
-        return _Value("ok", a, _min(self.top, points), note)
+        return ("ok", a, _min(self.top, points), note)
 
     def _by_dossier(self, counts: _Counts) -> _Value:
         r = self.roles
         handled = counts.get(r["handled"])
         if handled == 0:
-            return _Value("ok", None, _ZERO, "Không có hồ sơ được giải quyết trong kỳ: 0 điểm")
-        unsatisfactory = counts.rate(r["unsatisfactory"], r["handled"])
+            return self._by_dossier_of(0, None)
+        return self._by_dossier_of(handled, counts.rate(r["unsatisfactory"], r["handled"]))
+
+    def _by_dossier_of(self, handled: int, unsatisfactory: Ratio | None) -> _Value:
+        if handled == 0:
+            return ("ok", None, _ZERO, "Không có hồ sơ được giải quyết trong kỳ: 0 điểm")
         assert unsatisfactory is not None
         rate = (unsatisfactory[1] - unsatisfactory[0], unsatisfactory[1])
-        return _Value("ok", rate, self._capped(rate))
+        return ("ok", rate, self._capped(rate), "")
 
 
 # ----------------------------------------------------------------------------------------- the plan
@@ -303,10 +409,11 @@ class ScorePlan:
         found = self._results.get(key)
         if found is None:
             ind = self.indicators[i]
-            note = v.note if isinstance(v.note, str) else v.note()
-            found = IndicatorResult(ind.code, ind.group, ind.name, ind.max_points, v.status,
-                                    None if v.rate is None else _fraction(v.rate),
-                                    None if v.points is None else _fraction(v.points), note)
+            status, rate, points, note = v
+            found = IndicatorResult(ind.code, ind.group, ind.name, ind.max_points, status,
+                                    None if rate is None else _fraction(rate),
+                                    None if points is None else _fraction(points),
+                                    note if isinstance(note, str) else note())
             if len(self._results) > 100_000:
                 self._results.clear()
             self._results[key] = found
@@ -325,26 +432,32 @@ class ScorePlan:
     def card(self, dossiers: DossierCounters, catalogue: CatalogueCounters,
              external: Mapping[str, int] | None = None) -> LeanCard:
         """One scope (the same arguments as ``score.score``)."""
-        external = dict(external or {})
-        check_external(external)
-        return _Batch(self, catalogue).card(_Counts(dossiers, catalogue, external))
+        return self.cards({0: dossiers}, catalogue, None if external is None else {0: external})[0]
 
     def cards(self, counters: Mapping[K, DossierCounters], catalogue: CatalogueCounters,
               external: Mapping[K, Mapping[str, int]] | None = None,
-              keys: Iterable[K] | None = None) -> dict[K, LeanCard]:
+              keys: Iterable[K] | None = None, vectorised: bool = True) -> dict[K, LeanCard]:
         """Every scope of ``keys`` (default: of ``counters``; a key without counters scores zero counters), with the
-        same catalogue; ``external`` gives each scope's external counters."""
+        same catalogue; ``external`` gives each scope's external counters. Scored indicator by indicator over all
+        the scopes at once; scope by scope (``vectorised=False``, or when a counter is missing or a part exceeds its
+        whole somewhere: the errors are then ``score.score``'s, for the first scope in error)."""
         zero = DossierCounters.zero()
         batch = _Batch(self, catalogue)
-        out: dict[K, LeanCard] = {}
-        no_external: Mapping[str, int] = {}
-        for key in counters if keys is None else keys:
-            mine = no_external
-            if external:
-                mine = dict(external.get(key) or {})
+        order = list(counters if keys is None else keys)
+        dossiers = [counters.get(key, zero) for key in order]
+        externals: list[Mapping[str, int]] | None = None
+        if external:
+            externals = [dict(external.get(key) or {}) for key in order]
+            for mine in externals:
                 check_external(mine)
-            out[key] = batch.card(_Counts(counters.get(key, zero), catalogue, mine))
-        return out
+        if vectorised:
+            try:
+                return dict(zip(order, batch.vector(_Columns(dossiers, catalogue, externals)), strict=True))
+            except _Fallback:
+                pass
+        no_external: Mapping[str, int] = {}
+        return {key: batch.card(_Counts(d, catalogue, no_external if externals is None else externals[n]))
+                for n, (key, d) in enumerate(zip(order, dossiers, strict=True))}
 
 
 class _Batch:
@@ -360,15 +473,16 @@ class _Batch:
                 template[i] = live.value(shared)
         self.template = template
         self.live = [(i, plan.live[i]) for i, v in enumerate(template) if v is None]
+        self.live_indexes = tuple(i for i, _ in self.live)
         known_totals: list[Ratio] = []
         self.dynamic: list[tuple[int, Ratio, tuple[int, ...]]] = []
         """Per group with indicators scored per scope: its index, the points known for the batch, those indicators."""
         for g, (a, b) in enumerate(plan.group_slices):
             known: Ratio = _ZERO
             for v in template[a:b]:
-                if v is not None and v.status == "ok":
-                    assert v.points is not None
-                    known = _add(known, v.points)
+                if v is not None and v[_STATUS] == "ok":
+                    assert v[_POINTS] is not None
+                    known = _add(known, v[_POINTS])
             known_totals.append(_reduce(known))
             mine = tuple(i for i in range(a, b) if template[i] is None)
             if mine:
@@ -381,6 +495,40 @@ class _Batch:
         self.static_total = _reduce(static)
         self.attainable: dict[tuple[bool, ...], tuple[tuple[Decimal, ...], Decimal, tuple[Ratio, ...], Ratio]] = {}
 
+    def vector(self, cols: _Columns) -> list[LeanCard]:
+        """Every scope of the columns, indicator by indicator (each step a loop over the scopes)."""
+        n = cols.n
+        columns = {i: live.column(cols) for i, live in self.live}
+        group_columns: list[Any] = [[known] * n for known in self.known_totals]
+        totals = [self.static_total] * n
+        for g, known, mine in self.dynamic:
+            sums = [known] * n
+            for i in mine:
+                sums = [t if v[0] != "ok" else (v[2] if not t[0] else _add(t, v[2]))  # type: ignore[arg-type,misc]
+                        for t, v in zip(sums, columns[i], strict=True)]
+            sums = [_reduce(t) for t in sums]
+            group_columns[g] = sums
+            totals = [b if not a[0] else (a if not b[0] else _add(a, b)) for a, b in zip(totals, sums, strict=True)]
+        live = [columns[i] for i, _ in self.live]
+        rows: Any = zip(*live, strict=True) if live else (() for _ in range(n))
+        oks: Any = zip(*[[v[0] == "ok" for v in column] for column in live], strict=True) if live else (
+            () for _ in range(n))
+        out = []
+        plan, template, indexes = self.plan, self.template, self.live_indexes
+        for row, groups, total, ok in zip(rows, zip(*group_columns, strict=True), totals, oks, strict=True):
+            found = self.attainable.get(ok)
+            if found is None:
+                found = self._attainable(ok, _merge(template, indexes, row))
+            out.append(LeanCard(plan, (template, indexes, row), groups, _reduce(total), *found))
+        return out
+
+    def _attainable(self, ok: tuple[bool, ...], values: list[Any]) -> tuple[tuple[Decimal, ...], Decimal,
+                                                                           tuple[Ratio, ...], Ratio]:
+        per_group, attainable = self.plan.attainable(tuple(v[_STATUS] == "ok" for v in values))
+        found = self.attainable[ok] = (per_group, attainable, tuple(_ratio(a) for a in per_group),
+                                       _ratio(attainable))
+        return found
+
     def card(self, counts: _Counts) -> LeanCard:
         values: list[Any] = list(self.template)
         for i, live in self.live:
@@ -390,30 +538,36 @@ class _Batch:
         for g, subtotal, mine in self.dynamic:
             for i in mine:
                 v = values[i]
-                if v.status == "ok":
-                    subtotal = _add(subtotal, v.points)
+                if v[_STATUS] == "ok":
+                    subtotal = _add(subtotal, v[_POINTS])
             subtotal = _reduce(subtotal)
             group_totals[g] = subtotal
             total = _add(total, subtotal)
-        ok = tuple([values[i].status == "ok" for i, _ in self.live])
+        ok = tuple([values[i][_STATUS] == "ok" for i, _ in self.live])
         found = self.attainable.get(ok)
         if found is None:
-            per_group, attainable = self.plan.attainable(tuple(v.status == "ok" for v in values))
-            found = self.attainable[ok] = (per_group, attainable, tuple(_ratio(a) for a in per_group),
-                                           _ratio(attainable))
-        return LeanCard(self.plan, tuple(values), tuple(group_totals), _reduce(total), *found)
+            found = self._attainable(ok, values)
+        return LeanCard(self.plan, (values, (), ()), tuple(group_totals), _reduce(total), *found)
+
+
+def _merge(template: list[_Value | None], indexes: tuple[int, ...], row: tuple[_Value, ...]) -> list[_Value]:
+    """The batch's outcomes with one scope's own put in their places."""
+    values = list(template)
+    for i, v in zip(indexes, row, strict=True):
+        values[i] = v
+    return values  # type: ignore[return-value]  # every None was one of ``indexes``
 
 
 def _fixed(ind: Indicator, sources: frozenset[str], level: Level) -> _Value | None:
     """The outcome that does not depend on the counters, if any (``score._indicator``'s first checks)."""
     if ind.level is not None and ind.level != level:
-        return _Value("not_applicable", None, None, "Chỉ tiêu chỉ đánh giá cấp tỉnh")
+        return ("not_applicable", None, None, "Chỉ tiêu chỉ đánh giá cấp tỉnh")
     if ind.kind == "unallocated":
-        return _Value("no_data", None, None, "Phần điểm chưa được phân bổ cho chỉ tiêu nào")
+        return ("no_data", None, None, "Phần điểm chưa được phân bổ cho chỉ tiêu nào")
     missing = sorted(ind.sources - sources)
     if missing:
         labels = "; ".join(SOURCES[source] for source in missing)
-        return _Value("no_data", None, None, f"Chưa có nguồn dữ liệu: {labels}")
+        return ("no_data", None, None, f"Chưa có nguồn dữ liệu: {labels}")
     return None
 
 
@@ -440,14 +594,17 @@ def plan_for(metric_set: MetricSet, sources: frozenset[str], level: Level = "com
 class LeanCard:
     """A scope's scores as exact integer ratios; ``scorecard()`` builds the display objects (once)."""
 
-    __slots__ = ("_attainable", "_card", "_group_attainable", "attainable", "group_attainable", "group_totals",
-                 "plan", "total", "values")
+    __slots__ = ("_attainable", "_card", "_group_attainable", "_parts", "_values", "attainable", "group_attainable",
+                 "group_totals", "plan", "total")
 
-    def __init__(self, plan: ScorePlan, values: tuple[_Value, ...], group_totals: tuple[Ratio, ...],
+    def __init__(self, plan: ScorePlan, parts: tuple[list[Any], tuple[int, ...], tuple[_Value, ...]],
+                 group_totals: tuple[Ratio, ...],
                  total: Ratio, group_attainable: tuple[Decimal, ...], attainable: Decimal,
                  group_attainable_ratio: tuple[Ratio, ...], attainable_ratio: Ratio) -> None:
         self.plan = plan
-        self.values = values
+        self._parts = parts
+        """(the batch's outcomes, the places of the scope's own, the scope's own): merged when asked for."""
+        self._values: tuple[_Value, ...] | None = None
         self.group_totals = group_totals
         self.total = total
         self.group_attainable = group_attainable
@@ -455,6 +612,13 @@ class LeanCard:
         self._group_attainable = group_attainable_ratio
         self._attainable = attainable_ratio
         self._card: Scorecard | None = None
+
+    @property
+    def values(self) -> tuple[_Value, ...]:
+        """Every indicator's outcome, in scorecard order."""
+        if self._values is None:
+            self._values = tuple(_merge(*self._parts))
+        return self._values
 
     # totals, exactly as ``Subtotal`` shows them
     @property
@@ -480,7 +644,7 @@ class LeanCard:
 
     def rate_percent_shown(self, code: str) -> Decimal | None:
         """``IndicatorResult.rate_percent_shown`` of one indicator."""
-        rate = self.values[self.plan.indicator_index[code]].rate
+        rate = self.values[self.plan.indicator_index[code]][_RATE]
         return None if rate is None else _shown((rate[0] * 100, rate[1]))
 
     def scorecard(self) -> Scorecard:
