@@ -52,6 +52,7 @@ from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from motcua.catalog.models import ProcedureVersion
+from motcua.index.cache import mark_rollups_changed
 from motcua.index.facts import VersionFacts, month_of
 from motcua.index.models import ROLLUP_COLUMNS, ROLLUP_COUNTERS, IndexContribution, IndexPending
 from motcua.index.tasks import FOLD_LOCK, _judge, _set_state
@@ -370,6 +371,7 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
         session.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})
     _set_state(session, "due_sweep", now.isoformat())
     _set_state(session, "month", month_of(now).isoformat())
+    mark_rollups_changed(session)  # no cached ranking may outlive the rebuild (index.cache)
     contributions = int(session.scalar(select(func.count()).select_from(contribution)) or 0)
     kept = int(session.scalar(select(func.count()).select_from(IndexPending)) or 0)
     return RebuildReport(dossiers_sql, len(python_ids), contributions, kept,

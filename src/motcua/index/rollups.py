@@ -11,16 +11,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.calendar import VIETNAM_TZ
 from motcua.catalog.fees import fee_bearing
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.index.definitions import Level, MetricSet
+from motcua.index.fastscore import plan_for
 from motcua.index.models import ROLLUP_COUNTERS, IndexFeedbackCase, IndexRollup, IndexRollupCommune, IndexState
 from motcua.index.periods import Period, add_months
-from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard, Subtotal, score, shown
+from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard, Subtotal, shown
 from motcua.kit.clock import as_utc
 
 #: What motcua counts itself today (for the metric sets after version 1): its dossiers and catalogue; the fee each
@@ -76,7 +77,8 @@ def _rebind(clause: ColumnElement[bool]) -> ColumnElement[bool]:
 
 
 def _counters(row: Any) -> DossierCounters:
-    return DossierCounters(**{c: int(getattr(row, c)) for c in ROLLUP_COUNTERS})
+    """The counters of a row ``(key, *ROLLUP_COUNTERS)``."""
+    return DossierCounters(**dict(zip(ROLLUP_COUNTERS, map(int, row[1:]), strict=True)))
 
 
 def rollup_counters(session: Session, province_code: str | None, period: Period, by: str = "commune_code",
@@ -219,30 +221,67 @@ def _national_versions(session: Session, day: date, with_code: bool = False) -> 
     return list(session.scalars(query))
 
 
+#: Each procedure version's part of the catalogue counters (online offered, fee-bearing, fee payable online, complete),
+#: by its document's MD5 (PostgreSQL) or its document's text (SQLite, which has no MD5): a pure function of the
+#: document, so the cache can never be stale — a new or changed version has another key.
+_VERSION_FLAGS: dict[str, tuple[bool, bool, bool, bool]] = {}
+_VERSION_FLAGS_SIZE = 20_000
+
+
+def _version_flags(data: dict[str, Any]) -> tuple[bool, bool, bool, bool]:
+    bearing = fee_bearing(data)
+    return (data.get("online_level", "none") != "none", bearing,
+            # A fully online service (dịch vụ công trực tuyến toàn trình) takes the fee online (Decree 42/2022 Art. 11).
+            bearing and data.get("online_level") == "full",
+            all(data.get(part) not in (None, "", []) for part in REQUIRED_PARTS))
+
+
 def catalogue_counters(session: Session, day: date) -> CatalogueCounters:
     """The national catalogue in force on ``day`` (the same for every commune; a province's own versions, which
-    change fees rather than the published parts, are not counted here)."""
-    versions = _national_versions(session, day)
-    bearing = [v for v in versions if fee_bearing(v)]
-    online = sum(1 for v in versions if v.get("online_level", "none") != "none")
+    change fees rather than the published parts, are not counted here).
+
+    Which versions are in force is read on every call (one query: ids and digests, no document parsed); what each
+    version counts is computed from its document once per process (``_VERSION_FLAGS``)."""
+    national = ProcedureVersion.province_code.is_(None)
+    latest = (select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.effective_from).label("since"))
+              .where(ProcedureVersion.effective_from <= day, national)
+              .group_by(ProcedureVersion.procedure_id).subquery())
+    text = cast(ProcedureVersion.data, Text)
+    digest = func.md5(text) if session.get_bind().dialect.name == "postgresql" else text
+    rows = session.execute(
+        select(ProcedureVersion.id, digest)
+        .join(latest, (latest.c.procedure_id == ProcedureVersion.procedure_id)
+              & (latest.c.since == ProcedureVersion.effective_from))
+        .where(national)
+        .join(Procedure, Procedure.id == ProcedureVersion.procedure_id).where(Procedure.active.is_(True))
+    ).all()
+    keys: list[str] = [key for _, key in rows]
+    missing = {version_id: key for version_id, key in rows if key not in _VERSION_FLAGS}
+    if missing:
+        if len(_VERSION_FLAGS) > _VERSION_FLAGS_SIZE:
+            _VERSION_FLAGS.clear()
+        for version_id, data in session.execute(select(ProcedureVersion.id, ProcedureVersion.data)
+                                                .where(ProcedureVersion.id.in_(list(missing)))):
+            _VERSION_FLAGS[missing[version_id]] = _version_flags(data)
+    flags = [_VERSION_FLAGS[key] for key in keys]
     return CatalogueCounters(
-        procedures=len(versions),
-        online_offered=online,
-        fee_bearing=len(bearing),
-        # A fully online service (dịch vụ công trực tuyến toàn trình) takes the fee online (Decree 42/2022 Art. 11).
-        fee_payable_online=sum(1 for v in bearing if v.get("online_level") == "full"),
-        complete_parts=sum(1 for v in versions if all(v.get(part) not in (None, "", []) for part in REQUIRED_PARTS)),
+        procedures=len(flags),
+        online_offered=sum(f[0] for f in flags),
+        fee_bearing=sum(f[1] for f in flags),
+        fee_payable_online=sum(f[2] for f in flags),
+        complete_parts=sum(f[3] for f in flags),
         # Assumed (docs/legal.md §7, 4.5a): a procedure offered online takes the applicant's identity from the
         # population database — the citizen files from an account verified through VNeID — so the procedures using
         # population data are those offered online (fully or partly).
-        procedures_using_population_data=online,
+        procedures_using_population_data=sum(f[0] for f in flags),
     )
 
 
 def scorecard(metric_set: MetricSet, counters: DossierCounters, catalogue: CatalogueCounters,
               level: Level = "commune") -> Scorecard:
-    """A commune's scorecard (or, with ``level="province"``, one scored on a province's summed counters)."""
-    return score(metric_set, counters, catalogue, sources_for(metric_set), level=level)
+    """A commune's scorecard (or, with ``level="province"``, one scored on a province's summed counters): the lean
+    scorer's, equal to ``score.score``'s (tests/index/test_fastscore.py)."""
+    return plan_for(metric_set, sources_for(metric_set), level).card(counters, catalogue).scorecard()
 
 def share_order(subtotal: Subtotal) -> tuple[Fraction] | None:
     """The sort key of a total or group: the share of the attainable points, highest first."""

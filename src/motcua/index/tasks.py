@@ -25,11 +25,13 @@ from sqlalchemy.orm import Session
 from motcua.db import dialect_insert
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
+from motcua.index.cache import mark_rollups_changed
 from motcua.index.facts import contribution_rows, month_of
 from motcua.index.models import (
     ROLLUP_COLUMNS,
     ROLLUP_COUNTERS,
     IndexContribution,
+    IndexFeedbackCase,
     IndexPending,
     IndexRollup,
     IndexRollupCommune,
@@ -114,9 +116,11 @@ def _judge(session: Session, dossier_ids: Sequence[int], now: datetime) -> Itera
 
 def _apply(session: Session, model: type[IndexRollup | IndexRollupCommune], key: Sequence[str],
            changes: list[tuple[dict[str, Any], dict[str, int]]]) -> None:
-    """Add each delta to its rollup row (created at zero when missing)."""
+    """Add each delta to its rollup row (created at zero when missing), and give the rollups a new version (cached
+    scores read from the old one are no longer served: ``index.cache``)."""
     if not changes:
         return
+    mark_rollups_changed(session)
     table: Table = model.__table__  # type: ignore[assignment]
     rows = [{**k, **delta} for k, delta in sorted(changes, key=lambda c: tuple(c[0][n] for n in key))]
     upsert = dialect_insert(session, table)
@@ -159,6 +163,9 @@ def sweep(session: Session, now: datetime) -> int:
     turned = _state(session, "month")
     if turned is not None and turned != month:
         queued += _queue_select(session, select(Dossier.id).where(Dossier.status.in_(open_states)))
+    if last is not None and session.scalar(select(IndexFeedbackCase.case_id).where(
+            IndexFeedbackCase.late_at > datetime.fromisoformat(last), IndexFeedbackCase.late_at <= now).limit(1)):
+        mark_rollups_changed(session)  # a feedback case became late: 5.2 and 5.3 change with no fold
     _set_state(session, "due_sweep", now.isoformat())
     _set_state(session, "month", month)
     return queued
@@ -170,6 +177,7 @@ def rebuild(session: Session, now: datetime) -> int:
     session.execute(delete(IndexContribution))
     session.execute(delete(IndexRollup))
     session.execute(delete(IndexRollupCommune))
+    mark_rollups_changed(session)
     queued = _queue_select(session, select(Dossier.id))
     _set_state(session, "due_sweep", now.isoformat())
     _set_state(session, "month", month_of(now).isoformat())

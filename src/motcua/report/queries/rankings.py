@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.base.principal import Principal
+from motcua.index.cache import SCORES
 from motcua.index.definitions import MetricSet, metric_set_for
+from motcua.index.fastscore import LeanCard, Ranked, plan_for, rank_cards
 from motcua.index.periods import Period, add_months
-from motcua.index.rollups import catalogue_counters, competition_ranks, rollup_counters, scorecard, share_order
+from motcua.index.rollups import catalogue_counters, rollup_counters, sources_for
 from motcua.index.score import CatalogueCounters, DossierCounters, Scorecard
 from motcua.kit.errors import NotFound
 from motcua.org.models import Commune, Province
@@ -45,7 +48,7 @@ class Ranking:
     catalogue: CatalogueCounters
     rows: list[RankRow] = field(default_factory=list)
 
-    @property
+    @cached_property
     def ranked(self) -> int:
         return sum(1 for r in self.rows if r.rank is not None)
 
@@ -58,38 +61,44 @@ class Ranking:
 
 def _rank_rows(session: Session, province_code: str, period: Period, metric_set: MetricSet,
                catalogue: CatalogueCounters, communes: dict[str, str]) -> list[RankRow]:
-    by_commune = rollup_counters(session, province_code, period)
-    cards = {code: scorecard(metric_set, by_commune.get(code, DossierCounters.zero()), catalogue)
-             for code in communes}
-    scored = {code: c for code, c in cards.items() if by_commune.get(code, DossierCounters.zero()).counted}
-    total_ranks = competition_ranks({code: share_order(c.total) for code, c in scored.items()})
-    group_ranks = {g.code: competition_ranks({code: share_order(c.group(g.code).total)
-                                              for code, c in scored.items()})
-                   for g in metric_set.groups}
-    rows = [RankRow(code, communes[code], total_ranks.get(code), cards[code],
-                    by_commune.get(code, DossierCounters.zero()),
-                    {g: r[code] for g, r in group_ranks.items() if code in r})
-            for code in communes]
+    """The period's rows and, for each, its rank in the previous period of the same length. Scored by the lean
+    scorer: the display scorecard is built for the period's rows only (the previous period needs ranks and
+    percents, not cards)."""
+    plan = plan_for(metric_set, sources_for(metric_set))
+    zero = DossierCounters.zero()
+
+    def scored(p: Period) -> tuple[dict[str, DossierCounters], dict[str, LeanCard], Ranked]:
+        by_commune = rollup_counters(session, province_code, p)
+        cards = plan.cards(by_commune, catalogue, keys=communes)
+        return by_commune, cards, rank_cards(cards, [c for c in communes if by_commune.get(c, zero).counted])
+
+    counters, cards, ranked = scored(period)
+    _, previous_cards, previous = scored(period.previous())
+    rows = []
+    for code, name in communes.items():
+        rank, before = ranked.total.get(code), previous.total.get(code)
+        rows.append(RankRow(code, name, rank, cards[code].scorecard(), counters.get(code, zero),
+                            {g: r[code] for g, r in ranked.groups.items() if code in r}, before,
+                            previous_cards[code].percent if before is not None else None))
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.commune_name))
 
 
 def province_ranking(session: Session, principal: Principal, province_code: str, period: Period) -> Ranking:
     """Every commune of the province ranked by its total (percent of the attainable points) and by group, with
-    the place it held in the previous period of the same length."""
+    the place it held in the previous period of the same length. Kept in ``index.cache.SCORES`` until the rollups
+    change (the key names everything else the rows depend on)."""
     if principal.province_code != province_code:
         raise NotFound("Không tìm thấy tỉnh.")
     province = session.get(Province, province_code)
     if province is None:
         raise NotFound("Không tìm thấy tỉnh.")
     communes = {code: name for code, name in session.execute(
-        select(Commune.code, Commune.name).where(Commune.province_code == province_code))}
+        select(Commune.code, Commune.name).where(Commune.province_code == province_code).order_by(Commune.code))}
     metric_set = metric_set_for(add_months(period.end, -1))
     catalogue = catalogue_counters(session, add_months(period.end, -1))
-    rows = _rank_rows(session, province_code, period, metric_set, catalogue, communes)
-    previous = {r.commune_code: r for r in _rank_rows(session, province_code, period.previous(), metric_set,
-                                                      catalogue, communes)}
-    rows = [RankRow(r.commune_code, r.commune_name, r.rank, r.card, r.counters, r.group_ranks,
-                    previous[r.commune_code].rank,
-                    previous[r.commune_code].card.percent if previous[r.commune_code].rank is not None else None)
-            for r in rows]
-    return Ranking(province_code, province.name, period, metric_set, catalogue, rows)
+    key = ("ranking", province_code, period.kind, period.start, period.end, metric_set.id, sources_for(metric_set),
+           catalogue,
+           tuple(communes.items()))
+    rows = SCORES.get(session, key,
+                      lambda: _rank_rows(session, province_code, period, metric_set, catalogue, communes))
+    return Ranking(province_code, province.name, period, metric_set, catalogue, list(rows))

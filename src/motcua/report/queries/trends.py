@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from motcua.base.principal import Principal
 from motcua.index.definitions import Level, MetricSet, metric_set_for
+from motcua.index.fastscore import plan_for
 from motcua.index.periods import Period, add_months
-from motcua.index.rollups import catalogue_counters, on_time_percent, rollup_counters, scorecard
+from motcua.index.rollups import catalogue_counters, on_time_percent, rollup_counters, sources_for
 from motcua.index.score import CatalogueCounters, DossierCounters
 from motcua.kit.errors import NotFound
 
@@ -28,10 +29,11 @@ class TrendPoint:
 
 def monthly_trend(metric_set: MetricSet, catalogue: CatalogueCounters, monthly: dict[Any, DossierCounters],
            period: Period, level: Level = "commune") -> list[TrendPoint]:
+    plan = plan_for(metric_set, sources_for(metric_set), level)
     points = []
     for month in period.months:
         c = monthly.get(month, DossierCounters.zero())
-        points.append(TrendPoint(month, scorecard(metric_set, c, catalogue, level).percent if c.counted else None,
+        points.append(TrendPoint(month, plan.card(c, catalogue).percent if c.counted else None,
                                  on_time_percent(c), c.received))
     return points
 
