@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
@@ -537,16 +536,3 @@ def test_receipt_date_line_uses_vietnam_date() -> None:
 # --- speed ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("key", list(FORMS))
-def test_each_form_renders_in_well_under_a_second(rendered: dict[str, bytes], key: str) -> None:
-    """Forms are printed at the counter while the citizen waits: once warm, a form renders in under a second."""
-    build = FORMS[key][0]
-    dossier = make_dossier()
-    best = min(_timed(build, dossier) for _ in range(3))
-    assert best < 1.0, f"{key} took {best:.2f} s"
-
-
-def _timed(build: Callable[[FormDossier], bytes], dossier: FormDossier) -> float:
-    start = time.perf_counter()
-    build(dossier)
-    return time.perf_counter() - start
