@@ -214,10 +214,7 @@ class ProcedureIn(BaseModel):
     @field_validator("fee_exemptions")
     @classmethod
     def _exemption_keys_unique(cls, value: list[FeeExemption]) -> list[FeeExemption]:
-        duplicates = _duplicates(exemption.key for exemption in value)
-        if duplicates:
-            raise ValueError(f"Khóa căn cứ miễn phí, lệ phí bị trùng: {', '.join(duplicates)}.")
-        return value
+        return _keys_unique(value, "căn cứ miễn phí, lệ phí")
 
     @field_validator("fees")
     @classmethod
@@ -231,18 +228,12 @@ class ProcedureIn(BaseModel):
     @field_validator("documents")
     @classmethod
     def _document_keys_unique(cls, value: list[RequiredDocument]) -> list[RequiredDocument]:
-        duplicates = _duplicates(document.key for document in value)
-        if duplicates:
-            raise ValueError(f"Khóa thành phần hồ sơ bị trùng: {', '.join(duplicates)}.")
-        return value
+        return _keys_unique(value, "thành phần hồ sơ")
 
     @field_validator("legal_extensions")
     @classmethod
     def _extension_keys_unique(cls, value: list[LegalExtension]) -> list[LegalExtension]:
-        duplicates = _duplicates(extension.key for extension in value)
-        if duplicates:
-            raise ValueError(f"Khóa căn cứ gia hạn theo luật bị trùng: {', '.join(duplicates)}.")
-        return value
+        return _keys_unique(value, "căn cứ gia hạn theo luật")
 
     @field_validator("process")
     @classmethod
@@ -357,6 +348,14 @@ class Catalogue(BaseModel):
 
     def by_code(self, code: str) -> ProcedureIn | None:
         return next((procedure for procedure in self.procedures if procedure.code == code), None)
+
+
+def _keys_unique(items: list[Any], what: str) -> list[Any]:
+    """``items`` unchanged when no two share a ``key``; else the Vietnamese error naming the repeated keys."""
+    duplicates = _duplicates(item.key for item in items)
+    if duplicates:
+        raise ValueError(f"Khóa {what} bị trùng: {', '.join(duplicates)}.")
+    return items
 
 
 def _duplicates(values: Iterable[object]) -> list[str]:

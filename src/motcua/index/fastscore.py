@@ -43,6 +43,7 @@ from motcua.index.score import (
     Scorecard,
     Status,
     Subtotal,
+    missing_counter,
 )
 
 K = TypeVar("K")
@@ -121,10 +122,7 @@ class _Counts:
             value = getattr(self.catalogue, name)
             return value
         if name not in self.external:
-            raise CounterError(
-                f"counter {name!r} of source {COUNTER_SOURCES[name]!r} was not supplied: a source declared "
-                f"available must bring its counters (score(..., external={{{name!r}: …}}))"
-            )
+            raise missing_counter(name)
         return self.external[name]
 
     def rate(self, numerator: str, denominator: str) -> Ratio | None:

@@ -327,6 +327,12 @@ _DERIVED: Mapping[str, tuple[str, ...]] = {"online": ("online_by_citizen", "onli
 _CATALOGUE_FIELDS = frozenset(f.name for f in fields(CatalogueCounters))
 
 
+def missing_counter(name: str) -> CounterError:
+    """The error of a counter a source declared available did not bring."""
+    return CounterError(f"counter {name!r} of source {COUNTER_SOURCES[name]!r} was not supplied: a source declared "
+                        f"available must bring its counters (score(..., external={{{name!r}: …}}))")
+
+
 class _Counts:
     def __init__(self, dossiers: DossierCounters, catalogue: CatalogueCounters, external: dict[str, int]) -> None:
         self.owners: tuple[tuple[object, frozenset[str]], ...] = ((dossiers, _DOSSIER_FIELDS),
@@ -346,10 +352,7 @@ class _Counts:
                 value: int = getattr(owner, name)
                 return value
         if name not in self.external:
-            raise CounterError(
-                f"counter {name!r} of source {COUNTER_SOURCES[name]!r} was not supplied: a source declared "
-                f"available must bring its counters (score(..., external={{{name!r}: …}}))"
-            )
+            raise missing_counter(name)
         return self.external[name]
 
     def rate(self, numerator: str, denominator: str) -> Fraction | None:
