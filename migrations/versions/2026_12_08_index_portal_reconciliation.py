@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "20261208_index_reconciliation"
 down_revision: str | None = "20261207_index_portal_rule"
 branch_labels: str | Sequence[str] | None = None
