@@ -59,3 +59,22 @@ def test_a_commune_officer_has_no_province_desk(client, session) -> None:
     make_officer(session, username="xa.giamdoc", commune_code=CHI_TIEN, roles=(Role.CENTRE_DIRECTOR,))
     login(client, "xa.giamdoc")
     assert 'id="h-desk"' not in client.get("/home").text
+
+
+def test_communes_tied_are_shown_tied_on_the_ranking(client, session, store) -> None:
+    """Issue 16 (13): two communes with the same share of the attainable points share a place ("1, 1"), and the
+    page says they are tied rather than showing each as "1/2" as if it led alone."""
+    communes = [CHI_TIEN, other_commune(session)]
+    for code in communes:  # one dossier each, received the same hour of October and still open: the same score
+        receive_dossier(session, actor=staff(session, code)["reception"], data=intake_data(), uploads=(),
+                        store=store, now=T0 - timedelta(days=30))
+    while fold(session, T0).pending_left:
+        pass
+    session.commit()
+    make_officer(session, username="tinh.xephang", commune_code=None, roles=(Role.PROVINCE_MONITOR,))
+    login(client, "tinh.xephang")
+    html = client.get("/index", params={"period": "2026-10"}).text
+    for code in communes:
+        row = html[html.index(f'data-commune="{code}"'):]
+        cell = row[:row.index("</td>")]
+        assert 'data-tied="true"' in cell and re.sub(r"<[^>]+>", "", cell.split(">", 1)[1]).strip() == "=1/2"
