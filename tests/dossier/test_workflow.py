@@ -158,7 +158,9 @@ def test_a_supplement_pauses_and_restarts_the_clock_from_zero_once() -> None:
     waiting = {Status.AWAITING_SUPPLEMENT, Status.SUPPLEMENT_SUBMITTED}
     leaving = [t for t in TABLE if t.sources & waiting]
     assert {t.clock for t in leaving if t.target is Status.IN_APPRAISAL} == {"restart"}
-    assert {t.clock for t in leaving if t.target in waiting} == {"none", "pause_supplement"}
+    assert {t.clock for t in leaving if t.target in waiting} == {"none", "ask_again"}
+    again = transition(Action.REQUEST_SUPPLEMENT_AGAIN)
+    assert again.sources == {Status.SUPPLEMENT_SUBMITTED}, "asked again only while the clock still waits"
     assert transition(Action.SUPPLY_ONLINE).clock == "none"
     assert transition(Action.SUPPLY_ONLINE).target is Status.SUPPLEMENT_SUBMITTED
     assert {t.clock for t in leaving if t.target in END_STATES} == {"finish"}
@@ -231,6 +233,7 @@ CLOCK_RULES: dict[str, tuple[set[str], str | None]] = {  # effect -> (clock stat
     "start": ({"off"}, "running"),
     "hand_over": ({"running"}, None),
     "pause_supplement": ({"running"}, "paused"),
+    "ask_again": ({"paused"}, "paused"),  # the centre found the supplement incomplete: still waiting, asked again
     "restart": ({"paused"}, "running"),
     "extend": ({"running"}, None),
     "extend_by_law": ({"running", "paused"}, None),  # the law's days move the due instant, paused or not

@@ -768,7 +768,8 @@ def _clock_none(step: _Step) -> None:
 #: The clock effects the workflow table names, carried out on a dossier's stored ledger.
 CLOCK_EFFECTS: Effects[Transition, _Step, ClockEvent | None] = MACHINE.effects({
     "none": _clock_none, "start": _clock_start, "hand_over": _clock_hand_over,
-    "pause_supplement": _clock_pause_supplement, "restart": _clock_restart, "extend": _clock_extend,
+    "pause_supplement": _clock_pause_supplement, "ask_again": _clock_pause_supplement, "restart": _clock_restart,
+    "extend": _clock_extend,
     "extend_by_law": _clock_extend_by_law, "finish": _clock_finish,
 })
 

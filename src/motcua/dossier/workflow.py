@@ -87,8 +87,8 @@ END_STATES: frozenset[Status] = frozenset({
     Status.STOPPED, Status.CLOSED_UNSUPPLIED,
 })
 
-ClockEffect = Literal["none", "start", "hand_over", "pause_supplement", "restart", "extend", "extend_by_law",
-                      "finish"]
+ClockEffect = Literal["none", "start", "hand_over", "pause_supplement", "ask_again", "restart", "extend",
+                      "extend_by_law", "finish"]
 Form = Literal[
     "receipt", "supplement_request", "refusal_intake", "refusal_processing", "apology_extension", "stop_notice",
     "control_slip",
@@ -327,7 +327,7 @@ TABLE: tuple[Transition, ...] = (
     _t(Action.CONFIRM_SUPPLEMENT, [Status.SUPPLEMENT_SUBMITTED], Status.IN_APPRAISAL, [R], "restart",
        "Xác nhận hồ sơ bổ sung đầy đủ", "Điều 19(5)", guards=COUNTER, moves_to="division"),
     _t(Action.REQUEST_SUPPLEMENT_AGAIN, [Status.SUPPLEMENT_SUBMITTED], Status.AWAITING_SUPPLEMENT, [R],
-       "pause_supplement", "Bổ sung chưa đầy đủ, yêu cầu bổ sung tiếp", "Điều 19(5), 11(2)(c)",
+       "ask_again", "Bổ sung chưa đầy đủ, yêu cầu bổ sung tiếp", "Điều 19(5), 11(2)(c)",
        "supplement_request", True, guards=COUNTER),
     _t(Action.CLOSE_UNSUPPLIED, [Status.AWAITING_SUPPLEMENT, Status.INTAKE_SUPPLEMENT], Status.CLOSED_UNSUPPLIED,
        [R, D], "finish",
@@ -411,6 +411,7 @@ def available_actions(status: Status | str, roles: Iterable[Role],
 
 _CLOCK_TEXT: dict[ClockEffect, str] = {
     "none": "—", "start": "starts", "hand_over": "hand-over to the next step", "pause_supplement": "pauses",
+    "ask_again": "stays paused (a further request, counted)",
     "restart": "restarts from zero", "extend": "new due date (once)",
     "extend_by_law": "due date + the law's working days (each ground once)", "finish": "stops",
 }
