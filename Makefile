@@ -28,7 +28,7 @@ sysdeps:
 ## http://$(HOST):$(PORT) with the worker and the local SMS/Zalo simulators
 run: $(STAMP) sysdeps
 	MOTCUA_DEMO=true $(BIN)/motcua migrate
-	MOTCUA_DEMO=true $(BIN)/motcua demo-data
+	MOTCUA_DEMO=true $(BIN)/motcua demo-data --background
 	MOTCUA_DEMO=true MOTCUA_SIMULATORS=true $(BIN)/motcua serve --host $(HOST) --port $(PORT)
 
 ## Debian's Chromium drives the browser tests; never a downloaded browser.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -10,6 +13,8 @@ from typer.testing import CliRunner
 from motcua.audit.models import AuditAnchor
 from motcua.cli import app as cli
 from motcua.config import get_settings
+from motcua.dossier.models import Dossier
+from motcua.kit.statusfile import read_status
 from motcua.org.models import Assignment, Commune, Officer, PredecessorUnit, Province
 
 
@@ -39,14 +44,23 @@ def test_migrate_loads_all_34_provinces_and_3321_communes(cli_db):
 
 
 @pytest.mark.slow
-def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db, monkeypatch):
+def test_demo_data_staffs_phu_tho_and_loads_the_recent_months_first(cli_db, monkeypatch):
+    """`make run`: `demo-data --background` staffs every commune of Phú Thọ once, returns once the last complete
+    month and this one are loaded and indexed (issue 16: the first page within a minute), and a process of its own
+    fills in the earlier months, its progress in the status file every page reads; run again, with or without
+    --background, it loads nothing twice."""
     monkeypatch.setenv("MOTCUA_DEMO", "true")  # the demo officers' shared password is accepted in demo mode only
     get_settings.cache_clear()
     CliRunner().invoke(cli, ["migrate"])
-    result = CliRunner().invoke(cli, ["demo-data", "--months", "1"])
+    result = CliRunner().invoke(cli, ["demo-data", "--months", "3", "--scale", "0.03", "--background"])
     assert result.exit_code == 0, result.output
-    assert "Hồ sơ mẫu:" in result.output
+    assert "Hồ sơ mẫu tháng trước và tháng này:" in result.output and "chế độ nền" in result.output
     assert "chitien.tiepnhan" in result.output and "tinh25.theodoi" in result.output and "motcua2025" in result.output
+    status = get_settings().demo_load_status
+    first = read_status(status)
+    assert first is not None and first["state"] in ("loading", "done")
+    recent = _count(cli_db.engine, Dossier)
+    assert recent > 0
     with Session(cli_db.engine) as s:
         staffed = s.execute(select(func.count(func.distinct(Officer.commune_code)))
                             .where(Officer.province_code == "25")).scalar_one()
@@ -58,9 +72,23 @@ def test_demo_data_staffs_every_commune_of_phu_tho_once(cli_db, monkeypatch):
     assert staffed == 148 and len(receptions) == 148
     assert concurrent > 0  # kiêm nhiệm (seed 004)
     assert min(sizes) < max(sizes)  # staffing is uneven between communes (seed 004)
-    before = _count(cli_db.engine, Officer)
-    assert CliRunner().invoke(cli, ["demo-data", "--months", "1"]).exit_code == 0
-    assert _count(cli_db.engine, Officer) == before
+
+    deadline = time.monotonic() + 240
+    while (read_status(status) or {}).get("state") == "loading" and time.monotonic() < deadline:
+        time.sleep(0.5)
+    done = read_status(status)
+    assert done is not None and done["state"] == "done", status.with_suffix(".log").read_text("utf-8")
+    loaded = _count(cli_db.engine, Dossier)
+    assert loaded > recent
+    with Session(cli_db.engine) as s:
+        oldest = s.scalar(select(func.min(Dossier.received_at)))
+    assert oldest is not None and oldest.date() < date.fromisoformat(first["until"])
+
+    officers = _count(cli_db.engine, Officer)
+    again = CliRunner().invoke(cli, ["demo-data", "--months", "3", "--scale", "0.03", "--background"])
+    assert again.exit_code == 0 and "chế độ nền" not in again.output
+    assert CliRunner().invoke(cli, ["demo-data", "--months", "3", "--scale", "0.03"]).exit_code == 0
+    assert _count(cli_db.engine, Dossier) == loaded and _count(cli_db.engine, Officer) == officers
 
 
 def test_create_officer_validates_its_input(cli_db):

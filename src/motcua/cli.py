@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import subprocess
 import sys
 import threading
 from datetime import datetime
@@ -34,6 +35,7 @@ from motcua.catalog.exchange import from_json, from_xlsx, load_shipped
 from motcua.catalog.queries import catalogue_now
 from motcua.config import InsecureConfiguration, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.demo import background as demo_background
 from motcua.demo.activity import load_demo_activity
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
@@ -101,6 +103,11 @@ def migrate() -> None:
 def demo_data(
     province: Annotated[str, typer.Option(help="Province code (default: 25, Phú Thọ)")] = "25",
     months: Annotated[int, typer.Option(min=1, max=24, help="Months of dossiers up to today")] = 12,
+    scale: Annotated[float, typer.Option(
+        min=0.01, max=1.0, help="Share of each commune's real daily volume (1: as in the province)")] = 1.0,
+    background: Annotated[bool, typer.Option(
+        help="Load the last complete month and this one now, and the earlier months in a background process "
+             "while the service runs (what `make run` does; progress on every page)")] = False,
 ) -> None:
     """Load officers in every commune of a province and a year of dossiers (idempotent); print the demo logins."""
     if not get_settings().demo:
@@ -121,9 +128,26 @@ def demo_data(
         summary = load_demo_org(session, now=now, province_code=province, demo=True,
                                 progress=lambda n: progress.advance(task, n))
     console.print(f"Dữ liệu mẫu: {summary.communes} xã, {summary.officers} cán bộ mới.")
+    if background:
+        _demo_recent_then_background(factory, province, now, months, scale)
+    else:
+        _demo_all(factory, province, now, months, total, scale)
+    with factory() as session:
+        logins = demo_logins(session, province)
+    table = Table(title=f"Tài khoản dùng thử — mật khẩu chung: {DEMO_PASSWORD}")
+    table.add_column("Tên đăng nhập")
+    table.add_column("Họ tên")
+    table.add_column("Vai trò")
+    for username, full_name, label in logins:
+        table.add_row(username, full_name, label)
+    console.print(table)
+
+
+def _demo_all(factory: sessionmaker[Session], province: str, now: datetime, months: int, communes: int,
+              scale: float) -> None:
     with Progress(console=console, transient=True) as progress, factory.begin() as session:
-        task = progress.add_task(f"Hồ sơ {months} tháng", total=total)
-        loaded = load_demo_dossiers(session, province_code=province, now=now, months=months,
+        task = progress.add_task(f"Hồ sơ {months} tháng", total=communes)
+        loaded = load_demo_dossiers(session, province_code=province, now=now, months=months, scale=scale,
                                     progress=lambda n: progress.advance(task, n))
         activity = load_demo_activity(session, province_code=province, now=now,
                                       store=FileStore(get_settings().files_dir))
@@ -134,15 +158,46 @@ def demo_data(
         console.print(f"Tệp hồ sơ và kết quả điện tử: {activity.documents:,}; đánh giá: {activity.ratings:,}; "
                       f"phản ánh, kiến nghị: {activity.cases:,}.")
         console.print("Chỉ số phục vụ (Quyết định 766) đã tính cho mọi hồ sơ.")
-    with factory() as session:
-        logins = demo_logins(session, province)
-    table = Table(title=f"Tài khoản dùng thử — mật khẩu chung: {DEMO_PASSWORD}")
-    table.add_column("Tên đăng nhập")
-    table.add_column("Họ tên")
-    table.add_column("Vai trò")
-    for username, full_name, label in logins:
-        table.add_row(username, full_name, label)
-    console.print(table)
+
+
+def _demo_recent_then_background(factory: sessionmaker[Session], province: str, now: datetime, months: int,
+                                 scale: float) -> None:
+    """The recent months now (indexed), the earlier ones in a detached ``motcua demo-data-rest`` (docs/operations.md, "The demo");
+    a background load left unfinished by an earlier run is started again, and resumes."""
+    status = get_settings().demo_load_status
+    with console.status("Hồ sơ tháng trước và tháng này"), factory.begin() as session:
+        loaded, plan = demo_background.load_recent(session, province_code=province, now=now, months=months,
+                                                   store=FileStore(get_settings().files_dir), scale=scale)
+    if not loaded.skipped:
+        console.print(f"Hồ sơ mẫu tháng trước và tháng này: {loaded.dossiers:,} hồ sơ, {loaded.events:,} bước xử lý.")
+        with console.status("Chỉ số phục vụ (Quyết định 766)"):
+            _rebuild_index(factory, now)
+        if plan is not None:
+            demo_background.start_status(status, plan)
+    else:
+        plan = demo_background.pending_plan(status)
+    if plan is None:
+        return
+    log = status.with_suffix(".log")
+    with log.open("ab") as out:
+        subprocess.Popen([sys.executable, "-m", "motcua.cli", "demo-data-rest"],
+                         stdout=out, stderr=out, stdin=subprocess.DEVNULL, start_new_session=True)
+    console.print(f"Các tháng trước ({plan.since} – {plan.until}) đang được nạp ở chế độ nền; tiến độ hiện trên "
+                  f"mọi trang, nhật ký ở {log}.")
+
+
+@app.command("demo-data-rest", hidden=True)
+def demo_data_rest() -> None:
+    """The background half of ``demo-data --background``: the earlier months (resumes; see docs/operations.md, "The demo")."""
+    settings = get_settings()
+    status = settings.demo_load_status
+    plan = demo_background.pending_plan(status)
+    if plan is None:
+        console.print("Không có dữ liệu mẫu nào đang chờ nạp.")
+        return
+    written = demo_background.load_earlier(_session_factory(), plan, store=FileStore(settings.files_dir),
+                                           status=status, clock=SystemClock().now)
+    console.print(f"Đã nạp xong các tháng trước: {written:,} hồ sơ.")
 
 
 @app.command("create-officer")
@@ -385,3 +440,7 @@ def _rebuild_index(factory: sessionmaker[Session], now: datetime, *, python_only
     return report.dossiers_sql + report.dossiers_python
 
 
+
+
+if __name__ == "__main__":  # `python -m motcua.cli`: how `demo-data --background` starts its second half
+    app()

@@ -125,6 +125,11 @@ class Settings(BaseSettings):
             return Path(url.removeprefix("sqlite:///").split("?", 1)[0]).parent
         return self.files_dir.parent
 
+    @property
+    def demo_load_status(self) -> Path:
+        """The background demo load's status file (``demo.background``), which every page reads in demo mode."""
+        return self.var_dir / "demo-load.json"
+
     @model_validator(mode="after")
     def _demo_secret(self) -> Settings:
         # A demo started with `make run` must not sign links with the key published in this file: the first start

@@ -55,19 +55,24 @@ def _placeholder_pdf() -> bytes:
 
 
 def load_demo_activity(session: Session, *, province_code: str, now: datetime, store: FileStore,
-                       seed: int = 2025) -> DemoActivity:
-    """Files, ratings and feedback cases for the province's demo dossiers (see the module docstring)."""
-    demo = select(Dossier.id).where(Dossier.province_code == province_code, Dossier.idempotency_scope == DEMO_SCOPE)
+                       seed: int = 2025, ids: tuple[int, int | None] | None = None) -> DemoActivity:
+    """Files, ratings and feedback cases for the province's demo dossiers (see the module docstring); ``ids``
+    (from, up to but not including; ``None``: no end) limits it to a range of them, each range idempotent on its
+    own."""
+    d = Dossier
+    mine = [d.province_code == province_code, d.idempotency_scope == DEMO_SCOPE]
+    if ids is not None:
+        mine += [d.id >= ids[0]] if ids[1] is None else [d.id >= ids[0], d.id < ids[1]]
+    demo = select(d.id).where(*mine)
     if session.scalar(select(DossierDocument.id).where(DossierDocument.dossier_id.in_(demo)).limit(1)) is not None:
         return DemoActivity(0, 0, 0, skipped=True)
     data = _placeholder_pdf()
     key = store.put(inspect_upload("ho-so-mau.pdf", data), data)
-    rng = random.Random(f"{seed}:activity")  # noqa: S311 — reproducible demo data, not a secret
-    d = Dossier
+    stream = f"{seed}:activity" if ids is None else f"{seed}:activity:{ids[0]}"
+    rng = random.Random(stream)  # noqa: S311 — reproducible demo data, not a secret
     rows = session.execute(select(d.id, d.code, d.status, d.channel, d.province_code, d.deciding_commune_code,
                                   d.applicant_name, d.phone, d.email, d.received_at, d.processed_at, d.returned_at)
-                           .where(d.province_code == province_code, d.idempotency_scope == DEMO_SCOPE)
-                           .order_by(d.id)).all()
+                           .where(*mine).order_by(d.id)).all()
     documents: list[dict[str, Any]] = []
     rated: list[tuple[Any, datetime, bool]] = []
     for r in rows:

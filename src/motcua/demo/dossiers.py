@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 from sqlalchemy import func, select
@@ -212,6 +212,12 @@ Person = tuple[int | None, str]
 Step = tuple[int, str, str, str, dict[str, Any] | None]  # working position, action, who, note, event data
 
 
+#: Which dossiers of the period a load writes: all of them; only the ``recent`` months (the last complete month and
+#: this one, what the default ranking and the inboxes show), written first so the service opens at once; or the
+#: ``earlier`` months, in committed batches while the service runs (``make run``: docs/operations.md, "The demo").
+DemoPart = Literal["all", "recent", "earlier"]
+
+
 @dataclass(frozen=True)
 class DemoDossierResult:
     province_code: str
@@ -222,6 +228,16 @@ class DemoDossierResult:
     first_day: date | None = None
     last_day: date | None = None
     by_status: dict[str, int] = field(default_factory=dict)
+    #: The ids the period's plan gives: the earlier months from ``first_id`` (gaps allowed), the recent ones from
+    #: ``recent_first_id``; a ``recent`` load reserves the ids below it for the ``earlier`` one.
+    first_id: int = 0
+    recent_first_id: int = 0
+    earlier: int = 0  # how many dossiers the earlier months' plan holds (an upper bound on what it writes)
+
+
+def recent_start(today: date) -> date:
+    """The first day of the recent part: the first day of the last complete month."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 # --------------------------------------------------------------------------------------------- working time
@@ -902,19 +918,26 @@ def demo_dossiers_exist(session: Session, province_code: str) -> bool:
 Batch = tuple[list[DossierRow], list[EventRow], int]  # dossier rows, event rows, communes done
 
 
-def _batches(gen: _Generator, entries: dict[str, list[_Entry]], first_id: int, seed: int) -> Iterator[Batch]:
-    """The rows, commune by commune, in batches of about ``DOSSIER_CHUNK`` dossiers (pure: no database)."""
+def _batches(gen: _Generator, entries: dict[str, list[_Entry]], first_id: int, seed: str, *, forced: bool = True,
+             after_id: int = 0) -> Iterator[Batch]:
+    """The rows, commune by commune, in batches of about ``DOSSIER_CHUNK`` dossiers (pure: no database).
+
+    ``seed`` names the random streams; ``forced`` gives the showcase commune its shapes; rows with an id up to
+    ``after_id`` are built (the streams stay the same) but not sent: a resumed load skips what it committed."""
     next_id = first_id
     dossiers: list[DossierRow] = []
     events: list[EventRow] = []
     done = 0
     for code in gen.codes:
         rng = random.Random(f"{seed}:what:{code}")  # noqa: S311 — reproducible demo data, not a secret
-        forced = gen.forced_shapes(entries[code]) if code == gen.showcase else {}
+        shapes = gen.forced_shapes(entries[code]) if forced and code == gen.showcase else {}
         for i, entry in enumerate(entries[code]):
-            if gen.build(next_id, entry, rng, forced.get(i), dossiers, events) is not None:
+            if gen.build(next_id, entry, rng, shapes.get(i), dossiers, events) is not None:
                 next_id += 1
         done += 1
+        if after_id and dossiers and dossiers[0]["id"] <= after_id:
+            dossiers = [d for d in dossiers if d["id"] > after_id]
+            events = [e for e in events if e["dossier_id"] > after_id]
         if len(dossiers) >= DOSSIER_CHUNK:
             yield dossiers, events, done
             dossiers, events, done = [], [], 0
@@ -978,6 +1001,9 @@ def load_demo_dossiers(
     scale: float = 1.0,
     parallel: bool | None = None,
     progress: Callable[[int], None] | None = None,
+    part: DemoPart = "all",
+    first_id: int | None = None,
+    after_id: int = 0,
 ) -> DemoDossierResult:
     """Fill the province with ``months`` of dossiers up to ``now`` (see the module docstring); idempotent.
 
@@ -985,17 +1011,37 @@ def load_demo_dossiers(
     dossier of each shape). ``parallel`` generates the rows in a forked process while this one inserts them
     (default: where the platform can fork); the rows are the same either way. ``progress`` is called with the
     number of communes done since the last call (the province's communes in all). Runs in the caller's
-    transaction and does not commit.
+    transaction and does not commit — except the ``earlier`` part, which commits after every batch (a service
+    running meanwhile waits for the write lock one batch at a time) and resumes after ``after_id``.
+
+    ``part`` (``DemoPart``): the plan of the period — when, where and the codes, gap-free per body and day — is the
+    same for every part; ``recent`` writes the last complete month and this one (the showcase's shapes among them)
+    with ids above those it reserves for the earlier months, and the ``earlier`` load, given the same ``now`` and
+    the plan's ``first_id`` (``DemoDossierResult.first_id`` of the recent load), fills them in.
     """
     to_vietnam_time(now)  # refuse a naive now
-    if demo_dossiers_exist(session, province_code):
+    if part != "earlier" and demo_dossiers_exist(session, province_code):
         return DemoDossierResult(province_code, 0, 0, 0, skipped=True)
     sink = DossierImport(session)
     gen = _Generator(session, sink, province_code=province_code, now=now, months=months, seed=seed, scale=scale)
     entries = gen.entries()
     last_seq = gen.number(entries)
-    first_id = (session.scalar(select(func.max(Dossier.id))) or 0) + 1
-    batches = _batches(gen, entries, first_id, seed)
+    split = bisect(gen.wt.days, recent_start(to_vietnam_time(now).date()) - timedelta(days=1))
+    earlier = {code: [e for e in es if e.k < split] for code, es in entries.items()}
+    reserved = sum(map(len, earlier.values()))
+    plan_first = first_id if first_id is not None else (session.scalar(select(func.max(Dossier.id))) or 0) + 1
+    if part == "all":
+        batches = _batches(gen, entries, plan_first, str(seed))
+    elif part == "recent":
+        recent = {code: [e for e in es if e.k >= split] for code, es in entries.items()}
+        batches = _batches(gen, recent, plan_first + reserved, f"{seed}:recent")
+    else:
+        batches = _batches(gen, earlier, plan_first, f"{seed}:earlier", forced=False, after_id=after_id)
+    if part != "all":  # each part numbers its own days; the counters of the other part's days are not its own
+        days = set(gen.wt.days[:split])
+        mine = (lambda day: day in days) if part == "earlier" else (lambda day: day not in days)
+        last_seq = {key: n for key, n in last_seq.items() if mine(key[1])}
+        gen.existing_counters = {key: n for key, n in gen.existing_counters.items() if mine(key[1])}
     if parallel if parallel is not None else _can_fork():
         batches = _in_child(batches)
     by_status: Counter[str] = Counter()
@@ -1005,6 +1051,8 @@ def load_demo_dossiers(
             by_status.update(row["status"] for row in dossiers)
             total_events += len(events)
             sink.write(dossiers, events)
+            if part == "earlier":
+                session.commit()
             if progress and done:
                 progress(done)
         sink.finish(actor=SYSTEM, province_code=province_code, source=DEMO_SCOPE, now=now,
@@ -1014,4 +1062,5 @@ def load_demo_dossiers(
         province_code, total, total_events, len(last_seq), skipped=False,
         first_day=gen.wt.days[0] if gen.last_k >= 0 else None,
         last_day=gen.wt.days[gen.last_k] if gen.last_k >= 0 else None, by_status=dict(by_status),
+        first_id=plan_first, recent_first_id=plan_first + (reserved if part != "all" else 0), earlier=reserved,
     )

@@ -14,7 +14,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from motcua.base.access import need_to_know
 from motcua.base.principal import Principal
 from motcua.base.roles import ADMIN_ROLES, ASSISTED_FILING_ROLES, INTAKE_ROLES, RECONCILE_ROLES, ROLE_LABELS, Role
+from motcua.config import Settings
 from motcua.kit.clock import to_local
+from motcua.kit.statusfile import read_status
 from motcua.web.i18n import translations
 
 WEEKDAYS_VI = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
@@ -102,6 +104,19 @@ def menu_for(principal: Principal) -> Menu:
                 reconcile=principal.is_province_level and principal.has_role(*RECONCILE_ROLES))
 
 
+def _demo_load(settings: Settings | None) -> dict[str, Any] | None:
+    """In demo mode, the background load of the demo's earlier months while it runs (or if it failed)."""
+    if settings is None or not settings.demo:
+        return None
+    status = read_status(settings.demo_load_status)
+    if status is None or status.get("state") not in ("loading", "failed"):
+        return None
+    try:
+        return {**status, "since": date.fromisoformat(status["since"]), "until": date.fromisoformat(status["until"])}
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
@@ -125,6 +140,7 @@ def render(
         "_": trans.gettext,
         "gettext": trans.gettext,
         "ngettext": trans.ngettext,
+        "demo_load": _demo_load(getattr(request.app.state, "settings", None)),
     }
     ctx.update(context or {})
     html = _ENV.get_template(template).render(ctx)
