@@ -14,11 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.base.roles import Role
-from motcua.dossier.actions import perform, receive_dossier
-from motcua.dossier.files import FileStore
-from motcua.dossier.models import Dossier
-from motcua.dossier.schemas import ActionIn
-from motcua.dossier.workflow import Action
 from motcua.index.models import (
     ROLLUP_COUNTERS,
     IndexContribution,
@@ -35,34 +30,11 @@ from motcua.report.queries.rankings import province_ranking
 from tests.factories import (
     CHI_TIEN,
     T0,
-    intake_data,
     make_officer,
-    other_commune,
     principal_of,
-    staff,
     supplemented_late_for_the_index,
 )
-
-NOV = parse_period("2026-11", T0.date())
-MON_30 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # Mon 30/11 09:00: past Fri 27/11 17:00
-DEC_1 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-
-
-def _act(session: Session, who, dossier: Dossier, action: Action, now: datetime, **data: object) -> Dossier:
-    return perform(session, actor=who, dossier_id=dossier.id, action=action,
-                   data=ActionIn(version=dossier.version, **data), now=now)
-
-
-def _receive(session: Session, team: dict, store: FileStore) -> Dossier:
-    return receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store,
-                           now=T0).dossier
-
-
-def _approve(session: Session, team: dict, d: Dossier, at: datetime) -> Dossier:
-    d = _act(session, team["reception"], d, Action.TRANSFER, T0 + timedelta(hours=1))
-    d = _act(session, team["approver"], d, Action.ASSIGN, T0 + timedelta(hours=1), handler_id=team["specialist"].id)
-    d = _act(session, team["specialist"], d, Action.SUBMIT_FOR_APPROVAL, at - timedelta(hours=1))
-    return _act(session, team["approver"], d, Action.APPROVE, at, note="GCN số 12/HKD")
+from tests.index.scenario import DEC_1, MON_30, NOV
 
 
 def _rollup(session: Session, commune: str) -> dict[str, int]:
@@ -89,26 +61,6 @@ def _assert_rollups_are_sums_of_contributions(session: Session) -> None:
     communes = {(r.month, r.commune_code): list(getattr(r, n) for n in ROLLUP_COUNTERS)
                 for r in session.scalars(select(IndexRollupCommune))}
     assert {k: v for k, v in communes.items() if any(v)} == by_commune
-
-
-@pytest.fixture
-def scenario(session: Session, store: FileStore) -> dict:
-    """A on time, B still open (late from Mon 30/11), C waiting for a supplement asked within time; D in another
-    commune, on time."""
-    team = staff(session)
-    a = _approve(session, team, _receive(session, team, store), T0 + timedelta(days=2))
-    b = _receive(session, team, store)
-    c = _receive(session, team, store)
-    c = _act(session, team["reception"], c, Action.TRANSFER, T0 + timedelta(hours=1))
-    c = _act(session, team["approver"], c, Action.ASSIGN, T0 + timedelta(hours=1), handler_id=team["specialist"].id)
-    c = _act(session, team["specialist"], c, Action.REQUEST_SUPPLEMENT, T0 + timedelta(hours=2),
-             note="Bổ sung bản sao hợp đồng thuê địa điểm")
-    other = other_commune(session)
-    other_team = staff(session, other)
-    d = receive_dossier(session, actor=other_team["reception"], data=intake_data(), uploads=(), store=store,
-                        now=T0).dossier
-    d = _approve(session, other_team, d, T0 + timedelta(days=1))
-    return {"team": team, "a": a, "b": b, "c": c, "d": d, "other": other, "other_team": other_team}
 
 
 def test_every_action_queues_the_dossier_and_a_fold_empties_the_queue(session: Session, scenario: dict) -> None:

@@ -30,7 +30,7 @@ from motcua.index.tasks import fold
 from motcua.report.queries.dashboards import province_dashboard
 from motcua.report.queries.rankings import province_ranking
 from tests.factories import CHI_TIEN, HKD, T0, make_officer, principal_of
-from tests.index.test_fold import MON_30, NOV, _approve, _receive, scenario  # noqa: F401  # the fixture
+from tests.index.scenario import MON_30, NOV, approve, receive
 
 pytestmark = pytest.mark.usefixtures("scenario")
 
@@ -46,7 +46,7 @@ def _chi_tien_2_1(session: Session, monitor: Any) -> str:
 
 
 def test_an_unchanged_state_is_served_from_the_cache_and_a_fold_is_seen_at_once(
-        session: Session, scenario: dict, store: FileStore) -> None:  # noqa: F811  # the imported fixture
+        session: Session, scenario: dict, store: FileStore) -> None:  # the imported fixture
     fold(session, MON_30)
     monitor = _monitor(session)
     assert _chi_tien_2_1(session, monitor) == "13.33"  # 20 × 2/3
@@ -56,7 +56,7 @@ def test_an_unchanged_state_is_served_from_the_cache_and_a_fold_is_seen_at_once(
     assert SCORES.hits >= hits + 2 and again.rows[0] is first.rows[0]  # served, not recomputed
     # a fourth November dossier of Chí Tiên, finished on time, folded: 3 of 4 → 20 × 3/4 = 15
     team = scenario["team"]
-    _approve(session, team, _receive(session, team, store), T0 + timedelta(days=2))
+    approve(session, team, receive(session, team, store), T0 + timedelta(days=2))
     fold(session, MON_30)
     assert _chi_tien_2_1(session, monitor) == "15.00"
     dashboard = province_dashboard(session, monitor, NOV)
@@ -64,7 +64,7 @@ def test_an_unchanged_state_is_served_from_the_cache_and_a_fold_is_seen_at_once(
 
 
 def test_a_rolled_back_fold_leaves_nothing_behind(
-        session: Session, scenario: dict, store: FileStore) -> None:  # noqa: F811  # the imported fixture
+        session: Session, scenario: dict, store: FileStore) -> None:  # the imported fixture
     """A fold rolled back takes its rollups version with it: neither the scores it produced nor its version can be
     served afterwards, even once another fold gives the rollups other numbers."""
     fold(session, MON_30)
@@ -72,13 +72,13 @@ def test_a_rolled_back_fold_leaves_nothing_behind(
     assert _chi_tien_2_1(session, monitor) == "13.33"
     team = scenario["team"]
     nested = session.begin_nested()
-    _approve(session, team, _receive(session, team, store), T0 + timedelta(days=2))  # 3 of 4 on time
+    approve(session, team, receive(session, team, store), T0 + timedelta(days=2))  # 3 of 4 on time
     fold(session, MON_30)
     assert _chi_tien_2_1(session, monitor) == "15.00"
     nested.rollback()
     assert _chi_tien_2_1(session, monitor) == "13.33"
     # now a fourth dossier left open past its appointment (Fri 27/11): 2 of 4 → 20 × 2/4 = 10
-    _receive(session, team, store)
+    receive(session, team, store)
     fold(session, MON_30)
     assert _chi_tien_2_1(session, monitor) == "10.00"
 

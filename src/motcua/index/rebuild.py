@@ -16,7 +16,7 @@ two and writes the same ``index_contribution`` rows the fold would:
   of each dossier) or one per month offset from the month of receipt (SQLite: 0, 1, 2, … until one adds nothing).
 * **The Python path** — every other started dossier (late, supplemented twice or not within time, paused for a
   fee, extended, or whose stored due may be stale, see below) is judged by the fold's own judge
-  (``index.tasks._judge``) in batches and bulk-inserted: typically a few percent of the dossiers.
+  (``index.tasks.judge_dossiers``) in batches and bulk-inserted: typically a few percent of the dossiers.
 
 Then both rollups are rebuilt from ``index_contribution`` with one ``INSERT … SELECT … GROUP BY`` each.
 
@@ -55,7 +55,7 @@ from motcua.catalog.models import ProcedureVersion
 from motcua.index.cache import mark_rollups_changed
 from motcua.index.facts import VersionFacts, month_of
 from motcua.index.models import ROLLUP_COLUMNS, ROLLUP_COUNTERS, IndexContribution, IndexPending
-from motcua.index.tasks import FOLD_LOCK, _judge, _set_state
+from motcua.index.tasks import FOLD_LOCK, judge_dossiers, set_state
 from motcua.kit.clock import as_utc
 
 PYTHON_BATCH = 5000
@@ -357,7 +357,7 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
     sql_done = time.perf_counter()
     for i in range(0, len(python_ids), PYTHON_BATCH):
         batch = python_ids[i:i + PYTHON_BATCH]
-        rows = list(_judge(session, batch, now))
+        rows = list(judge_dossiers(session, batch, now))
         if rows:
             session.execute(insert(contribution), rows)
         if progress is not None:
@@ -369,8 +369,8 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
                                      summed=True)))
     if zone is not None:
         session.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})
-    _set_state(session, "due_sweep", now.isoformat())
-    _set_state(session, "month", month_of(now).isoformat())
+    set_state(session, "due_sweep", now.isoformat())
+    set_state(session, "month", month_of(now).isoformat())
     mark_rollups_changed(session)  # no cached ranking may outlive the rebuild (index.cache)
     contributions = int(session.scalar(select(func.count()).select_from(contribution)) or 0)
     kept = int(session.scalar(select(func.count()).select_from(IndexPending)) or 0)

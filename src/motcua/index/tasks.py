@@ -68,7 +68,7 @@ def fold(session: Session, now: datetime, batch: int = 2000) -> FoldReport:
 
 def fold_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) -> int:
     """Judge the dossiers again, apply the difference to the rollups and replace their contributions."""
-    new_rows = list(_judge(session, dossier_ids, now))
+    new_rows = list(judge_dossiers(session, dossier_ids, now))
     contribution = IndexContribution.__table__
     old_rows = [dict(r._mapping) for r in session.execute(
         select(contribution).where(contribution.c.dossier_id.in_(dossier_ids)))]
@@ -109,7 +109,8 @@ def _counts(row: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-def _judge(session: Session, dossier_ids: Sequence[int], now: datetime) -> Iterable[dict[str, Any]]:
+def judge_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) -> Iterable[dict[str, Any]]:
+    """The contribution rows of these dossiers as they stand at ``now`` (the fold's and the rebuild's judge)."""
     for read in read_dossiers(session, [Dossier.id.in_(dossier_ids)]):
         yield from contribution_rows(read.row, read.version, read.ledger, now)
 
@@ -138,7 +139,8 @@ def _state(session: Session, key: str) -> str | None:
     return session.scalar(select(IndexState.value).where(IndexState.key == key))
 
 
-def _set_state(session: Session, key: str, value: str) -> None:
+def set_state(session: Session, key: str, value: str) -> None:
+    """Keep one of the index's bookmarks (the sweeps' last instant and month)."""
     upsert = dialect_insert(session, IndexState).values(key=key, value=value)
     session.execute(upsert.on_conflict_do_update(index_elements=[IndexState.key], set_={"value": value}))
 
@@ -166,8 +168,8 @@ def sweep(session: Session, now: datetime) -> int:
     if last is not None and session.scalar(select(IndexFeedbackCase.case_id).where(
             IndexFeedbackCase.late_at > datetime.fromisoformat(last), IndexFeedbackCase.late_at <= now).limit(1)):
         mark_rollups_changed(session)  # a feedback case became late: 5.2 and 5.3 change with no fold
-    _set_state(session, "due_sweep", now.isoformat())
-    _set_state(session, "month", month)
+    set_state(session, "due_sweep", now.isoformat())
+    set_state(session, "month", month)
     return queued
 
 
@@ -179,8 +181,8 @@ def rebuild(session: Session, now: datetime) -> int:
     session.execute(delete(IndexRollupCommune))
     mark_rollups_changed(session)
     queued = _queue_select(session, select(Dossier.id))
-    _set_state(session, "due_sweep", now.isoformat())
-    _set_state(session, "month", month_of(now).isoformat())
+    set_state(session, "due_sweep", now.isoformat())
+    set_state(session, "month", month_of(now).isoformat())
     return queued
 
 
