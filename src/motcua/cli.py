@@ -162,8 +162,8 @@ def _demo_all(factory: sessionmaker[Session], province: str, now: datetime, mont
 
 def _demo_recent_then_background(factory: sessionmaker[Session], province: str, now: datetime, months: int,
                                  scale: float) -> None:
-    """The recent months now (indexed), the earlier ones in a detached ``motcua demo-data-rest`` (docs/operations.md, "The demo");
-    a background load left unfinished by an earlier run is started again, and resumes."""
+    """The recent months now (indexed), the earlier ones in a detached ``motcua demo-data-rest``; a background load
+    left unfinished by an earlier run is started again, and resumes (docs/operations.md, "The demo")."""
     status = get_settings().demo_load_status
     with console.status("Hồ sơ tháng trước và tháng này"), factory.begin() as session:
         loaded, plan = demo_background.load_recent(session, province_code=province, now=now, months=months,
@@ -188,7 +188,7 @@ def _demo_recent_then_background(factory: sessionmaker[Session], province: str, 
 
 @app.command("demo-data-rest", hidden=True)
 def demo_data_rest() -> None:
-    """The background half of ``demo-data --background``: the earlier months (resumes; see docs/operations.md, "The demo")."""
+    """The background half of ``demo-data --background``: the earlier months (resumes; docs/operations.md)."""
     settings = get_settings()
     status = settings.demo_load_status
     plan = demo_background.pending_plan(status)
