@@ -76,7 +76,7 @@ def test_ranking_page_shows_ranks_percents_and_changes(monitor, scenario):
     assert "▲" in _cell(html, b, 12) and _cell(html, b, 12).endswith("1")
     assert "▼" in _cell(html, a, 12) and _cell(html, a, 12).endswith("1")
     # September: Chí Tiên was 1st with 100 % on time — the same total as B's now.
-    assert _cell(html, a, 13) == f"{_cell(html, b, 2)} (hạng 1)"
+    assert _cell(html, a, 13) == f"{_cell(html, b, 2)} (1)"
     assert f'href="/index/communes/{a}?period={OCT}"' in html
     # Groups without data are shown as such, with the reason, and the percent says what it is of.
     assert "Chưa có dữ liệu" in html and "Chưa có nguồn dữ liệu: tệp hồ sơ và kết quả điện tử lưu trên hệ thống" in html
