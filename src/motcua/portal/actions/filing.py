@@ -239,7 +239,8 @@ def supply_online(session: Session, *, actor: Principal, dossier_id: int, versio
     """
     dossier = get_dossier_for(session, actor, dossier_id)  # the access gate first: someone else's dossier is 404
     if not uploads:
-        raise ValidationFailed("Mời Ông/Bà đính kèm ít nhất một tệp giấy tờ cần bổ sung.", fields={"files": "Bắt buộc."})
+        raise ValidationFailed("Mời Ông/Bà đính kèm ít nhất một tệp giấy tờ cần bổ sung.",
+                               fields={"files": "Bắt buộc."})
     if len(uploads) > MAX_SUPPLEMENT_FILES:
         raise ValidationFailed(f"Mỗi lần nộp bổ sung được đính kèm tối đa {MAX_SUPPLEMENT_FILES} tệp.",
                                fields={"files": "Quá nhiều tệp."})
