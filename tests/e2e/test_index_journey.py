@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from motcua.base.roles import Role
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.index.tasks import fold, rebuild
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import CHI_TIEN, PASSWORD, make_officer
 
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.e2e
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 PHONE: ViewportSize = {"width": 360, "height": 740}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 NOW = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # Mon 23/11/2026 10:00 in Hà Nội
 PERIOD = "2026-10"
 MONITOR = "tinh.theodoi"
@@ -36,6 +38,8 @@ MONITOR = "tinh.theodoi"
 #: pictures to test-artifacts/ and leaves the tracked files alone.
 SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "screenshots"
                if os.environ.get("MOTCUA_UPDATE_SCREENSHOTS") == "1" else ARTIFACTS)
+#: Where the screenshots a reviewer looks at go (MOTCUA_SHOTS_DIR), else test-artifacts/.
+SHOTS = Path(os.environ.get("MOTCUA_SHOTS_DIR") or ARTIFACTS)
 
 
 def _load(engine) -> None:
@@ -168,3 +172,117 @@ def _is_error(message: ConsoleMessage) -> bool:
     the site-wide CSP (style-src 'self') and is not this page's doing; nor is the browser's favicon request."""
     url = str(message.location.get("url", ""))
     return message.type == "error" and "htmx" not in url and not url.endswith("/favicon.ico")
+
+
+def _log_in(page: Page, base: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("Tên đăng nhập").fill(MONITOR)
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(re.compile(r"/home$"))
+
+
+def _column(page: Page, key: str) -> list[tuple[str, float | None]]:
+    """The visible rows in the table's order, each with its value in column ``key`` (None: an empty cell)."""
+    rows = page.locator("#ranking tbody tr[data-commune]:not([hidden])").evaluate_all(
+        "(rows, key) => rows.map(r => [r.dataset.commune, r.getAttribute('data-k-' + key)])", key)
+    return [(code, _number(value)) for code, value in rows]
+
+
+def _by_points(column: list[tuple[str, float | None]], descending: bool) -> bool:
+    """The rule of a sorted column: its values in order (largest first when descending), the empty cells last."""
+    values = [v for _, v in column]
+    filled = [v for v in values if v is not None]
+    return (filled == sorted(filled, reverse=descending)
+            and values == filled + [None] * (len(values) - len(filled)))
+
+
+def test_the_provinces_ranking_sorted_by_group(fresh_db, live_server_files, browser: Browser):
+    """Issue 16, item 13: the province monitor opens the ranking of October; the table comes before anything else
+    but the period line, fits a 1366 px screen without losing a column, and scrolls inside its own keyboard-
+    focusable region at 360 px. A click on a group's header orders the communes by that group's points (largest
+    first, the communes without data last), a second click reverses it; the order is kept in the address, and the
+    server answers that address with the same order (no JavaScript needed). The search box finds communes typed
+    without diacritics. axe-core finds nothing serious at either width."""
+    _load(fresh_db.engine)
+    base = live_server_files
+    kind = fresh_db.kind
+    context = browser.new_context(viewport=LAPTOP, locale="vi-VN")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(f"{m.text} ({m.location.get('url')})") if _is_error(m) else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        _log_in(page, base)
+        page.goto(f"{base}/index?period={PERIOD}")
+        # the table is the first section: the period line above it is one row, not two full forms
+        first_card = page.locator("main section.card").first
+        assert first_card.get_attribute("aria-labelledby") == "h-ranking"
+        bar = page.locator(".period-bar").bounding_box()
+        assert bar is not None and bar["height"] < 120, bar
+        # every column visible at 1366 px: the table is no wider than its box
+        region = page.get_by_role("region", name=re.compile("cuộn để xem hết các cột"))
+        assert region.evaluate("r => r.scrollWidth <= r.clientWidth"), "a column is cut off at 1366 px"
+        assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+        page.screenshot(path=str(SHOTS / f"ranking-1366-{kind}.png"))
+        assert_accessible(page, name=f"ranking-1366-{kind}", exclude=["canvas"])
+
+        header = page.locator("#ranking thead th", has=page.locator('a[data-sort="g-online_service"]'))
+        link = header.get_by_role("link")
+        print(f"click 1: {link.inner_text()!r}")
+        link.click()
+        assert header.get_attribute("aria-sort") == "descending"
+        by_online = _column(page, "g-online_service")
+        assert len(by_online) == 148 and _by_points(by_online, descending=True), by_online[:10]
+        assert len({v for _, v in by_online}) > 2, "the group must tell communes apart for this test to mean much"
+        assert "sort=g-online_service" in page.url and "dir=desc" in page.url
+        print(f"  top: {by_online[:3]}, last with points: {[x for x in by_online if x[1] is not None][-1]}")
+
+        print(f"click 2: {link.inner_text()!r}")
+        link.click()
+        assert header.get_attribute("aria-sort") == "ascending"
+        ascending = _column(page, "g-online_service")
+        assert _by_points(ascending, descending=False), ascending[:10]
+        assert "dir=asc" in page.url
+
+        # the server answers the same address with the same order (what a reader without JavaScript gets)
+        shown = [code for code, _ in ascending]
+        page.reload()
+        assert [code for code, _ in _column(page, "g-online_service")] == shown
+        assert page.locator("#ranking thead th[aria-sort]").count() == 1
+
+        print("click 3: 'Xã, phường'")
+        page.locator('#ranking thead a[data-sort="name"]').click()
+        names = page.locator("#ranking tbody tr[data-commune]:not([hidden])").evaluate_all(
+            "rows => rows.map(r => r.dataset.kName)")
+        assert names == sorted(names)
+
+        # search without diacritics: "muong" finds the Mường communes, and only those
+        page.get_by_role("searchbox", name=re.compile("^Tìm xã, phường")).fill("muong")
+        found = page.locator("#ranking tbody tr[data-commune]:not([hidden]) th").all_inner_texts()
+        assert found and all(n.startswith("Mường") for n in found), found
+        assert page.locator("#ranking-count").inner_text() == f"Hiển thị {len(found)}/148 xã, phường."
+        assert "q=muong" in page.url
+        page.reload()  # and the server filters the same way
+        assert page.locator("#ranking tbody tr[data-commune]:not([hidden]) th").all_inner_texts() == found
+        page.get_by_role("searchbox", name=re.compile("^Tìm xã, phường")).fill("")
+        assert page.locator("#ranking tbody tr[data-commune]:not([hidden])").count() == 148
+
+        # 360 px: the page does not scroll sideways; the table does, in a region reached and scrolled by keyboard
+        page.set_viewport_size(PHONE)
+        page.goto(f"{base}/index?period={PERIOD}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        page.screenshot(path=str(SHOTS / f"ranking-360-{kind}.png"))
+        page.screenshot(path=str(SHOTS / f"ranking-360-full-{kind}.png"), full_page=True)
+        assert_accessible(page, name=f"ranking-360-{kind}", exclude=["canvas"])
+        region = page.get_by_role("region", name=re.compile("cuộn để xem hết các cột"))
+        assert region.get_attribute("tabindex") == "0"
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('.scroll.ranking').scrollLeft > 0")
+        assert not problems, problems
+    finally:
+        context.close()

@@ -23,13 +23,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.base.roles import Role
-from motcua.dossier.models import Dossier
+from motcua.dossier.models import Dossier, DossierDocument
 from motcua.feedback.models import DossierRating
 from motcua.integrations.simulators import PopulationDbSimulator
 from motcua.notify.models import NotificationOutbox
 from motcua.notify.senders import expand_codes
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.test_dossier_journey import DESKTOP, PHONE, _act, _log_in, _log_out, _shot
+from tests.e2e.test_index_journey import LAPTOP, SHOTS
 from tests.factories import CHI_TIEN, HKD, TEST_SECRET_KEY, VALID_ID, make_officer, pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +39,9 @@ CITIZEN = "Hà Thị Mai"
 MOBILE = "0987654321"
 RECEPTION, SPECIALIST, APPROVER = "chitien.tiepnhan", "chitien.chuyenvien", "chitien.lanhdao"
 CITIZEN_ID, CITIZEN_BORN = "025190004321", date(1990, 6, 15)
+LEASE = "quyen_su_dung_dia_diem"
+LEASE_NAME = ("Bản sao hợp đồng thuê, mượn địa điểm hoặc giấy tờ chứng minh quyền sử dụng địa điểm kinh doanh "
+              "(nếu có)")
 
 
 @pytest.fixture
@@ -143,16 +147,54 @@ def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh
                                                            ("Chuyển xử lý", "transfer", "")])
         _officer_act(office, base, APPROVER, dossier_id, [("Phân công xử lý", "assign", "")])
         reasons = "Bổ sung bản sao hợp đồng thuê địa điểm kinh doanh."
-        _officer_act(office, base, SPECIALIST, dossier_id, [("Yêu cầu bổ sung hồ sơ", "request_supplement", reasons)])
+        office.set_viewport_size(DESKTOP)
+        _log_in(office, base, SPECIALIST)
+        office.goto(f"{base}/dossiers/{dossier_id}")
+        request = office.locator('form[action$="/actions/request_supplement"]')
+        request.locator('textarea[name="note"]').fill(reasons)
+        request.locator(f'input[name="missing"][value="{LEASE}"]').check()  # the item the officer lists
+        _act(office, "Yêu cầu bổ sung hồ sơ", "request_supplement")
+        _log_out(office)
+
+        # ------------------------------------------------------------------------- the public lookup says what, by when
+        public = desk.new_page()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for size, viewport in (("phone", PHONE), ("desktop", LAPTOP)):
+            public.set_viewport_size(viewport)
+            public.goto(base + "/tra-cuu")
+            public.get_by_label("Mã hồ sơ (in trên giấy tiếp nhận)").fill(code)
+            public.get_by_label(re.compile("^4 chữ số cuối")).fill(MOBILE[-4:])
+            public.get_by_role("button", name="Tra cứu").click()
+            public.locator("#lookup-missing").wait_for()
+            assert public.locator("#lookup-missing li").all_inner_texts() == [LEASE_NAME]
+            assert re.fullmatch(r"\d\d/\d\d/\d{4}", public.locator("#lookup-supplement-due").inner_text())
+            assert public.locator("#lookup-due").count() == 0 and public.locator("#lookup-due-paused").count() == 1
+            assert public.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+            public.screenshot(path=str(SHOTS / f"lookup-supplement-{viewport['width']}-{kind}.png"), full_page=True)
+            assert_accessible(public, name=f"lookup-supplement-{size}-{kind}")
+        due = public.locator("#lookup-supplement-due").inner_text()
+        public.close()
 
         # ------------------------------------------------------------------------- the citizen supplies it online
         citizen.reload()
         assert citizen.locator("#supplement-reasons").inner_text() == reasons
+        assert citizen.locator("#supplement-due").inner_text() == due  # the same deadline as the lookup's
         assert_accessible(citizen, name=f"portal-supplement-{kind}")
-        citizen.get_by_label("Tệp (PDF, JPEG hoặc PNG)").set_input_files(str(scan))
+        citizen.screenshot(path=str(SHOTS / f"supplement-360-{kind}.png"), full_page=True)
+        citizen.set_viewport_size(LAPTOP)
+        citizen.screenshot(path=str(SHOTS / f"supplement-1366-{kind}.png"), full_page=True)
+        assert_accessible(citizen, name=f"portal-supplement-desktop-{kind}")
+        citizen.set_viewport_size(PHONE)
+        second_page = tmp_path / "hop-dong-trang-2.pdf"
+        second_page.write_bytes(pdf_bytes() + b"\n% page 2\n")
+        citizen.get_by_label(LEASE_NAME).set_input_files([str(scan), str(second_page)])  # two files at once
         citizen.get_by_role("button", name="Nộp bổ sung").click()
         citizen.wait_for_url(re.compile(r"\?bo-sung=1$"))
         assert citizen.locator("#portal-status").inner_text() == "Bổ sung chờ xác nhận"
+        with Session(fresh_db.engine) as session:
+            supplied = session.scalars(select(DossierDocument.requirement_key).where(
+                DossierDocument.dossier_id == dossier_id, DossierDocument.kind == "supplement")).all()
+            assert supplied == [LEASE, LEASE]
         # the clock restarts only when the centre confirms the supplement complete (Art. 19(5))
         _officer_act(office, base, RECEPTION, dossier_id, [("Xác nhận hồ sơ bổ sung đầy đủ", "confirm_supplement", "")])
         citizen.reload()

@@ -42,7 +42,7 @@ from motcua.kit.clock import FixedClock, as_utc
 from motcua.kit.errors import Conflict, ValidationFailed
 from motcua.notify.models import NotificationOutbox
 from tests.factories import csrf_token, intake_data, login, make_officer, pdf_bytes, principal_of, staff
-from tests.portal.test_portal import file_online, sign_in
+from tests.portal.test_portal import PHONE, file_online, sign_in
 
 MISSING_KEY = "quyen_su_dung_dia_diem"  # of 1.001612 (household business, 3 working days)
 MISSING_NAME = "Bản sao hợp đồng thuê, mượn địa điểm"
@@ -111,7 +111,7 @@ def test_an_online_dossier_is_supplemented_in_place_and_the_clock_starts_at_the_
     assert "Thiếu bản sao hợp đồng thuê" in page.text and MISSING_NAME in page.text
     assert f'action="/cong-dan/ho-so/{d.id}/bo-sung"' in page.text
     # 15 days from the request (Art. 19(5), by analogy): 24/11 is day 1, 8/12 day 15, until 17:00
-    assert "17:00 08/12/2026" in page.text
+    assert "08/12/2026</strong> (đến 17:00)" in page.text
 
     move_to(clock, vn(25, 9))
     sent = upload(client, d)
@@ -310,3 +310,128 @@ def test_two_officers_confirming_the_supplement_at_once_get_one_conflict(client,
     session.refresh(d)
     assert [e["type"] for e in d.clock_events].count("restarted") == 1
     assert d.status == Status.IN_APPRAISAL
+
+
+# ------------------------------------------------------------------ several files at once; the public lookup (16.10-11)
+
+LEASE_PAGE_2 = pdf_bytes() + b"\n% page 2\n"
+MEETING = "bien_ban_hop"  # another item of the procedure's checklist, which the officer did not list
+
+
+def test_several_files_in_one_supplement_are_each_recorded_against_their_item(client, session, clock):
+    """Issue 16 (10): the citizen's page lists the items the officer asked for, each with its own file input that
+    takes several files, and states the deadline — 15 days from the request (Art. 19(5)), asked Mon 23/11 11:00:
+    24/11 is day 1, Tue 8/12 day 15, until 17:00. One submit with two pages of the lease (its item's input) and a
+    file for another item of the checklist (the other-item picker) is one supplement holding three documents, each
+    with its item."""
+    people = staff(session)
+    d = asked_after_appraisal(client, session, people, clock, vn(23, 11))
+    move_to(clock, vn(23, 15))
+    page = client.get(f"/cong-dan/ho-so/{d.id}").text
+    assert f'name="item_{MISSING_KEY}"' in page
+    item_input = page.split(f'name="item_{MISSING_KEY}"', 1)[1].split(">", 1)[0]
+    assert "multiple" in item_input
+    assert 'Hạn nộp bổ sung: <strong id="supplement-due">08/12/2026</strong> (đến 17:00)' in page
+    assert "tạm dừng trong khi chờ bổ sung" in page  # the receipt's appointment is not shown as if it held
+
+    move_to(clock, vn(24, 9))
+    token = csrf_token(client, f"/cong-dan/ho-so/{d.id}")
+    sent = client.post(f"/cong-dan/ho-so/{d.id}/bo-sung", data={
+        "version": d.version, "csrf_token": token, "file_keys": MEETING, "note": "Gửi hợp đồng và biên bản họp."},
+        files=[(f"item_{MISSING_KEY}", ("hop-dong-1.pdf", pdf_bytes(), "application/pdf")),
+               (f"item_{MISSING_KEY}", ("hop-dong-2.pdf", LEASE_PAGE_2, "application/pdf")),
+               ("files", ("bien-ban.pdf", pdf_bytes() + b"\n% meeting\n", "application/pdf"))],
+        follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    session.refresh(d)
+    assert d.status == Status.SUPPLEMENT_SUBMITTED
+    stored = sorted((key, name) for key, name in session.execute(
+        select(DossierDocument.requirement_key, DossierDocument.file_name).where(
+            DossierDocument.dossier_id == d.id, DossierDocument.kind == "supplement")))
+    assert stored == [(MEETING, "bien-ban.pdf"), (MISSING_KEY, "hop-dong-1.pdf"), (MISSING_KEY, "hop-dong-2.pdf")]
+    assert session.scalar(select(func.count()).select_from(DossierEvent).where(
+        DossierEvent.dossier_id == d.id, DossierEvent.action == "supply_online")) == 1
+
+
+@pytest.mark.parametrize("bad", ["wrong_type", "malformed", "not_in_checklist"])
+def test_one_bad_file_among_several_keeps_none_and_names_the_file(client, session, clock, bad):
+    """House rule: bad input loses nothing. Among several files, a text file, a truncated PDF or a file for an
+    item that is not in the procedure's checklist refuses the whole supplement, with a Vietnamese message naming
+    the file where a file is at fault; no document is stored and the request still stands."""
+    people = staff(session)
+    d = asked_after_appraisal(client, session, people, clock, vn(23, 11))
+    move_to(clock, vn(24, 9))
+    before = d.version
+    wrong = {"wrong_type": ("ghi-chu.pdf", "Đây không phải tệp PDF".encode()),
+             "malformed": ("hong.pdf", pdf_bytes()[:60]),
+             "not_in_checklist": ("khac.pdf", LEASE_PAGE_2)}[bad]
+    field = "item_khong_co" if bad == "not_in_checklist" else f"item_{MISSING_KEY}"
+    token = csrf_token(client, f"/cong-dan/ho-so/{d.id}")
+    sent = client.post(f"/cong-dan/ho-so/{d.id}/bo-sung", data={"version": d.version, "csrf_token": token},
+                       files=[(f"item_{MISSING_KEY}", ("hop-dong.pdf", pdf_bytes(), "application/pdf")),
+                              (field, (wrong[0], wrong[1], "application/pdf"))])
+    assert sent.status_code == 422
+    message = sent.text.split('id="supply-error">', 1)[1].split("</p>", 1)[0]
+    if bad == "not_in_checklist":
+        assert "không thuộc thành phần hồ sơ" in message
+    else:
+        assert f"Tệp “{wrong[0]}”" in message
+    assert "Hồ sơ và yêu cầu bổ sung vẫn giữ nguyên" in message
+    session.refresh(d)
+    assert d.status == Status.AWAITING_SUPPLEMENT and d.version == before
+    assert session.scalar(select(func.count()).select_from(DossierDocument).where(
+        DossierDocument.dossier_id == d.id, DossierDocument.kind == "supplement")) == 0
+
+
+def _look_up(client: Any, dossier: Dossier) -> str:
+    client.cookies.clear()
+    token = csrf_token(client, "/tra-cuu")
+    found = client.post("/tra-cuu", data={"csrf_token": token, "code": dossier.code, "secret": PHONE[-4:]})
+    assert found.status_code == 200, found.text
+    return found.text
+
+
+def test_the_public_lookup_of_a_dossier_awaiting_supplement_says_what_and_by_when(client, session, clock):
+    """Issue 16 (11): the public lookup (anyone holding the code and 4 digits) of a dossier paused for a supplement
+    lists the documents asked for — the procedure's names, never the officer's note, which may name people — and
+    the deadline (asked Mon 23/11 11:00 → Tue 8/12/2026, the date the citizen's page and the centre's closing rule
+    use); the receipt's appointment (Fri 27/11 17:00) is not shown while the clock is paused. Once the centre
+    confirms the supplement, the new appointment is shown."""
+    people = staff(session)
+    d = asked_after_appraisal(client, session, people, clock, vn(23, 11))
+    assert as_utc(d.due_at) == vn(27, 17)
+    move_to(clock, vn(23, 15))
+    html = _look_up(client, d)
+    missing = html.split('id="lookup-missing"', 1)[1].split("</ul>", 1)[0]
+    assert MISSING_NAME in missing
+    assert '<strong id="lookup-supplement-due">08/12/2026</strong> (đến 17:00)' in html
+    assert "27/11/2026" not in html and 'id="lookup-due"' not in html
+    assert 'id="lookup-due-paused"' in html
+    assert "Bổ sung bản sao hợp đồng" not in html  # the officer's note stays off the public page
+    assert "Đặng Văn Đức" not in html
+
+    sign_in(client, session)
+    assert upload(client, d).status_code == 303
+    session.refresh(d)
+    html = _look_up(client, d)
+    assert 'id="lookup-supplement-sent"' in html and 'id="lookup-due-paused"' in html
+    assert 'id="lookup-missing"' not in html
+
+    d = act(session, people["reception"], d, Action.CONFIRM_SUPPLEMENT, vn(25, 10))
+    html = _look_up(client, d)
+    assert 'id="lookup-due-paused"' not in html and 'id="lookup-supplement-due"' not in html
+    assert f'id="lookup-due">{as_utc(d.due_at).astimezone(VIETNAM_TZ):%H:%M %d/%m/%Y}<' in html
+
+
+def test_the_public_lookup_of_an_online_dossier_asked_in_place_shows_its_deadline(client, session):
+    """Art. 17(1)-(2): an online dossier asked to supplement before its acceptance has no appointment yet; the lookup
+    lists what is asked and the 15 days from the request (Mon 23/11 14:00 → Tue 8/12/2026 17:00)."""
+    people = staff(session)
+    sign_in(client, session)
+    d = file_online(client, session)
+    d = act(session, people["reception"], d, Action.REQUEST_ONLINE_SUPPLEMENT, vn(23, 14),
+            note="Thiếu bản sao hợp đồng thuê địa điểm kinh doanh.", missing=[MISSING_KEY])
+    html = _look_up(client, d)
+    assert MISSING_NAME in html.split('id="lookup-missing"', 1)[1].split("</ul>", 1)[0]
+    assert '<strong id="lookup-supplement-due">08/12/2026</strong> (đến 17:00)' in html
+    assert 'id="lookup-due"' not in html

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from motcua.base.roles import Role
@@ -76,7 +76,7 @@ def test_ranking_page_shows_ranks_percents_and_changes(monitor, scenario):
     assert "▲" in _cell(html, b, 12) and _cell(html, b, 12).endswith("1")
     assert "▼" in _cell(html, a, 12) and _cell(html, a, 12).endswith("1")
     # September: Chí Tiên was 1st with 100 % on time — the same total as B's now.
-    assert _cell(html, a, 13) == f"{_cell(html, b, 2)} (hạng 1)"
+    assert _cell(html, a, 13) == f"{_cell(html, b, 2)} (1)"
     assert f'href="/index/communes/{a}?period={OCT}"' in html
     # Groups without data are shown as such, with the reason, and the percent says what it is of.
     assert "Chưa có dữ liệu" in html and "Chưa có nguồn dữ liệu: tệp hồ sơ và kết quả điện tử lưu trên hệ thống" in html
@@ -339,3 +339,38 @@ def test_commune_page_shows_late_for_the_citizen_and_for_the_index(client, sessi
     html = client.get(f"/index/communes/{d.deciding_commune_code}", params={"period": "2026-01"}).text
     assert re.search(r"Hồ sơ được tính / trễ hạn</dt><dd>1 / 0</dd>", html)
     assert re.search(r'id="late-for-index">1</dd>', html)
+
+
+def _order(html: str) -> list[str]:
+    return re.findall(r'<tr data-commune="(\d+)"', html)
+
+
+def _visible(html: str) -> list[str]:
+    return [code for code, attrs in re.findall(r'<tr data-commune="(\d+)"([^>]*)>', html) if " hidden" not in attrs]
+
+
+def test_the_ranking_sorts_and_searches_without_javascript(monitor, session, scenario):
+    """Issue 16 (13): the server answers ?sort=&dir= and ?q= itself (the page's script only saves the reload). By
+    total, largest first (the default direction of a figure), B (1st) comes before Chí Tiên; ascending, after it;
+    the communes without dossiers come last either way. By name, A to Z without diacritics. "chi tien" typed
+    without diacritics finds Xã Chí Tiên alone; the other rows are sent hidden. An unknown column is the rank."""
+    b, a = scenario.commune_b, scenario.commune_a
+    html = monitor.get(f"/index?period={OCT}&sort=percent").text
+    assert _order(html)[:2] == [b, a] and 'aria-sort="descending"><a href="/index?period=2026-10&amp;sort=percent' \
+        '&amp;dir=asc"' in html
+    html = monitor.get(f"/index?period={OCT}&sort=percent&dir=asc").text
+    assert _order(html)[:2] == [a, b]
+    names = {code: name for code, name in session.execute(
+        select(Commune.code, Commune.name).where(Commune.province_code == "25"))}
+    by_name = _order(monitor.get(f"/index?period={OCT}&sort=name").text)
+    assert len(by_name) == len(names) and by_name == sorted(by_name, key=lambda c: _fold(names[c]))
+    html = monitor.get(f"/index?period={OCT}&q=chi+tien").text
+    assert _visible(html) == [a] and len(_order(html)) == len(names)
+    assert f"Hiển thị 1/{len(names)} xã, phường." in html
+    assert _order(monitor.get(f"/index?period={OCT}&sort=nonsense").text)[:2] == [b, a]
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower()

@@ -137,6 +137,20 @@ def supplement_request(events: list[DossierEvent]) -> DossierEvent | None:
     return asked[-1] if asked else None
 
 
+def asked_names(asked: DossierEvent | None) -> list[str]:
+    """The documents a supplement request lists (the procedure's names, as the Phiếu yêu cầu bổ sung prints them;
+    no personal data); empty when the officer wrote only the reasons."""
+    missing = (asked.data or {}).get("missing") if asked is not None else None
+    return [str(name) for name in missing] if isinstance(missing, list) else []
+
+
+def asked_items(asked: DossierEvent | None, checklist: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items of the procedure's checklist a supplement request lists, in the checklist's order: the request
+    records the documents' names, which are the checklist's own."""
+    names = set(asked_names(asked))
+    return [doc for doc in checklist if doc.get("name") in names]
+
+
 def supplement_due(session: Session, dossier: Dossier, now: datetime) -> datetime | None:
     """The last moment to supplement (Art. 19(5): 15 days from the request), before or after the acceptance."""
     if not dossier.clock_events:
@@ -206,6 +220,7 @@ class FollowPage:
     dossier: Dossier
     events: list[DossierEvent]
     asked: DossierEvent | None  # the request to supplement, while one is awaited
+    asked_items: list[dict[str, Any]]  # the checklist's items it lists: the upload form has one input for each
     supplement_due: datetime | None  # when the request lapses and the centre may close the dossier (15 days)
     actions: frozenset[Action]
     forms: list[tuple[str, str]]
@@ -224,13 +239,15 @@ def citizen_dossier_page(session: Session, actor: Principal, dossier_id: int, *,
     events = public_timeline(session, dossier)
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     awaiting = Status(dossier.status) in AWAITING_CITIZEN
+    asked = supplement_request(events) if awaiting else None
+    checklist = list(version.data.get("documents", []))
     return FollowPage(
-        dossier=dossier, events=events, asked=supplement_request(events) if awaiting else None,
+        dossier=dossier, events=events, asked=asked, asked_items=asked_items(asked, checklist),
         supplement_due=supplement_due(session, dossier, now) if awaiting else None,
         actions=frozenset(t.action for t in offered_actions(session, actor, dossier, now)),
         forms=[(k, t) for k, t in forms_for(events) if k in CITIZEN_FORMS],
         results=[d for d in documents(session, dossier) if d.kind == "result"],
-        checklist=list(version.data.get("documents", [])),
+        checklist=checklist,
         fee_lines=fee_lines(session, dossier), payable=may_pay(dossier),
         rate_url=rating_link(session, dossier, secret_key=secret_key, now=now),
     )

@@ -337,6 +337,24 @@ def _follow(request: Request, session: Session, citizen: CitizenAccount, dossier
         status_code=error.status_code if error else 200)
 
 
+#: The supplement form's file inputs, one per item the officer asked for: ``item_<document key>``, each taking
+#: several files (a two-sided card, a contract of many pages).
+ITEM_FIELD = "item_"
+
+
+def supplement_uploads(form: FormData, file_keys: list[str], files: list[UploadFile]) -> list[Upload]:
+    """The files of a supplement, each with the item of the procedure's checklist it answers: from the inputs of
+    the items asked for (``item_<key>``), and from the other-item picker (``file_keys`` with ``files``: one item for
+    all its files when one is chosen, else pair by pair). An input left empty sends no file."""
+    uploads = [Upload(name.removeprefix(ITEM_FIELD)[:40] or None, value.filename or "", value.file.read())
+               for name, value in form.multi_items()
+               if name.startswith(ITEM_FIELD) and not isinstance(value, str) and value.filename]
+    keys = file_keys * len(files) if len(file_keys) == 1 else file_keys
+    uploads += [Upload(key or None, f.filename or "", f.file.read())
+                for key, f in zip(keys, files, strict=False) if f.filename]
+    return uploads
+
+
 @router.post("/cong-dan/ho-so/{dossier_id}/bo-sung", dependencies=[Depends(require_csrf)])
 def supply_submit(
     request: Request,
@@ -345,13 +363,13 @@ def supply_submit(
     note: str = Form(default="", max_length=2000),
     file_keys: list[str] = Form(default=[], max_length=20),
     files: list[UploadFile] = File(default=[], max_length=20),
+    form: FormData = Depends(read_form),  # the items' own inputs (``item_<key>``); parsed once with the route's limits
     citizen: CitizenAccount = Depends(current_citizen),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
-    uploads = [Upload(key or None, f.filename or "", f.file.read())
-               for key, f in zip(file_keys, files, strict=False) if f.filename]
+    uploads = supplement_uploads(form, file_keys, files)
     try:
         supply_online(session, actor=citizen_principal(citizen), dossier_id=dossier_id, version=version,
                       uploads=uploads, note=note, store=store, now=now,

@@ -27,6 +27,7 @@ from motcua.report.deps import PERIOD, requested_period
 from motcua.report.periodic import file_name, periodic_workbook
 from motcua.report.queries.dashboards import commune_dashboard, province_dashboard
 from motcua.report.queries.periods import previous_month, recent_periods, report_period
+from motcua.report.queries.rankings import ranking_table, sort_value
 from motcua.report.queries.reconciliation import imports_overview, reconciliation_of
 from motcua.report.queries.snapshots import checked_snapshot, snapshots_overview
 from motcua.report.schemas import commune_charts, province_charts
@@ -65,18 +66,25 @@ def _period_or_error(period: str | None, today: date) -> tuple[Period | None, st
 def province_page(
     request: Request,
     period: str | None = PERIOD,
+    sort: str | None = Query(default=None, max_length=40, description="the column: rank, name, percent, points, "
+                             "on_time, counted, change, previous or g-<group code>"),
+    direction: str | None = Query(default=None, alias="dir", max_length=4, description="asc or desc"),
+    q: str | None = Query(default=None, max_length=100, description="commune name, with or without diacritics"),
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     today = _today(now)
     chosen, error = _period_or_error(period, today)
-    context: dict[str, object] = {"choices": recent_periods(today), "error": error, "dash": None,
+    context: dict[str, object] = {"choices": recent_periods(today), "error": error, "dash": None, "table": None,
+                                  "sort_value": sort_value,
                                   "period_value": chosen.value if chosen else (period or "")}
     if chosen is None:
         return render(request, "index_province.html", context, status_code=422)
     dash = province_dashboard(session, principal, chosen)
-    return render(request, "index_province.html", {**context, "dash": dash, "charts": province_charts(dash)})
+    table = ranking_table(dash.ranking, sort=sort, direction=direction, q=q)
+    return render(request, "index_province.html", {**context, "dash": dash, "table": table,
+                                                   "charts": province_charts(dash)})
 
 
 @router.get("/index.xlsx")

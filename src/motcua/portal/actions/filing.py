@@ -26,7 +26,7 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.db import affected_rows
 from motcua.dossier.actions import NewDossier, StoredFile, Upload, add_document, create_dossier, perform
-from motcua.dossier.files import FileStore, content_key, inspect_upload, refuse_path_tricks
+from motcua.dossier.files import FileStore, UploadRejected, content_key, inspect_upload, refuse_path_tricks
 from motcua.dossier.models import Dossier, DossierDocument, FilingConsent
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
@@ -42,6 +42,8 @@ from motcua.portal.models import CitizenAccount, DossierDraft, DraftFile
 DRAFT_FIELDS = ("applicant_kind", "applicant_name", "id_number", "tax_code", "phone", "email", "address",
                 "address_commune_code", "fee_option", "fee_exemption")
 MAX_FIELD = 300
+#: The files of one online supplement (the form's limit, and the action's for any other caller).
+MAX_SUPPLEMENT_FILES = 20
 
 
 def _clean_fields(raw: dict[str, Any]) -> dict[str, str]:
@@ -237,10 +239,24 @@ def supply_online(session: Session, *, actor: Principal, dossier_id: int, versio
     """
     dossier = get_dossier_for(session, actor, dossier_id)  # the access gate first: someone else's dossier is 404
     if not uploads:
-        raise ValidationFailed("Đính kèm giấy tờ cần bổ sung.", fields={"files": "Bắt buộc."})
-    for upload in uploads:
-        refuse_path_tricks(upload.filename)
-        inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)
+        raise ValidationFailed("Mời Ông/Bà đính kèm ít nhất một tệp giấy tờ cần bổ sung.",
+                               fields={"files": "Bắt buộc."})
+    if len(uploads) > MAX_SUPPLEMENT_FILES:
+        raise ValidationFailed(f"Mỗi lần nộp bổ sung được đính kèm tối đa {MAX_SUPPLEMENT_FILES} tệp.",
+                               fields={"files": "Quá nhiều tệp."})
+    checklist = {d["key"] for d in session.get_one(ProcedureVersion, dossier.procedure_version_id)
+                 .data.get("documents", [])}
+    for upload in uploads:  # every file, before any is stored: a wrong one among several keeps none
+        if upload.requirement_key is not None and upload.requirement_key not in checklist:
+            raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ của thủ tục.",
+                                   fields={"file_keys": "Không hợp lệ."})
+        try:
+            refuse_path_tricks(upload.filename)
+            inspect_upload(upload.filename, upload.data, max_bytes=max_upload_bytes)
+        except UploadRejected as exc:
+            if len(uploads) == 1:
+                raise
+            raise UploadRejected(f"Tệp “{_shown_name(upload.filename)}”: {exc.message}", reason=exc.reason) from exc
     if version != dossier.version and _already_supplied(session, dossier, uploads):
         return dossier
     action = Action.SUPPLY_AT_INTAKE if dossier.status == Status.INTAKE_SUPPLEMENT.value else Action.SUPPLY_ONLINE
@@ -249,6 +265,12 @@ def supply_online(session: Session, *, actor: Principal, dossier_id: int, versio
                      max_upload_bytes=max_upload_bytes, kind="supplement")
     return perform(session, actor=actor, dossier_id=dossier_id, action=action,
                    data=ActionIn(version=version, note=note), now=now, public_base_url=public_base_url)
+
+
+def _shown_name(filename: str) -> str:
+    """A file's name as an error message names it: printable, at most 80 characters."""
+    name = "".join(ch if ch.isprintable() else "?" for ch in filename)
+    return name if len(name) <= 80 else name[:77] + "…"
 
 
 def _already_supplied(session: Session, dossier: Dossier, uploads: Sequence[Upload]) -> bool:
