@@ -65,7 +65,7 @@ def _desk(session: Session, team: dict[str, Principal], store: FileStore) -> dic
 
 
 def _listed(html: str) -> list[int]:
-    return [int(i) for i in re.findall(r'<td><a href="/dossiers/(\d+)">', html)]
+    return [int(i) for i in re.findall(r'<td class="code-cell"><a href="/dossiers/(\d+)">', html)]
 
 
 def test_my_work_puts_online_and_overdue_first_and_old_results_last(client, session: Session, team, store,
