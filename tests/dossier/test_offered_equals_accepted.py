@@ -162,3 +162,25 @@ def test_the_page_offers_exactly_what_perform_accepts(client, session: Session, 
     assert not mismatches, "\n".join(mismatches)
     assert {Status(session.get_one(Dossier, c.dossier_id).status) for c in cases} >= {
         Status.RECEIVED, Status.IN_APPRAISAL, Status.AWAITING_SUPPLEMENT, Status.RETURNED, Status.IN_CORRECTION}
+
+
+@pytest.mark.parametrize(("now", "allowed"), [(T0 + timedelta(days=14), False), (LATE, True)],
+                         ids=["14 days after the request", "16 days after"])
+def test_closing_without_the_supplement_is_offered_only_once_the_15_days_lapsed(
+        client, session: Session, team: dict[str, Principal], store: FileStore, clock: FixedClock, now: datetime,
+        allowed: bool) -> None:
+    """Decree 118 Art. 19(5): the centre closes a dossier only 15 days after asking for the supplement. Before, the
+    page shows no "Đóng hồ sơ" button and ``perform`` refuses it; after, both allow it (the guard
+    ``supplement_lapsed`` that both ask)."""
+    r, s, a = team["reception"], team["specialist"], team["approver"]
+    d = receive_dossier(session, actor=r, data=intake_data(), uploads=(), store=store, now=T0).dossier
+    d = _do(session, r, d, Action.TRANSFER, T0 + timedelta(minutes=10))
+    d = _do(session, a, d, Action.ASSIGN, T0 + timedelta(minutes=20), handler_id=s.id)
+    d = _do(session, s, d, Action.REQUEST_SUPPLEMENT, T0 + timedelta(minutes=30))
+    session.commit()
+    clock.instant = now
+    login(client, r.name)
+    page = client.get(f"/dossiers/{d.id}")
+    assert ('data-action="close_unsupplied"' in page.text) is allowed
+    case = Case("awaiting supplement", d.id, s.id)
+    assert ("close_unsupplied" in _accepted(session, r, case, now)) is allowed

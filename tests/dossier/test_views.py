@@ -137,7 +137,7 @@ def test_action_buttons_and_a_stale_page(counter, session):
                         follow_redirects=False)
     assert done.status_code == 303
     stale = counter.post(f"{location}/actions/withdraw", data={"csrf_token": token, "version": "1",
-                                                               "note": "Công dân xin rút"})
+                                                               "note": "Công dân xin rút", "confirmed": "1"})
     assert stale.status_code == 409 and "cán bộ khác" in stale.text
     assert "Đã chuyển xử lý" in counter.get(location).text
 

@@ -59,7 +59,11 @@ def _log_out(page: Page) -> None:
 
 
 def _act(page: Page, label: str, done: str) -> None:
-    """Press an action button of the dossier page and wait for the page to say it was done."""
+    """Press an action button of the dossier page and wait for the page to say it was done; a final action (the
+    approval, a refusal, a stop, a withdrawal) is confirmed first with its form's check box."""
+    confirm = page.locator(f'form[action$="/actions/{done}"] input[name="confirmed"]')
+    if confirm.count():
+        confirm.check()
     page.get_by_role("button", name=label, exact=True).click()
     page.wait_for_url(f"**?done={done}")
     assert page.get_by_role("status").inner_text() == f"Đã thực hiện: {label}."

@@ -430,17 +430,19 @@ def test_the_sms_simulator_shows_its_inbox_so_a_demo_can_read_the_codes():
 
 
 def test_an_online_dossier_not_accepted_within_8_working_hours_is_marked_overdue_in_the_inbox(client, session):
-    """Art. 17(2): accepted or asked to supplement within 8 working hours; past that the counter's inbox marks the
-    waiting dossier overdue (and due soon before)."""
+    """Art. 17(2): accepted or asked to supplement within 8 working hours; the counter's inbox says "Chờ tiếp nhận"
+    with that limit before it, and "Quá hạn tiếp nhận" in red past it (issue 16, item 6: the clock in words)."""
     from datetime import timedelta
 
-    from motcua.dossier.queries import urgency
+    from motcua.dossier.clock import badge_of
 
     sign_in(client, session)
     dossier = file_online(client, session)
     due = dossier.due_at if dossier.due_at.tzinfo else dossier.due_at.replace(tzinfo=UTC)
-    assert urgency(dossier, due - timedelta(minutes=1)) == "due_soon"
-    assert urgency(dossier, due + timedelta(minutes=1)) == "overdue"
+    before = badge_of(session, dossier, due - timedelta(minutes=1))
+    assert before.kind == "awaiting_acceptance" and before.text.startswith("Chờ tiếp nhận — hạn ")
+    after = badge_of(session, dossier, due + timedelta(minutes=1))
+    assert (after.kind, after.tone) == ("acceptance_late", "late")
 
 
 def test_procedures_are_found_without_diacritics_with_their_fees_in_dong(client, session):

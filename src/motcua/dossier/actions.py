@@ -30,7 +30,6 @@ from motcua.audit.actions import record
 from motcua.base.principal import Principal
 from motcua.base.roles import INTAKE_ROLES, DepartmentKind, Role
 from motcua.calendar import (
-    SUPPLEMENT_EXPIRY,
     CalendarError,
     ClockEvent,
     Extended,
@@ -55,7 +54,7 @@ from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.config import get_settings
 from motcua.db import affected_rows, dialect_insert
-from motcua.dossier.clock import dossier_ledger, event_to_json, ledger_of
+from motcua.dossier.clock import dossier_ledger, event_to_json, intake_supplement_expires_at, ledger_of
 from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
 from motcua.dossier.hooks import dossiers_changed
@@ -672,16 +671,6 @@ def supplement_window_ends(dossier: Dossier, version_data: Mapping[str, Any], ca
     return due_instant(started, supplement_window(version_data), calendar, hours)
 
 
-def intake_supplement_expires_at(session: Session, dossier: Dossier) -> datetime | None:
-    """An online dossier asked to supplement in place before acceptance lapses, like one asked after appraisal,
-    15 days after the (latest) request (Art. 19(5), read by analogy): then the centre may close it."""
-    if dossier.clock_events or dossier.supplement_requested_at is None:
-        return None
-    return due_instant(as_utc(dossier.supplement_requested_at), SUPPLEMENT_EXPIRY,
-                       calendar_for_province(session, dossier.province_code),
-                       working_hours_for(session, dossier.province_code))
-
-
 def offered_actions(session: Session, actor: Principal, dossier: Dossier, now: datetime) -> list[Transition]:
     """The buttons of a dossier for ``actor`` at ``now``: the rows whose state, roles and guards ``perform`` would
     let through (``workflow.available_actions`` in the same situation), so a page or the API never offers what
@@ -784,6 +773,13 @@ def _approve(step: _Step) -> None:
     step.values.update(processed_at=step.now, result_summary=step.data.result_summary or step.data.note or None)
 
 
+def _submit_for_approval(step: _Step) -> None:
+    """The handler's draft of the result (số, ký hiệu, trích yếu) travels with the submission, on the timeline: the
+    leader reads it beside the approve button (issue 16, item 7)."""
+    if step.data.result_summary:
+        step.extra["draft"] = step.data.result_summary
+
+
 def _confirm_refusal(step: _Step) -> None:
     step.values.update(processed_at=step.now, result_summary=step.data.note or None)
 
@@ -837,6 +833,7 @@ def _start_correction(step: _Step) -> None:
 #: decision and its date, the return, the correction's limit.
 RECORDS: dict[Action, Callable[[_Step], None]] = {
     Action.ASSIGN: _assign, Action.APPROVE: _approve, Action.CONFIRM_REFUSAL: _confirm_refusal,
+    Action.SUBMIT_FOR_APPROVAL: _submit_for_approval,
     Action.RETURN_RESULT: _return_result, Action.START_CORRECTION: _start_correction,
     Action.REQUEST_SUPPLEMENT: _request_supplement, Action.REQUEST_SUPPLEMENT_AGAIN: _missing_items,
     Action.REQUEST_ONLINE_SUPPLEMENT: _request_online_supplement, Action.SUPPLY_AT_INTAKE: _supply_at_intake,

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from motcua.calendar import (
+    SUPPLEMENT_EXPIRY,
     ClockEvent,
     ClockLedger,
     Extended,
@@ -30,11 +31,14 @@ from motcua.calendar import (
     TimeLimit,
     WorkCalendar,
     WorkingHours,
+    due_instant,
 )
+from motcua.calendar.errors import LedgerError
 from motcua.calendar.index_clock import OnTimeVerdicts
 from motcua.calendar.index_clock import on_time_verdicts as verdicts_of
 from motcua.calendar.queries import calendar_for_province, working_hours_for
 from motcua.catalog.models import ProcedureVersion
+from motcua.dossier.clock_words import ClockBadge, clock_badge
 from motcua.dossier.models import Dossier
 from motcua.kit.clock import as_utc
 
@@ -114,3 +118,29 @@ def on_time_verdicts(dossier: Dossier, ledger: ClockLedger, now: datetime) -> On
 
 def _utc(instant: datetime | None) -> datetime | None:
     return None if instant is None else as_utc(instant)
+
+
+def intake_supplement_expires_at(session: Session, dossier: Dossier) -> datetime | None:
+    """An online dossier asked to supplement in place before acceptance lapses, like one asked after appraisal,
+    15 days after the (latest) request (Art. 19(5), read by analogy): then the centre may close it."""
+    if dossier.clock_events or dossier.supplement_requested_at is None:
+        return None
+    return due_instant(as_utc(dossier.supplement_requested_at), SUPPLEMENT_EXPIRY,
+                       calendar_for_province(session, dossier.province_code),
+                       working_hours_for(session, dossier.province_code))
+
+
+def badge_of(session: Session, dossier: Dossier, now: datetime, ledger: ClockLedger | None = None) -> ClockBadge:
+    """The dossier's clock in words (``clock_words.clock_badge``) at ``now``: what the inbox, the dossier page and
+    the home page's counts show. ``ledger`` is ``dossier_ledger(dossier)`` when the caller has built it."""
+    state = expires = None
+    if dossier.clock_events:
+        try:
+            ledger = ledger if ledger is not None else dossier_ledger(session, dossier)
+            state = ledger.state(now)
+            expires = ledger.supplement_expires_at(now)
+        except LedgerError:  # read before its receipt (a page of the past): no clock yet
+            state = expires = None
+    else:
+        expires = intake_supplement_expires_at(session, dossier)
+    return clock_badge(dossier.status, state, now, due_at=_utc(dossier.due_at), supplement_expires=expires)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
@@ -20,16 +21,20 @@ from motcua.base.access import Detail, NeedToKnow, Reach, Shown, filing_officer_
 from motcua.base.principal import Principal
 from motcua.base.roles import DepartmentKind, Role
 from motcua.calendar.hours import VIETNAM_TZ
+from motcua.dossier.clock import badge_of
+from motcua.dossier.clock_words import ACCEPTANCE_STATES, ClockBadge
 from motcua.dossier.models import Dossier, DossierDocument, DossierEvent, FilingConsent
-from motcua.dossier.workflow import OPEN_STATES, STATUS_LABELS, SUPPLEMENT_TO_CONFIRM, Status
-from motcua.kit.clock import as_utc
-from motcua.kit.errors import Forbidden, NotFound
+from motcua.dossier.workflow import (
+    OPEN_STATES,
+    STATUS_LABELS,
+    SUPPLEMENT_TO_CONFIRM,
+    SUPPLEMENT_WAIT_STATES,
+    Status,
+)
+from motcua.kit.errors import Forbidden, NotFound, ValidationFailed
 from motcua.kit.numbers import ascii_digits
 from motcua.kit.text import fold
 from motcua.org.models import Commune
-
-DUE_SOON = timedelta(days=2)
-
 
 #: The applicant's identity on a dossier: what ``NeedToKnow.identity`` shows in full, masked or not at all.
 IDENTITY_FIELDS = ("id_number", "tax_code", "phone", "email", "address")
@@ -157,14 +162,48 @@ def documents(session: Session, dossier: Dossier) -> list[DossierDocument]:
                                 .order_by(DossierDocument.id)))
 
 
+#: Open dossiers whose clock runs (not waiting for the citizen): their stored due instant is current, so "past it"
+#: is overdue. A paused dossier's due instant moves while it waits and is stored as of the pause.
+RUNNING_STATES: frozenset[Status] = OPEN_STATES - SUPPLEMENT_WAIT_STATES
+#: Queues of the inbox, each a filter of "my work" the home page counts and links to (issue 16, item 4).
+Queue = Literal["online", "overdue", "due_soon", "to_confirm", "to_assign"]
+QUEUES: tuple[Queue, ...] = ("online", "overdue", "due_soon", "to_confirm", "to_assign")
+QUEUE_LABELS: dict[str, str] = {
+    "online": "Nộp trực tuyến chờ tiếp nhận",
+    "overdue": "Quá hạn",
+    "due_soon": "Sắp đến hạn",
+    "to_confirm": "Bổ sung chờ xác nhận",
+    "to_assign": "Chờ phân công",
+}
+#: Which queues each role works from (the home page shows these counts).
+QUEUE_ROLES: dict[str, tuple[Role, ...]] = {
+    "online": (Role.RECEPTION, Role.CENTRE_DIRECTOR),
+    "overdue": (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER, Role.CENTRE_DIRECTOR),
+    "due_soon": (Role.RECEPTION, Role.SPECIALIST, Role.APPROVER, Role.CENTRE_DIRECTOR),
+    "to_confirm": (Role.RECEPTION, Role.CENTRE_DIRECTOR),
+    "to_assign": (Role.APPROVER, Role.CENTRE_DIRECTOR),
+}
+#: A due instant further than this is never "due soon" (at most one working day before it, which no run of days
+#: off in the Vietnamese calendar stretches past 15 calendar days): the candidates are read by this bound and then
+#: judged by the clock's own rule (``clock_words.due_soon_threshold``).
+DUE_SOON_HORIZON = timedelta(days=15)
+
+
 @dataclass(frozen=True)
 class InboxFilter:
     status: str | None = None
     q: str | None = None
     only_mine: bool = False
     overdue: bool = False
+    queue: str | None = None  # one of QUEUES
     limit: int = 50
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    dossier: Dossier
+    clock: ClockBadge
 
 
 def _inbox_states(principal: Principal) -> set[Status]:
@@ -215,8 +254,39 @@ def search_term_kind(q: str) -> tuple[str, str | None]:
     return kind, mask(digits)
 
 
-def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetime) -> tuple[list[Dossier], int]:
-    """The officer's work, most urgent first (due soonest; overdue at the top); or a search, which is recorded."""
+def _priority(now: datetime) -> ColumnElement[int]:
+    """The order of "my work" (issue 16, item 4): online dossiers waiting for acceptance (8 working hours, Art.
+    17(2)), then overdue ones, then supplements to confirm, then the running ones by due date; results waiting to be
+    returned and dossiers waiting for the citizen after them."""
+    running = [s.value for s in RUNNING_STATES]
+    return case(
+        (Dossier.status.in_([s.value for s in ACCEPTANCE_STATES]), 0),
+        (and_(Dossier.status.in_(running), Dossier.due_at < now), 1),
+        (Dossier.status.in_([s.value for s in SUPPLEMENT_TO_CONFIRM]), 2),
+        (Dossier.status.in_(running), 3),
+        (Dossier.status == Status.RESULT_READY.value, 5),
+        else_=4,
+    )
+
+
+def _queue_condition(queue: str, principal: Principal, now: datetime) -> ColumnElement[bool]:
+    running = Dossier.status.in_([s.value for s in RUNNING_STATES])
+    if queue == "online":
+        return Dossier.status.in_([s.value for s in ACCEPTANCE_STATES])
+    if queue == "overdue":
+        return and_(running, Dossier.due_at < now)
+    if queue == "due_soon":  # candidates; the clock's rule decides (``_due_soon``)
+        return and_(running, Dossier.due_at >= now, Dossier.due_at < now + DUE_SOON_HORIZON)
+    if queue == "to_confirm":
+        return Dossier.status.in_([s.value for s in SUPPLEMENT_TO_CONFIRM])
+    if queue == "to_assign":  # transferred to the division, no handler named yet (Art. 19(1)): the leader's list
+        return and_(Dossier.status == Status.TRANSFERRED.value, Dossier.handler_id.is_(None),
+                    Dossier.deciding_commune_code == principal.commune_code)
+    raise ValidationFailed("Danh sách hồ sơ không hợp lệ.", fields={"queue": "Không hợp lệ."})
+
+
+def _my_work(principal: Principal, flt: InboxFilter, now: datetime) -> Select[Dossier]:
+    """The dossiers of the inbox before ordering: a search, a status, or the officer's own work (a queue of it)."""
     sight = need_to_know(principal)
     if sight.dossiers is Reach.NONE:
         raise Forbidden("Vai trò của bạn không cần xem hồ sơ của người dân (chỉ xem số liệu tổng hợp).")
@@ -229,38 +299,66 @@ def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetim
         states = _inbox_states(principal)
         if states:
             query = query.where(Dossier.status.in_([s.value for s in states]))
+    if flt.queue:
+        query = query.where(_queue_condition(flt.queue, principal, now))
     if flt.only_mine and principal.officer_id is not None:  # the officer's own work, never a token's id
         query = query.where(Dossier.handler_id == principal.officer_id)
     if flt.overdue:
-        query = query.where(Dossier.status.in_([s.value for s in OPEN_STATES]), Dossier.due_at < now)
+        query = query.where(_queue_condition("overdue", principal, now))
     # divisions see what is at their desk (their commune decides it); the counter sees what is at the counter
     divisions_only = (principal.has_role(Role.SPECIALIST, Role.APPROVER)
                       and not principal.has_role(Role.RECEPTION, Role.CENTRE_DIRECTOR))
     if principal.commune_code is not None and not flt.q and divisions_only:
         query = query.where(Dossier.deciding_commune_code == principal.commune_code)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = list(session.scalars(query.order_by(Dossier.due_at.is_(None), Dossier.due_at, Dossier.id)
-                                .limit(flt.limit).offset(flt.offset)))
+    return query
+
+
+def _due_soon(session: Session, dossiers: list[Dossier], now: datetime) -> list[InboxRow]:
+    rows = [InboxRow(d, badge_of(session, d, now)) for d in dossiers]
+    return [r for r in rows if r.clock.kind == "due_soon"]
+
+
+def inbox(session: Session, principal: Principal, flt: InboxFilter, now: datetime) -> tuple[list[Dossier], int]:
+    """The officer's work, most urgent first (``_priority``, then the due date); or a search, which is recorded."""
+    query = _my_work(principal, flt, now)
+    ordered = query.order_by(_priority(now), Dossier.due_at.is_(None), Dossier.due_at, Dossier.id)
+    if flt.queue == "due_soon":  # judged row by row by the clock's rule: a handful of candidates
+        found = [r.dossier for r in _due_soon(session, list(session.scalars(ordered)), now)]
+        rows, total = found[flt.offset:flt.offset + flt.limit], len(found)
+    else:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(session.scalars(ordered.limit(flt.limit).offset(flt.offset)))
     if flt.q and _records_reads(principal):
         # A search finds people: one event per search with what was looked for (kind, masked) and what it returned.
         kind, term = search_term_kind(flt.q)
         record_personal_data_read(session, actor=principal, now=now, object_kind="dossier_search", object_id=None,
                                   province_code=principal.province_code, commune_code=principal.commune_code,
                                   fields=["applicant_name"], detail={"term_kind": kind, "term": term,
-                                                                     "ids": [d.id for d in rows], "total": total})
+                                                                     "ids": [d.id for d in rows],
+                                                                     "total": total})
     return rows, int(total)
 
 
-def urgency(dossier: Dossier, now: datetime) -> str:
-    """overdue | due_soon | ok | done — how the inbox marks a row (an online dossier waiting for acceptance is judged
-    against its 8 working hours, Art. 17(2))."""
-    if (Status(dossier.status) not in OPEN_STATES | {Status.SUBMITTED, Status.INTAKE_SUPPLEMENT_SUBMITTED}
-            or dossier.due_at is None):
-        return "done"
-    due = as_utc(dossier.due_at)
-    if due < now:
-        return "overdue"
-    return "due_soon" if due - now <= DUE_SOON else "ok"
+def inbox_rows(session: Session, dossiers: list[Dossier], now: datetime) -> list[InboxRow]:
+    """The inbox's rows with their clocks in words (``clock.badge_of``)."""
+    return [InboxRow(d, badge_of(session, d, now)) for d in dossiers]
+
+
+def queue_counts(session: Session, principal: Principal, now: datetime) -> dict[str, int]:
+    """The officer's home page: how many of their dossiers are in each queue of their roles (the same filters the
+    inbox's queues apply, so each count is the length of the list it links to). Personal data: none."""
+    if need_to_know(principal).dossiers is Reach.NONE or principal.commune_code is None:
+        return {}
+    counts: dict[str, int] = {}
+    for queue in QUEUES:
+        if not principal.has_role(*QUEUE_ROLES[queue]):
+            continue
+        query = _my_work(principal, InboxFilter(queue=queue), now)
+        if queue == "due_soon":
+            counts[queue] = len(_due_soon(session, list(session.scalars(query)), now))
+        else:
+            counts[queue] = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    return counts
 
 
 def register_rows(session: Session, principal: Principal, first: date, last: date, now: datetime) -> list[Dossier]:

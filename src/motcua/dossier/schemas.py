@@ -145,7 +145,8 @@ class ActionIn(BaseModel):
     note: str = Field(default="", max_length=2000)
     handler_id: int | None = Field(default=None, ge=1, description="for assign")
     new_due_date: date | None = Field(default=None, description="for extend: the new appointment date")
-    result_summary: str | None = Field(default=None, max_length=2000, description="for approve")
+    result_summary: str | None = Field(default=None, max_length=2000,
+                                       description="approve: the result; submit_for_approval: the draft of it")
     legal_extension: str | None = Field(default=None, max_length=40,
                                         description="for extend_by_law: the key of one of the legal extensions of "
                                                     "the dossier's procedure version (each at most once)")

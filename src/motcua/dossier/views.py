@@ -28,23 +28,26 @@ from motcua.dossier.actions import (
     perform,
     receive_dossier,
 )
-from motcua.dossier.clock import dossier_ledger, on_time_verdicts
+from motcua.dossier.clock import badge_of, dossier_ledger, on_time_verdicts
 from motcua.dossier.deps import get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.queries import (
+    QUEUE_LABELS,
     InboxFilter,
+    Queue,
     documents,
     inbox,
+    inbox_rows,
+    queue_counts,
     read_document_for,
     read_dossier_for,
     read_form_for,
     register_rows,
     timeline,
-    urgency,
     workload_by_department,
 )
 from motcua.dossier.schemas import ActionIn, IntakeIn
-from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
+from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status, transition
 from motcua.kit.dates import date_range
 from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, ValidationFailed, field_errors
@@ -77,17 +80,20 @@ def inbox_page(
     status: Literal[""] | Status | None = Query(default=None, description='"" (the form\'s default) means "my work"'),
     mine: bool = Query(default=False),
     overdue: bool = Query(default=False),
+    queue: Literal[""] | Queue | None = Query(default=None, description="one list of my work (the home page's)"),
     page: int = Query(default=1, ge=1, le=10_000),
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     flt = InboxFilter(status=status.value if status else None, q=q, only_mine=mine, overdue=overdue,
-                      limit=50, offset=(page - 1) * 50)
+                      queue=queue or None, limit=50, offset=(page - 1) * 50)
     rows, total = inbox(session, principal, flt, now)
+    counts = queue_counts(session, principal, now) if not q and not flt.status else {}
     return render(request, "dossiers.html", {
-        "rows": [(d, urgency(d, now)) for d in rows], "total": total, "q": q or "", "status": flt.status,
-        "mine": mine, "overdue": overdue, "page": page, "pages": max(1, (total + 49) // 50),
+        "rows": inbox_rows(session, rows, now), "total": total, "q": q or "", "status": flt.status,
+        "mine": mine, "overdue": overdue, "queue": queue or "", "counts": counts, "queue_labels": QUEUE_LABELS,
+        "page": page, "pages": max(1, (total + 49) // 50),
         "statuses": list(STATUS_LABELS.items())[1:], "workload": workload_by_department(session, principal),
         **_labels(),
     })
@@ -215,6 +221,7 @@ def dossier_page(
     step_names = {s["key"]: s["name"] for s in version.data.get("process", [])}
     actions = offered_actions(session, principal, dossier, now)  # what perform would accept, guards included
     events = timeline(session, dossier)
+    drafts = [e for e in events if e.action == Action.SUBMIT_FOR_APPROVAL.value]
     handlers = printing.specialists(session, dossier) if any(t.action is Action.ASSIGN for t in actions) else []
     used = legal_grounds_used(dossier)
     legal_extensions = [x for x in legal_extensions_of(version) if x["key"] not in used]
@@ -222,7 +229,9 @@ def dossier_page(
         "d": read.shown, "events": events, "documents": documents(session, dossier) if read.documents else [],
         "state": state, "verdicts": verdicts, "step_names": step_names, "actions": actions, "handlers": handlers,
         "legal_extensions": legal_extensions,
-        "urgency": urgency(dossier, now),
+        "clock": badge_of(session, dossier, now, ledger),
+        "draft": (drafts[-1].data or {}).get("draft", "") if drafts else "",
+        "done": request.query_params.get("done", ""), "done_label": _done_label(request.query_params.get("done", "")),
         "may_attach_result": may_attach_result(principal, dossier),  # the action's own rule (Art. 22, 23(1))
         "forms": printing.forms_for(events) if read.documents else [],
         "action_labels": {a.value: v for a, v in ACTION_LABELS.items()},
@@ -246,10 +255,14 @@ def dossier_action(
     result_summary: str = Form(default="", max_length=2000),
     legal_extension: str = Form(default="", max_length=40),
     missing: list[str] = Form(default=[], max_length=50, description="supplement requests: the documents to add"),
+    confirmed: str = Form(default="", max_length=1, description="1: the officer ticked the confirmation box the "
+                                                                 "page shows with a final action (asked by the "
+                                                                 "browser; not required of other clients)"),
     principal: Principal = Depends(current_officer),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
+    transition(action)  # an unknown action is a 404 here as in perform
     handler = form_int(handler_id, field="handler_id", label="Cán bộ được phân công")
     try:
         data = ActionIn.model_validate({
@@ -280,6 +293,12 @@ def dossier_result_upload(
                  upload=Upload(None, file.filename or "", file.file.read()), store=store, now=now,
                  max_upload_bytes=request.app.state.settings.max_upload_bytes, kind="result")
     return RedirectResponse(f"/dossiers/{dossier_id}?done=result", status_code=303)
+
+
+def _done_label(done: str) -> str:
+    """The action named by ``?done=`` after it was carried out: the page says "Đã thực hiện: <label>." (never the
+    empty "Đã thực hiện: ." it said for the result upload, which is no action of the table)."""
+    return {a.value: label for a, label in ACTION_LABELS.items()}.get(done, "")
 
 
 def raise_validation(exc: ValidationError) -> NoReturn:

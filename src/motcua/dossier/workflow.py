@@ -127,6 +127,14 @@ class Action(StrEnum):
     FINISH_CORRECTION = "finish_correction"
 
 
+#: The step forward a dossier waits for in its state: the primary button of the page (issue 16, item 7).
+FORWARD: frozenset[Action] = frozenset({
+    Action.RECEIVE, Action.ACCEPT_ONLINE, Action.TRANSFER, Action.ASSIGN, Action.RECEIVE_SUPPLEMENT,
+    Action.CONFIRM_SUPPLEMENT, Action.SUBMIT_FOR_APPROVAL, Action.APPROVE, Action.RETURN_RESULT,
+    Action.FINISH_CORRECTION,
+})
+
+
 @dataclass(frozen=True, kw_only=True)
 class Transition(Row[Status, Action, Role]):
     effect: ClockEffect = "none"  # what the action does to the legal clock (docs/legal.md §4)
@@ -139,6 +147,20 @@ class Transition(Row[Status, Action, Role]):
     @property
     def clock(self) -> ClockEffect:
         return self.effect
+
+    @property
+    def final(self) -> bool:
+        """The action ends the dossier's handling or its clock — a refusal, a stop, a withdrawal, a closing, the
+        approval: the page asks for a confirmation before it is sent (issue 16, item 7)."""
+        return self.effect == "finish" or (self.target is not None and self.target in END_STATES)
+
+    @property
+    def emphasis(self) -> Literal["primary", "secondary", "danger"]:
+        """How the page styles its button: the step forward the dossier waits for, an ending that is not one (a
+        refusal, a stop, a withdrawal, a closing), or anything else."""
+        if self.action in FORWARD:
+            return "primary"
+        return "danger" if self.final else "secondary"
 
 
 # ------------------------------------------------------------------------------------------------ the guards

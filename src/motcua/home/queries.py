@@ -15,7 +15,7 @@ from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar import CalendarError, DayInfo
 from motcua.calendar.queries import calendar_for_province
-from motcua.dossier.queries import CommuneActivity, province_activity
+from motcua.dossier.queries import QUEUE_LABELS, CommuneActivity, province_activity, queue_counts
 from motcua.dossier.workflow import ACTION_LABELS as DOSSIER_ACTIONS
 from motcua.feedback.workflow import ACTION_LABELS as CASE_ACTIONS
 from motcua.index.definitions import NoMetricSetInForce, metric_set_for
@@ -141,6 +141,10 @@ class HomePage:
     overview_stats: OverviewStats | None = None
     events: list[AuditEvent] | None = None
     desk: ProvinceDesk | None = None
+    queues: dict[str, int] | None = None
+    """A commune officer's work by queue (online awaiting acceptance, overdue, due soon, supplements to confirm,
+    to be assigned), each linking to that list of the inbox (issue 16, item 4)."""
+    queue_labels: dict[str, str] | None = None
 
     def context(self) -> dict[str, Any]:
         """The template's variables (a shallow copy: the ORM objects stay attached)."""
@@ -151,10 +155,11 @@ def home_page(session: Session, principal: Principal, now: datetime) -> HomePage
     """The officer's home page: who they are, whether today is a working day in their province, their cards, their
     commune's staff (or the province's communes) and, for the roles that oversee, the latest audit events."""
     assert principal.id is not None
-    commune = staff = overview = stats = desk = None
+    commune = staff = overview = stats = desk = queues = None
     if principal.commune_code is not None:
         commune = get_commune_for(session, principal, principal.commune_code)
         staff = commune_staff(session, commune)
+        queues = queue_counts(session, principal, now) or None
     else:
         overview = province_overview(session, principal.province_code)
         staffed = [n for _, n in overview if n]
@@ -169,7 +174,7 @@ def home_page(session: Session, principal: Principal, now: datetime) -> HomePage
         sections=frozenset(name for name, role in SECTIONS if principal.has_role(role)),
         commune=commune, staff=staff, overview=overview, overview_stats=stats,
         events=recent_events_for(session, principal, limit=15) if principal.has_role(*EVENT_READERS) else None,
-        desk=desk,
+        desk=desk, queues=queues, queue_labels=QUEUE_LABELS,
     )
 
 
