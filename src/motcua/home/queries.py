@@ -20,7 +20,8 @@ from motcua.dossier.workflow import ACTION_LABELS as DOSSIER_ACTIONS
 from motcua.feedback.workflow import ACTION_LABELS as CASE_ACTIONS
 from motcua.index.definitions import NoMetricSetInForce, metric_set_for
 from motcua.index.periods import Period, add_months, parse_period
-from motcua.index.rollups import catalogue_counters, competition_ranks, rollup_counters, scorecard, share_order
+from motcua.index.rankings import province_ranking
+from motcua.index.rollups import catalogue_counters, rollup_counters, scorecard
 from motcua.index.score import Scorecard, merge_all
 from motcua.kit.clock import to_local
 from motcua.kit.errors import ValidationFailed
@@ -194,7 +195,8 @@ def _desk(session: Session, principal: Principal, communes: list[Commune], now: 
 
 
 def _index_glance(session: Session, province_code: str, communes: list[Commune], now: datetime) -> IndexGlance | None:
-    """The last month that is over, scored as the province's ranking scores it (``index.rollups``)."""
+    """The last month that is over: the province's own card and the ends of the ranking the ranking page shows
+    (``index.rankings``, the same cached rows)."""
     today = to_local(now).date()
     month = add_months(date(today.year, today.month, 1), -1)
     try:
@@ -205,13 +207,10 @@ def _index_glance(session: Session, province_code: str, communes: list[Commune],
     by_commune = rollup_counters(session, province_code, period)
     if not by_commune:
         return None
-    catalogue = catalogue_counters(session, month)
-    cards = {code: scorecard(metric_set, counters, catalogue) for code, counters in by_commune.items()
-             if counters.counted}
-    ranks = competition_ranks({code: share_order(card.total) for code, card in cards.items()})
     named = {c.code: c for c in communes}
-    ordered = [(named[code], cards[code]) for code in sorted(ranks, key=lambda c: (ranks[c], named[c].name_folded))
-               if code in named]
+    ordered = [(named[r.commune_code], r.card) for r in province_ranking(session, province_code, period).rows
+               if r.rank is not None and r.commune_code in named]
+    catalogue = catalogue_counters(session, month)
     return IndexGlance(period, scorecard(metric_set, merge_all(by_commune.values()), catalogue, level="province"),
                        len(ordered), ordered[:3], ordered[-3:][::-1] if len(ordered) > 3 else [])
 
