@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from motcua.audit.models import AuditEvent
+from motcua.base.roles import Role
 from motcua.calendar.models import CalendarAnnouncement
 from motcua.cli import app as cli
 from motcua.config import get_settings
 from tests.calendar.test_keeping_current import announce
-from tests.factories import csrf_token
+from tests.factories import csrf_token, login, make_officer
 
 ALREADY = "đã được thông báo theo QĐ 1234/QĐ-UBND; không ghi trùng"
 
@@ -65,3 +66,20 @@ def test_finding_19_same_announcement_twice_from_the_cli(fresh_db, monkeypatch):
             assert recorded(s) == (1, 1)
     finally:
         get_settings.cache_clear()
+
+
+def test_a_commune_administrator_is_refused_before_the_form_is_read(client, session):
+    """Only the province's administrators keep the calendar (docs/legal.md §4): a commune administrator's POST —
+    even an invalid one — is a 403, never a 422 form page, and writes nothing; so are the working hours."""
+    make_officer(session, username="chitien.qt", roles=(Role.ADMIN,))
+    login(client, "chitien.qt")
+    token = csrf_token(client, "/calendar")
+    bad = client.post("/admin/calendar/announcements", data={"csrf_token": token, "day": "", "kind": "x"})
+    assert bad.status_code == 403 and "quản trị viên cấp tỉnh" in bad.text
+    good = client.post("/admin/calendar/announcements", data={
+        "csrf_token": token, "day": "2026-11-25", "kind": "day_off", "scope": "25", "document": "QĐ 1/QĐ-UBND"})
+    assert good.status_code == 403
+    hours = client.post("/admin/calendar/working-hours", data={"csrf_token": token, "intervals": "07:30-11:30"})
+    assert hours.status_code == 403
+    session.expire_all()
+    assert recorded(session) == (0, 0)
