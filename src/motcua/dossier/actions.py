@@ -364,6 +364,32 @@ def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str,
     return event
 
 
+#: The catalogue's form of a paper → the form received when the intake does not say (an original or a copy: the
+#: original, which the officer changes to a copy at the counter).
+_DEFAULT_FORM = {"original": "original", "copy": "copy", "certified_copy": "certified_copy",
+                 "original_or_copy": "original"}
+
+
+def received_papers(version_data: Mapping[str, Any], data: IntakeIn) -> list[dict[str, Any]]:
+    """What was received, as the receipt lists it (Decree 118 Art. 17(1), its form: STT, tên giấy tờ, hình thức,
+    số lượng): the papers ticked, in the catalogue's order, each with the form and number of copies the intake gave,
+    else the catalogue's; an online dossier's papers are electronic. The unticked ones are not listed."""
+    present = set(data.documents_present)
+    out: list[dict[str, Any]] = []
+    for doc in version_data.get("documents", []):
+        if doc["key"] not in present:
+            continue
+        given = data.papers.get(doc["key"])
+        if given is not None:
+            form, count = given.form, given.count
+        elif data.channel == 2:
+            form, count = "electronic", 1
+        else:
+            form, count = _DEFAULT_FORM.get(str(doc.get("form", "")), "original"), int(doc.get("count", 1) or 1)
+        out.append({"key": doc["key"], "name": doc["name"], "form": form, "count": count})
+    return out
+
+
 def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: datetime,
                    public_base_url: str | None = None) -> IntakeResult:
     """The one way a dossier comes into being (house rule 2): its row, documents, the first line of its timeline,
@@ -431,6 +457,10 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
                                     kind="input", size=doc.size, uploaded_at=now,
                                     uploaded_by_id=_actor_officer_id(actor)))
     event_data = dict(new.event_data)
+    event_data["papers"] = received_papers(version.data, data)
+    event_data["fees"] = [{"name": name, "amount_vnd": amount} for name, amount in owed.applying]
+    if data.event_date is not None:
+        event_data["event_date"] = data.event_date.isoformat()
     if owed.exemption is not None:
         event_data["fee_exemption"] = {"key": owed.exemption, "ground": owed.ground}
     event_data["owed_fee_vnd"] = owed.total_vnd
