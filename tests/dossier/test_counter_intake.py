@@ -201,3 +201,39 @@ def test_a_double_submit_with_kept_scans_is_one_dossier(counter, session):
     assert first.headers["location"] == second.headers["location"]
     assert session.scalar(select(func.count()).select_from(Dossier)) == 1
     assert session.scalar(select(func.count()).select_from(DossierDocument)) == 1
+
+
+def browser_multipart(fields: dict[str, object], rows: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
+    """The form as Chromium sends it: fields, then for every checklist row its key and its file input, an empty
+    one as a part with ``filename=""`` (httpx leaves the file name out, which a browser never does)."""
+    boundary = "----motcuaBoundary7MA4YWxkTrZu0gW"
+    out = io.BytesIO()
+
+    def part(disposition: str, body: bytes, kind: str | None = None) -> None:
+        out.write(f"--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\n".encode())
+        if kind:
+            out.write(f"Content-Type: {kind}\r\n".encode())
+        out.write(b"\r\n" + body + b"\r\n")
+
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            part(f'name="{name}"', str(item).encode())
+    for key, filename, content in rows:
+        part('name="file_keys"', key.encode())
+        part(f'name="files"; filename="{filename}"', content, "application/pdf" if content else
+             "application/octet-stream")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_scan_goes_with_its_own_paper_when_a_row_above_has_none(counter, session):
+    """Each row of the checklist has its file input; the browser sends the empty ones too. A scan attached to the
+    last row only is the last paper's (it was filed under the first: the empty inputs were dropped from the list
+    of files but their keys kept)."""
+    data = form(MARRIAGE, {"to_khai": ("original", 1), "giay_to_tuy_than": ("original", 1)})
+    rows = [(k, "", b"") for k in CHECKLIST[MARRIAGE][:3]] + [("giay_to_tuy_than", "cccd.pdf", pdf_bytes())]
+    body, kind = browser_multipart({**data, "csrf_token": csrf_token(counter, "/dossiers/new")}, rows)
+    done = counter.post("/dossiers", content=body, headers={"content-type": kind}, follow_redirects=False)
+    assert done.status_code == 303, re.findall(r"<main.*", done.text, re.S)[0][:1500]
+    docs = session.scalars(select(DossierDocument)).all()
+    assert [(d.requirement_key, d.file_name) for d in docs] == [("giay_to_tuy_than", "cccd.pdf")]

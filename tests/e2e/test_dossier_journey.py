@@ -106,8 +106,9 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
         _go_to_inbox(page)
         page.get_by_role("link", name="Tiếp nhận hồ sơ mới").click()
         page.wait_for_url("**/dossiers/new")
-        assert page.evaluate("document.activeElement.id") == "procedure_code"  # autofocus: the keyboard starts here
+        assert page.evaluate("document.activeElement.id") == "procedure-search"  # autofocus: typing searches
         assert page.get_by_text("Chọn thủ tục để hiện danh mục giấy tờ.").is_visible()
+        page.locator("#procedure_code").focus()  # the list itself, by keyboard
         with page.expect_response(lambda r: "/dossiers/new?" in r.url and r.request.headers.get("hx-request")
                                   == "true") as reloaded:
             _choose_by_keyboard(page, "#procedure_code", HKD)

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, read_form, require_csrf, require_roles
 from motcua.base.principal import Principal
 from motcua.base.roles import DEPARTMENT_NAMES, INTAKE_ROLES
 from motcua.calendar import to_vietnam_time
@@ -203,6 +205,17 @@ def intake_page(
     return _intake_form(request, session, principal, now, values, {}, draft=draft)
 
 
+def _uploads_by_paper(form: FormData) -> list[Upload]:
+    """Each scan with the paper of its row: the n-th file input is the n-th row's (``file_keys``). The parsed form
+    keeps the empty file inputs, which FastAPI's list of files leaves out: zipping that list with the keys paired a
+    scan with the wrong paper whenever a row above it had none."""
+    keys = [k if isinstance(k, str) else "" for k in form.getlist("file_keys")]
+    parts = form.getlist("files")
+    return [Upload(key or None, part.filename, part.file.read())
+            for key, part in zip(keys, parts, strict=False)
+            if isinstance(part, StarletteUploadFile) and part.filename]
+
+
 def _papers_given(documents_present: list[str], keys: list[str], forms: list[str],
                   counts: list[str]) -> dict[str, dict[str, object]]:
     """The form and number of copies of each paper ticked, from the rows of the checklist (in the form's order)."""
@@ -244,11 +257,13 @@ def intake_submit(
     draft_id: str = Form(default="", max_length=12, description="the officer's draft holding scans kept"),
     keep_files: list[str] = Form(default=[], max_length=50, description="kept scans still ticked"),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
+    form: FormData = Depends(read_form),
     principal: Principal = Depends(require_roles(*INTAKE_ROLES)),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
+    del file_keys, files  # declared for the schema of the form; paired in the form's order by _uploads_by_paper
     values: dict[str, object] = {
         "procedure_code": procedure_code, "outcome": outcome, "applicant_kind": applicant_kind,
         "applicant_name": applicant_name, "id_number": id_number.strip(), "tax_code": tax_code.strip(),
@@ -257,8 +272,7 @@ def intake_submit(
         "legal_extension": legal_extension, "legal_extension_note": legal_extension_note,
         "fee_options": fee_options, "fee_exemption": fee_exemption, "event_date": event_date.strip(),
     }
-    uploads = [Upload(key or None, f.filename or "", f.file.read())
-               for key, f in zip(file_keys, files, strict=False) if f.filename]
+    uploads = _uploads_by_paper(form)
     settings = request.app.state.settings
     keep = [n for k in keep_files if (n := form_int(k, field="keep_files", label="Tệp đã giữ lại")) is not None]
     draft_number = form_int(draft_id, field="draft_id", label="Tệp đã giữ lại")

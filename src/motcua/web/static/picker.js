@@ -47,6 +47,8 @@
         if (first && (!current || current.hidden || !current.value)) { first.selected = true; }
       });
       if (input.hasAttribute("data-filter-best")) {
+        // The list had the focus (autofocus) and nothing is chosen yet: typing starts in the search box.
+        if (document.activeElement === select && !select.value) { input.focus(); }
         input.addEventListener("keydown", function (event) {
           if (event.key === "Enter") { event.preventDefault(); }
         });
