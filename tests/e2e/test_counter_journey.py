@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from motcua.base.roles import Role
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, RECORD_PRINT
 from tests.factories import PASSWORD, VALID_ID, make_officer, pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -83,10 +83,7 @@ def test_counter_birth_registration_clicks_and_keystrokes(fresh_db, live_server_
     scan.write_bytes(pdf_bytes())
     context = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     context.set_default_timeout(10_000)
-    # Headless Chromium has no print dialog to show (its print preview takes the page down): print() is recorded
-    # instead, in whichever frame it is called, on the top page.
-    context.add_init_script("window.print = function () { window.top.__printed = (window.top.__printed || [])"
-                            ".concat([String(window.location.pathname)]); };")
+    context.add_init_script(RECORD_PRINT)
     page = context.new_page()
     try:
         _log_in(page, base)

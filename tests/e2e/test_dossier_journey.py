@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from motcua.base.roles import Role
 from motcua.dossier.codes import is_valid_code
 from motcua.dossier.forms import FORM_TITLES
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, RECORD_PRINT
 from tests.factories import CHI_TIEN, HKD, PASSWORD, VALID_ID, make_officer, pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -99,6 +99,7 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
 
     context: BrowserContext = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     context.set_default_timeout(10_000)
+    context.add_init_script(RECORD_PRINT)  # "Lưu và in phiếu" prints the receipt
     page = context.new_page()
     try:
         # ---------------------------------------------------------------- the counter receives the dossier
