@@ -20,6 +20,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 
+#: Headless Chromium has no print dialog to show (its print preview takes the page down): ``print()`` is recorded
+#: instead, in whichever frame it is called, on the top page (``window.__printed``: the paths printed).
+RECORD_PRINT = ("window.print = function () { window.top.__printed = (window.top.__printed || [])"
+                ".concat([String(window.location.pathname)]); };")
+
 
 @pytest.fixture
 def live_server(fresh_db) -> Iterator[str]:

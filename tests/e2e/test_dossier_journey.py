@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from motcua.base.roles import Role
 from motcua.dossier.codes import is_valid_code
 from motcua.dossier.forms import FORM_TITLES
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, RECORD_PRINT
 from tests.factories import CHI_TIEN, HKD, PASSWORD, VALID_ID, make_officer, pdf_bytes
 
 pytestmark = pytest.mark.e2e
@@ -103,6 +103,7 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
 
     context: BrowserContext = browser.new_context(viewport=DESKTOP, locale="vi-VN")
     context.set_default_timeout(10_000)
+    context.add_init_script(RECORD_PRINT)  # "Lưu và in phiếu" prints the receipt
     page = context.new_page()
     try:
         # ---------------------------------------------------------------- the counter receives the dossier
@@ -110,8 +111,9 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
         _go_to_inbox(page)
         page.get_by_role("link", name="Tiếp nhận hồ sơ mới").click()
         page.wait_for_url("**/dossiers/new")
-        assert page.evaluate("document.activeElement.id") == "procedure_code"  # autofocus: the keyboard starts here
+        assert page.evaluate("document.activeElement.id") == "procedure-search"  # autofocus: typing searches
         assert page.get_by_text("Chọn thủ tục để hiện danh mục giấy tờ.").is_visible()
+        page.locator("#procedure_code").focus()  # the list itself, by keyboard
         with page.expect_response(lambda r: "/dossiers/new?" in r.url and r.request.headers.get("hx-request")
                                   == "true") as reloaded:
             _choose_by_keyboard(page, "#procedure_code", HKD)

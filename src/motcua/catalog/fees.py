@@ -16,11 +16,14 @@ cost something), so a line paid before this rule existed keeps its number. Indic
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from motcua.kit.errors import ValidationFailed
+from motcua.kit.text import fold
 
 
 @dataclass(frozen=True)
@@ -34,9 +37,13 @@ class OwedLine:
 @dataclass(frozen=True)
 class OwedFees:
     lines: tuple[OwedLine, ...]
+    """The applying fees that cost something (what is paid)."""
     exemption: str | None
     """The key of the exemption applied (its ground is in the catalogue version), or None."""
     ground: str | None
+    applying: tuple[tuple[str, int], ...] = ()
+    """Every fee that applies, free ones included, in the catalogue's order: (name, amount in đồng) — what the
+    receipt prints (a free on-time registration says so)."""
 
     @property
     def total_vnd(self) -> int:
@@ -92,6 +99,7 @@ def owed_fees(data: Mapping[str, Any], options: Sequence[int] = (), exemption: s
         ground = grounds[exemption]
     lines: list[OwedLine] = []
     line_no = 0
+    applied = tuple((str(fee["name"]), int(fee.get("amount_vnd") or 0)) for i, fee in enumerate(fees) if i in applying)
     for i, fee in enumerate(fees):
         amount = int(fee.get("amount_vnd") or 0)
         if amount <= 0:
@@ -99,9 +107,51 @@ def owed_fees(data: Mapping[str, Any], options: Sequence[int] = (), exemption: s
         if i in applying and exemption is None:
             lines.append(OwedLine(line_no, str(fee["name"]), amount))
         line_no += 1
-    return OwedFees(tuple(lines), exemption, ground)
+    return OwedFees(tuple(lines), exemption, ground, applied)
 
 
 def fee_bearing(data: Mapping[str, Any]) -> bool:
     """Whether a dossier of this version can owe a fee at all (some fee costs something)."""
     return any(int(fee.get("amount_vnd") or 0) > 0 for fee in _fees(data))
+
+
+# ------------------------------------------------------------------------------------ a deadline decides the fee
+
+_LATE = re.compile(r"\bqua han\b.*\bsau (\d{1,3}) ngay ke tu ngay (\w+)")
+
+
+@dataclass(frozen=True)
+class DeadlineRule:
+    """A set of two alternative fees that a deadline from an event decides: registered within ``days`` days of the
+    event, the on-time fee applies, later the late one. The catalogue names them so: "Lệ phí đăng ký khai sinh
+    đúng hạn" and "… quá hạn (sau 60 ngày kể từ ngày sinh)" (Luật Hộ tịch 2014 Art. 15: a birth is registered
+    within 60 days of it; Art. 33: a death within 15 days)."""
+
+    alternative: str
+    on_time: int
+    """Index of the on-time fee in the version's list."""
+    late: int
+    days: int
+    event: str
+    """What the date is of, as the form asks for it: "Ngày sinh", "Ngày chết"."""
+
+    def option(self, event_date: date, today: date) -> int:
+        """The fee that applies to a registration on ``today`` of an event on ``event_date``: on time up to the
+        last day of the period (the period starts the day after the event, Civil Code 2015 Art. 147)."""
+        return self.on_time if today <= event_date + timedelta(days=self.days) else self.late
+
+
+def deadline_rule(data: Mapping[str, Any]) -> DeadlineRule | None:
+    """The version's deadline rule, read from how its alternative fees are named, or None."""
+    fees = _fees(data)
+    for name, members in alternative_sets(data).items():
+        if len(members) != 2:
+            continue
+        folded = {i: fold(str(fees[i]["name"])) for i in members}
+        late = [(i, m) for i in members if (m := _LATE.search(folded[i]))]
+        on_time = [i for i in members if "dung han" in folded[i]]
+        if len(late) == 1 and len(on_time) == 1:
+            (late_index, match), = late
+            event = str(fees[late_index]["name"]).rsplit("kể từ ", 1)[-1].rstrip(")").strip()
+            return DeadlineRule(name, on_time[0], late_index, int(match.group(1)), event[:1].upper() + event[1:])
+    return None

@@ -58,7 +58,14 @@ from motcua.dossier.clock import dossier_ledger, event_to_json, intake_supplemen
 from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
 from motcua.dossier.hooks import dossiers_changed
-from motcua.dossier.models import Dossier, DossierCodeCounter, DossierDocument, DossierEvent
+from motcua.dossier.models import (
+    Dossier,
+    DossierCodeCounter,
+    DossierDocument,
+    DossierDraft,
+    DossierEvent,
+    DraftFile,
+)
 from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import ActionIn, IntakeIn
 from motcua.dossier.workflow import (
@@ -73,7 +80,7 @@ from motcua.dossier.workflow import (
     plan,
 )
 from motcua.kit.clock import as_utc
-from motcua.kit.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from motcua.kit.errors import Conflict, Forbidden, MotcuaError, NotFound, ValidationFailed
 from motcua.kit.statemachine import Effects
 from motcua.kit.text import fold
 from motcua.notify.actions import DossierNotice, NoticeExtra, enqueue_for_dossier, enqueue_staff_alert
@@ -363,6 +370,33 @@ def _event(session: Session, dossier: Dossier, *, actor: Principal, action: str,
     return event
 
 
+#: The catalogue's form of a paper → the form received when the intake does not say (an original or a copy: the
+#: original, which the officer changes to a copy at the counter).
+_DEFAULT_FORM = {"original": "original", "copy": "copy", "certified_copy": "certified_copy",
+                 "original_or_copy": "original"}
+
+
+def received_papers(version_data: Mapping[str, Any], data: IntakeIn) -> list[dict[str, Any]]:
+    """What was received, as the receipt lists it (Decree 118 Art. 17(1), its form: STT, tên giấy tờ, hình thức,
+    số lượng): the papers ticked, in the catalogue's order, each with the form and number of copies the intake gave,
+    else the catalogue's; an online dossier's papers are electronic. The unticked ones are not listed."""
+    present = set(data.documents_present)
+    out: list[dict[str, Any]] = []
+    for doc in version_data.get("documents", []):
+        if doc["key"] not in present:
+            continue
+        given = data.papers.get(doc["key"])
+        form: str
+        if given is not None:
+            form, count = given.form, given.count
+        elif data.channel == 2:
+            form, count = "electronic", 1
+        else:
+            form, count = _DEFAULT_FORM.get(str(doc.get("form", "")), "original"), int(doc.get("count", 1) or 1)
+        out.append({"key": doc["key"], "name": doc["name"], "form": form, "count": count})
+    return out
+
+
 def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: datetime,
                    public_base_url: str | None = None) -> IntakeResult:
     """The one way a dossier comes into being (house rule 2): its row, documents, the first line of its timeline,
@@ -430,6 +464,10 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
                                     kind="input", size=doc.size, uploaded_at=now,
                                     uploaded_by_id=_actor_officer_id(actor)))
     event_data = dict(new.event_data)
+    event_data["papers"] = received_papers(version.data, data)
+    event_data["fees"] = [{"name": name, "amount_vnd": amount} for name, amount in owed.applying]
+    if data.event_date is not None:
+        event_data["event_date"] = data.event_date.isoformat()
     if owed.exemption is not None:
         event_data["fee_exemption"] = {"key": owed.exemption, "ground": owed.ground}
     event_data["owed_fee_vnd"] = owed.total_vnd
@@ -534,6 +572,100 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         filed_by="officer" if data.channel == 2 else "citizen", documents=documents, note=data.reasons,
         event_data={"missing": missing} if missing else {}, idempotency=key, legal_extension=legal_extension,
         legal_extension_note=data.legal_extension_note))
+
+
+# ------------------------------------------------------------------------------------------------ drafts
+
+def attach_draft_file(session: Session, *, draft: DossierDraft, requirement_key: str, filename: str, data: bytes,
+                      store: FileStore, now: datetime, max_upload_bytes: int) -> DraftFile:
+    """Attach one file to a draft (the portal's and the counter's): checked by content (type, size, bombs,
+    executables, names), stored once in the file store, one row per requirement and content. The caller has checked
+    who owns the draft and that ``requirement_key`` belongs to its procedure."""
+    refuse_path_tricks(filename)
+    info = inspect_upload(filename, data, max_bytes=max_upload_bytes)
+    key = store.put(info, data)
+    existing = session.scalar(select(DraftFile).where(DraftFile.draft_id == draft.id,
+                                                      DraftFile.requirement_key == requirement_key,
+                                                      DraftFile.file_key == key))
+    if existing is not None:
+        return existing
+    attached = DraftFile(draft_id=draft.id, requirement_key=requirement_key, file_key=key, file_name=info.safe_name,
+                         content_type=info.content_type, size=info.size, uploaded_at=now)
+    session.add(attached)
+    draft.updated_at = now
+    session.flush()
+    return attached
+
+
+def draft_files(session: Session, draft: DossierDraft) -> list[DraftFile]:
+    return list(session.scalars(select(DraftFile).where(DraftFile.draft_id == draft.id).order_by(DraftFile.id)))
+
+
+def counter_draft_for(session: Session, actor: Principal, draft_id: int, *,
+                      closed_too: bool = False) -> DossierDraft:
+    """The counter draft if it is this officer's own and still open (or, with ``closed_too``, already saved as a
+    dossier: a double submit replays that dossier); 404 otherwise (a draft id in a form is input)."""
+    draft = session.scalar(select(DossierDraft).where(
+        DossierDraft.id == draft_id, DossierDraft.officer_id == actor.officer_id,
+        DossierDraft.officer_id.is_not(None)))
+    if draft is None or (draft.submitted_at is not None and not closed_too):
+        raise NotFound("Không tìm thấy các tệp đã giữ lại của lần tiếp nhận trước; vui lòng đính kèm lại.")
+    return draft
+
+
+def keep_counter_uploads(session: Session, *, actor: Principal, draft_id: int | None, keep: Sequence[int],
+                         procedure_code: str, uploads: Sequence[Upload], store: FileStore, now: datetime,
+                         max_upload_bytes: int) -> tuple[DossierDraft | None, dict[str, str]]:
+    """An intake refused for a mistake in the form keeps the scans attached to it (issue 16, item 2): each is
+    checked and kept in the officer's draft, which the re-rendered form carries, so the saved dossier has them.
+    Files kept before and unticked (``keep`` lists those still ticked) leave the draft first. Returns the draft
+    (None when nothing is kept) and, by file name, why a file could not be kept: a file is never dropped silently."""
+    if actor.officer_id is None or actor.commune_code is None:
+        return None, {}
+    draft = drop_draft_files(session, actor=actor, draft_id=draft_id, keep=keep) if draft_id is not None else None
+    if not uploads:
+        return draft, {}
+    if draft is None:
+        draft = DossierDraft(officer_id=actor.officer_id, citizen_id=None, procedure_code=procedure_code[:20],
+                             commune_code=actor.commune_code, fields={}, created_at=now, updated_at=now)
+        session.add(draft)
+        session.flush()
+    refused: dict[str, str] = {}
+    for upload in uploads:
+        try:
+            with session.begin_nested():
+                attach_draft_file(session, draft=draft, requirement_key=upload.requirement_key or "",
+                                  filename=upload.filename, data=upload.data, store=store, now=now,
+                                  max_upload_bytes=max_upload_bytes)
+        except MotcuaError as exc:
+            refused[upload.filename] = exc.message
+    draft.procedure_code = procedure_code[:20]
+    return draft, refused
+
+
+def drop_draft_files(session: Session, *, actor: Principal, draft_id: int, keep: Sequence[int],
+                     closed_too: bool = False) -> DossierDraft:
+    """The officer's draft, without the kept files the officer unticked (the housekeeping sweep removes a stored
+    file nothing else holds). A closed draft (``closed_too``: the submit of a dossier saved already) is unchanged."""
+    draft = counter_draft_for(session, actor, draft_id, closed_too=closed_too)
+    if draft.submitted_at is not None:
+        return draft
+    for attached in draft_files(session, draft):
+        if attached.id not in keep:
+            session.delete(attached)
+    session.flush()
+    return draft
+
+
+def draft_uploads(session: Session, draft: DossierDraft, store: FileStore) -> list[Upload]:
+    """The draft's kept files as uploads of the intake: checked again and stored with the dossier like the others."""
+    return [Upload(f.requirement_key or None, f.file_name, store.read(f.file_key)) for f in draft_files(session, draft)]
+
+
+def close_counter_draft(session: Session, *, draft: DossierDraft, dossier: Dossier, now: datetime) -> None:
+    """The dossier is saved with the draft's files: the draft is closed (as a submitted portal draft is)."""
+    draft.submitted_at = now
+    draft.dossier_id = dossier.id
 
 
 _INSERTS: dict[str, Any] = {}

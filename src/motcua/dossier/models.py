@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -190,3 +191,40 @@ class FilingConsent(Base):
     helper_id: Mapped[int] = mapped_column(ForeignKey("officer.id"), index=True)
     helper_role: Mapped[str] = mapped_column(String(20))  # volunteer | reception
     recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class DossierDraft(Base):
+    """A dossier being prepared (hồ sơ lưu nháp): the form's fields and the files attached so far. A citizen's draft
+    online (``citizen_id``), or a counter officer's (``officer_id``): the scans of an intake refused for a mistake
+    in the form, kept until the officer saves the dossier (issue 16). Exactly one of the two owners is set."""
+
+    __tablename__ = "dossier_draft"
+    __table_args__ = (CheckConstraint("(citizen_id IS NULL) <> (officer_id IS NULL)", name="one_owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_account.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(20))
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))  # the commune that will decide it
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: Set by the one submit that wins (a guarded UPDATE): a double submit makes one dossier.
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+
+
+class DraftFile(Base):
+    """A file attached to a draft, checked by content on upload and kept in the file store."""
+
+    __tablename__ = "draft_file"
+    __table_args__ = (UniqueConstraint("draft_id", "requirement_key", "file_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("dossier_draft.id", ondelete="CASCADE"), index=True)
+    requirement_key: Mapped[str] = mapped_column(String(40))
+    file_key: Mapped[str] = mapped_column(String(80), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -14,7 +14,7 @@ from motcua.base.roles import DEPARTMENT_NAMES, DepartmentKind, Role
 from motcua.calendar import TimeLimit
 from motcua.catalog.models import ProcedureVersion
 from motcua.dossier import forms
-from motcua.dossier.models import Dossier, DossierEvent
+from motcua.dossier.models import Dossier, DossierDocument, DossierEvent
 from motcua.dossier.register import RegisterRow, register_xlsx
 from motcua.dossier.workflow import STATUS_LABELS, Action, Status
 from motcua.kit.clock import as_utc
@@ -23,7 +23,7 @@ from motcua.org.models import Commune, Officer, OfficerRole, Province
 
 CHANNEL_LABELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Qua bưu chính"}
 DOCUMENT_FORMS = {"original": "Bản chính", "copy": "Bản sao", "certified_copy": "Bản sao có chứng thực",
-                  "original_or_copy": "Bản chính hoặc bản sao"}
+                  "original_or_copy": "Bản chính hoặc bản sao", "electronic": "Bản điện tử"}
 
 #: Which forms a dossier has, by what happened to it (the action that produces each, workflow table).
 _FORM_SOURCES: dict[str, tuple[Action, ...]] = {
@@ -61,12 +61,39 @@ def _issuer(session: Session, dossier: Dossier) -> forms.Issuer:
                         body="TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", place=commune.name, province=province.name)
 
 
+def _papers(session: Session, dossier: Dossier, version: ProcedureVersion) -> list[dict[str, object]]:
+    """The papers received, as the intake recorded them on the first line of the timeline; a dossier received
+    before they were recorded: the mandatory papers and those with a scan (a complete dossier had them all)."""
+    first = session.scalar(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
+                           .order_by(DossierEvent.id).limit(1))
+    if first is not None and first.data and "papers" in first.data:
+        return list(first.data["papers"])
+    scanned = set(session.scalars(select(DossierDocument.requirement_key).where(
+        DossierDocument.dossier_id == dossier.id, DossierDocument.kind == "input")))
+    return [d for d in version.data.get("documents", []) if d.get("mandatory", True) or d["key"] in scanned]
+
+
+def _fee_lines(session: Session, dossier: Dossier, version: ProcedureVersion) -> tuple[forms.FeeLine, ...]:
+    """The fees the dossier owes as the intake chose them (free ones included), or, for a dossier received before
+    they were recorded, the lines it owes."""
+    first = session.scalar(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
+                           .order_by(DossierEvent.id).limit(1))
+    if first is not None and first.data and "fees" in first.data:
+        return tuple(forms.FeeLine(str(f["name"]), int(f["amount_vnd"])) for f in first.data["fees"])
+    costing = [f for f in version.data.get("fees", []) if int(f.get("amount_vnd") or 0) > 0]
+    owed = dossier.fee_lines_owed
+    return tuple(forms.FeeLine(str(f["name"]), int(f["amount_vnd"])) for i, f in enumerate(costing)
+                 if owed is None or i in owed)
+
+
 def form_dossier(session: Session, dossier: Dossier, base_url: str) -> forms.FormDossier:
     version = session.get_one(ProcedureVersion, dossier.procedure_version_id)
     officer = session.get(Officer, dossier.received_by_id) if dossier.received_by_id else None
-    docs = tuple(forms.DocumentLine(name=d["name"], form=DOCUMENT_FORMS.get(d.get("form", ""), d.get("form", "")),
-                                    count=int(d.get("count", 1)))
-                 for d in version.data.get("documents", []))
+    docs = tuple(forms.DocumentLine(name=str(d["name"]),
+                                    form=DOCUMENT_FORMS.get(str(d.get("form", "")), str(d.get("form", ""))),
+                                    count=int(str(d.get("count", 1))))
+                 for d in _papers(session, dossier, version))
+    grounds = {str(e["key"]): str(e["ground"]) for e in version.data.get("fee_exemptions", [])}
     return forms.FormDossier(
         code=dossier.code, procedure_code=dossier.procedure_code, procedure_name=dossier.procedure_name,
         field=str(version.data.get("field", "")), applicant_name=dossier.applicant_name,
@@ -74,6 +101,8 @@ def form_dossier(session: Session, dossier: Dossier, base_url: str) -> forms.For
         applicant_address=dossier.address, channel_label=CHANNEL_LABELS.get(dossier.channel, ""),
         received_at=as_utc(dossier.received_at), due_at=_aware(dossier.due_at), documents=docs,
         receiving_officer=officer.full_name if officer else "",
+        fees=_fee_lines(session, dossier, version), owed_fee_vnd=dossier.owed_fee_vnd,
+        fee_exemption=grounds.get(dossier.fee_exemption or "", dossier.fee_exemption),
         lookup_url=f"{base_url.rstrip('/')}/tra-cuu?ma={dossier.code}",
     )
 

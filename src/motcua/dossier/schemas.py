@@ -48,6 +48,19 @@ def normalise_phone(value: str) -> str:
     return digits
 
 
+PaperForm = Literal["original", "copy", "certified_copy", "electronic"]
+"""Hình thức of a paper received: bản chính, bản sao, bản sao có chứng thực, bản điện tử."""
+
+
+class PaperIn(BaseModel):
+    """How one paper of the checklist was received: its form and the number of copies (the receipt's columns)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    form: PaperForm
+    count: int = Field(default=1, ge=1, le=99)
+
+
 class IntakeIn(BaseModel):
     """What the reception officer enters at the counter (Decree 118 Art. 15–17)."""
 
@@ -67,6 +80,13 @@ class IntakeIn(BaseModel):
     deciding_commune_code: str | None = Field(default=None, pattern=r"^\d{5}$",
                                               description="when it differs from the receiving commune (Art. 14)")
     documents_present: list[str] = Field(default_factory=list, max_length=50)
+    papers: dict[str, PaperIn] = Field(
+        default_factory=dict, max_length=50,
+        description="for documents_present keys: the form (original, copy, certified copy) and number of copies "
+                    "received; a key not given takes the catalogue's form and count (online: electronic)")
+    event_date: date | None = Field(
+        default=None, description="the date of the event a fee deadline runs from (birth, death), when the "
+                                  "procedure has one: what decided the on-time or late fee")
     reasons: str = Field(default="", max_length=2000)
     legal_extension: str | None = Field(
         default=None, max_length=40,
@@ -128,6 +148,8 @@ class IntakeIn(BaseModel):
             raise ValueError("Ghi rõ lý do (yêu cầu bổ sung hoặc từ chối tiếp nhận) — Điều 16(3), 17(1).")
         if len(set(self.documents_present)) != len(self.documents_present):
             raise ValueError("Danh mục giấy tờ bị trùng.")
+        if set(self.papers) - set(self.documents_present):
+            raise ValueError("Hình thức, số lượng chỉ ghi cho giấy tờ đã nộp.")
         if self.legal_extension is not None:
             if self.outcome != "received":
                 raise ValueError("Chỉ áp dụng gia hạn theo luật cho hồ sơ được tiếp nhận (đủ thành phần).")

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
-from motcua.auth.deps import DB_SESSION, current_officer, get_now, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, current_officer, get_now, read_form, require_csrf, require_roles
 from motcua.base.principal import Principal
 from motcua.base.roles import DEPARTMENT_NAMES, INTAKE_ROLES
 from motcua.calendar import to_vietnam_time
+from motcua.catalog.fees import alternative_sets, deadline_rule
 from motcua.catalog.models import ProcedureVersion
 from motcua.catalog.queries import search_procedures, version_in_force
 from motcua.db import commit_before_answering
@@ -21,6 +24,12 @@ from motcua.dossier import printing
 from motcua.dossier.actions import (
     Upload,
     add_document,
+    close_counter_draft,
+    counter_draft_for,
+    draft_files,
+    draft_uploads,
+    drop_draft_files,
+    keep_counter_uploads,
     legal_extensions_of,
     legal_grounds_used,
     may_attach_result,
@@ -31,6 +40,7 @@ from motcua.dossier.actions import (
 from motcua.dossier.clock import badge_of, dossier_ledger, on_time_verdicts
 from motcua.dossier.deps import get_store
 from motcua.dossier.files import FileStore
+from motcua.dossier.models import DossierDraft
 from motcua.dossier.queries import (
     QUEUE_LABELS,
     InboxFilter,
@@ -52,20 +62,22 @@ from motcua.kit.dates import date_range
 from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, ValidationFailed, field_errors
 from motcua.kit.numbers import form_int
-from motcua.org.models import Commune
+from motcua.kit.text import fold
+from motcua.org.models import Commune, Province
 from motcua.org.queries import list_communes_for
 from motcua.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
+#: The official forms may be framed by the site's own pages: the dossier page prints the receipt from a hidden frame
+#: after "Lưu và in phiếu" (every other response is never framed, web.middleware).
+SAME_ORIGIN_FRAME = {"X-Frame-Options": "SAMEORIGIN",
+                     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                                "frame-ancestors 'self'"}
+
 DOSSIER_ID = Path(ge=1, le=2**31 - 1)
 FORM_KEY = Path(pattern=r"^[a-z_]{4,30}$")
 ACTION_KEY = Path(pattern=r"^[a-z_]{4,30}$")
-
-
-_KEPT_FIELDS = ("procedure_code", "outcome", "applicant_kind", "applicant_name", "id_number", "tax_code", "phone",
-                "email", "address", "channel", "deciding_commune_code", "reasons", "legal_extension",
-                "legal_extension_note", "fee_exemption")
 
 
 def _labels() -> dict[str, object]:
@@ -99,12 +111,47 @@ def inbox_page(
     })
 
 
+PAPER_FORMS = (("original", "Bản chính"), ("copy", "Bản sao"), ("certified_copy", "Bản sao có chứng thực"))
+_CATALOGUE_FORM = {"original": "original", "copy": "copy", "certified_copy": "certified_copy",
+                   "original_or_copy": "original"}
+
+
+def _fee_choices(data: dict[str, Any], values: dict[str, object], today: date) -> dict[str, object]:
+    """Every fee line of the procedure for the counter form: the ones that always apply, each set of alternatives
+    with the option checked — the officer's, else the one the deadline rule picks from the event's date, else the
+    catalogue's first when no rule can decide (a set with a rule and no date waits for the officer) — and the
+    exemptions with their legal ground."""
+    fees = list(data.get("fees", []))
+    rule = deadline_rule(data)
+    options = values.get("fee_options")
+    chosen = {str(o) for o in options} if isinstance(options, list) else set()
+    event_date = values.get("event_date")
+    suggested: int | None = None
+    if rule is not None and isinstance(event_date, str) and event_date:
+        try:
+            suggested = rule.option(date.fromisoformat(event_date), today)
+        except ValueError:
+            suggested = None
+    sets = []
+    for name, members in alternative_sets(data).items():
+        picked = next((i for i in members if str(i) in chosen), None)
+        if picked is None:
+            picked = suggested if rule is not None and rule.alternative == name else members[0]
+        sets.append({"name": name, "ruled": rule is not None and rule.alternative == name,
+                     "options": [{"index": i, "name": fees[i]["name"],
+                                  "amount_vnd": int(fees[i].get("amount_vnd") or 0), "checked": i == picked}
+                                 for i in members]})
+    return {"always": [f for f in fees if not f.get("alternative")], "sets": sets, "rule": rule,
+            "exemptions": list(data.get("fee_exemptions", []))}
+
+
 def _intake_form(request: Request, session: Session, principal: Principal, now: datetime,
-                 values: dict[str, object], errors: dict[str, str], status_code: int = 200) -> Response:
+                 values: dict[str, object], errors: dict[str, str], status_code: int = 200, *,
+                 draft: DossierDraft | None = None) -> Response:
     procedures = search_procedures(session)
     code = str(values.get("procedure_code") or "")
     checklist: list[dict[str, object]] = []
-    version_data: dict[str, object] = {}
+    version_data: dict[str, Any] = {}
     if code:
         try:
             _, version = version_in_force(session, code, to_vietnam_time(now).date(), principal.province_code)
@@ -112,10 +159,34 @@ def _intake_form(request: Request, session: Session, principal: Principal, now: 
             checklist = list(version.data.get("documents", []))
         except MotcuaError as exc:
             errors = {**errors, "procedure_code": exc.message}
+    if values.get("documents_present") is None:  # a fresh form: the mandatory papers ticked, the officer unticks
+        values["documents_present"] = [str(d["key"]) for d in checklist if d.get("mandatory", True)]
+    papers = values.get("papers") or {}
+    rows = []
+    for d in checklist:
+        given = papers.get(str(d["key"]), {}) if isinstance(papers, dict) else {}
+        rows.append({**d, "paper_form": given.get("form") or _CATALOGUE_FORM.get(str(d.get("form", "")), "original"),
+                     "paper_count": given.get("count") or d.get("count", 1)})
+    kept = draft_files(session, draft) if draft is not None else []
+    known = {str(d["key"]) for d in checklist}
     return render(request, "intake.html", {
-        "procedures": procedures, "values": values, "errors": errors, "checklist": checklist,
-        "procedure": version_data, "communes": list_communes_for(session, principal),
+        "procedures": [(p, fold(f"{p.name} {p.code} {p.field}")) for p in procedures], "values": values,
+        "errors": errors, "checklist": rows, "procedure": version_data,
+        "communes": list_communes_for(session, principal),
+        "paper_forms": PAPER_FORMS, "draft": draft, "kept": kept,
+        "kept_elsewhere": [f for f in kept if f.requirement_key not in known],
+        "fees": _fee_choices(version_data, values, to_vietnam_time(now).date()) if version_data else None,
+        "today": to_vietnam_time(now).date().isoformat(),
     }, status_code=status_code)
+
+
+def _default_address(session: Session, principal: Principal) -> str:
+    """Most applicants live where they file: the commune and province, which the officer completes or replaces."""
+    commune = session.get(Commune, principal.commune_code) if principal.commune_code else None
+    if commune is None:
+        return ""
+    province = session.get(Province, commune.province_code)
+    return f"{commune.kind.capitalize()} {commune.name}, tỉnh {province.name}" if province else ""
 
 
 @router.get("/dossiers/new", response_class=HTMLResponse)
@@ -127,12 +198,40 @@ def intake_page(
     now: datetime = Depends(get_now),
 ) -> Response:
     values: dict[str, object] = {"procedure_code": procedure or "", "channel": 1, "applicant_kind": "person",
-                                 "deciding_commune_code": principal.commune_code or ""}
-    if request.headers.get("HX-Request") == "true":  # the procedure changed: keep what was typed
+                                 "deciding_commune_code": principal.commune_code or "",
+                                 "address": _default_address(session, principal)}
+    draft = None
+    if request.headers.get("HX-Request") == "true":  # the procedure changed: the page swaps its part only
         params = request.query_params
-        values.update({k: params[k][:300] for k in _KEPT_FIELDS if k in params})
-        values["documents_present"] = params.getlist("documents_present")
-    return _intake_form(request, session, principal, now, values, {})
+        values["procedure_code"] = params.get("procedure_code", "")[:20]
+        values["event_date"] = params.get("event_date", "")[:10]
+        draft_id = form_int(params.get("draft_id", ""), field="draft_id", label="Tệp đã giữ lại")
+        if draft_id is not None:
+            draft = counter_draft_for(session, principal, draft_id)
+    return _intake_form(request, session, principal, now, values, {}, draft=draft)
+
+
+def _uploads_by_paper(form: FormData) -> list[Upload]:
+    """Each scan with the paper of its row: the n-th file input is the n-th row's (``file_keys``). The parsed form
+    keeps the empty file inputs, which FastAPI's list of files leaves out: zipping that list with the keys paired a
+    scan with the wrong paper whenever a row above it had none."""
+    keys = [k if isinstance(k, str) else "" for k in form.getlist("file_keys")]
+    parts = form.getlist("files")
+    return [Upload(key or None, part.filename, part.file.read())
+            for key, part in zip(keys, parts, strict=False)
+            if isinstance(part, StarletteUploadFile) and part.filename]
+
+
+def _papers_given(documents_present: list[str], keys: list[str], forms: list[str],
+                  counts: list[str]) -> dict[str, dict[str, object]]:
+    """The form and number of copies of each paper ticked, from the rows of the checklist (in the form's order)."""
+    present = set(documents_present)
+    out: dict[str, dict[str, object]] = {}
+    for key, form, count in zip(keys, forms, counts, strict=False):
+        if key in present:
+            number = form_int(count, field="papers", label="Số lượng", maximum=99)
+            out[key] = {"form": form, "count": number if number is not None else 1}
+    return out
 
 
 @router.post("/dossiers", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -150,28 +249,52 @@ def intake_submit(
     channel: str = Form(default="1", max_length=2),
     deciding_commune_code: str = Form(default="", max_length=10),
     documents_present: list[str] = Form(default=[], max_length=50),
+    paper_keys: list[str] = Form(default=[], max_length=50),
+    paper_forms: list[str] = Form(default=[], max_length=50),
+    paper_counts: list[str] = Form(default=[], max_length=50),
     reasons: str = Form(default="", max_length=3000),
     legal_extension: str = Form(default="", max_length=40),
     legal_extension_note: str = Form(default="", max_length=3000),
     fee_options: list[str] = Form(default=[], max_length=20),
     fee_exemption: str = Form(default="", max_length=40),
+    event_date: str = Form(default="", max_length=10),
     file_keys: list[str] = Form(default=[], max_length=50),
     files: list[UploadFile] = File(default=[], max_length=50),
+    draft_id: str = Form(default="", max_length=12, description="the officer's draft holding scans kept"),
+    keep_files: list[str] = Form(default=[], max_length=50, description="kept scans still ticked"),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
+    form: FormData = Depends(read_form),
     principal: Principal = Depends(require_roles(*INTAKE_ROLES)),
     session: Session = DB_SESSION,
     store: FileStore = Depends(get_store),
     now: datetime = Depends(get_now),
 ) -> Response:
+    del file_keys, files  # declared for the schema of the form; paired in the form's order by _uploads_by_paper
     values: dict[str, object] = {
         "procedure_code": procedure_code, "outcome": outcome, "applicant_kind": applicant_kind,
         "applicant_name": applicant_name, "id_number": id_number.strip(), "tax_code": tax_code.strip(),
         "phone": phone.strip(), "email": email.strip(), "address": address, "channel": channel,
         "deciding_commune_code": deciding_commune_code, "documents_present": documents_present, "reasons": reasons,
         "legal_extension": legal_extension, "legal_extension_note": legal_extension_note,
-        "fee_options": fee_options, "fee_exemption": fee_exemption,
+        "fee_options": fee_options, "fee_exemption": fee_exemption, "event_date": event_date.strip(),
     }
+    uploads = _uploads_by_paper(form)
+    settings = request.app.state.settings
+    keep = [n for k in keep_files if (n := form_int(k, field="keep_files", label="Tệp đã giữ lại")) is not None]
+    draft_number = form_int(draft_id, field="draft_id", label="Tệp đã giữ lại")
+
+    def refused(errors: dict[str, str], status: int) -> Response:
+        """Re-render the form with what was typed, keeping the scans in the officer's draft (never dropped)."""
+        draft, not_kept = keep_counter_uploads(session, actor=principal, draft_id=draft_number, keep=keep,
+                                               procedure_code=procedure_code, uploads=uploads, store=store,
+                                               now=now, max_upload_bytes=settings.max_upload_bytes)
+        if not_kept:
+            errors = {**errors, "files": "; ".join(f"{name}: {why}" for name, why in not_kept.items())}
+        return _intake_form(request, session, principal, now, values, errors, status_code=status, draft=draft)
+
     try:
+        papers = _papers_given(documents_present, paper_keys, paper_forms, paper_counts)
+        values["papers"] = papers
         channel_number = form_int(channel, field="channel", label="Kênh tiếp nhận", maximum=99)
         data = IntakeIn.model_validate({
             **values, "channel": channel if channel_number is None else channel_number,
@@ -181,27 +304,45 @@ def intake_submit(
             "fee_options": [n for o in fee_options
                             if (n := form_int(o, field="fee_options", label="Khoản phí, lệ phí", maximum=99))
                             is not None],
-            "fee_exemption": fee_exemption or None,
+            "fee_exemption": fee_exemption or None, "event_date": values["event_date"] or None,
         })
+        _check_fee_chosen(session, principal, data, now)
     except ValidationError as exc:
-        return _intake_form(request, session, principal, now, values, field_errors(exc), status_code=422)
+        return refused(field_errors(exc), 422)
     except ValidationFailed as exc:
-        return _intake_form(request, session, principal, now, values, {**exc.fields, "form": exc.message},
-                            status_code=exc.status_code)
-    uploads = [Upload(key or None, f.filename or "", f.file.read())
-               for key, f in zip(file_keys, files, strict=False) if f.filename]
+        return refused({**exc.fields, "form": exc.message}, exc.status_code)
     try:
-        result = receive_dossier(session, actor=principal, data=data, uploads=uploads, store=store, now=now,
-                                 idempotency_key=submission or None,
-                                 max_upload_bytes=request.app.state.settings.max_upload_bytes,
-                                 public_base_url=request.app.state.settings.public_base_url)
+        draft = (drop_draft_files(session, actor=principal, draft_id=draft_number, keep=keep, closed_too=True)
+                 if draft_number is not None else None)
+        kept = draft_uploads(session, draft, store) if draft is not None else []
+        result = receive_dossier(session, actor=principal, data=data, uploads=[*uploads, *kept], store=store, now=now,
+                                 idempotency_key=submission or None, max_upload_bytes=settings.max_upload_bytes,
+                                 public_base_url=settings.public_base_url)
+        if draft is not None:
+            close_counter_draft(session, draft=draft, dossier=result.dossier, now=now)
         commit_before_answering(session)
     except MotcuaError as exc:
         session.rollback()  # nothing of a refused intake stays (its code number included)
         errors = {"files": exc.message} if exc.code == "upload_rejected" else dict(exc.fields)
-        return _intake_form(request, session, principal, now, values, {**errors, "form": exc.message},
-                            status_code=exc.status_code)
+        return refused({**errors, "form": exc.message}, exc.status_code)
     return RedirectResponse(f"/dossiers/{result.dossier.id}?received=1", status_code=303)
+
+
+def _check_fee_chosen(session: Session, principal: Principal, data: IntakeIn, now: datetime) -> None:
+    """At the counter a fee that a deadline decides is chosen, by the officer or from the event's date: the form
+    does not fall back on the catalogue's first fee for it (issue 16, item 8)."""
+    if data.outcome != "received" or data.fee_exemption is not None:
+        return
+    try:
+        _, version = version_in_force(session, data.procedure_code, to_vietnam_time(now).date(),
+                                      principal.province_code)
+    except MotcuaError:
+        return  # receive_dossier names the procedure's problem
+    rule = deadline_rule(version.data)
+    if rule is None or rule.on_time in data.fee_options or rule.late in data.fee_options:
+        return
+    raise ValidationFailed(f"Chọn lệ phí áp dụng ({rule.alternative.lower()}), hoặc nhập {rule.event.lower()} để "
+                           "chọn tự động.", fields={"fee_options": "Chọn một khoản."})
 
 
 @router.get("/dossiers/{dossier_id}", response_class=HTMLResponse)
@@ -318,7 +459,8 @@ def dossier_form(
     dossier = read_form_for(session, principal, dossier_id, form, now)
     pdf = printing.form_pdf(session, dossier, form, base_url=request.app.state.settings.public_base_url, now=now)
     return Response(pdf, media_type="application/pdf",
-                    headers=disposition_headers(f"{dossier.code}-{form}.pdf", disposition="inline"))
+                    headers={**disposition_headers(f"{dossier.code}-{form}.pdf", disposition="inline"),
+                             **SAME_ORIGIN_FRAME})
 
 
 @router.get("/dossiers/{dossier_id}/documents/{document_id}")

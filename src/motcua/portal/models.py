@@ -7,12 +7,14 @@ Secrets (codes, session tokens) are stored only as SHA-256 digests, as the offic
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.db import Base, UtcDateTime
+from motcua.dossier.models import DossierDraft, DraftFile
+
+__all__ = ["DossierDraft", "DraftFile"]  # the drafts are the dossier's (shared with the counter)
 
 
 class CitizenAccount(Base):
@@ -74,40 +76,6 @@ class CitizenSession(Base):
     citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-
-
-class DossierDraft(Base):
-    """A dossier being prepared online (hồ sơ lưu nháp): the form's fields and the files attached so far."""
-
-    __tablename__ = "dossier_draft"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizen_account.id"), index=True)
-    procedure_code: Mapped[str] = mapped_column(String(20))
-    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))  # the commune that will decide it
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    #: Set by the one submit that wins (a guarded UPDATE): a double submit makes one dossier.
-    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
-
-
-class DraftFile(Base):
-    """A file attached to a draft, checked by content on upload and kept in the file store."""
-
-    __tablename__ = "draft_file"
-    __table_args__ = (UniqueConstraint("draft_id", "requirement_key", "file_key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    draft_id: Mapped[int] = mapped_column(ForeignKey("dossier_draft.id", ondelete="CASCADE"), index=True)
-    requirement_key: Mapped[str] = mapped_column(String(40))
-    file_key: Mapped[str] = mapped_column(String(80), index=True)
-    file_name: Mapped[str] = mapped_column(String(200))
-    content_type: Mapped[str] = mapped_column(String(40))
-    size: Mapped[int] = mapped_column(Integer)
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
-
 
 
 class FeeLine(Base):

@@ -323,13 +323,16 @@ class WebContextMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += [
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"same-origin"),
-                    (b"content-security-policy",
-                     b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"),
-                ]
+                # A response that may be framed by the site's own pages (the receipt printed from the dossier page)
+                # sets its own frame policy; every other response is never framed.
+                framed = any(name.lower() == b"x-frame-options" for name, _ in headers)
+                headers += [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+                if not framed:
+                    headers += [
+                        (b"x-frame-options", b"DENY"),
+                        (b"content-security-policy",
+                         b"default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"),
+                    ]
                 if scope.get("scheme") == "https":
                     # RFC 6797: browsers that saw the site over HTTPS never try plain HTTP for a year (OWASP ASVS
                     # 4.0 14.4.5). Only over HTTPS: a header sent over HTTP is ignored and would mislead.

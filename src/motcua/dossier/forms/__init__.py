@@ -3,7 +3,7 @@
 Pure functions: frozen dataclasses in, PDF ``bytes`` out; no database. See :mod:`.render`.
 """
 
-from motcua.dossier.forms.data import ControlStep, DocumentLine, FormDossier, Issuer
+from motcua.dossier.forms.data import ControlStep, DocumentLine, FeeLine, FormDossier, Issuer
 from motcua.dossier.forms.render import (
     FORM_TITLES,
     apology_extension_pdf,
@@ -18,6 +18,7 @@ __all__ = [
     "FORM_TITLES",
     "ControlStep",
     "DocumentLine",
+    "FeeLine",
     "FormDossier",
     "Issuer",
     "apology_extension_pdf",

@@ -42,6 +42,14 @@ class DocumentLine:
 
 
 @dataclass(frozen=True)
+class FeeLine:
+    """A fee that applies to the dossier (phí, lệ phí), as the receipt prints it; a free one has amount 0."""
+
+    name: str
+    amount_vnd: int
+
+
+@dataclass(frozen=True)
 class FormDossier:
     """The dossier facts the forms print."""
 
@@ -61,6 +69,9 @@ class FormDossier:
     receiving_officer: str
     lookup_url: str  # the QR target: the public lookup page for this code
     result_delivery: str = "Tại Trung tâm Phục vụ hành chính công"
+    fees: tuple[FeeLine, ...] = ()
+    owed_fee_vnd: int = 0
+    fee_exemption: str | None = None  # the ground of the exemption applied, if any
 
     def __post_init__(self) -> None:
         _require_aware(self)

@@ -81,6 +81,11 @@ def vn_date(instant: datetime) -> str:
     return f"ngày {local.day:02d} tháng {month} năm {local.year}"
 
 
+def vnd(amount: int) -> str:
+    """An amount in đồng as the forms print it: ``"5.000 đồng"`` (the thousands separated by dots)."""
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
 # --- the QR code -------------------------------------------------------------------------------------------------
 
 QR_BORDER = 4  # the quiet zone, in modules, that the QR standard asks for
@@ -151,6 +156,7 @@ def _engine() -> _Engine:
     )
     jinja.filters["vn_datetime"] = vn_datetime
     jinja.filters["vn_date"] = vn_date
+    jinja.filters["vnd"] = vnd
     jinja.globals.update(NATIONAL_NAME=NATIONAL_NAME, NATIONAL_MOTTO=NATIONAL_MOTTO, QR_CAPTION=QR_CAPTION)
     fetcher = LocalOnlyFetcher(allowed_protocols={"file", "data"})
     fonts = FontConfiguration()

@@ -25,7 +25,16 @@ from motcua.calendar import to_vietnam_time
 from motcua.catalog.models import Procedure, ProcedureVersion
 from motcua.catalog.queries import version_in_force
 from motcua.db import affected_rows
-from motcua.dossier.actions import NewDossier, StoredFile, Upload, add_document, create_dossier, perform
+from motcua.dossier.actions import (
+    NewDossier,
+    StoredFile,
+    Upload,
+    add_document,
+    attach_draft_file,
+    create_dossier,
+    draft_files,
+    perform,
+)
 from motcua.dossier.files import FileStore, UploadRejected, content_key, inspect_upload, refuse_path_tricks
 from motcua.dossier.models import Dossier, DossierDocument, FilingConsent
 from motcua.dossier.queries import get_dossier_for
@@ -119,20 +128,8 @@ def attach_to_draft(session: Session, *, citizen: CitizenAccount, draft_id: int,
     _procedure, version = _online_version(session, draft.procedure_code, now, draft.commune_code)
     if requirement_key not in {d["key"] for d in version.data.get("documents", [])}:
         raise ValidationFailed("Tệp đính kèm không thuộc thành phần hồ sơ.", fields={"requirement_key": "Không có."})
-    refuse_path_tricks(filename)
-    info = inspect_upload(filename, data, max_bytes=max_upload_bytes)
-    key = store.put(info, data)
-    existing = session.scalar(select(DraftFile).where(DraftFile.draft_id == draft.id,
-                                                      DraftFile.requirement_key == requirement_key,
-                                                      DraftFile.file_key == key))
-    if existing is not None:
-        return existing
-    attached = DraftFile(draft_id=draft.id, requirement_key=requirement_key, file_key=key, file_name=info.safe_name,
-                         content_type=info.content_type, size=info.size, uploaded_at=now)
-    session.add(attached)
-    draft.updated_at = now
-    session.flush()
-    return attached
+    return attach_draft_file(session, draft=draft, requirement_key=requirement_key, filename=filename, data=data,
+                             store=store, now=now, max_upload_bytes=max_upload_bytes)
 
 
 def remove_from_draft(session: Session, *, citizen: CitizenAccount, draft_id: int, file_id: int) -> None:
@@ -143,10 +140,6 @@ def remove_from_draft(session: Session, *, citizen: CitizenAccount, draft_id: in
     if attached is None:
         raise NotFound("Không tìm thấy tệp.")
     session.delete(attached)
-
-
-def draft_files(session: Session, draft: DossierDraft) -> list[DraftFile]:
-    return list(session.scalars(select(DraftFile).where(DraftFile.draft_id == draft.id).order_by(DraftFile.id)))
 
 
 def _intake_data(fields: dict[str, Any], procedure_code: str, present: list[str]) -> IntakeIn:

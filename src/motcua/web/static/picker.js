@@ -2,6 +2,9 @@
 // options whose data-search (folded: no diacritics, lower case) does not contain what was typed, folded the same
 // way, so "binh minh phu tho" finds "Xã Bình Minh, Tỉnh Phú Thọ". Without JavaScript the input stays hidden and the
 // grouped <select> works alone.
+// With data-filter-best (the counter's procedure picker) typing also chooses: the shortest matching option, the
+// closest to what was typed, is selected and the <select> hears a "change" (its own hx-trigger debounces the
+// reload), and Enter in the search box does not send the form.
 (function () {
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").replace(/Đ/g, "d")
@@ -26,8 +29,30 @@
           group.hidden = !group.querySelector("option:not([hidden])");
         });
         var current = select.options[select.selectedIndex];
+        if (input.hasAttribute("data-filter-best")) {
+          var best = null;
+          if (words.length) {
+            select.querySelectorAll("option[data-search]:not([hidden])").forEach(function (option) {
+              if (!best || option.getAttribute("data-search").length < best.getAttribute("data-search").length) {
+                best = option;
+              }
+            });
+          }
+          if (best && best !== current) {
+            best.selected = true;
+            select.dispatchEvent(new Event("change", { bubbles: true }));
+          }
+          return;
+        }
         if (first && (!current || current.hidden || !current.value)) { first.selected = true; }
       });
+      if (input.hasAttribute("data-filter-best")) {
+        // The list had the focus (autofocus) and nothing is chosen yet: typing starts in the search box.
+        if (document.activeElement === select && !select.value) { input.focus(); }
+        input.addEventListener("keydown", function (event) {
+          if (event.key === "Enter") { event.preventDefault(); }
+        });
+      }
     });
   });
 })();
