@@ -61,6 +61,19 @@ def work_hours(hours: Decimal | int | float) -> str:
     return format(tenth.normalize(), "f").replace(".", ",")
 
 
+_TIME_UNITS = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "calendar_days": "ngày",
+               "months": "tháng"}
+
+
+def time_limit(amount: Decimal | int | float | None, unit: str | None) -> str:
+    """A procedure's time limit in words: "5 ngày làm việc", "1,5 ngày làm việc", "Trong ngày" (a same-day
+    procedure's amount, 0 or 1, is no number a reader needs); an unknown unit is shown as stored."""
+    if unit == "same_day":
+        return "Trong ngày"
+    number = "" if amount is None else format(Decimal(str(amount)).normalize(), "f").replace(".", ",")
+    return f"{number} {_TIME_UNITS.get(unit or '', unit or '')}".strip()
+
+
 def role_label(role: str | Role) -> str:
     try:
         return ROLE_LABELS[Role(role)]
@@ -82,6 +95,7 @@ def make_environment() -> Environment:
     env.filters["role_label"] = role_label
     env.filters["vnd"] = vnd
     env.filters["work_hours"] = work_hours
+    env.globals["time_limit"] = time_limit
     return env
 
 
