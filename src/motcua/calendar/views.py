@@ -88,7 +88,7 @@ def announcement_create(
 def announcement_withdraw(
     announcement_id: int = Path(ge=1, le=2**31 - 1),
     reason: str = Form(default="", max_length=300),
-    principal: Principal = Depends(_province_admin),
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
