@@ -21,6 +21,7 @@ from motcua.demo.org import DEMO_PASSWORD as PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDTHS = {"phone": 360, "desktop": 1366}
+MAX_HEIGHT = 2400  # px: a page longer than this (an inbox of 150 dossiers) is cut
 #: (file stem, demo login or None for a visitor, the path or how to find it)
 SHOTS: list[tuple[str, str | None, str]] = [
     ("landing", None, "/"),
@@ -33,10 +34,13 @@ SHOTS: list[tuple[str, str | None, str]] = [
     ("inbox", "chitien.tiepnhan", "/dossiers"),
     ("dossier", "chitien.tiepnhan", "first-dossier"),
     ("calendar", "chitien.tiepnhan", "/calendar"),
+    ("home-leader", "chitien.lanhdao", "/home"),
+    ("inbox-leader", "chitien.lanhdao", "/dossiers?queue=to_assign"),
     ("province-home", "tinh25.theodoi", "/home"),
     ("index", "tinh25.theodoi", "/index"),
     ("index-commune", "tinh25.theodoi", "first-commune"),
     ("index-fair-play", "tinh25.theodoi", "/index/fair-play"),
+    ("reconciliation", "tinh25.theodoi", "/index/reconciliation"),
 ]
 
 
@@ -81,7 +85,9 @@ def take(browser: Browser, base: str, out: Path, only: set[str]) -> list[Path]:
             page.goto(f"{base}{path}")
             page.wait_for_load_state("networkidle")
             file = out / f"{stem}-{kind}.png"
-            page.screenshot(path=str(file), full_page=True)
+            height = int(page.evaluate("document.documentElement.scrollHeight"))
+            page.screenshot(path=str(file), full_page=True,  # the top of a long list says what it is
+                            clip={"x": 0, "y": 0, "width": width, "height": min(height, MAX_HEIGHT)})
             written.append(file)
             context.close()
     return written
