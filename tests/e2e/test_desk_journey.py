@@ -16,6 +16,7 @@ home page and the dossier page at both widths.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -197,6 +198,7 @@ def test_the_leader_approves_with_the_draft_in_view(fresh_db, live_server_files,
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
+        started = time.perf_counter()
         clicks = _log_in(page, base, APPROVER)
         _shot(page, "home-leader-1366")
         page.get_by_role("link", name="Hồ sơ chờ phê duyệt", exact=True).click()
@@ -224,7 +226,7 @@ def test_the_leader_approves_with_the_draft_in_view(fresh_db, live_server_files,
         assert page.get_by_role("status").inner_text() == "Đã thực hiện: Phê duyệt, ký kết quả."
         assert page.locator("#status").inner_text() == "Đã xử lý xong, chờ trả kết quả"
         print(f"\nleader's approval with the draft in view: {clicks} clicks (log in, list, dossier, approve refused "
-              "without the confirmation, tick it, approve)")
+              f"without the confirmation, tick it, approve), {time.perf_counter() - started:.1f} s")
         assert clicks <= 6
     finally:
         context.close()

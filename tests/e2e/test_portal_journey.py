@@ -29,6 +29,7 @@ from motcua.integrations.simulators import PopulationDbSimulator
 from motcua.notify.models import NotificationOutbox
 from motcua.notify.senders import expand_codes
 from tests.e2e.a11y import assert_accessible
+from tests.e2e.effort import Effort
 from tests.e2e.test_dossier_journey import DESKTOP, PHONE, _act, _log_in, _log_out, _shot
 from tests.e2e.test_index_journey import LAPTOP, SHOTS
 from tests.factories import CHI_TIEN, HKD, TEST_SECRET_KEY, VALID_ID, make_officer, pdf_bytes
@@ -98,44 +99,48 @@ def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh
         citizen.goto(base + "/cong-dan")
         citizen.wait_for_url(re.compile(r"/cong-dan/dang-nhap\?next="))
         assert_accessible(citizen, name=f"portal-sign-in-{kind}")
-        citizen.get_by_label("Số điện thoại hoặc thư điện tử").fill(MOBILE)
-        citizen.get_by_role("button", name="Gửi mã xác thực").click()
+        effort = Effort()
+        effort.fill(citizen.get_by_label("Số điện thoại hoặc thư điện tử"), MOBILE)
+        effort.tap(citizen.get_by_role("button", name="Gửi mã xác thực"))
         citizen.get_by_label("Mã xác thực (6 chữ số)").wait_for()  # the page that says the code is on its way
-        citizen.get_by_label("Mã xác thực (6 chữ số)").fill(_code_sent_to(fresh_db.engine, MOBILE))
-        citizen.get_by_label("Họ và tên (chỉ cần khi đăng nhập lần đầu)").fill(CITIZEN)
-        citizen.get_by_role("button", name="Đăng nhập").click()
+        effort.fill(citizen.get_by_label("Mã xác thực (6 chữ số)"), _code_sent_to(fresh_db.engine, MOBILE))
+        effort.fill(citizen.get_by_label("Họ và tên (chỉ cần khi đăng nhập lần đầu)"), CITIZEN)
+        effort.tap(citizen.get_by_role("button", name="Đăng nhập"))
         citizen.wait_for_url(re.compile(r"/cong-dan$"))
         assert CITIZEN in citizen.get_by_role("heading", level=1).inner_text()
 
         # ------------------------------------------------------------------------- identity: number, name, birth, phone
-        citizen.get_by_label("Số định danh cá nhân (12 chữ số)").fill(CITIZEN_ID)
-        citizen.get_by_label("Họ và tên như trên thẻ căn cước").fill(CITIZEN)
-        citizen.get_by_label("Ngày sinh như trên thẻ căn cước").fill("1990-06-16")  # a wrong date of birth first
+        effort.fill(citizen.get_by_label("Số định danh cá nhân (12 chữ số)"), CITIZEN_ID)
+        effort.fill(citizen.get_by_label("Họ và tên như trên thẻ căn cước"), CITIZEN)
+        effort.fill(citizen.get_by_label("Ngày sinh như trên thẻ căn cước"), "1990-06-16")  # a wrong date first
         assert_accessible(citizen, name=f"portal-identity-{kind}")
-        citizen.get_by_role("button", name="Xác thực").click()
+        effort.tap(citizen.get_by_role("button", name="Xác thực"))
         assert citizen.locator("#identity-error").inner_text() == ("Thông tin không khớp với Cơ sở dữ liệu quốc gia "
                                                                    "về dân cư.")
         assert_accessible(citizen, name=f"portal-identity-error-{kind}")
-        citizen.get_by_label("Ngày sinh như trên thẻ căn cước").fill(CITIZEN_BORN.isoformat())
-        citizen.get_by_role("button", name="Xác thực").click()
+        effort.fill(citizen.get_by_label("Ngày sinh như trên thẻ căn cước"), CITIZEN_BORN.isoformat())
+        effort.tap(citizen.get_by_role("button", name="Xác thực"))
         citizen.wait_for_url(re.compile(r"/cong-dan\?identity=1$"))
         assert "mức 2" in citizen.locator("#h-identity + p").inner_text()
 
         # ------------------------------------------------------------------------- file online with a PDF
-        citizen.locator("main").get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
-        citizen.get_by_label("Tìm thủ tục (gõ không dấu cũng được)").fill("ho kinh doanh")
-        citizen.get_by_role("button", name="Tìm").click()
+        effort.tap(citizen.locator("main").get_by_role("link", name="Nộp hồ sơ trực tuyến"))
+        effort.fill(citizen.get_by_label("Tìm thủ tục (gõ không dấu cũng được)"), "ho kinh doanh")
+        effort.tap(citizen.get_by_role("button", name="Tìm"))
         assert_accessible(citizen, name=f"portal-procedures-{kind}")
         citizen.locator("#commune_code").select_option(CHI_TIEN)
-        citizen.locator(f'button[data-procedure="{HKD}"]').click()
+        effort.taps += 1
+        effort.tap(citizen.locator(f'button[data-procedure="{HKD}"]'))
         citizen.wait_for_url(re.compile(r"/cong-dan/ho-so-nhap/\d+$"))
-        citizen.get_by_label("Số định danh cá nhân (12 chữ số)").fill(VALID_ID)
-        citizen.get_by_label("Địa chỉ (theo đơn vị hành chính mới)").fill("Xóm Trại, xã Chí Tiên, tỉnh Phú Thọ")
+        effort.fill(citizen.get_by_label("Số định danh cá nhân (12 chữ số)"), VALID_ID)
+        effort.fill(citizen.get_by_label("Địa chỉ (theo đơn vị hành chính mới)"), "Xóm Trại, xã Chí Tiên, tỉnh Phú Thọ")
         citizen.locator('input[name="file_giay_de_nghi"]').set_input_files(str(scan))
+        effort.taps += 2  # the file input, then the file in the picker
         assert citizen.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
         _shot(citizen, f"portal-draft-{kind}", "phone")
         assert_accessible(citizen, name=f"portal-draft-{kind}")
-        citizen.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        effort.tap(citizen.get_by_role("button", name="Nộp hồ sơ", exact=True))
+        print(f"\ncitizen's sign-in, identity (one mistyped date) and filing on a 360 px phone: {effort}")
         citizen.wait_for_url(re.compile(r"/cong-dan/ho-so/\d+\?nop=1$"))
         dossier_id = int(re.search(r"/ho-so/(\d+)", citizen.url).group(1))  # type: ignore[union-attr]
         code = citizen.locator("#dossier-code").inner_text()
