@@ -13,16 +13,15 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, ViewportSize
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.base.roles import Role
-from motcua.demo.dossiers import load_demo_dossiers
 from motcua.dossier.models import Dossier
-from motcua.index.tasks import fold, rebuild
 from tests.e2e.a11y import assert_accessible
-from tests.factories import CHI_TIEN, PASSWORD, make_officer
+from tests.e2e.pages import demo_province, log_in
+from tests.factories import CHI_TIEN, make_officer
 
 pytestmark = pytest.mark.e2e
 
@@ -32,25 +31,13 @@ RECEPTION, MONITOR = "chitien.tiepnhan", "tinh.theodoi"
 
 
 def _load(engine) -> int:
-    with Session(engine) as session, session.begin():
-        load_demo_dossiers(session, now=NOW, months=2, scale=0.01, parallel=False)
-        rebuild(session, NOW)
-        while fold(session, NOW).pending_left:
-            pass
+    demo_province(engine, NOW, scale=0.01)
     with Session(engine) as session:
         make_officer(session, username=RECEPTION, roles=(Role.RECEPTION,), full_name="Trần Thanh Hoàng")
         make_officer(session, commune_code=None, username=MONITOR, roles=(Role.PROVINCE_MONITOR,),
                      full_name="Vũ Thị Lan")
         return session.scalars(select(Dossier.id).where(Dossier.deciding_commune_code == CHI_TIEN)
                                .order_by(Dossier.id.desc()).limit(1)).one()
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/home$"))
 
 
 def test_every_other_page_passes_axe_on_a_phone_and_an_office_screen(fresh_db, live_server_files,
@@ -73,7 +60,7 @@ def test_every_other_page_passes_axe_on_a_phone_and_an_office_screen(fresh_db, l
             page = context.new_page()
             try:
                 if who is not None:
-                    _log_in(page, base, who)
+                    log_in(page, base, who)
                 for path in paths:
                     response = page.goto(base + path)
                     assert response is not None and response.status == 200, (path, response and response.status)

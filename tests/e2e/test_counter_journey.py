@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from motcua.base.roles import Role
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import ARTIFACTS, RECORD_PRINT
-from tests.factories import PASSWORD, VALID_ID, make_officer, pdf_bytes
+from tests.e2e.pages import log_in
+from tests.factories import VALID_ID, make_officer, pdf_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -57,14 +58,6 @@ class Effort:
         self.keys += 1
 
 
-def _log_in(page: Page, base: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Tên đăng nhập").fill(RECEPTION)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/home$"))
-
-
 def _shot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -87,7 +80,7 @@ def test_counter_birth_registration_clicks_and_keystrokes(fresh_db, live_server_
     context.add_init_script(RECORD_PRINT)
     page = context.new_page()
     try:
-        _log_in(page, base)
+        log_in(page, base, RECEPTION)
         page.goto(base + "/dossiers/new")
         effort, started = Effort(), time.perf_counter()
         # The search box has the focus: typing chooses the procedure, the checklist follows.
@@ -152,7 +145,7 @@ def test_procedure_picker_debounces_and_searches_without_diacritics(fresh_db, li
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
-        _log_in(page, base)
+        log_in(page, base, RECEPTION)
         page.goto(base + "/dossiers/new")
         sent: list[Request] = []
         page.on("request", lambda request: sent.append(request))

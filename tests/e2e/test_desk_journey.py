@@ -33,7 +33,8 @@ from motcua.dossier.models import Dossier
 from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
 from tests.e2e.a11y import assert_accessible
-from tests.factories import PASSWORD, intake_data, make_officer, principal_of
+from tests.e2e.pages import log_in
+from tests.factories import intake_data, make_officer, principal_of
 
 pytestmark = pytest.mark.e2e
 
@@ -51,15 +52,6 @@ FIVE_DAYS = {"procedure_code": "1.004884",
 def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
-
-def _log_in(page: Page, base: str, username: str) -> int:
-    page.goto(base + "/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/home$"))
-    return 1
 
 
 def _due_soon_receipt(session: Session, now: datetime) -> datetime:
@@ -141,7 +133,7 @@ def test_each_clock_state_has_its_own_words_and_colour(fresh_db, live_server_fil
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
-        _log_in(page, base, RECEPTION)
+        log_in(page, base, RECEPTION)
         seen: dict[str, str] = {}
         for state, (words, tone) in EXPECTED.items():
             page.goto(f"{base}/dossiers/{made[state]}")
@@ -199,7 +191,7 @@ def test_the_leader_approves_with_the_draft_in_view(fresh_db, live_server_files,
     page = context.new_page()
     try:
         started = time.perf_counter()
-        clicks = _log_in(page, base, APPROVER)
+        clicks = log_in(page, base, APPROVER)
         _shot(page, "home-leader-1366")
         page.get_by_role("link", name="Hồ sơ chờ phê duyệt", exact=True).click()
         clicks += 1

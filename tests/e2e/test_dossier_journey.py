@@ -21,7 +21,8 @@ from motcua.base.roles import Role
 from motcua.dossier.codes import is_valid_code
 from motcua.dossier.forms import FORM_TITLES
 from tests.e2e.conftest import ARTIFACTS, RECORD_PRINT
-from tests.factories import CHI_TIEN, HKD, PASSWORD, VALID_ID, make_officer, pdf_bytes
+from tests.e2e.pages import log_in
+from tests.factories import CHI_TIEN, HKD, VALID_ID, make_officer, pdf_bytes
 
 pytestmark = pytest.mark.e2e
 
@@ -43,14 +44,6 @@ def _shot(page: Page, name: str, kind: str) -> str:
     path = ARTIFACTS / f"{name}-{kind}.png"
     page.screenshot(path=str(path), full_page=True)
     return str(path)
-
-
-def _log_in(page: Page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/home$"))  # not "**/home", which /login?next=/home also matches
 
 
 def _log_out(page: Page) -> None:
@@ -107,7 +100,7 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
     page = context.new_page()
     try:
         # ---------------------------------------------------------------- the counter receives the dossier
-        _log_in(page, base, RECEPTION)
+        log_in(page, base, RECEPTION)
         _go_to_inbox(page)
         page.get_by_role("link", name="Tiếp nhận hồ sơ mới").click()
         page.wait_for_url("**/dossiers/new")
@@ -165,7 +158,7 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
         _log_out(page)
 
         # ---------------------------------------------------------------- the head of the division assigns it
-        _log_in(page, base, APPROVER)
+        log_in(page, base, APPROVER)
         _go_to_inbox(page)
         page.get_by_label(re.compile("^Tìm theo mã hồ sơ, họ tên")).fill("dang van duc")
         with page.expect_navigation() as searched:
@@ -181,14 +174,14 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
         _log_out(page)
 
         # ---------------------------------------------------------------- the specialist submits it
-        _log_in(page, base, SPECIALIST)
+        log_in(page, base, SPECIALIST)
         _open_from_inbox(page, code)
         _act(page, "Trình phê duyệt", "submit_for_approval")
         assert page.locator("#status").inner_text() == "Chờ phê duyệt"
         _log_out(page)
 
         # ---------------------------------------------------------------- the head approves it
-        _log_in(page, base, APPROVER)
+        log_in(page, base, APPROVER)
         _open_from_inbox(page, code)
         page.get_by_label("Kết quả (số, ký hiệu văn bản)").fill("Giấy chứng nhận đăng ký hộ kinh doanh số 25A8000001")
         _act(page, "Phê duyệt, ký kết quả", "approve")
@@ -196,7 +189,7 @@ def test_dossier_from_counter_to_lookup(fresh_db, live_server_files, browser: Br
         _log_out(page)
 
         # ---------------------------------------------------------------- the counter returns the result
-        _log_in(page, base, RECEPTION)
+        log_in(page, base, RECEPTION)
         _open_from_inbox(page, code)
         _act(page, "Trả kết quả", "return_result")
         assert page.locator("#status").inner_text() == "Đã trả kết quả"

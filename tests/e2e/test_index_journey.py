@@ -21,10 +21,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, ViewportSize
 from sqlalchemy.orm import Session
 
 from motcua.base.roles import Role
-from motcua.demo.dossiers import load_demo_dossiers
-from motcua.index.tasks import fold, rebuild
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.pages import demo_province, log_in
 from tests.factories import CHI_TIEN, PASSWORD, make_officer
 
 pytestmark = pytest.mark.e2e
@@ -44,11 +43,7 @@ SHOTS = Path(os.environ.get("MOTCUA_SHOTS_DIR") or ARTIFACTS)
 
 
 def _load(engine) -> None:
-    with Session(engine) as session, session.begin():
-        load_demo_dossiers(session, now=NOW, months=2, scale=0.03, parallel=False)
-        rebuild(session, NOW)
-        while fold(session, NOW).pending_left:
-            pass
+    demo_province(engine, NOW)
     with Session(engine) as session:
         make_officer(session, commune_code=None, username=MONITOR, roles=(Role.PROVINCE_MONITOR,),
                      full_name="Vũ Thị Lan")
@@ -175,14 +170,6 @@ def _is_error(message: ConsoleMessage) -> bool:
     return message.type == "error" and "htmx" not in url and not url.endswith("/favicon.ico")
 
 
-def _log_in(page: Page, base: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("Tên đăng nhập").fill(MONITOR)
-    page.get_by_label("Mật khẩu").fill(PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/home$"))
-
-
 def _column(page: Page, key: str) -> list[tuple[str, float | None]]:
     """The visible rows in the table's order, each with its value in column ``key`` (None: an empty cell)."""
     rows = page.locator("#ranking tbody tr[data-commune]:not([hidden])").evaluate_all(
@@ -216,7 +203,7 @@ def test_the_provinces_ranking_sorted_by_group(fresh_db, live_server_files, brow
     page.on("pageerror", lambda e: problems.append(str(e)))
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
-        _log_in(page, base)
+        log_in(page, base, MONITOR)
         page.goto(f"{base}/index?period={PERIOD}")
         started = time.perf_counter()
         # the table is the first section: the period line above it is one row, not two full forms

@@ -30,7 +30,8 @@ from motcua.notify.models import NotificationOutbox
 from motcua.notify.senders import expand_codes
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.effort import Effort
-from tests.e2e.test_dossier_journey import DESKTOP, PHONE, _act, _log_in, _log_out, _shot
+from tests.e2e.pages import log_in
+from tests.e2e.test_dossier_journey import DESKTOP, PHONE, _act, _log_out, _shot
 from tests.e2e.test_index_journey import LAPTOP, SHOTS
 from tests.factories import CHI_TIEN, HKD, TEST_SECRET_KEY, VALID_ID, make_officer, pdf_bytes
 
@@ -68,7 +69,7 @@ def _code_sent_to(engine: object, destination: str) -> str:
 def _officer_act(page: Page, base: str, username: str, dossier_id: int, steps: list[tuple[str, str, str]]) -> None:
     """Log in at the desk, open the dossier, press each (button, done, note) in turn, log out."""
     page.set_viewport_size(DESKTOP)
-    _log_in(page, base, username)
+    log_in(page, base, username)
     page.goto(f"{base}/dossiers/{dossier_id}")
     for label, done, note in steps:
         if note:
@@ -153,7 +154,7 @@ def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh
         _officer_act(office, base, APPROVER, dossier_id, [("Phân công xử lý", "assign", "")])
         reasons = "Bổ sung bản sao hợp đồng thuê địa điểm kinh doanh."
         office.set_viewport_size(DESKTOP)
-        _log_in(office, base, SPECIALIST)
+        log_in(office, base, SPECIALIST)
         office.goto(f"{base}/dossiers/{dossier_id}")
         request = office.locator('form[action$="/actions/request_supplement"]')
         request.locator('textarea[name="note"]').fill(reasons)
@@ -209,7 +210,7 @@ def test_citizen_files_online_supplies_and_downloads_the_result_on_a_phone(fresh
         # ------------------------------------------------------------------------- decided, with an e-result
         _officer_act(office, base, SPECIALIST, dossier_id, [("Trình phê duyệt", "submit_for_approval", "")])
         office.set_viewport_size(DESKTOP)
-        _log_in(office, base, APPROVER)
+        log_in(office, base, APPROVER)
         office.goto(f"{base}/dossiers/{dossier_id}")
         office.get_by_label("Kết quả điện tử (PDF) để công dân tải về").set_input_files(str(scan))
         office.get_by_role("button", name="Đính kèm kết quả").click()

@@ -47,8 +47,10 @@
         if (first && (!current || current.hidden || !current.value)) { first.selected = true; }
       });
       if (input.hasAttribute("data-filter-best")) {
-        // The list had the focus (autofocus) and nothing is chosen yet: typing starts in the search box.
-        if (document.activeElement === select && !select.value) { input.focus(); }
+        // The list has (or is about to get: autofocus may run after this script) the focus and nothing is chosen
+        // yet: typing starts in the search box. Once it has the focus, the browser's autofocus leaves it there.
+        var focused = document.activeElement;
+        if (!select.value && (focused === select || focused === document.body || focused === null)) { input.focus(); }
         input.addEventListener("keydown", function (event) {
           if (event.key === "Enter") { event.preventDefault(); }
         });
