@@ -23,6 +23,9 @@ sysdeps:
 	  echo "Installing Debian's pango and harfbuzz-subset for the PDF forms"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; }
+	@command -v pdftotext >/dev/null 2>&1 || { \
+	  echo "Installing Debian's poppler-utils: the tests read the forms with pdftotext and pdfinfo"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
 ## make run: migrate, load Phú Thọ's 148 communes, officers and a year of dossiers (index folded), serve on
 ## http://$(HOST):$(PORT) with the worker and the local SMS/Zalo simulators

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -59,7 +62,7 @@ def pdf_text(pdf: bytes) -> str:
     return re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
 
 
-def test_the_receipt_lists_exactly_the_papers_received_on_one_page(counter):
+def test_the_receipt_lists_exactly_the_papers_received_on_one_page(counter, tmp_path):
     """The receipt test (item 1). Decree 118 Art. 17(1) and its form: the receipt lists the papers received —
     STT, name, form (bản chính / bản sao), number of copies — not the procedure's whole checklist. 2 of 4 ticked
     (one a copy in 2 copies): exactly those 2 are printed, with their form and count, and the sheet is one page."""
@@ -74,6 +77,22 @@ def test_the_receipt_lists_exactly_the_papers_received_on_one_page(counter):
     assert re.search(r"xuất trình khi nộp trực tiếp Bản sao 2\b", text), text
     assert re.search(r"Tổng số giấy tờ 3\b", text), text  # 1 original + 2 copies
     assert "Lệ phí đăng ký kết hôn" in text  # the free fee that applies is named
+    # and as poppler, a reader apart from the one above, reads the file: one page, exactly those two papers
+    poppler = _poppler(pdf, tmp_path)
+    assert poppler["pages"] == 1
+    listed = [name for name in ("Tờ khai đăng ký kết hôn", "Giấy tờ tùy thân", "Giấy xác nhận tình trạng hôn nhân",
+                                "Trích lục ghi chú ly hôn") if name in poppler["text"]]
+    assert listed == ["Tờ khai đăng ký kết hôn", "Giấy tờ tùy thân"], poppler["text"]
+
+
+def _poppler(pdf: bytes, directory: Path) -> dict[str, Any]:
+    """pdfinfo's page count and pdftotext's text (Debian's poppler-utils, installed by `make sysdeps`)."""
+    path = directory / "receipt.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return {"pages": int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1)),  # type: ignore[union-attr]
+            "text": " ".join(text.split())}
 
 
 def test_an_unticked_authorisation_is_not_on_the_birth_receipt_and_the_late_fee_is(counter):
