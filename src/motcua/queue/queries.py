@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.base.principal import Principal
@@ -87,8 +87,9 @@ def waiting_before(session: Session, ticket: QueueTicket) -> int:
     t = QueueTicket
     base = [t.commune_code == ticket.commune_code, t.field == ticket.field, t.day == ticket.day,
             t.status == "waiting", t.id != ticket.id]
+    ahead: ColumnElement[bool]
     if ticket.priority_group is not None:
-        ahead = (t.priority_group.is_not(None)) & (t.id < ticket.id)
+        ahead = and_(t.priority_group.is_not(None), t.id < ticket.id)
     else:
         ahead = or_(t.priority_group.is_not(None), t.id < ticket.id)
     return session.scalar(select(func.count()).select_from(t).where(*base, ahead)) or 0
