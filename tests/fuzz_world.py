@@ -69,9 +69,17 @@ def _rows(session: Session, store: FileStore) -> dict[str, list[Any]]:
     case = new_case(session)
     change = record_announcement(session, actor=SYSTEM, now=T0, data=AnnouncementIn.model_validate(
         {"day": "2026-12-31", "kind": "day_off", "scope": "25", "document": "01/TB-UBND", "note": "Kiểm thử"}))
+    from motcua.org.models import Commune
+    from motcua.queue.actions import create_counter
+    from motcua.queue.schemas import CounterIn
+
+    counter = create_counter(session, actor=SYSTEM, commune=session.get(Commune, CHI_TIEN), now=T0,
+                             data=CounterIn(number=1, fields=["civil_status", "land"]))
     session.commit()
     assert change.announcement is not None
     return {
+        "commune_code": [CHI_TIEN],
+        "counter_id": [counter.id],
         "dossier_id": [received.id, transferred.id, returned.id],
         "draft_id": [draft.id],
         "case_id": [case.id],

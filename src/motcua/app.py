@@ -45,6 +45,7 @@ from motcua.kit.logs import request_id
 from motcua.kit.messages import vietnamese_message
 from motcua.kit.schemas import error_responses
 from motcua.portal import views as portal_views
+from motcua.queue import views as queue_views
 from motcua.report import api as report_api
 from motcua.report import views as report_views
 from motcua.web.middleware import (
@@ -301,6 +302,7 @@ def create_app(
         ("", report_views.router),
         ("", portal_views.router),
         ("", feedback_views.router),
+        ("", queue_views.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:

@@ -350,3 +350,18 @@ def test_demo_activity_gives_every_group_of_version_2_plausible_values(loaded: L
     assert 0.5 < float(card.indicator("4.1").rate or 0) < 0.9
     assert float(card.indicator("4.2").rate or 0) > 0.6
     assert float(card.indicator("5.4").points or 0) > 4
+
+
+def test_the_demo_front_desk_has_two_counters_at_chi_tien_once(loaded: Loaded) -> None:
+    """Issue 18's first slice: Xã Chí Tiên's centre has a counter for civil status and certification and one for
+    the other fields; loading the organisation again adds none."""
+    from motcua.queue.models import QueueCounter
+
+    with Session(loaded.database.engine) as session, session.begin():
+        load_demo_org(session, now=NOW, demo=True)
+        counters = session.execute(select(QueueCounter.commune_code, QueueCounter.number, QueueCounter.fields)
+                                   .order_by(QueueCounter.id)).all()
+    assert [tuple(c) for c in counters] == [
+        ("08218", 1, "civil_status,certification"),
+        ("08218", 2, "land,social_protection,business,other"),
+    ]

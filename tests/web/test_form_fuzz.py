@@ -188,6 +188,7 @@ _PLAUSIBLE: dict[str, str] = {
     "satisfied": "1", "intent": "save", "from": "2026-11-01", "to": "2026-11-30", "period": "2026-11",
     "year": "2026", "page": "1", "q": "hộ kinh doanh", "status": "received", "procedure": HKD, "ma": "",
     "xa": CHI_TIEN, "published": "1", "late_page": "1", "mine": "1", "overdue": "1", "moi": "1", "da_gui": "1",
+    "field": "civil_status", "priority_group": "elderly", "lenh": "call", "number": "2", "fields": "land",
 }
 #: What the sweep puts into every field in turn: values that broke a parser somewhere (issue 13 findings 17–20).
 _TRAPS = ["²", "9" * 40, "0001-01-01", "9999-12-31", "\x00", "", "x" * 5000]

@@ -24,6 +24,9 @@ from motcua.demo.names import person_name
 from motcua.kit.text import slug
 from motcua.org.actions import assign_post, ensure_departments
 from motcua.org.models import Commune, Officer, OfficerRole, Post
+from motcua.queue.actions import create_counter
+from motcua.queue.models import QueueCounter
+from motcua.queue.schemas import CounterIn
 
 DEMO_PROVINCE = "25"  # Phú Thọ: 148 communes (seed 002, 004)
 MERGE_DAY = date(2025, 7, 1)
@@ -164,4 +167,21 @@ def load_demo_org(
         make(f"{prefix}.tinhnguyen", person_name(rng), commune.code, [Role.VOLUNTEER])
         if progress:
             progress(1)
+    _demo_counters(session, [c for c in communes if c.code == DEMO_COUNTERS_COMMUNE], now)
     return DemoSummary(province_code, len(communes), officers)
+
+
+#: The front desk of the demo (issue 18): two counters at Xã Chí Tiên, the commune of the seed scenarios.
+DEMO_COUNTERS_COMMUNE = "08218"
+DEMO_COUNTERS = (CounterIn(number=1, name="Hộ tịch, chứng thực", fields=["civil_status", "certification"]),
+                 CounterIn(number=2, name="Đất đai, kinh doanh, xã hội",
+                           fields=["land", "social_protection", "business", "other"]))
+
+
+def _demo_counters(session: Session, communes: list[Commune], now: datetime) -> None:
+    """Idempotent: a commune that already has counters keeps them."""
+    for commune in communes:
+        if session.scalar(select(QueueCounter.id).where(QueueCounter.commune_code == commune.code).limit(1)):
+            continue
+        for data in DEMO_COUNTERS:
+            create_counter(session, actor=SYSTEM, commune=commune, data=data, now=now)

@@ -1,0 +1,74 @@
+"""The front desk's tables: counters, queue tickets and the per-day ticket counters.
+
+Concurrency (house rule 4): a ticket's number comes from one counter row per (commune, field, day), incremented by
+an atomic upsert inside the issuing transaction (as ``dossier.codes`` does), so numbers are unique and gap-free.
+A ticket is called by a guarded ``UPDATE … WHERE id = :id AND status = 'waiting'``: of two officers who pick the
+same ticket, exactly one changes it and the other picks again.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.db import Base, UtcDateTime
+
+
+class QueueCounter(Base):
+    """Quầy: a counter of a commune's centre and the fields (``queue.fields``) it serves."""
+
+    __tablename__ = "queue_counter"
+    __table_args__ = (UniqueConstraint("commune_code", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # "Quầy số 2"
+    name: Mapped[str] = mapped_column(String(100), default="")
+    fields: Mapped[str] = mapped_column(String(200))  # field codes, comma-separated, in FIELDS order
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    @property
+    def field_codes(self) -> list[str]:
+        return [c for c in self.fields.split(",") if c]
+
+
+class QueueTicketCounter(Base):
+    """The last number issued per commune, field and day (Vietnam's date)."""
+
+    __tablename__ = "queue_ticket_counter"
+
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    field: Mapped[str] = mapped_column(String(30), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class QueueTicket(Base):
+    """Số thứ tự: a ticket taken at the kiosk. ``status``: waiting → called → done | no_show."""
+
+    __tablename__ = "queue_ticket"
+    __table_args__ = (
+        UniqueConstraint("commune_code", "field", "day", "seq"),
+        Index("ix_queue_ticket_waiting", "commune_code", "day", "status", "field"),
+        Index("ix_queue_ticket_address", "commune_code", "ip_digest", "issued_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))
+    field: Mapped[str] = mapped_column(String(30))
+    day: Mapped[date] = mapped_column(Date)  # the date in Vietnam when it was issued
+    seq: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(12))  # "HT-012"
+    priority_group: Mapped[str | None] = mapped_column(String(30))  # a PRIORITY_GROUPS code, or none
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    ip_digest: Mapped[str] = mapped_column(String(64))  # the kiosk's limit only (Decree 13/2023: minimum data)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("queue_counter.id"), index=True)
+    called_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    called_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    recalls: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
