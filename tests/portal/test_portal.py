@@ -293,7 +293,8 @@ def test_online_supplement_restarts_the_clock_and_the_result_is_downloaded(clien
 
 
 def test_a_result_is_not_downloadable_before_the_decision(client, session, clock):
-    """The electronic result is the citizen's only once the result is ready (Art. 22)."""
+    """The electronic result is the citizen's only once the result is ready (Art. 22): before, neither downloaded nor
+    listed on the citizen's page."""
     people = staff(session)
     sign_in(client, session)
     dossier = file_online(client, session)
@@ -309,6 +310,8 @@ def test_a_result_is_not_downloadable_before_the_decision(client, session, clock
                  store=client.app.state.files, now=clock.now(), kind="result")
     doc_id = session.scalar(select(DossierDocument.id).where(DossierDocument.kind == "result"))
     assert client.get(f"/cong-dan/ho-so/{dossier.id}/ket-qua/{doc_id}").status_code == 404
+    # nor offered on the citizen's page: a link there would lead to the 404 above
+    assert f"/ket-qua/{doc_id}" not in client.get(f"/cong-dan/ho-so/{dossier.id}").text
 
 
 def test_the_online_filer_withdraws_before_acceptance_without_a_clock(client, session):

@@ -231,6 +231,18 @@ class FollowPage:
     rate_url: str | None
 
 
+#: When the electronic result is the citizen's (Art. 22): once the result is ready, and after it is returned. Before
+#: the decision an attached result is a draft the leader has not signed.
+RESULT_VISIBLE: frozenset[str] = frozenset({Status.RESULT_READY.value, Status.RETURNED.value})
+
+
+def citizen_results(session: Session, dossier: Dossier) -> list[DossierDocument]:
+    """The result files the citizen may see and download (none before ``RESULT_VISIBLE``)."""
+    if dossier.status not in RESULT_VISIBLE:
+        return []
+    return [d for d in documents(session, dossier) if d.kind == "result"]
+
+
 def citizen_dossier_page(session: Session, actor: Principal, dossier_id: int, *, secret_key: str,
                          now: datetime) -> FollowPage:
     """Behind the dossier gate (``get_dossier_for``): a citizen sees their own dossiers only (404 otherwise); the
@@ -246,7 +258,7 @@ def citizen_dossier_page(session: Session, actor: Principal, dossier_id: int, *,
         supplement_due=supplement_due(session, dossier, now) if awaiting else None,
         actions=frozenset(t.action for t in offered_actions(session, actor, dossier, now)),
         forms=[(k, t) for k, t in forms_for(events) if k in CITIZEN_FORMS],
-        results=[d for d in documents(session, dossier) if d.kind == "result"],
+        results=citizen_results(session, dossier),
         checklist=checklist,
         fee_lines=fee_lines(session, dossier), payable=may_pay(dossier),
         rate_url=rating_link(session, dossier, secret_key=secret_key, now=now),

@@ -23,9 +23,9 @@ from motcua.dossier import printing
 from motcua.dossier.actions import Upload
 from motcua.dossier.deps import client_ip, get_store
 from motcua.dossier.files import FileStore
-from motcua.dossier.queries import documents, get_dossier_for
+from motcua.dossier.queries import get_dossier_for
 from motcua.dossier.schemas import IntakeIn
-from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action, Status
+from motcua.dossier.workflow import ACTION_LABELS, STATUS_LABELS, Action
 from motcua.integrations.identity import identity_adapter
 from motcua.integrations.payment import payment_adapter
 from motcua.kit.disposition import disposition_headers
@@ -60,6 +60,7 @@ from motcua.portal.models import CitizenAccount
 from motcua.portal.queries import (
     CITIZEN_FORMS,
     citizen_dossier_page,
+    citizen_results,
     commune_picker,
     my_dossiers,
     my_drafts,
@@ -424,8 +425,8 @@ def citizen_result(
 ) -> Response:
     """The electronic result (Art. 22), downloadable once the result is ready."""
     dossier = get_dossier_for(session, citizen_principal(citizen), dossier_id)
-    doc = next((d for d in documents(session, dossier) if d.id == document_id and d.kind == "result"), None)
-    if doc is None or dossier.status not in (Status.RESULT_READY.value, Status.RETURNED.value):
+    doc = next((d for d in citizen_results(session, dossier) if d.id == document_id), None)
+    if doc is None:
         raise NotFound("Không tìm thấy kết quả.")
     return Response(store.read(doc.file_key), media_type=doc.content_type,
                     headers=disposition_headers(f"{dossier.code}-ket-qua-{doc.file_name}"))
