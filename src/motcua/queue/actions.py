@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
-from motcua.db import dialect_insert
+from motcua.db import affected_rows, dialect_insert
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.org.models import Commune
 from motcua.queue.fields import FIELDS_BY_CODE, PRIORITY_BY_CODE, ticket_number
@@ -116,11 +116,11 @@ def call_next(session: Session, *, actor: Principal, counter: QueueCounter, now:
         ticket_id = _pick(session, counter, now)
         if ticket_id is None:
             raise NothingWaiting("Hiện không còn số nào đang chờ cho các lĩnh vực của quầy hôm nay.")
-        taken = session.execute(
+        taken = affected_rows(session, (
             update(QueueTicket).where(QueueTicket.id == ticket_id, QueueTicket.status == "waiting")
             .values(status="called", counter_id=counter.id, called_at=now, called_by_id=actor.officer_id)
-            .execution_options(synchronize_session=False))
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            .execution_options(synchronize_session=False)))
+        if taken == 1:
             ticket = session.get(QueueTicket, ticket_id, populate_existing=True)
             assert ticket is not None
             return ticket
@@ -148,12 +148,12 @@ def recall(session: Session, *, actor: Principal, counter: QueueCounter, now: da
 
 def _close(session: Session, actor: Principal, counter: QueueCounter, now: datetime, status: str) -> QueueTicket:
     ticket = _serving(session, counter, now, closing=True)
-    closed = session.execute(
+    closed = affected_rows(session, (
         update(QueueTicket).where(QueueTicket.id == ticket.id, QueueTicket.status == "called",
                                   QueueTicket.counter_id == counter.id)
         .values(status=status, finished_at=now, finished_by_id=actor.officer_id)
-        .execution_options(synchronize_session=False))
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+        .execution_options(synchronize_session=False)))
+    if closed != 1:
         raise Conflict(f"Số {ticket.number} vừa được cán bộ khác xử lý. Vui lòng tải lại trang.")
     session.refresh(ticket)
     return ticket
