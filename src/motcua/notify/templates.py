@@ -101,6 +101,17 @@ def _due(ctx: NoticeContext) -> str:
     return vn_datetime(ctx.due_at) if ctx.due_at is not None else "sẽ được thông báo sau"
 
 
+def _moved_appointment(base: list[tuple[str, str]], ctx: NoticeContext, reason: str) -> list[tuple[str, str]]:
+    """The facts of a moved appointment (an extension, Art. 19(6), or the law's extra days): old and new, and why."""
+    facts = list(base)
+    if ctx.previous_due_at is not None:
+        facts.append(("Ngày hẹn cũ", vn_datetime(ctx.previous_due_at)))
+    facts.append(("Ngày hẹn trả kết quả mới", _due(ctx)))
+    if ctx.note:
+        facts.append((reason, ctx.note))
+    return facts
+
+
 def _copy(kind: NoticeKind, ctx: NoticeContext) -> _Copy:
     base = [("Mã hồ sơ", ctx.code), ("Thủ tục", ctx.procedure_name)]
     if kind is NoticeKind.RECEIVED:
@@ -145,12 +156,7 @@ def _copy(kind: NoticeKind, ctx: NoticeContext) -> _Copy:
                      lead="Cơ quan giải quyết đề nghị Ông/Bà bổ sung, hoàn thiện hồ sơ.",
                      facts=facts, legal=legal, short=short)
     if kind is NoticeKind.EXTENDED:
-        facts = list(base)
-        if ctx.previous_due_at is not None:
-            facts.append(("Ngày hẹn cũ", vn_datetime(ctx.previous_due_at)))
-        facts.append(("Ngày hẹn trả kết quả mới", _due(ctx)))
-        if ctx.note:
-            facts.append(("Lý do", ctx.note))
+        facts = _moved_appointment(base, ctx, "Lý do")
         return _Copy(
             subject=f"Xin lỗi và hẹn lại ngày trả kết quả hồ sơ {ctx.code}",
             lead=("Cơ quan giải quyết chưa thể trả kết quả hồ sơ của Ông/Bà đúng hẹn và thành thật xin lỗi Ông/Bà "
@@ -163,12 +169,7 @@ def _copy(kind: NoticeKind, ctx: NoticeContext) -> _Copy:
                    f"(Dieu 19 khoan 6 ND 118/2025, chi gia han 1 lan)."),
         )
     if kind is NoticeKind.EXTENDED_BY_LAW:
-        facts = list(base)
-        if ctx.previous_due_at is not None:
-            facts.append(("Ngày hẹn cũ", vn_datetime(ctx.previous_due_at)))
-        facts.append(("Ngày hẹn trả kết quả mới", _due(ctx)))
-        if ctx.note:
-            facts.append(("Căn cứ, lý do", ctx.note))
+        facts = _moved_appointment(base, ctx, "Căn cứ, lý do")
         return _Copy(
             subject=f"Gia hạn giải quyết hồ sơ {ctx.code} theo quy định của luật",
             lead=("Hồ sơ của Ông/Bà thuộc trường hợp luật cho phép kéo dài thời hạn giải quyết (cần xác minh thêm "
