@@ -22,15 +22,17 @@ from motcua.base.roles import Role
 from motcua.catalog.actions import import_catalogue
 from motcua.catalog.exchange import load_shipped
 from motcua.catalog.schemas import Catalogue
+from motcua.dossier.actions import receive_dossier
 from motcua.dossier.files import FileStore
-from motcua.index.cache import SCORES, mark_rollups_changed, rollups_version
+from motcua.index.cache import SCORES, mark_province_changed, mark_rollups_changed, rollups_version
 from motcua.index.models import IndexState
+from motcua.index.periods import parse_period
 from motcua.index.rollups import catalogue_counters
 from motcua.index.tasks import fold
 from motcua.report.queries.dashboards import province_dashboard
 from motcua.report.queries.rankings import province_ranking
-from tests.factories import CHI_TIEN, HKD, T0, make_officer, principal_of
-from tests.index.scenario import MON_30, NOV, approve, receive
+from tests.factories import CHI_TIEN, HKD, T0, intake_data, make_officer, principal_of
+from tests.index.scenario import DEC_1, MON_30, NOV, approve, receive
 
 pytestmark = pytest.mark.usefixtures("scenario")
 
@@ -114,3 +116,36 @@ def test_nothing_is_cached_before_a_writer_marked_the_rollups(session: Session) 
     assert SCORES.misses >= misses + 2
     mark_rollups_changed(session)
     assert rollups_version(session) is not None
+
+
+def test_a_fold_of_another_month_leaves_this_months_scores_served(
+        session: Session, scenario: dict, store: FileStore) -> None:  # the imported fixture
+    """The fold marks only the months its deltas moved (``index.cache.mark_months_changed``): a dossier received in
+    December changes December's rollups, so November's ranking, the province's November counters and the trend's
+    earlier months are served from the cache, while December's are recomputed and count it at once."""
+    fold(session, MON_30)
+    monitor = _monitor(session)
+    nov_before = province_ranking(session, monitor, "25", NOV)
+    dec = parse_period("2026-12", DEC_1.date())
+    dec_before = province_dashboard(session, monitor, dec)
+    team = scenario["team"]
+    receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store, now=DEC_1)
+    fold(session, DEC_1 + timedelta(hours=1))
+    nov_after = province_ranking(session, monitor, "25", NOV)
+    assert nov_after.rows[0] is nov_before.rows[0]  # served: no November rollup moved
+    dec_after = province_dashboard(session, monitor, dec)
+    assert dec_after.counters.received == dec_before.counters.received + 1  # recomputed: December's moved
+    # the trend's November point is the cached one; December's counts the new dossier
+    assert dec_after.trend[-2] == dec_before.trend[-2]
+    assert dec_after.trend[-1].received == dec_before.trend[-1].received + 1
+
+
+def test_a_feedback_case_invalidates_every_month_of_its_province(session: Session) -> None:
+    """5.2 and 5.3 read the feedback cases of every month from their receipt on: a case's change replaces the
+    province's all-months version, so no cached score of the province outlives it."""
+    fold(session, MON_30)
+    monitor = _monitor(session)
+    first = province_ranking(session, monitor, "25", NOV)
+    assert province_ranking(session, monitor, "25", NOV).rows[0] is first.rows[0]
+    mark_province_changed(session, "25")
+    assert province_ranking(session, monitor, "25", NOV).rows[0] is not first.rows[0]

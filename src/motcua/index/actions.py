@@ -23,7 +23,7 @@ from motcua.audit.actions import record
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.db import dialect_insert
-from motcua.index.cache import mark_rollups_changed
+from motcua.index.cache import mark_province_changed
 from motcua.index.definitions import metric_set_for
 from motcua.index.facts import month_of
 from motcua.index.models import IndexDossierFact, IndexFeedbackCase, IndexPending, IndexSnapshot
@@ -67,7 +67,8 @@ def record_feedback_case(session: Session, *, case_id: int, province_code: str, 
     session.execute(upsert.on_conflict_do_update(
         index_elements=[table.c.case_id],
         set_={k: upsert.excluded[k] for k in ("closed_at", "late_at", "satisfied")}))
-    mark_rollups_changed(session)  # 5.2 and 5.3 are counted from these rows: no cached card may outlive the change
+    # 5.2 and 5.3 are counted from these rows: no cached card of the province may outlive the change
+    mark_province_changed(session, province_code)
     if dossier_id is not None:
         _dossier_fact(session, dossier_id, "feedback_case_at", received_at)
 

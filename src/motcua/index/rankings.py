@@ -59,21 +59,34 @@ class Ranking:
         raise NotFound("Không tìm thấy xã, phường trong bảng xếp hạng.")
 
 
+Scored = tuple[dict[str, DossierCounters], dict[str, LeanCard], Ranked]
+
+
+def _scored(session: Session, province_code: str, period: Period, metric_set: MetricSet,
+            catalogue: CatalogueCounters, communes: dict[str, str]) -> Scored:
+    """One period's counters, lean cards and ranks of the province's communes, cached on the period's months: a
+    fold of another month leaves it (and so the previous period's, which every ranking reads) served."""
+    plan = plan_for(metric_set, sources_for(metric_set))
+    zero = DossierCounters.zero()
+
+    def compute() -> Scored:
+        by_commune = rollup_counters(session, province_code, period)
+        cards = plan.cards(by_commune, catalogue, keys=communes)
+        return by_commune, cards, rank_cards(cards, [c for c in communes if by_commune.get(c, zero).counted])
+
+    key = ("scored", province_code, period.start, period.end, metric_set.id, sources_for(metric_set), catalogue,
+           tuple(communes))
+    return SCORES.get(session, key, compute, scope=(province_code, tuple(period.months)))
+
+
 def _rank_rows(session: Session, province_code: str, period: Period, metric_set: MetricSet,
                catalogue: CatalogueCounters, communes: dict[str, str]) -> list[RankRow]:
     """The period's rows and, for each, its rank in the previous period of the same length. Scored by the lean
     scorer: the display scorecard is built for the period's rows only (the previous period needs ranks and
     percents, not cards)."""
-    plan = plan_for(metric_set, sources_for(metric_set))
     zero = DossierCounters.zero()
-
-    def scored(p: Period) -> tuple[dict[str, DossierCounters], dict[str, LeanCard], Ranked]:
-        by_commune = rollup_counters(session, province_code, p)
-        cards = plan.cards(by_commune, catalogue, keys=communes)
-        return by_commune, cards, rank_cards(cards, [c for c in communes if by_commune.get(c, zero).counted])
-
-    counters, cards, ranked = scored(period)
-    _, previous_cards, previous = scored(period.previous())
+    counters, cards, ranked = _scored(session, province_code, period, metric_set, catalogue, communes)
+    _, previous_cards, previous = _scored(session, province_code, period.previous(), metric_set, catalogue, communes)
     rows = []
     for code, name in communes.items():
         rank, before = ranked.total.get(code), previous.total.get(code)
@@ -86,8 +99,8 @@ def _rank_rows(session: Session, province_code: str, period: Period, metric_set:
 def province_ranking(session: Session, province_code: str, period: Period) -> Ranking:
     """Every commune of the province ranked by its total (percent of the attainable points) and by group, with
     the place it held in the previous period of the same length. Kept in ``index.cache.SCORES`` until the rollups
-    change (the key names everything else the rows depend on). The one ranking: the ranking page, the dashboards
-    and the province's home page all read it."""
+    of its months or the previous period's change (the key names everything else the rows depend on). The one
+    ranking: the ranking page, the dashboards and the province's home page all read it."""
     province = session.get(Province, province_code)
     if province is None:
         raise NotFound("Không tìm thấy tỉnh.")
@@ -98,6 +111,8 @@ def province_ranking(session: Session, province_code: str, period: Period) -> Ra
     key = ("ranking", province_code, period.kind, period.start, period.end, metric_set.id, sources_for(metric_set),
            catalogue,
            tuple(communes.items()))
+    months = (*period.previous().months, *period.months)
     rows = SCORES.get(session, key,
-                      lambda: _rank_rows(session, province_code, period, metric_set, catalogue, communes))
+                      lambda: _rank_rows(session, province_code, period, metric_set, catalogue, communes),
+                      scope=(province_code, months))
     return Ranking(province_code, province.name, period, metric_set, catalogue, list(rows))

@@ -5,7 +5,6 @@ read them)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -76,11 +75,6 @@ def _rebind(clause: ColumnElement[bool]) -> ColumnElement[bool]:
     return IndexRollupCommune.commune_code == clause.right
 
 
-def _counters(row: Any) -> DossierCounters:
-    """The counters of a row ``(key, *ROLLUP_COUNTERS)``."""
-    return DossierCounters(**dict(zip(ROLLUP_COUNTERS, map(int, row[1:]), strict=True)))
-
-
 def rollup_counters(session: Session, province_code: str | None, period: Period, by: str = "commune_code",
                     where: Sequence[ColumnElement[bool]] = ()) -> dict[Any, DossierCounters]:
     """Sums of the rollups over the period (of a province, or the whole country when ``province_code`` is None),
@@ -101,11 +95,12 @@ def rollup_counters(session: Session, province_code: str | None, period: Period,
                *([] if province_code is None else [model.province_code == province_code]))
         .group_by(key)
     )
-    counters = {row.key: _counters(row) for row in rows}
+    sums = {row.key: dict(zip(ROLLUP_COUNTERS, map(int, row[1:]), strict=True)) for row in rows}
     procedures = fee_procedures(session, province_code, period, by, asked)
     cases = feedback_counters(session, province_code, period, by, asked) if by in ("commune_code", "month") else {}
-    return {k: replace(c, **procedures.get(k, _NO_PROCEDURES), **cases.get(k, _NO_CASES))
-            for k, c in counters.items()}
+    # each built once, with every part (a counter object checks its numbers when it is made)
+    return {k: DossierCounters(**c, **procedures.get(k, _NO_PROCEDURES), **cases.get(k, _NO_CASES))
+            for k, c in sums.items()}
 
 
 _NO_PROCEDURES = {"fee_procedures_paid_online": 0, "fee_procedures_with_fee_dossiers": 0}
@@ -203,22 +198,7 @@ def feedback_counters(session: Session, province_code: str | None, period: Perio
 
 def fee_bearing_codes(session: Session, day: date) -> set[str]:
     """The codes of the national catalogue's procedures in force on ``day`` whose fees can cost something."""
-    return {code for code, data in _national_versions(session, day, with_code=True) if fee_bearing(data)}
-
-
-def _national_versions(session: Session, day: date, with_code: bool = False) -> list[Any]:
-    national = ProcedureVersion.province_code.is_(None)
-    latest = (select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.effective_from).label("since"))
-              .where(ProcedureVersion.effective_from <= day, national)
-              .group_by(ProcedureVersion.procedure_id).subquery())
-    columns: list[Any] = [Procedure.code, ProcedureVersion.data] if with_code else [ProcedureVersion.data]
-    query = (select(*columns).join(latest, (latest.c.procedure_id == ProcedureVersion.procedure_id)
-                                   & (latest.c.since == ProcedureVersion.effective_from))
-             .where(national)
-             .join(Procedure, Procedure.id == ProcedureVersion.procedure_id).where(Procedure.active.is_(True)))
-    if with_code:
-        return [tuple(row) for row in session.execute(query)]
-    return list(session.scalars(query))
+    return {code for code, flags in _versions_in_force(session, day) if flags[1]}
 
 
 #: Each procedure version's part of the catalogue counters (online offered, fee-bearing, fee payable online, complete),
@@ -236,12 +216,11 @@ def _version_flags(data: dict[str, Any]) -> tuple[bool, bool, bool, bool]:
             all(data.get(part) not in (None, "", []) for part in REQUIRED_PARTS))
 
 
-def catalogue_counters(session: Session, day: date) -> CatalogueCounters:
-    """The national catalogue in force on ``day`` (the same for every commune; a province's own versions, which
-    change fees rather than the published parts, are not counted here).
+def _versions_in_force(session: Session, day: date) -> list[tuple[str, tuple[bool, bool, bool, bool]]]:
+    """The national catalogue's active procedures in force on ``day``: each one's code and its version's flags.
 
-    Which versions are in force is read on every call (one query: ids and digests, no document parsed); what each
-    version counts is computed from its document once per process (``_VERSION_FLAGS``)."""
+    Which versions are in force is read on every call (one query: codes, ids and digests, no document parsed); what
+    each version counts is computed from its document once per process (``_VERSION_FLAGS``)."""
     national = ProcedureVersion.province_code.is_(None)
     latest = (select(ProcedureVersion.procedure_id, func.max(ProcedureVersion.effective_from).label("since"))
               .where(ProcedureVersion.effective_from <= day, national)
@@ -249,21 +228,26 @@ def catalogue_counters(session: Session, day: date) -> CatalogueCounters:
     text = cast(ProcedureVersion.data, Text)
     digest = func.md5(text) if session.get_bind().dialect.name == "postgresql" else text
     rows = session.execute(
-        select(ProcedureVersion.id, digest)
+        select(Procedure.code, ProcedureVersion.id, digest)
         .join(latest, (latest.c.procedure_id == ProcedureVersion.procedure_id)
               & (latest.c.since == ProcedureVersion.effective_from))
         .where(national)
         .join(Procedure, Procedure.id == ProcedureVersion.procedure_id).where(Procedure.active.is_(True))
     ).all()
-    keys: list[str] = [key for _, key in rows]
-    missing = {version_id: key for version_id, key in rows if key not in _VERSION_FLAGS}
+    missing = {version_id: key for _, version_id, key in rows if key not in _VERSION_FLAGS}
     if missing:
         if len(_VERSION_FLAGS) > _VERSION_FLAGS_SIZE:
             _VERSION_FLAGS.clear()
         for version_id, data in session.execute(select(ProcedureVersion.id, ProcedureVersion.data)
                                                 .where(ProcedureVersion.id.in_(list(missing)))):
             _VERSION_FLAGS[missing[version_id]] = _version_flags(data)
-    flags = [_VERSION_FLAGS[key] for key in keys]
+    return [(code, _VERSION_FLAGS[key]) for code, _, key in rows]
+
+
+def catalogue_counters(session: Session, day: date) -> CatalogueCounters:
+    """The national catalogue in force on ``day`` (the same for every commune; a province's own versions, which
+    change fees rather than the published parts, are not counted here)."""
+    flags = [f for _, f in _versions_in_force(session, day)]
     return CatalogueCounters(
         procedures=len(flags),
         online_offered=sum(f[0] for f in flags),

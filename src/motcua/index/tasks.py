@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from motcua.db import dialect_insert
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import OPEN_STATES
-from motcua.index.cache import mark_rollups_changed
+from motcua.index.cache import mark_months_changed, mark_province_changed, mark_rollups_changed
 from motcua.index.facts import contribution_rows, month_of
 from motcua.index.models import (
     ROLLUP_COLUMNS,
@@ -83,6 +83,8 @@ def fold_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) -
                 delta[counter] += sign * value
     changes = [({**dict(zip(ROLLUP_KEY, key, strict=True)), "province_code": provinces[key]}, delta)
                for key, delta in deltas.items() if any(delta.values())]
+    # cached scores reading these months are no longer served (index.cache); the other months' stay
+    mark_months_changed(session, {(detail["province_code"], detail["month"]) for detail, _ in changes})
     _apply(session, IndexRollup, ROLLUP_KEY, changes)
     by_commune: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLLUP_COLUMNS, 0))
     for detail, delta in changes:
@@ -117,11 +119,9 @@ def judge_dossiers(session: Session, dossier_ids: Sequence[int], now: datetime) 
 
 def _apply(session: Session, model: type[IndexRollup | IndexRollupCommune], key: Sequence[str],
            changes: list[tuple[dict[str, Any], dict[str, int]]]) -> None:
-    """Add each delta to its rollup row (created at zero when missing), and give the rollups a new version (cached
-    scores read from the old one are no longer served: ``index.cache``)."""
+    """Add each delta to its rollup row (created at zero when missing). The caller marks the months changed."""
     if not changes:
         return
-    mark_rollups_changed(session)
     table: Table = model.__table__  # type: ignore[assignment]
     rows = [{**k, **delta} for k, delta in sorted(changes, key=lambda c: tuple(c[0][n] for n in key))]
     upsert = dialect_insert(session, table)
@@ -165,9 +165,11 @@ def sweep(session: Session, now: datetime) -> int:
     turned = _state(session, "month")
     if turned is not None and turned != month:
         queued += _queue_select(session, select(Dossier.id).where(Dossier.status.in_(open_states)))
-    if last is not None and session.scalar(select(IndexFeedbackCase.case_id).where(
-            IndexFeedbackCase.late_at > datetime.fromisoformat(last), IndexFeedbackCase.late_at <= now).limit(1)):
-        mark_rollups_changed(session)  # a feedback case became late: 5.2 and 5.3 change with no fold
+    if last is not None:
+        # a feedback case became late: 5.2 and 5.3 change with no fold, in its province
+        for province_code in session.scalars(select(IndexFeedbackCase.province_code).distinct().where(
+                IndexFeedbackCase.late_at > datetime.fromisoformat(last), IndexFeedbackCase.late_at <= now)):
+            mark_province_changed(session, province_code)
     set_state(session, "due_sweep", now.isoformat())
     set_state(session, "month", month)
     return queued

@@ -154,7 +154,8 @@ def render(
         "_": trans.gettext,
         "gettext": trans.gettext,
         "ngettext": trans.ngettext,
-        "demo_load": _demo_load(getattr(request.app.state, "settings", None)),
+        # a page rendered outside the application (bench/index.py times the template alone) has no app
+        "demo_load": _demo_load(getattr(getattr(request.scope.get("app"), "state", None), "settings", None)),
     }
     ctx.update(context or {})
     html = _ENV.get_template(template).render(ctx)

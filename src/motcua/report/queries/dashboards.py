@@ -15,7 +15,7 @@ from motcua.base.roles import DEPARTMENT_NAMES
 from motcua.index.cache import SCORES
 from motcua.index.definitions import MetricSet
 from motcua.index.periods import Period
-from motcua.index.rollups import fee_procedures, on_time_percent, scorecard, sources_for
+from motcua.index.rollups import fee_procedures, on_time_percent, scorecard
 from motcua.index.score import DossierCounters, Scorecard, merge_all
 from motcua.report.queries.communes import (
     CommuneReport,
@@ -47,25 +47,25 @@ class ProvinceDashboard:
 
 def province_dashboard(session: Session, principal: Principal, period: Period) -> ProvinceDashboard:
     """The ranking of the principal's province (published figures: every officer of the province may read it).
-    The province's card, trend and histogram are kept with the ranking's rows (``index.cache.SCORES``)."""
+    The province's counters and each month of its trend are kept with the ranking's rows (``index.cache.SCORES``),
+    each on the months it reads; the card and the histogram are computed from them (cheap)."""
     ranking = province_ranking(session, principal, principal.province_code, period)
+    province_code = ranking.province_code
 
-    def rest() -> tuple[DossierCounters, Scorecard, list[TrendPoint], list[HistogramBin]]:
+    def summed() -> DossierCounters:
         counters = merge_all(r.counters for r in ranking.rows)
         # B and C count distinct procedures of the whole province: a procedure of two communes counts once
-        distinct = fee_procedures(session, principal.province_code, period, None).get(None, {})
-        counters = replace(counters, fee_procedures_paid_online=distinct.get("fee_procedures_paid_online", 0),
-                           fee_procedures_with_fee_dossiers=distinct.get("fee_procedures_with_fee_dossiers", 0))
-        return (counters, scorecard(ranking.metric_set, counters, ranking.catalogue, level="province"),
-                province_trend(session, principal, principal.province_code, period),
-                percent_histogram([r.card.percent for r in ranking.rows
-                                   if r.rank is not None and r.card.percent is not None]))
+        distinct = fee_procedures(session, province_code, period, None).get(None, {})
+        return replace(counters, fee_procedures_paid_online=distinct.get("fee_procedures_paid_online", 0),
+                       fee_procedures_with_fee_dossiers=distinct.get("fee_procedures_with_fee_dossiers", 0))
 
-    key = ("province_dashboard", ranking.province_code, period.kind, period.start, period.end, ranking.metric_set.id,
-           sources_for(ranking.metric_set), ranking.catalogue,
-           tuple((r.commune_code, r.commune_name) for r in ranking.rows))
-    counters, card, trend, histogram = SCORES.get(session, key, rest)
-    return ProvinceDashboard(ranking, card, counters, list(trend), list(histogram))
+    key = ("province_counters", province_code, period.start, period.end, tuple(r.commune_code for r in ranking.rows))
+    counters = SCORES.get(session, key, summed, scope=(province_code, tuple(period.months)))
+    card = scorecard(ranking.metric_set, counters, ranking.catalogue, level="province")
+    trend = province_trend(session, principal, province_code, period)
+    histogram = percent_histogram([r.card.percent for r in ranking.rows
+                                   if r.rank is not None and r.card.percent is not None])
+    return ProvinceDashboard(ranking, card, counters, trend, histogram)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from motcua.base.principal import Principal
+from motcua.index.cache import SCORES
 from motcua.index.definitions import Level, MetricSet, metric_set_for
 from motcua.index.fastscore import plan_for
 from motcua.index.periods import Period, add_months
@@ -41,14 +42,23 @@ def monthly_trend(metric_set: MetricSet, catalogue: CatalogueCounters, monthly: 
 def province_trend(session: Session, principal: Principal, province_code: str, period: Period,
                    months: int = 12) -> list[TrendPoint]:
     """The province's rollups summed month by month over the ``months`` months ending with the period: its 2.1
-    on-time rate and its total (percent of the attainable points, scored on the province's summed counters)."""
+    on-time rate and its total (percent of the attainable points, scored on the province's summed counters). Each
+    month's counters are cached on that month alone (``index.cache``): a fold of this month leaves the others'."""
     if principal.province_code != province_code:
         raise NotFound("Không tìm thấy tỉnh.")
     last = add_months(period.end, -1)
     trend_period = Period("custom", add_months(period.end, -months), period.end, "")
-    monthly = rollup_counters(session, province_code, trend_period, by="month")
+    monthly = {month: _province_month(session, province_code, month) for month in trend_period.months}
     return monthly_trend(metric_set_for(last), catalogue_counters(session, last), monthly, trend_period,
                          "province")
+
+
+def _province_month(session: Session, province_code: str, month: date) -> DossierCounters:
+    one = Period("month", month, add_months(month, 1), "")
+    return SCORES.get(
+        session, ("province_month", province_code, month),
+        lambda: rollup_counters(session, province_code, one, by="month").get(month, DossierCounters.zero()),
+        scope=(province_code, (month,)))
 
 
 @dataclass(frozen=True)
