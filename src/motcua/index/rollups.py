@@ -132,7 +132,9 @@ def fee_procedures(session: Session, province_code: str | None, period: Period, 
     per_procedure = (
         select(*keys, r.procedure_code, func.sum(r.owed_fee).label("owed"),
                func.sum(r.owed_fee_paid_online).label("paid"))
-        .where(r.month >= period.start, r.month < period.end, r.procedure_code.in_(sorted(codes)),
+        # only rows that owed a fee count in either sum (a row's paid online is part of its owed): the partial
+        # index ix_index_rollup_fees holds exactly those
+        .where(r.owed_fee > 0, r.month >= period.start, r.month < period.end, r.procedure_code.in_(sorted(codes)),
                *_commune_filters(where, r.commune_code),
                *([] if province_code is None else [r.province_code == province_code]))
         .group_by(*keys, r.procedure_code)
