@@ -80,7 +80,7 @@ from motcua.index.definitions import SOURCES as ALL_SOURCES
 from motcua.index.fastscore import plan_for, rank_cards
 from motcua.index.models import IndexContribution
 from motcua.index.periods import Period, parse_period
-from motcua.index.rebuild import rebuild_index
+from motcua.index.rebuild import rebuild_index, validate_after_rebuild
 from motcua.index.rollups import SOURCES, catalogue_counters, competition_ranks, rollup_counters, share_order
 from motcua.index.score import CatalogueCounters, DossierCounters, score
 from motcua.index.tasks import fold_dossiers
@@ -601,7 +601,9 @@ def run(sizes: Sizes, keep: bool, reuse: str | None = None) -> Results:
         start = time.perf_counter()
         with factory.begin() as session:
             rebuilt = rebuild_index(session, now)
-        res.rebuild_s = time.perf_counter() - start  # the commit included
+        with factory.begin() as session:
+            validate_after_rebuild(session)  # as `motcua index rebuild` does after its commit
+        res.rebuild_s = time.perf_counter() - start  # the commit and the foreign key's validation included
         res.rebuild_sql, res.rebuild_python = rebuilt.dossiers_sql, rebuilt.dossiers_python
         res.rebuild_phases = rebuilt.seconds
         with factory() as session:

@@ -41,7 +41,7 @@ from motcua.demo.dossiers import load_demo_dossiers
 from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
 from motcua.dossier.files import FileStore
 from motcua.index import cli as index_cli
-from motcua.index.rebuild import rebuild_index
+from motcua.index.rebuild import rebuild_index, validate_after_rebuild
 from motcua.kit.clock import SystemClock
 from motcua.kit.errors import MotcuaError
 from motcua.kit.logs import configure_logging
@@ -436,6 +436,8 @@ def _rebuild_index(factory: sessionmaker[Session], now: datetime, *, python_only
         task = progress.add_task("Chỉ số phục vụ (Quyết định 766)", total=None)
         report = rebuild_index(session, now, python_only=python_only,
                                progress=lambda n: progress.advance(task, n))
+    with factory.begin() as session:
+        validate_after_rebuild(session)  # the foreign key the swap added unchecked, checked without blocking writes
     Worker(factory).run_round(now)  # as before: the sweep, and a fold of what was queued meanwhile
     return report.dossiers_sql + report.dossiers_python
 

@@ -12,14 +12,16 @@ tables' columns: a column added to the contribution without its SQL in ``index.r
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -37,7 +39,7 @@ from motcua.dossier.schemas import ActionIn
 from motcua.dossier.workflow import Action
 from motcua.index.actions import queue_fold, record_rating
 from motcua.index.models import IndexContribution, IndexPending, IndexRollup, IndexRollupCommune
-from motcua.index.rebuild import rebuild_index
+from motcua.index.rebuild import rebuild_index, validate_after_rebuild
 from motcua.index.tasks import fold, rebuild
 from motcua.kit.clock import as_utc
 from tests.factories import T0, intake_data, other_commune, staff, supplemented_late_for_the_index
@@ -333,3 +335,49 @@ def test_the_command_rebuilds_and_says_how_many_dossiers(fresh_db: Any, monkeypa
                 assert session.scalar(select(func.count()).select_from(IndexPending)) == 0
     finally:
         get_settings.cache_clear()
+
+
+_SCHEMA = """
+    SELECT 'index', tablename, indexname, indexdef FROM pg_indexes
+     WHERE schemaname = current_schema() AND tablename IN ('index_contribution', 'index_rollup', 'index_rollup_commune')
+    UNION ALL
+    SELECT 'constraint', conrelid::regclass::text, conname, pg_get_constraintdef(oid) || ' valid=' || convalidated
+      FROM pg_constraint WHERE conrelid = ANY(CAST(:tables AS regclass[]))
+    UNION ALL
+    SELECT 'grant', table_name, grantee, privilege_type FROM information_schema.table_privileges
+     WHERE table_schema = current_schema() AND table_name IN ('index_contribution', 'index_rollup',
+                                                              'index_rollup_commune')
+    ORDER BY 1, 2, 3, 4
+"""
+_TABLES = ["index_contribution", "index_rollup", "index_rollup_commune"]
+
+
+def test_postgresql_swaps_in_tables_with_every_index_key_and_grant(db: Any, session: Session,
+                                                                   store: FileStore) -> None:
+    """PostgreSQL rebuilds into bare copies and swaps them in (``rebuild._Shadows``): afterwards the three tables
+    have exactly the indexes, keys and grants they had (the migrations' schema: a reader given SELECT keeps it), the
+    foreign key to the dossiers is checked by ``validate_after_rebuild``, and no copy is left behind."""
+    if db.kind != "postgresql":
+        pytest.skip("SQLite empties the tables in place: nothing is swapped")
+    reader = f"motcua_reader_{uuid.uuid4().hex[:8]}"
+    session.execute(text(f"CREATE ROLE {reader}"))
+    session.execute(text(f"GRANT SELECT ON index_rollup, index_rollup_commune TO {reader}"))
+    try:
+        team = staff(session)
+        receive_dossier(session, actor=team["reception"], data=intake_data(), uploads=(), store=store, now=T0)
+        before = session.execute(text(_SCHEMA), {"tables": _TABLES}).all()
+        report = rebuild_index(session, T0 + timedelta(hours=2))
+        assert report.contributions == 1
+        after = session.execute(text(_SCHEMA), {"tables": _TABLES}).all()
+        unchecked = [row for row in after if row[3].endswith("valid=false")]
+        assert [row[2] for row in unchecked] == ["fk_index_contribution_dossier_id_dossier"]
+        validate_after_rebuild(session)
+        assert session.execute(text(_SCHEMA), {"tables": _TABLES}).all() == before
+        assert any(row[0] == "grant" and row[2] == reader for row in before)
+        assert not session.scalar(text("SELECT count(*) FROM pg_tables WHERE tablename LIKE '%\\_\\_rebuild'"))
+    finally:
+        session.rollback()
+        if session.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": reader}):
+            session.execute(text(f"REVOKE ALL ON index_rollup, index_rollup_commune FROM {reader}"))
+            session.execute(text(f"DROP ROLE {reader}"))
+            session.commit()

@@ -28,6 +28,11 @@ re-derived by ``dossier.actions.recompute_due_dates`` anyway, which leaves ``due
 withdrawn announcement or a change of the shipped national calendar is not visible in the tables: after one,
 ``rebuild_index(…, python_only=True)`` (``motcua index rebuild --python``) judges every dossier in Python.
 
+Where it writes. SQLite empties the three tables and fills them again. PostgreSQL fills bare copies (no index, key
+or foreign key to maintain row by row, no old rows to delete) and swaps them in at the end with the originals'
+indexes, keys and grants (``_Shadows``); the foreign key to the dossiers is validated after the commit
+(``validate_after_rebuild``, which ``motcua index rebuild`` runs).
+
 Concurrency. It runs in the caller's transaction, which it keeps to the end (readers see the previous index until
 the commit: there is never a half-built ranking) and holds the fold's advisory lock on PostgreSQL (SQLite serialises
 writers), so the worker never folds during a rebuild. The queue rows present when it starts are removed — their
@@ -42,13 +47,15 @@ fail.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy import column, delete, func, insert, select, text
+from sqlalchemy import table as table_of
 from sqlalchemy.orm import Session
 
 from motcua.catalog.models import ProcedureVersion
@@ -216,7 +223,8 @@ def _last(sql: _Dialect) -> str:
     return f"CASE WHEN {_END} IS NOT NULL AND {_END} <= {now} THEN {_END} ELSE {now} END"
 
 
-def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str, certified: str = "(1 = 0)") -> str:
+def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str, certified: str = "(1 = 0)",
+                      into: str = "index_contribution") -> str:
     """The contributions of the SQL path's dossiers (``index.judge.judge`` for each month of
     ``index.judge.contributions``): on PostgreSQL every month of each (``k`` None), on SQLite the ``k``-th month
     after the month of receipt of each that has one.
@@ -271,7 +279,7 @@ def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str, certified: str
     months = ("" if k is not None else
               f"CROSS JOIN LATERAL generate_series(0, {sql.months_between('d.received_at', _last(sql))}) AS m(k)")
     return f"""
-        INSERT INTO index_contribution ({', '.join(columns)})
+        INSERT INTO {into} ({', '.join(columns)})
         SELECT {', '.join(columns.values())}
         FROM {_source(sql)} {months}
         WHERE {_sql_path(sql)}
@@ -330,43 +338,50 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
     last_queued = session.scalar(select(func.max(IndexPending.id)))
     if last_queued is not None:
         session.execute(delete(IndexPending).where(IndexPending.id <= last_queued))
-    for table in ("index_rollup_commune", "index_rollup", "index_contribution"):
-        session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 — constant names
+    # PostgreSQL writes into bare copies swapped in at the end (``_Shadows``); SQLite empties the tables
+    into = _Shadows.create(session) if sql.pg else None
+    if into is None:
+        for table in reversed(_TABLES):
+            session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 — constant names
+    written, detailed, by_commune = (_TABLES if into is None else [into.name(t) for t in _TABLES])
     started = time.perf_counter()
     params = {"now": sql.now_value(now)}
     dossiers_sql = 0
     if not python_only:
         has_fee, certified = _fee_versions(session), _certified_versions(session)
         if sql.pg:
-            session.execute(text(_contribution_sql(sql, None, has_fee, certified)), params)
+            session.execute(text(_contribution_sql(sql, None, has_fee, certified, written)), params)
         else:
             k = 0
             while _rowcount(session.execute(text(_contribution_sql(sql, k, has_fee, certified)), params)):
                 k += 1
-        dossiers_sql = int(session.scalar(text("SELECT count(DISTINCT dossier_id) FROM index_contribution")) or 0)
+        dossiers_sql = int(session.scalar(text(
+            f"SELECT count(DISTINCT dossier_id) FROM {written}")) or 0)  # noqa: S608 — constant names
         if progress is not None:
             progress(dossiers_sql)
     already = "" if python_only else f"AND NOT {_sql_path(sql)}"
     python_ids = [int(i) for i in session.scalars(text(f"""
         SELECT d.id FROM {_source(sql)}
         WHERE {sql.first_event_type()} = 'started' {already}
-          AND NOT EXISTS (SELECT 1 FROM index_contribution c WHERE c.dossier_id = d.id)
+          AND NOT EXISTS (SELECT 1 FROM {written} c WHERE c.dossier_id = d.id)
         ORDER BY d.id
     """), params)]  # noqa: S608 — constant SQL, values bound
-    contribution: Table = IndexContribution.__table__  # type: ignore[assignment]
+    contribution = IndexContribution.__table__
+    target = table_of(written, *(column(c.name, c.type) for c in contribution.columns))
     sql_done = time.perf_counter()
     for i in range(0, len(python_ids), PYTHON_BATCH):
         batch = python_ids[i:i + PYTHON_BATCH]
         rows = list(judge_dossiers(session, batch, now))
         if rows:
-            session.execute(insert(contribution), rows)
+            session.execute(insert(target), rows)
         if progress is not None:
             progress(len(batch))
     python_done = time.perf_counter()
-    session.execute(text(_rollup_sql("index_rollup", ("month", "commune_code", "procedure_code", "department"),
-                                     "index_contribution", summed=False)))
-    session.execute(text(_rollup_sql("index_rollup_commune", ("month", "commune_code"), "index_rollup",
-                                     summed=True)))
+    session.execute(text(_rollup_sql(detailed, ("month", "commune_code", "procedure_code", "department"),
+                                     written, summed=False)))
+    session.execute(text(_rollup_sql(by_commune, ("month", "commune_code"), detailed, summed=True)))
+    if into is not None:
+        into.swap(session)
     if zone is not None:
         session.execute(text("SELECT set_config('TimeZone', :zone, true)"), {"zone": zone})
     set_state(session, "due_sweep", now.isoformat())
@@ -376,6 +391,102 @@ def rebuild_index(session: Session, now: datetime, *, python_only: bool = False,
     kept = int(session.scalar(select(func.count()).select_from(IndexPending)) or 0)
     return RebuildReport(dossiers_sql, len(python_ids), contributions, kept,
                          (sql_done - started, python_done - sql_done, time.perf_counter() - python_done))
+
+
+_TABLES = ("index_contribution", "index_rollup", "index_rollup_commune")
+_SUFFIX = "__rebuild"
+
+
+@dataclass(frozen=True)
+class _Shadows:
+    """PostgreSQL: the rebuild writes into bare copies of the three tables (``…__rebuild``: the columns, defaults,
+    NOT NULL and CHECKs, and no index, key or foreign key), then gives them the original tables' indexes and
+    constraints — built once over the finished rows rather than maintained row by row, and the foreign key to the
+    dossiers added without a check per row — and swaps them in for the originals, which are dropped: no DELETE of
+    the old rows, no index maintenance, no key lock per row on the dossiers. All in the caller's transaction: readers
+    see the previous tables until the commit, and a rollback leaves them as they were. The swap takes the tables'
+    exclusive locks for its last moment only; the grants of the originals are given to the copies.
+
+    The foreign key is added ``NOT VALID`` (its rows come from the dossier table in this very transaction, and
+    dossiers are never deleted); ``validate_after_rebuild`` validates it afterwards, in a transaction of its own,
+    without blocking writes to the dossiers."""
+
+    names: tuple[str, ...]
+
+    @staticmethod
+    def name(table_name: str) -> str:
+        return table_name + _SUFFIX
+
+    @classmethod
+    def create(cls, session: Session) -> _Shadows:
+        for original in _TABLES:
+            shadow = cls.name(original)
+            session.execute(text(f"DROP TABLE IF EXISTS {shadow}"))
+            session.execute(text(f"CREATE TABLE {shadow} (LIKE {original} INCLUDING DEFAULTS INCLUDING CONSTRAINTS"
+                                 " INCLUDING GENERATED)"))
+        return cls(_TABLES)
+
+    def swap(self, session: Session) -> None:
+        plans = [(original, self._recreate(session, original)) for original in self.names]
+        for original, (statements, renames) in plans:
+            shadow = self.name(original)
+            for statement in statements:
+                session.execute(text(statement))
+            session.execute(text(f"DROP TABLE {original}"))
+            session.execute(text(f"ALTER TABLE {shadow} RENAME TO {original}"))
+            for kind, temporary, final in renames:
+                if kind == "constraint":
+                    session.execute(text(f'ALTER TABLE {original} RENAME CONSTRAINT "{temporary}" TO "{final}"'))
+                else:
+                    session.execute(text(f'ALTER INDEX "{temporary}" RENAME TO "{final}"'))
+            session.execute(text(f"ANALYZE {original}"))
+
+    def _recreate(self, session: Session, original: str) -> tuple[list[str], list[tuple[str, str, str]]]:
+        """The statements giving the copy the original's keys, indexes, foreign keys and grants, and the renames
+        that give them back their names once the original is dropped."""
+        shadow = self.name(original)
+        statements: list[str] = []
+        renames: list[tuple[str, str, str]] = []
+        constraints = session.execute(text(
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(:t AS regclass) AND contype IN ('p', 'u', 'f', 'x') ORDER BY contype DESC, conname"),
+            {"t": original}).all()
+        backing = set()
+        for name, kind, definition in constraints:
+            temporary = name + "__rb"
+            suffix = " NOT VALID" if kind == "f" else ""
+            statements.append(f'ALTER TABLE {shadow} ADD CONSTRAINT "{temporary}" {definition}{suffix}')
+            renames.append(("constraint", temporary, name))
+            backing.add(name)
+        for name, definition in session.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = :t "
+                "ORDER BY indexname"), {"t": original}).all():
+            if name in backing:
+                continue
+            temporary = name + "__rb"
+            found = re.match(r"^CREATE (UNIQUE )?INDEX (\S+) ON (\S+) ", definition)
+            if found is None:
+                raise RuntimeError(f"unexpected index definition of {original}: {definition}")
+            created = f'CREATE {found.group(1) or ""}INDEX "{temporary}" ON {shadow} ' + definition[found.end():]
+            statements.insert(0, created)  # indexes before the foreign key (which locks the dossiers)
+            renames.append(("index", temporary, name))
+        statements += [str(grant) for grant in session.scalars(text(
+            "SELECT format('GRANT %s ON %I TO %I', privilege_type, CAST(:shadow AS text), grantee) "
+            "FROM information_schema.table_privileges WHERE table_schema = current_schema() AND table_name = :t "
+            "AND grantee <> (SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = :t)"),
+            {"t": original, "shadow": shadow})]
+        return statements, renames
+
+
+def validate_after_rebuild(session: Session) -> None:
+    """PostgreSQL: validate the foreign keys the rebuild added ``NOT VALID`` (one scan; it takes no lock that stops
+    writes to the dossiers). Call it after the rebuild's commit, in a transaction of its own; harmless anywhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table_name, name in session.execute(text(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE NOT convalidated AND contype = 'f' "
+            "AND conrelid = ANY(CAST(:tables AS regclass[]))"), {"tables": list(_TABLES)}).all():
+        session.execute(text(f'ALTER TABLE {table_name} VALIDATE CONSTRAINT "{name}"'))
 
 
 def _rowcount(result: Any) -> int:
