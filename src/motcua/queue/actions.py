@@ -25,6 +25,7 @@ from motcua.base.roles import Role
 from motcua.db import affected_rows, dialect_insert
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.org.models import Commune
+from motcua.queue.events import append_event
 from motcua.queue.fields import FIELDS_BY_CODE, PRIORITY_BY_CODE, ticket_number
 from motcua.queue.models import QueueCounter, QueueTicket, QueueTicketCounter
 from motcua.queue.queries import check_kiosk_rate, current_ticket, ip_digest, local_day
@@ -89,6 +90,7 @@ def issue_ticket(session: Session, *, commune: Commune, field: str, priority_gro
                          ip_digest=digest, issued_at=now, recalls=0)
     session.add(ticket)
     session.flush()
+    append_event(session, kind="issue", ticket=ticket, counter_number=None, now=now)
     return ticket
 
 
@@ -123,6 +125,7 @@ def call_next(session: Session, *, actor: Principal, counter: QueueCounter, now:
         if taken == 1:
             ticket = session.get(QueueTicket, ticket_id, populate_existing=True)
             assert ticket is not None
+            append_event(session, kind="call", ticket=ticket, counter_number=counter.number, now=now)
             return ticket
     raise Conflict("Nhiều quầy đang gọi số cùng lúc. Vui lòng bấm gọi lại.")
 
@@ -143,6 +146,7 @@ def recall(session: Session, *, actor: Principal, counter: QueueCounter, now: da
     ticket.recalls += 1
     ticket.called_at = now
     session.flush()
+    append_event(session, kind="recall", ticket=ticket, counter_number=counter.number, now=now)
     return ticket
 
 
@@ -156,6 +160,8 @@ def _close(session: Session, actor: Principal, counter: QueueCounter, now: datet
     if closed != 1:
         raise Conflict(f"Số {ticket.number} vừa được cán bộ khác xử lý. Vui lòng tải lại trang.")
     session.refresh(ticket)
+    append_event(session, kind="skip" if status == "no_show" else "done", ticket=ticket,
+                 counter_number=counter.number, now=now)
     return ticket
 
 
