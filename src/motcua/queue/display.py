@@ -5,7 +5,8 @@ login, and nothing here is personal (numbers, counters and dossier codes only: `
 - ``GET /quay/{commune}/man-hinh`` — the page (1920×1080; usable down to a phone's width);
 - ``GET /quay/{commune}/man-hinh/trang-thai`` — the state as JSON (the page reads it when it comes back online);
 - ``GET /quay/{commune}/man-hinh/su-kien`` — the event stream. Each message's ``id`` is the commune's event number:
-  a browser that reconnects sends ``Last-Event-ID`` and gets the events it missed (at most ``REPLAY_MAX``, marked
+  a browser that reconnects sends ``Last-Event-ID`` (the page, reopening the stream itself, ``?sau=``) and gets the
+  events it missed (at most ``REPLAY_MAX``, marked
   ``replay`` with their age), then the current state; a client that does not ask for ``text/event-stream`` gets the
   state once and the stream ends;
 - ``GET /quay/{commune}/man-hinh/loa/{ticket_id}.wav`` — the call of a ticket, spoken (``queue.voice``).
@@ -20,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session
@@ -64,10 +65,13 @@ def sse(kind: str, seq: int | None, data: dict[str, Any]) -> str:
     return head + f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
-def last_event_id(request: Request) -> int | None:
-    """The browser's ``Last-Event-ID`` (sent on reconnect): a plain number of at most 10 digits, else ignored."""
-    raw = request.headers.get("last-event-id", "").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 10 else None
+def last_event_id(request: Request, after: str | None) -> int | None:
+    """Where the display stopped: the browser's ``Last-Event-ID`` (sent when it reconnects by itself), else ``?sau=``
+    (the page's own reconnection); a plain number of at most 10 digits, anything else is ignored (the state)."""
+    for raw in (request.headers.get("last-event-id", "").strip(), (after or "").strip()):
+        if raw.isascii() and raw.isdigit() and len(raw) <= 10:
+            return int(raw)
+    return None
 
 
 def catch_up(session: Session, commune_code: str, after: int | None, now: datetime) -> tuple[list[str], int]:
@@ -103,7 +107,9 @@ async def _stream(request: Request, hub: Hub, sub: Subscriber, first: list[str],
             try:
                 batch = await asyncio.wait_for(sub.queue.get(), HEARTBEAT_SECONDS)
             except TimeoutError:
-                yield ": ping\n\n"  # keeps proxies from closing an idle stream; a dead client fails on it
+                # Keeps proxies from closing an idle stream, fails on a dead client, and tells the page the stream
+                # is alive (an SSE comment would not reach its script): no id, so Last-Event-ID stays as it was.
+                yield "event: ping\ndata: {}\n\n"
                 continue
             if batch is None:  # the server is stopping: the browser reconnects to another process or later
                 return
@@ -146,9 +152,10 @@ def display_state(commune_code: str = COMMUNE_CODE, session: Session = DB_SESSIO
 
 
 @router.get("/quay/{commune_code}/man-hinh/su-kien")
-async def display_events(request: Request, commune_code: str = COMMUNE_CODE) -> Response:
+async def display_events(request: Request, commune_code: str = COMMUNE_CODE,
+                         sau: str | None = Query(default=None, max_length=20)) -> Response:
     """The live stream (text/event-stream); see the module's docstring."""
-    after = last_event_id(request)
+    after = last_event_id(request, sau)
     headers = {**NO_STORE, "X-Accel-Buffering": "no"}
     if "text/event-stream" not in request.headers.get("accept", ""):  # not an EventSource: the state, once
         messages, _ = await asyncio.to_thread(_catch_up_in_thread, request, commune_code, after)

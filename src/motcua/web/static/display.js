@@ -15,7 +15,8 @@
   var audioQueue = [];
   var playing = false;
   var source = null;
-  var lastSeq = 0;
+  var lastSeq = 0;      // the newest event number this page has applied
+  var lastHeard = Date.now();
   var retryTimer = null;
 
   function el(tag, cls, text) {
@@ -32,12 +33,14 @@
 
   function render(state) {
     if (typeof state.seq === "number" && state.seq < lastSeq) { return; } // an older answer arriving late
-    lastSeq = state.seq || lastSeq;
+    lastSeq = Math.max(lastSeq, state.seq || 0);
     document.getElementById("hall-date").textContent = state.day;
     var counters = state.counters.map(function (c) {
       var li = el("li", "hall-counter" + (c.priority ? " priority" : ""));
       li.setAttribute("data-counter", String(c.number));
-      li.appendChild(el("span", "hall-counter-label", W.counter + " " + c.number));
+      var label = el("span", "hall-counter-label", W.counter + " " + c.number);
+      if (c.name) { label.appendChild(document.createTextNode(" ")); label.appendChild(el("small", "", c.name)); }
+      li.appendChild(label);
       li.appendChild(el("span", "hall-counter-number", c.serving || "—"));
       return li;
     });
@@ -120,14 +123,24 @@
     req.send();
   }
 
+  function heard() { lastHeard = Date.now(); }
+
+  function disconnect() {
+    if (source) { source.close(); source = null; }
+  }
+
+  // A stream this page opens itself (first load, back online, after a silence) says where it stopped (?sau=),
+  // as the browser's own reconnection does with Last-Event-ID.
   function connect() {
     clearTimeout(retryTimer);
-    if (source) { source.close(); }
-    source = new EventSource(base + "/su-kien");
-    source.addEventListener("open", function () { setLink(true); });
-    source.addEventListener("state", function (m) { setLink(true); render(JSON.parse(m.data)); });
-    source.addEventListener("call", onCall);
-    source.addEventListener("recall", onCall);
+    disconnect();
+    heard();
+    source = new EventSource(base + "/su-kien" + (lastSeq ? "?sau=" + lastSeq : ""));
+    source.addEventListener("open", function () { heard(); setLink(true); });
+    source.addEventListener("ping", heard);
+    source.addEventListener("state", function (m) { heard(); setLink(true); render(JSON.parse(m.data)); });
+    source.addEventListener("call", function (m) { heard(); onCall(m); });
+    source.addEventListener("recall", function (m) { heard(); onCall(m); });
     source.addEventListener("error", function () {
       setLink(false);
       if (source.readyState === EventSource.CLOSED) { // the browser gave up (an error answer): try again later
@@ -136,11 +149,23 @@
     });
   }
 
+  // The hall's clock is Hà Nội's, whatever zone the TV's browser was set to.
+  var clock = null;
+  try {
+    clock = new Intl.DateTimeFormat("vi-VN", { timeZone: "Asia/Ho_Chi_Minh", hour: "2-digit", minute: "2-digit",
+                                               second: "2-digit", hourCycle: "h23" });
+  } catch (e) { clock = null; }
+
   function tick() {
     var now = new Date();
+    if (clock) {
+      document.getElementById("hall-time").textContent = clock.format(now);
+      return;
+    }
+    var vn = new Date(now.getTime() + 7 * 3600 * 1000);
     var pad = function (n) { return (n < 10 ? "0" : "") + n; };
     document.getElementById("hall-time").textContent =
-      pad(now.getHours()) + ":" + pad(now.getMinutes()) + ":" + pad(now.getSeconds());
+      pad(vn.getUTCHours()) + ":" + pad(vn.getUTCMinutes()) + ":" + pad(vn.getUTCSeconds());
   }
 
   var soundButton = document.getElementById("hall-sound");
@@ -152,8 +177,13 @@
       playNext();
     });
   }
+  // Offline, the stream is dropped at once (as a lost cable drops it), not left to hang; online, it resumes.
   window.addEventListener("online", function () { connect(); fetchState(); });
-  window.addEventListener("offline", function () { setLink(false); });
+  window.addEventListener("offline", function () { disconnect(); setLink(false); });
+  // The server speaks at least every 15 s (a ping): 35 s of silence is a connection dead without an error.
+  setInterval(function () {
+    if (navigator.onLine !== false && Date.now() - lastHeard > 35000) { connect(); }
+  }, 5000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) { fetchState(); } });
 
   render(JSON.parse(document.getElementById("hall-state").textContent));
