@@ -15,11 +15,9 @@ login, and nothing here is personal (numbers, counters and dossier codes only: `
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
@@ -30,7 +28,7 @@ from motcua.auth.deps import DB_SESSION, get_now
 from motcua.kit.errors import NotFound
 from motcua.queue.board import snapshot
 from motcua.queue.events import event_json, events_after, last_seq
-from motcua.queue.live import Hub, Subscriber
+from motcua.queue.live import Hub, Subscriber, encode, sse
 from motcua.queue.models import QueueCounter, QueueTicket
 from motcua.queue.queries import kiosk_commune, local_day
 from motcua.queue.voice import call_text, engine, render_wav
@@ -60,11 +58,6 @@ def voice_dir(request: Request) -> Path:
     return Path(request.app.state.settings.files_dir).parent / "cache" / "voice"
 
 
-def sse(kind: str, seq: int | None, data: dict[str, Any]) -> str:
-    head = f"event: {kind}\n" + (f"id: {seq}\n" if seq is not None else "")
-    return head + f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
-
-
 def last_event_id(request: Request, after: str | None) -> int | None:
     """Where the display stopped: the browser's ``Last-Event-ID`` (sent when it reconnects by itself), else ``?sau=``
     (the page's own reconnection); a plain number of at most 10 digits, anything else is ignored (the state)."""
@@ -76,20 +69,24 @@ def last_event_id(request: Request, after: str | None) -> int | None:
 
 def catch_up(session: Session, commune_code: str, after: int | None, now: datetime) -> tuple[list[str], int]:
     """What a display gets on (re)connecting: the events after ``after`` if not too many (marked ``replay``, with
-    their age, so the page speaks only fresh ones), then the whole state. Returns the messages and the last id."""
+    their age, so the page speaks only fresh ones), then the whole state. Returns the messages and the id the stream
+    goes on from: the last event replayed (later ones come live, so none is lost between the two), else the state's
+    number (the state read after it covers every event up to it)."""
     commune = kiosk_commune(session, commune_code)
     messages: list[str] = []
     current = last_seq(session, commune.code)
-    newest = 0
+    last: int | None = None
     if after is not None and after <= current and current - after <= REPLAY_MAX:
+        last = after
         for event in events_after(session, commune.code, after, limit=REPLAY_MAX):
             age = max(0, int((now - event.at).total_seconds()))
             messages.append(sse(event.kind, event.seq, {**event_json(event), "replay": True, "age": age}))
-            newest = event.seq
+            last = event.seq
     state = snapshot(session, commune, now)
-    seq = max(state["seq"], newest)
-    messages.append(sse("state", seq, state))
-    return messages, seq
+    if last is None:
+        last = state["seq"]
+    messages.append(sse("state", last, state))
+    return messages, last
 
 
 def _catch_up_in_thread(request: Request, commune_code: str, after: int | None) -> tuple[list[str], int]:
@@ -124,8 +121,9 @@ async def _stream(request: Request, hub: Hub, sub: Subscriber, first: list[str],
             fresh = [e for e in batch.events if e["seq"] > last]
             if not fresh:
                 continue
-            last = max(batch.state["seq"], fresh[-1]["seq"])
-            yield "".join(sse(e["kind"], e["seq"], e) for e in fresh) + sse("state", last, batch.state)
+            # the batch as encoded once for every display, unless this one had already been sent some of it
+            last = fresh[-1]["seq"]
+            yield batch.text if len(fresh) == len(batch.events) else encode(fresh, batch.state, last)
     finally:
         hub.unsubscribe(sub)
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from motcua.db import dialect_insert
 from motcua.queue.models import QueueEvent, QueueEventCounter, QueueTicket
 
 KINDS = ("issue", "call", "recall", "skip", "done")
+#: PostgreSQL's channel that wakes the display pollers (``queue.live``) the moment an event is committed.
+CHANNEL = "motcua_queue_event"
 
 
 def append_event(session: Session, *, kind: str, ticket: QueueTicket, counter_number: int | None,
@@ -35,6 +37,9 @@ def append_event(session: Session, *, kind: str, ticket: QueueTicket, counter_nu
                        number=ticket.number, field=ticket.field, counter_number=counter_number, at=now)
     session.add(event)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":  # delivered at commit, dropped with a rollback
+        session.execute(text("SELECT pg_notify(:channel, :commune)"),
+                        {"channel": CHANNEL, "commune": ticket.commune_code})
     return event
 
 

@@ -13,6 +13,7 @@ from motcua.auth.deps import DB_SESSION, client_ip, get_now, require_csrf, requi
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar.hours import to_vietnam_time
+from motcua.db import commit_before_answering
 from motcua.kit.errors import MotcuaError, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
@@ -78,6 +79,7 @@ def kiosk_take(
         if exc.status_code == 429:
             response.headers["Retry-After"] = "60"
         return response
+    commit_before_answering(session)  # frees the day's number and the hall's event counter before the page is built
     return render(request, "queue/ticket.html", {
         "commune": commune, "ticket": ticket, "ahead": waiting_before(session, ticket),
         "issued": to_vietnam_time(ticket.issued_at), **_LABELS})
@@ -177,4 +179,5 @@ def panel_command(
     except MotcuaError as exc:
         session.rollback()
         return _panel(request, session, counter, now, error=exc.message, status_code=exc.status_code)
+    commit_before_answering(session)  # frees the hall's event counter (queue.events) before the page is built
     return _panel(request, session, counter, now, message=DONE_MESSAGES[lenh].format(number=ticket.number))

@@ -15,7 +15,8 @@
   var audioQueue = [];
   var playing = false;
   var source = null;
-  var lastSeq = 0;      // the newest event number this page has applied
+  var lastSeq = 0;      // the id of the last message received (where the stream resumes)
+  var stateSeq = 0;     // the event number of the state shown
   var lastHeard = Date.now();
   var retryTimer = null;
 
@@ -32,8 +33,8 @@
   }
 
   function render(state) {
-    if (typeof state.seq === "number" && state.seq < lastSeq) { return; } // an older answer arriving late
-    lastSeq = Math.max(lastSeq, state.seq || 0);
+    if (typeof state.seq === "number" && state.seq < stateSeq) { return; } // an older answer arriving late
+    stateSeq = Math.max(stateSeq, state.seq || 0);
     document.getElementById("hall-date").textContent = state.day;
     var counters = state.counters.map(function (c) {
       var li = el("li", "hall-counter" + (c.priority ? " priority" : ""));
@@ -123,7 +124,11 @@
     req.send();
   }
 
-  function heard() { lastHeard = Date.now(); }
+  function heard(m) {
+    lastHeard = Date.now();
+    var id = m && m.lastEventId ? parseInt(m.lastEventId, 10) : 0;
+    if (id > lastSeq) { lastSeq = id; }
+  }
 
   function disconnect() {
     if (source) { source.close(); source = null; }
@@ -137,10 +142,10 @@
     heard();
     source = new EventSource(base + "/su-kien" + (lastSeq ? "?sau=" + lastSeq : ""));
     source.addEventListener("open", function () { heard(); setLink(true); });
-    source.addEventListener("ping", heard);
-    source.addEventListener("state", function (m) { heard(); setLink(true); render(JSON.parse(m.data)); });
-    source.addEventListener("call", function (m) { heard(); onCall(m); });
-    source.addEventListener("recall", function (m) { heard(); onCall(m); });
+    source.addEventListener("ping", function () { heard(); });
+    source.addEventListener("state", function (m) { heard(m); setLink(true); render(JSON.parse(m.data)); });
+    source.addEventListener("call", function (m) { heard(m); onCall(m); });
+    source.addEventListener("recall", function (m) { heard(m); onCall(m); });
     source.addEventListener("error", function () {
       setLink(false);
       if (source.readyState === EventSource.CLOSED) { // the browser gave up (an error answer): try again later
