@@ -44,6 +44,9 @@ from motcua.queue.events import CHANNEL, event_json, last_seq, new_events
 log = logging.getLogger("motcua.queue.live")
 
 POLL_SECONDS = 0.2
+#: After a read, the poller waits this long before the next even when woken: a burst of changes (a busy kiosk) is
+#: read, snapshotted and encoded once per gap instead of once per change.
+MIN_GAP_SECONDS = 0.05
 QUEUE_SIZE = 64
 
 
@@ -160,6 +163,7 @@ class Hub:
         while self.subscribers and not self.closed:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), self.interval)
+            await asyncio.sleep(MIN_GAP_SECONDS if self.interval > MIN_GAP_SECONDS else 0)
             wake.clear()
             cursors = {code: self.cursors[code] for code in self.subscribers if code in self.cursors}
             try:
