@@ -1,7 +1,8 @@
 """The hall display of the front desk (issue 18): the per-commune event log the displays follow live (server-sent
-events resumed from the last event number) and its per-commune counter.
+events resumed from the last event number) and its per-commune counter; a ticket's optional phone number, for the
+SMS sent when its turn is near.
 
-Existing data: new tables only.
+Existing data: new tables; the new column is empty on existing tickets.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("queue_ticket", sa.Column("phone", sa.String(10), nullable=True))
     op.create_table(
         "queue_event_counter",
         sa.Column("commune_code", sa.String(5), nullable=False),
@@ -45,3 +47,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("queue_event")
     op.drop_table("queue_event_counter")
+    op.drop_column("queue_ticket", "phone")

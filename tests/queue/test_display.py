@@ -220,3 +220,62 @@ def test_a_display_gets_every_event_even_when_a_snapshot_was_newer_than_its_batc
     got = asyncio.run(scenario())
     assert [(kind, seq) for kind, seq, _ in got] == [("call", 3), ("state", 3), ("call", 4), ("call", 5),
                                                      ("state", 5), ("call", 6), ("state", 6)]
+
+
+def _texts(session: Session) -> list[tuple[str, str]]:
+    from motcua.notify.models import NotificationOutbox
+
+    return [(o.recipient, o.body) for o in session.scalars(
+        select(NotificationOutbox).where(NotificationOutbox.kind == "queue_near").order_by(NotificationOutbox.id))]
+
+
+def test_a_ticket_with_a_phone_gets_one_sms_when_a_call_leaves_it_third_in_line_never_twice(session):
+    """Issue 18: "SMS to the citizen when their turn is 3 away" — when a call leaves a ticket third in line in its
+    field (two ahead of it), one SMS goes through the outbox, without diacritics (GSM-7); a priority ticket pushing
+    it back and a later call bringing it to third again sends nothing more. The number is kept only until the
+    ticket is closed (Decree 13/2023: minimum data)."""
+    desk = counter(session, 1, ["civil_status"])
+    commune = session.get(Commune, CHI_TIEN)
+
+    def take_with(phone: str = "", priority: str | None = None):
+        return actions.issue_ticket(session, commune=commune, field="civil_status", priority_group=priority,
+                                    ip="192.0.2.7", now=T0, phone=phone)
+
+    take_with(), take_with(), take_with()
+    texted = take_with("+84 912 345 678")
+    assert texted.phone == "0912345678"
+    take_with("0987654321")  # HT-005
+    assert _texts(session) == []  # no call yet
+    actions.call_next(session, actor=SYSTEM, counter=desk, now=T0)  # HT-001: HT-002, HT-003, HT-004, HT-005 wait
+    place = "Chi Tien" if commune.name == "Chí Tiên" else commune.name
+    assert _texts(session) == [("0912345678", f"Trung tam Phuc vu hanh chinh cong {place}: so HT-004 cua ban con 2 "
+                                              "so nua la den luot. Vui long co mat tai khu vuc cho de nghe goi so.")]
+    take_with(priority="elderly")  # jumps ahead: HT-004 is fourth again
+    actions.finish(session, actor=SYSTEM, counter=desk, now=T0)
+    actions.call_next(session, actor=SYSTEM, counter=desk, now=T0)  # the priority one: HT-004 third again
+    assert [r for r, _ in _texts(session)] == ["0912345678"]  # never twice; HT-005 is fourth: not yet
+    actions.finish(session, actor=SYSTEM, counter=desk, now=T0)
+    actions.call_next(session, actor=SYSTEM, counter=desk, now=T0)  # HT-002: HT-005 is third
+    assert [r for r, _ in _texts(session)] == ["0912345678", "0987654321"]
+    for command in (actions.finish, actions.call_next, actions.finish, actions.call_next):  # HT-003, then HT-004
+        command(session, actor=SYSTEM, counter=desk, now=T0)
+    assert texted.phone == "0912345678"  # kept while it waits and is served
+    actions.skip(session, actor=SYSTEM, counter=desk, now=T0)
+    session.refresh(texted)
+    assert texted.status == "no_show" and texted.phone is None  # closed tickets keep no number
+
+
+@pytest.mark.parametrize("raw", ["0123456789", "091234567", "09123456789", "abc", "+1 202 555 0100",
+                                 "０９１２３４５６７８"])
+def test_the_kiosk_refuses_a_phone_that_is_not_a_vietnamese_mobile_number(client, session, raw):
+    """The kiosk's optional number must be a Vietnamese mobile number (10 digits, 03/05/07/08/09), with a clear
+    message; nothing is issued."""
+    from tests.factories import csrf_token
+
+    counter(session, 1, ["civil_status"])
+    token = csrf_token(client, f"/quay/{CHI_TIEN}/lay-so")
+    answer = client.post(f"/quay/{CHI_TIEN}/lay-so", data={"csrf_token": token, "field": "civil_status",
+                                                            "phone": raw})
+    assert answer.status_code == 422
+    assert "Số điện thoại di động không hợp lệ" in answer.text
+    assert kinds(session) == []

@@ -72,6 +72,8 @@ class QueueTicket(Base):
     recalls: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    # optional, for the "your turn is near" SMS (queue.near); cleared when the ticket is closed (minimum data)
+    phone: Mapped[str | None] = mapped_column(String(10))
 
 
 class QueueEventCounter(Base):

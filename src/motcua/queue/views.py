@@ -66,13 +66,14 @@ def kiosk_take(
     commune_code: str = COMMUNE_CODE,
     field: str = Form(default="", max_length=30),
     priority_group: str = Form(default="", max_length=30),
+    phone: str = Form(default="", max_length=20),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     commune = kiosk_commune(session, commune_code)
     try:
         ticket = actions.issue_ticket(session, commune=commune, field=field, priority_group=priority_group or None,
-                                      ip=client_ip(request), now=now)
+                                      ip=client_ip(request), now=now, phone=phone)
     except MotcuaError as exc:
         session.rollback()
         response = _kiosk(request, commune, error=exc.message, status_code=exc.status_code)
