@@ -30,6 +30,7 @@ from motcua.base.roles import Role
 from motcua.org.models import Commune
 from motcua.queue.actions import create_counter
 from motcua.queue.schemas import CounterIn
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.pages import log_in
 from tests.factories import CHI_TIEN, T0, make_officer
@@ -138,12 +139,18 @@ def test_kiosk_panel_and_display_priority_first_live_call_and_reconnection(fresh
 
         display.evaluate("document.getElementById('hall-flash').hidden = true")
         _shot(display, "display-1920-caught-up")
+        assert_accessible(display, name="front-desk-display-1920")
         height = display.evaluate("document.documentElement.scrollHeight")
         assert height <= TV["height"], f"the display scrolls on a 1080p TV ({height} px)"
         display.set_viewport_size(PHONE)
         _shot(display, "display-360")
         width = display.evaluate("document.documentElement.scrollWidth")
         assert width <= 360, f"the display scrolls sideways at 360 px ({width} px)"
+        assert_accessible(display, name="front-desk-display-360")
+        kiosk.set_viewport_size(PHONE)
+        kiosk.goto(f"{base}/quay/{CHI_TIEN}/lay-so")
+        _shot(kiosk, "kiosk-360")
+        assert_accessible(kiosk, name="front-desk-kiosk-360")
     finally:
         for context in contexts.values():
             context.close()

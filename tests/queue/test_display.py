@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select
@@ -26,6 +29,15 @@ from motcua.queue.models import QueueEvent
 from motcua.queue.voice import call_text, engine, spoken_number
 from tests.factories import CHI_TIEN, T0, intake_data, other_commune
 from tests.queue.test_tickets import counter, take
+
+T = TypeVar("T")
+
+
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run`` in a thread of its own: a browser test of the same session leaves Playwright's event loop
+    running in the main thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def kinds(session: Session, commune_code: str = CHI_TIEN) -> list[tuple[int, str, str]]:
@@ -153,7 +165,7 @@ def test_one_poller_fans_a_communes_events_out_to_its_displays_only(fresh_db):
         await asyncio.wait_for(hub.task, 2)  # no display left: the poller ends
         await hub.aclose()
 
-    asyncio.run(scenario())
+    run_async(scenario)
 
 
 def test_the_display_page_and_its_state_are_public_and_404_for_an_unknown_commune(client, session):
@@ -217,7 +229,7 @@ def test_a_display_gets_every_event_even_when_a_snapshot_was_newer_than_its_batc
         chunks = [chunk async for chunk in display._stream(None, hub, sub, [], 2)]  # type: ignore[arg-type]
         return messages("".join(chunks))
 
-    got = asyncio.run(scenario())
+    got = run_async(scenario)
     assert [(kind, seq) for kind, seq, _ in got] == [("call", 3), ("state", 3), ("call", 4), ("call", 5),
                                                      ("state", 5), ("call", 6), ("state", 6)]
 
