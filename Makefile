@@ -26,6 +26,9 @@ sysdeps:
 	@command -v pdftotext >/dev/null 2>&1 || { \
 	  echo "Installing Debian's poppler-utils: the tests read the forms with pdftotext and pdfinfo"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  echo "Installing Debian's espeak-ng: the hall display speaks each call in Vietnamese (offline)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; }
 
 ## make run: migrate, load Phú Thọ's 148 communes, officers and a year of dossiers (index folded), serve on
 ## http://$(HOST):$(PORT) with the worker and the local SMS/Zalo simulators

@@ -75,11 +75,17 @@ def _rows(session: Session, store: FileStore) -> dict[str, list[Any]]:
 
     counter = create_counter(session, actor=SYSTEM, commune=session.get(Commune, CHI_TIEN), now=T0,
                              data=CounterIn(number=1, fields=["civil_status", "land"]))
+    from motcua.queue.actions import call_next, issue_ticket
+
+    ticket = issue_ticket(session, commune=session.get(Commune, CHI_TIEN), field="land", priority_group=None,
+                          ip="192.0.2.9", now=T0)
+    call_next(session, actor=SYSTEM, counter=counter, now=T0)
     session.commit()
     assert change.announcement is not None
     return {
         "commune_code": [CHI_TIEN],
         "counter_id": [counter.id],
+        "ticket_id": [ticket.id],
         "dossier_id": [received.id, transferred.id, returned.id],
         "draft_id": [draft.id],
         "case_id": [case.id],

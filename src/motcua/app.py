@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -45,7 +47,9 @@ from motcua.kit.logs import request_id
 from motcua.kit.messages import vietnamese_message
 from motcua.kit.schemas import error_responses
 from motcua.portal import views as portal_views
+from motcua.queue import display as queue_display
 from motcua.queue import views as queue_views
+from motcua.queue.live import Hub
 from motcua.report import api as report_api
 from motcua.report import views as report_views
 from motcua.web.middleware import (
@@ -241,6 +245,12 @@ def _install_api_docs(app: FastAPI) -> None:
         return HTMLResponse(_API_DOCS_PAGE)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await app.state.display_hub.aclose()  # the hall displays' poller, if a display ever connected
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -268,10 +278,13 @@ def create_app(
         openapi_url="/api/openapi.json",
         docs_url=None,  # FastAPI's page loads Swagger UI from a CDN, which the CSP blocks: see _install_api_docs
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.clock = clock or SystemClock()
+    # The hall displays' poller of this process (queue.live), started by the first display that connects.
+    app.state.display_hub = Hub(session_factory, app.state.clock.now)
 
     app.state.files = FileStore(settings.files_dir)
     # The order is the order in which a request is matched: FastAPI tries every route of every included router
@@ -303,6 +316,7 @@ def create_app(
         ("", portal_views.router),
         ("", feedback_views.router),
         ("", queue_views.router),
+        ("", queue_display.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:

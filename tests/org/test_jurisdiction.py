@@ -122,6 +122,8 @@ def test_every_route_with_an_object_of_commune_b_is_404_for_an_officer_of_commun
             continue
         if route.path.endswith("/lay-so"):  # the public kiosk of a commune's hall: anyone may take a ticket there
             continue
+        if "/man-hinh" in route.path:  # the public display of a commune's hall (numbers and codes only)
+            continue
         missing = [n for n in names if n not in PARAMS and n not in NOT_OBJECTS]
         assert not missing, f"{route.path}: add {missing} to PARAMS so this route's access gate is tested"
         path = route.path

@@ -422,3 +422,13 @@ def province_activity(session: Session, principal: Principal, now: datetime) -> 
     for code, n in overdue:
         counts.setdefault(code, {})["overdue"] = int(n)
     return {code: CommuneActivity(**c) for code, c in counts.items()}
+
+
+def result_ready_codes(session: Session, commune_code: str, *, limit: int = 60) -> list[str]:
+    """The hall's liveboard (issue 18): the codes of the dossiers whose result waits at the commune's centre to be
+    collected (``RESULT_READY``), the most recently finished first. Codes only — shown on a public screen, so never a
+    name or any other personal data (Decree 13/2023: minimum data)."""
+    return list(session.scalars(
+        select(Dossier.code)
+        .where(Dossier.receiving_commune_code == commune_code, Dossier.status == Status.RESULT_READY.value)
+        .order_by(Dossier.processed_at.desc(), Dossier.id.desc()).limit(limit)))

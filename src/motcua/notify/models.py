@@ -32,6 +32,7 @@ class NoticeKind(StrEnum):
     SUBMITTED = "submitted"  # filed online: acknowledged at once (Art. 17(2))
     STAFF_ALERT = "staff_alert"  # to the centre's reception officers: an online dossier waits (2 hours, Art. 17(2))
     OTP = "otp"  # a one-time code to sign in or to consent to assisted filing
+    QUEUE_NEAR = "queue_near"  # to a queue ticket's holder: their number is called soon (queue.near)
 
 
 #: The kinds rendered from a dossier's facts by ``templates.render``; the staff alert has its own text

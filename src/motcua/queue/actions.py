@@ -25,8 +25,10 @@ from motcua.base.roles import Role
 from motcua.db import affected_rows, dialect_insert
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.org.models import Commune
+from motcua.queue.events import append_event
 from motcua.queue.fields import FIELDS_BY_CODE, PRIORITY_BY_CODE, ticket_number
 from motcua.queue.models import QueueCounter, QueueTicket, QueueTicketCounter
+from motcua.queue.near import kiosk_phone, notify_near
 from motcua.queue.queries import check_kiosk_rate, current_ticket, ip_digest, local_day
 from motcua.queue.schemas import CounterIn
 
@@ -74,21 +76,24 @@ def _next_seq(session: Session, commune_code: str, field: str, now: datetime) ->
 
 
 def issue_ticket(session: Session, *, commune: Commune, field: str, priority_group: str | None, ip: str,
-                 now: datetime) -> QueueTicket:
-    """Lấy số: the next number of the field today, limited per commune and kiosk address."""
+                 now: datetime, phone: str = "") -> QueueTicket:
+    """Lấy số: the next number of the field today, limited per commune and kiosk address; with an optional mobile
+    number for the "your turn is near" SMS (``queue.near``)."""
     if field not in FIELDS_BY_CODE:
         raise ValidationFailed("Vui lòng chọn lĩnh vực cần giải quyết.", fields={"field": "Chưa chọn lĩnh vực."})
     if priority_group is not None and priority_group not in PRIORITY_BY_CODE:
         raise ValidationFailed("Đối tượng ưu tiên không có trong danh mục.",
                                fields={"priority_group": "Không hợp lệ."})
+    mobile = kiosk_phone(phone)
     digest = ip_digest(ip)
     check_kiosk_rate(session, commune_code=commune.code, digest=digest, now=now)
     seq = _next_seq(session, commune.code, field, now)
     ticket = QueueTicket(commune_code=commune.code, field=field, day=local_day(now), seq=seq,
                          number=ticket_number(field, seq), priority_group=priority_group, status="waiting",
-                         ip_digest=digest, issued_at=now, recalls=0)
+                         ip_digest=digest, issued_at=now, recalls=0, phone=mobile)
     session.add(ticket)
     session.flush()
+    append_event(session, kind="issue", ticket=ticket, counter_number=None, now=now)
     return ticket
 
 
@@ -123,6 +128,8 @@ def call_next(session: Session, *, actor: Principal, counter: QueueCounter, now:
         if taken == 1:
             ticket = session.get(QueueTicket, ticket_id, populate_existing=True)
             assert ticket is not None
+            notify_near(session, called=ticket, now=now)
+            append_event(session, kind="call", ticket=ticket, counter_number=counter.number, now=now)
             return ticket
     raise Conflict("Nhiều quầy đang gọi số cùng lúc. Vui lòng bấm gọi lại.")
 
@@ -143,6 +150,7 @@ def recall(session: Session, *, actor: Principal, counter: QueueCounter, now: da
     ticket.recalls += 1
     ticket.called_at = now
     session.flush()
+    append_event(session, kind="recall", ticket=ticket, counter_number=counter.number, now=now)
     return ticket
 
 
@@ -151,11 +159,13 @@ def _close(session: Session, actor: Principal, counter: QueueCounter, now: datet
     closed = affected_rows(session, (
         update(QueueTicket).where(QueueTicket.id == ticket.id, QueueTicket.status == "called",
                                   QueueTicket.counter_id == counter.id)
-        .values(status=status, finished_at=now, finished_by_id=actor.officer_id)
+        .values(status=status, finished_at=now, finished_by_id=actor.officer_id, phone=None)
         .execution_options(synchronize_session=False)))
     if closed != 1:
         raise Conflict(f"Số {ticket.number} vừa được cán bộ khác xử lý. Vui lòng tải lại trang.")
     session.refresh(ticket)
+    append_event(session, kind="skip" if status == "no_show" else "done", ticket=ticket,
+                 counter_number=counter.number, now=now)
     return ticket
 
 

@@ -72,3 +72,33 @@ class QueueTicket(Base):
     recalls: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    # optional, for the "your turn is near" SMS (queue.near); cleared when the ticket is closed (minimum data)
+    phone: Mapped[str | None] = mapped_column(String(10))
+
+
+class QueueEventCounter(Base):
+    """The last event number of a commune's hall (``queue.events``): one row per commune, incremented by an atomic
+    upsert at the end of every queue change, so a commune's events are numbered 1, 2, 3… in commit order."""
+
+    __tablename__ = "queue_event_counter"
+
+    commune_code: Mapped[str] = mapped_column(String(5), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class QueueEvent(Base):
+    """What the hall display is told: a ticket issued, called, recalled, skipped or done, in the commune's order
+    (``seq``). Numbers and counters only: no personal data."""
+
+    __tablename__ = "queue_event"
+    __table_args__ = (UniqueConstraint("commune_code", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    seq: Mapped[int] = mapped_column(Integer)  # the SSE message id the display resumes from (Last-Event-ID)
+    kind: Mapped[str] = mapped_column(String(10))  # issue | call | recall | skip | done
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("queue_ticket.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(12))
+    field: Mapped[str] = mapped_column(String(30))
+    counter_number: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

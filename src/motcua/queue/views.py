@@ -13,6 +13,7 @@ from motcua.auth.deps import DB_SESSION, client_ip, get_now, require_csrf, requi
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar.hours import to_vietnam_time
+from motcua.db import commit_before_answering
 from motcua.kit.errors import MotcuaError, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
@@ -65,19 +66,21 @@ def kiosk_take(
     commune_code: str = COMMUNE_CODE,
     field: str = Form(default="", max_length=30),
     priority_group: str = Form(default="", max_length=30),
+    phone: str = Form(default="", max_length=20),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     commune = kiosk_commune(session, commune_code)
     try:
         ticket = actions.issue_ticket(session, commune=commune, field=field, priority_group=priority_group or None,
-                                      ip=client_ip(request), now=now)
+                                      ip=client_ip(request), now=now, phone=phone)
     except MotcuaError as exc:
         session.rollback()
         response = _kiosk(request, commune, error=exc.message, status_code=exc.status_code)
         if exc.status_code == 429:
             response.headers["Retry-After"] = "60"
         return response
+    commit_before_answering(session)  # frees the day's number and the hall's event counter before the page is built
     return render(request, "queue/ticket.html", {
         "commune": commune, "ticket": ticket, "ahead": waiting_before(session, ticket),
         "issued": to_vietnam_time(ticket.issued_at), **_LABELS})
@@ -177,4 +180,5 @@ def panel_command(
     except MotcuaError as exc:
         session.rollback()
         return _panel(request, session, counter, now, error=exc.message, status_code=exc.status_code)
+    commit_before_answering(session)  # frees the hall's event counter (queue.events) before the page is built
     return _panel(request, session, counter, now, message=DONE_MESSAGES[lenh].format(number=ticket.number))
