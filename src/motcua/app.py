@@ -45,6 +45,8 @@ from motcua.kit.logs import request_id
 from motcua.kit.messages import vietnamese_message
 from motcua.kit.schemas import error_responses
 from motcua.portal import views as portal_views
+from motcua.queue import rating_views as queue_rating_views
+from motcua.queue import stats_views as queue_stats_views
 from motcua.queue import views as queue_views
 from motcua.report import api as report_api
 from motcua.report import views as report_views
@@ -303,6 +305,8 @@ def create_app(
         ("", portal_views.router),
         ("", feedback_views.router),
         ("", queue_views.router),
+        ("", queue_rating_views.router),
+        ("", queue_stats_views.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:
