@@ -25,6 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("queue_ticket") as batch:
         batch.add_column(sa.Column("transferred_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("target_counter_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("target_field", sa.String(30), nullable=True))
         batch.add_column(sa.Column("dossier_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(op.f("fk_queue_ticket_target_counter_id_queue_counter"), "queue_counter",
                                  ["target_counter_id"], ["id"])
@@ -105,6 +106,7 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("fk_queue_ticket_dossier_id_dossier"), type_="foreignkey")
         batch.drop_constraint(op.f("fk_queue_ticket_target_counter_id_queue_counter"), type_="foreignkey")
         batch.drop_column("dossier_id")
+        batch.drop_column("target_field")
         batch.drop_column("target_counter_id")
         batch.drop_column("transferred_at")
     with op.batch_alter_table("queue_counter") as batch:

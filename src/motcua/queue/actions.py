@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,7 +101,8 @@ def _pick(session: Session, counter: QueueCounter, now: datetime) -> int | None:
     # A ticket transferred here (to this counter, or to one of its fields) is at the front of the queue.
     query = (select(t.id)
              .where(t.commune_code == counter.commune_code, t.day == local_day(now), t.status == "waiting",
-                    or_(and_(t.target_counter_id.is_(None), t.field.in_(counter.field_codes)),
+                    or_(and_(t.target_counter_id.is_(None), func.coalesce(t.target_field, t.field)
+                             .in_(counter.field_codes)),
                         t.target_counter_id == counter.id))
              .order_by(case((t.transferred_at.is_(None), 1), else_=0), case((t.priority_group.is_(None), 1), else_=0),
                        t.transferred_at, t.issued_at, t.id)

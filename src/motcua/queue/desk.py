@@ -162,7 +162,7 @@ def transfer(session: Session, *, actor: Principal, counter: QueueCounter, now: 
         raise actions.TicketExpired(f"Số {ticket.number} được cấp ngày {ticket.day:%d/%m/%Y}, không còn hiệu lực hôm "
                                     "nay nên không chuyển được. Vui lòng bấm “Hoàn thành” hoặc “Bỏ qua”.")
     target: QueueCounter | None = None
-    field = ticket.field
+    field = ticket.target_field or ticket.field
     if to_counter_id is not None:
         target = session.get(QueueCounter, to_counter_id)
         if target is None or target.commune_code != counter.commune_code or not target.active:
@@ -174,19 +174,21 @@ def transfer(session: Session, *, actor: Principal, counter: QueueCounter, now: 
         assert to_field is not None
         if to_field not in FIELDS_BY_CODE:
             raise ValidationFailed("Lĩnh vực không có trong danh mục.", fields={"to": "Chọn lĩnh vực trong danh sách."})
-        if to_field == ticket.field and ticket.target_counter_id is None:
+        if to_field == field and ticket.target_counter_id is None:
             raise ValidationFailed("Số đã thuộc lĩnh vực này; vui lòng chọn lĩnh vực khác.",
                                    fields={"to": "Chọn lĩnh vực khác."})
         field = to_field
     moved = affected_rows(session, (
         update(QueueTicket).where(QueueTicket.id == ticket.id, QueueTicket.status == "called",
                                   QueueTicket.counter_id == counter.id)
-        .values(status="waiting", counter_id=None, field=field, transferred_at=now,
+        .values(status="waiting", counter_id=None, transferred_at=now,
+                target_field=field if field != ticket.field else None,
                 target_counter_id=target.id if target is not None else None)
         .execution_options(synchronize_session=False)))
     if moved != 1:
         raise Conflict(f"Số {ticket.number} vừa được cán bộ khác xử lý. Vui lòng tải lại trang.")
-    session.add(QueueTransfer(ticket_id=ticket.id, from_counter_id=counter.id, from_field=ticket.field,
+    session.add(QueueTransfer(ticket_id=ticket.id, from_counter_id=counter.id,
+                              from_field=ticket.target_field or ticket.field,
                               to_counter_id=target.id if target is not None else None, to_field=field,
                               by_id=actor.officer_id, at=now))
     session.flush()

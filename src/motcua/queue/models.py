@@ -51,7 +51,7 @@ class QueueTicketCounter(Base):
 class QueueTicket(Base):
     """Số thứ tự: a ticket taken at the kiosk. ``status``: waiting → called → done | no_show; a called ticket
     transferred to another counter or field is waiting again (``transferred_at``: at the front of its new queue;
-    ``target_counter_id``: only that counter calls it)."""
+    ``target_counter_id``: only that counter calls it; ``target_field``: the counters of that field call it)."""
 
     __tablename__ = "queue_ticket"
     __table_args__ = (
@@ -78,6 +78,9 @@ class QueueTicket(Base):
     finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     transferred_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("queue_counter.id"))
+    #: Transferred to another field: the queue it waits in now (``field`` and the number stay the ones it was
+    #: issued with, so the day's numbering per field stays gap-free).
+    target_field: Mapped[str | None] = mapped_column(String(30))
     #: The dossier received at the counter from this ticket (one at most; ``queue.desk.link_dossier``).
     dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), unique=True)
 
