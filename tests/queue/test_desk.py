@@ -229,7 +229,7 @@ def test_a_dossier_received_from_a_ticket_shows_its_waiting_and_service_time(cli
     client.post(url, data={"csrf_token": token, "lenh": "seat"})
     client.post(url, data={"csrf_token": token, "lenh": "call"})
     page = client.get(f"/dossiers/new?ticket={ticket.id}")
-    assert 'name="ticket" value="%d"' % ticket.id in page.text and "Tiếp nhận từ số thứ tự" in page.text
+    assert f'name="ticket" value="{ticket.id}"' in page.text and "Tiếp nhận từ số thứ tự" in page.text
     clock.advance(timedelta(minutes=7))
     received = post(client, form(MARRIAGE, PAPERS, ticket=str(ticket.id)))
     assert received.status_code == 303, received.text
