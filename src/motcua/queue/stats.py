@@ -103,6 +103,7 @@ class QueueStats:
     first: date
     last: date
     scope: str  # the commune's or the province's name
+    communes: int  # how many communes the figures cover (a province: a row per commune with tickets)
     days_with_tickets: int
     total: Group
     by_field: list[Group]
@@ -129,11 +130,11 @@ def queue_stats(session: Session, communes: Sequence[Commune], first: date, last
         .where(t.commune_code.in_(codes), t.day >= first, t.day <= last)).all()
     ratings = dict(session.execute(
         select(QueueRating.ticket_id, QueueRating.score).join(t, t.id == QueueRating.ticket_id)
-        .where(t.commune_code.in_(codes), t.day >= first, t.day <= last)).tuples().all())
+        .where(t.commune_code.in_(codes), t.day >= first, t.day <= last)).all())
     counters = {c.id: c for c in session.scalars(select(QueueCounter).where(QueueCounter.commune_code.in_(codes)))}
     officer_ids = {r.finished_by_id or r.called_by_id for r in rows} - {None}
     officers = dict(session.execute(select(Officer.id, Officer.full_name).where(Officer.id.in_(officer_ids)))
-                    .tuples().all()) if officer_ids else {}
+                    .all()) if officer_ids else {}
     several = len(codes) > 1
 
     total = Group("all", "Tất cả")
@@ -182,7 +183,7 @@ def queue_stats(session: Session, communes: Sequence[Commune], first: date, last
     busiest = sorted((BusyHour(h, n, round(n / n_days, 1)) for h, n in hours.items()),
                      key=lambda b: (-b.tickets, b.hour))[:5]
     return QueueStats(
-        first=first, last=last, scope=scope, days_with_tickets=len(days), total=total,
+        first=first, last=last, scope=scope, communes=len(codes), days_with_tickets=len(days), total=total,
         by_field=sorted(groups["field"].values(), key=lambda g: field_order.get(g.key, 99)),
         by_counter=_sorted(groups["counter"].values(), lambda g: g.key),
         by_officer=_sorted(groups["officer"].values(), lambda g: g.label),

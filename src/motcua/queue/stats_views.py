@@ -163,7 +163,7 @@ def stats_xlsx(stats: QueueStats) -> bytes:
         ("Cán bộ", "Theo cán bộ", stats.by_officer),
         ("Giờ", "Theo giờ lấy số", stats.by_hour),
     ]
-    if len(stats.by_commune) > 1:
+    if stats.communes > 1:
         sheets.append(("Xã, phường", "Theo xã, phường", stats.by_commune))
     for index, (name, title, groups) in enumerate(sheets):
         ws = wb.active if index == 0 else wb.create_sheet()
