@@ -8,12 +8,15 @@ import io
 from datetime import UTC, date, datetime, timedelta
 
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from motcua.base.roles import Role
+from motcua.demo.queue import load_demo_queue
 from motcua.org.models import Commune
 from motcua.queue import actions, rating
+from motcua.queue.models import QueueCounter, QueueSeat, QueueTicket
 from motcua.queue.stats import percentile, queue_stats
-from tests.factories import CHI_TIEN, login, make_officer, other_commune
+from tests.factories import CHI_TIEN, T0, login, make_officer, other_commune
 from tests.queue.test_desk import officer
 from tests.queue.test_tickets import counter, take
 
@@ -116,3 +119,27 @@ def test_the_director_reads_the_centres_figures_and_the_province_reads_every_com
     client.cookies.clear()
     login(client, "tinh.khac")
     assert client.get("/quay/tinh/25/thong-ke").status_code == 404
+
+
+def test_the_demo_month_is_a_consistent_queue_the_statistics_read(session):
+    """The demo's month at Chí Tiên: numbers gap-free per field and day, each ticket served at a counter of its
+    field by the officer seated there that day, called after it was taken; loaded once."""
+    counter(session, 1, ["civil_status", "certification"])
+    counter(session, 2, ["land", "social_protection", "business", "other"])
+    officer(session, "Nguyễn Thị Hoa")
+    officer(session, "Trần Văn Nam")
+    written = load_demo_queue(session, commune_code=CHI_TIEN, now=T0)
+    assert written > 300 and load_demo_queue(session, commune_code=CHI_TIEN, now=T0) == 0
+    tickets = session.scalars(select(QueueTicket)).all()
+    seats = {(s.day, s.counter_id): s.officer_id for s in session.scalars(select(QueueSeat))}
+    by_day: dict[tuple[date, str], list[int]] = {}
+    for t in tickets:
+        by_day.setdefault((t.day, t.field), []).append(t.seq)
+        if t.status != "waiting":
+            desk = session.get(QueueCounter, t.counter_id)
+            assert t.field in desk.field_codes and t.called_at >= t.issued_at
+            assert t.called_by_id == seats[(t.day, t.counter_id)]
+    assert all(sorted(seqs) == list(range(1, len(seqs) + 1)) for seqs in by_day.values())
+    s = queue_stats(session, [session.get(Commune, CHI_TIEN)], T0.date() - timedelta(days=31), T0.date(),
+                    today=T0.date(), scope="")
+    assert s.total.tickets == written and s.total.served > 0 and s.total.rated > 0 and s.busiest[0].hour in (8, 9)
