@@ -128,3 +128,17 @@ def test_the_tablet_rates_in_one_tap_and_a_second_tap_is_told_it_was_rated(clien
     assert client.get(f"/quay/{CHI_TIEN}/danh-gia/{elsewhere.id}").status_code == 404
     assert client.post(f"/quay/{CHI_TIEN}/danh-gia/{elsewhere.id}",
                        data={"csrf_token": token, "ticket": str(ticket.id), "diem": "2"}).status_code == 404
+
+
+def test_an_officer_logged_in_on_the_tablet_can_still_tap(client, session, clock):
+    """The device page carries the token the form check expects, whoever is logged in on the device."""
+    from tests.factories import login, make_officer
+
+    one = counter(session, 1, ["civil_status"])
+    ticket = served(session, one, officer(session), minutes=0)
+    make_officer(session, username="quay1")
+    session.commit()
+    login(client, "quay1")
+    url = f"/quay/{CHI_TIEN}/danh-gia/{one.id}"
+    done = client.post(url, data={"csrf_token": csrf_token(client, url), "ticket": str(ticket.id), "diem": "2"})
+    assert done.status_code == 200 and "Cảm ơn Ông/Bà đã đánh giá!" in done.text

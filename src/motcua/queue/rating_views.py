@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import DB_SESSION, get_now, require_csrf
+from motcua.auth.deps import DB_SESSION, get_now, optional_principal, require_csrf
 from motcua.kit.errors import MotcuaError, NotFound
 from motcua.kit.numbers import form_int
 from motcua.queue import rating
@@ -38,7 +38,10 @@ def _tablet(request: Request, session: Session, counter: QueueCounter, now: date
         "message": message, "error": error, "reason_max": rating.REASON_MAX}, status_code=status_code)
 
 
-@router.get("/quay/{commune_code}/danh-gia/{counter_id}", response_class=HTMLResponse)
+# optional_principal: an officer logged in on the device gets the form token of their session, which require_csrf
+# then expects (without it the page would carry the anonymous cookie's token and the tap would be refused).
+@router.get("/quay/{commune_code}/danh-gia/{counter_id}", response_class=HTMLResponse,
+            dependencies=[Depends(optional_principal)])
 def rating_tablet(
     request: Request,
     commune_code: str = COMMUNE_CODE,

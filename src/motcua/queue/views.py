@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import DB_SESSION, client_ip, get_now, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, client_ip, get_now, optional_principal, require_csrf, require_roles
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar.hours import to_vietnam_time
@@ -57,7 +57,7 @@ def _kiosk(request: Request, commune: Commune, *, error: str | None = None, stat
                   status_code=status_code)
 
 
-@router.get("/quay/{commune_code}/lay-so", response_class=HTMLResponse)
+@router.get("/quay/{commune_code}/lay-so", response_class=HTMLResponse, dependencies=[Depends(optional_principal)])
 def kiosk_page(request: Request, commune_code: str = COMMUNE_CODE, session: Session = DB_SESSION) -> Response:
     """Public: the touch screen in the centre's hall."""
     return _kiosk(request, kiosk_commune(session, commune_code))
