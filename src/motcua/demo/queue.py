@@ -31,7 +31,7 @@ DAYS = 30
 FIELD_MIX = {"civil_status": (0.34, 9.0), "certification": (0.30, 4.0), "land": (0.14, 16.0),
              "social_protection": (0.10, 11.0), "business": (0.07, 13.0), "other": (0.05, 7.0)}
 #: Hour of arrival (Hà Nội) → weight: mornings busier than afternoons, 8–9 h the busiest.
-HOURS = {7: 4, 8: 10, 9: 9, 10: 6, 11: 2, 13: 3, 14: 7, 15: 5, 16: 3}
+HOURS = {7: 5, 8: 13, 9: 12, 10: 8, 11: 3, 13: 4, 14: 9, 15: 6, 16: 3}
 CLOSE = time(17, 0)
 NO_SHOW = 0.05
 RATED = 0.45
@@ -110,7 +110,8 @@ def _day(session: Session, rng: random.Random, day: date, counters: list[QueueCo
                 later = [a for a in mine if a.row is not None and a.row.status == "waiting"]
                 if not later:
                     break
-                free = min(a.at for a in later)
+                # idle: the next arrival is called after the time to notice and walk to the counter
+                free = min(a.at for a in later) + timedelta(minutes=rng.uniform(0.3, 2.5))
                 continue
             if free >= close:
                 break
