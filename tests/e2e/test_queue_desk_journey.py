@@ -47,9 +47,11 @@ def test_a_dossier_received_from_a_called_ticket_shows_the_waiting_time(fresh_db
         commune = session.get(Commune, CHI_TIEN)
         assert commune is not None
         desk = actions.create_counter(session, actor=SYSTEM, commune=commune, now=now,
-                                      data=CounterIn(number=1, name="Hộ tịch", fields=["civil_status"]))
-        actions.create_counter(session, actor=SYSTEM, commune=commune, now=now,
-                               data=CounterIn(number=2, fields=["land", "business"]))
+                                      data=CounterIn(number=1, name="Hộ tịch, chứng thực",
+                                                     fields=["civil_status", "certification"]))
+        actions.create_counter(session, actor=SYSTEM, commune=commune, now=now, data=CounterIn(
+            number=2, fields=["land", "social_protection", "business", "other"]))
+        make_officer(session, username="chitien.tiepnhan2", roles=(Role.RECEPTION,), full_name="Lê Văn Bình")
         load_demo_queue(session, commune_code=CHI_TIEN, now=now)  # last month, for the statistics
         actions.issue_ticket(session, commune=commune, field="civil_status", priority_group=None, ip="192.0.2.7",
                              now=now - timedelta(minutes=14))
