@@ -92,6 +92,7 @@ def test_the_director_reads_the_centres_figures_and_the_province_reads_every_com
     clock.advance(timedelta(days=1))
     page = f"/quay/{CHI_TIEN}/thong-ke?from=2026-11-22&to=2026-11-24"
     login(client, "giamdoc")
+    assert f'href="/quay/{CHI_TIEN}/thong-ke"' in client.get("/home").text  # the director's way in
     shown = client.get(page)
     assert shown.status_code == 200 and '<dd id="stats-tickets">6</dd>' in shown.text
     assert '<dd id="stats-wait">4.0 / 10.0 phút</dd>' in shown.text
@@ -110,6 +111,7 @@ def test_the_director_reads_the_centres_figures_and_the_province_reads_every_com
         assert client.get(page).status_code == status
     client.cookies.clear()
     login(client, "tinh")
+    assert 'href="/quay/tinh/25/thong-ke"' in client.get("/home").text
     province = client.get("/quay/tinh/25/thong-ke?from=2026-11-22&to=2026-11-24")
     assert province.status_code == 200 and "Theo xã, phường" in province.text and "Chí Tiên" in province.text
     assert client.get(page).status_code == 200
