@@ -3,7 +3,8 @@ ticket; its page shows the waiting time").
 
 On the counter panel the officer takes the counter, calls the ticket, presses "Tiếp nhận hồ sơ", receives a marriage
 registration, and the dossier's page shows the ticket's waiting time. Then the screenshots at 360 px and 1366 px of
-the panel, the counter's rating tablet and the statistics page (a demo month of tickets) go to /tmp/shots-queue-desk/.
+the panel, the counter's rating tablet and the statistics page (a demo month of tickets) go to /tmp/shots-queue-desk/,
+and axe-core checks each of them at both widths.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from motcua.demo.queue import load_demo_queue
 from motcua.org.models import Commune
 from motcua.queue import actions
 from motcua.queue.schemas import CounterIn
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.pages import log_in
 from tests.factories import CHI_TIEN, VALID_ID, make_officer
 
@@ -34,8 +36,10 @@ MARRIAGE = "1.000894"
 
 
 def _shot(page: Page, name: str) -> None:
+    """The screenshot, and axe-core on the page as it is (serious or critical WCAG A/AA violations fail)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert_accessible(page, name=f"queue-{name}")
 
 
 def test_a_dossier_received_from_a_called_ticket_shows_the_waiting_time(fresh_db, live_server, browser: Browser):
