@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 
 from motcua.base.principal import SYSTEM, Principal
 from motcua.base.roles import Role
+from motcua.kit.errors import Conflict
 from motcua.org.models import Commune
 from motcua.queue import actions
+from motcua.queue import desk as desk_actions
 from motcua.queue.fields import FIELDS
-from motcua.queue.models import QueueCounter, QueueTicket
+from motcua.queue.models import QueueCounter, QueueSeat, QueueTicket
 from motcua.queue.schemas import CounterIn
 from tests.factories import CHI_TIEN, T0, make_officer, principal_of
 
@@ -148,3 +150,24 @@ def test_eight_officers_calling_500_times_at_once_get_4000_distinct_tickets(pg_f
         officers = {a.officer_id for a in actors}
         assert all(r.called_by_id in officers and r.finished_by_id == r.called_by_id and r.finished_at is not None
                    and r.counter_id in desks for r in rows)
+
+
+def test_eight_officers_taking_one_counter_at_once_seat_exactly_one(pg_fresh_db: TestDatabase) -> None:
+    """Nhận quầy at the same instant (docs/queue.md): the unique (day, counter) lets one officer sit; the seven
+    others are refused, and nothing else is written."""
+    engine = pg_fresh_db.engine
+    desks, actors = setup_desks(engine, THREADS, 0)
+
+    def take_the_first(session: Session, desk: QueueCounter, actor: Principal, n: int) -> int:
+        first = session.get(QueueCounter, desks[0])
+        assert first is not None
+        try:
+            return desk_actions.take_seat(session, actor=actor, counter=first, now=T0).officer_id
+        except Conflict:
+            return 0
+
+    seated = race(engine, desks, actors, 1, take_the_first)
+    winners = [s for s in seated if s]
+    assert len(seated) == THREADS and len(winners) == 1
+    with Session(engine) as session:
+        assert [(s.counter_id, s.officer_id) for s in session.scalars(select(QueueSeat))] == [(desks[0], winners[0])]
