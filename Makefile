@@ -66,6 +66,8 @@ check: $(STAMP) sysdeps lint typecheck
 
 bench: $(STAMP)
 	@for b in bench/*.py; do case $$b in */__init__.py) ;; *) echo "== $$b"; $(BIN)/python $$b || exit 1;; esac; done
+	@echo "== tests/queue/test_concurrency.py: 8 officers x 500 calls over 4,000 tickets (PostgreSQL)"
+	MOTCUA_QUEUE_FULL_RACE=1 $(BIN)/pytest -q --durations=1 -k "4000 and postgresql" tests/queue/test_concurrency.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

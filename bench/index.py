@@ -314,6 +314,19 @@ def bulk_load(db: BenchDatabase, rows: int, now: datetime) -> float:
     return time.perf_counter() - start
 
 
+def reload_rollups(db: BenchDatabase, now: datetime) -> None:
+    """A kept database's contributions and rollups as the load made them (a run ends with the rebuild, which judges
+    open dossiers at its own instant, where the naive baseline ends them at the month's end)."""
+    with psycopg.connect(db.libpq_url) as conn:
+        conn.execute("TRUNCATE index_contribution, index_rollup, index_rollup_commune")
+        conn.execute("SET LOCAL session_replication_role = replica")
+        conn.execute(CONTRIBUTIONS_SQL, {"now": now, "fee_versions": fee_versions(conn)})
+        conn.execute(ROLLUP_SQL)
+        conn.commit()
+    with psycopg.connect(db.libpq_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) index_contribution, index_rollup, index_rollup_commune")
+
+
 def contributions_of(session: Session, ids: list[int]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
     """Every column of the contributions of ``ids``, keyed by (dossier, month)."""
     table = IndexContribution.__table__
@@ -528,7 +541,9 @@ def run(sizes: Sizes, keep: bool, reuse: str | None = None) -> Results:
         if reuse:
             with psycopg.connect(db.libpq_url) as conn:
                 res.rows = int(conn.execute("SELECT count(*) FROM dossier").fetchone()[0])  # type: ignore[index]
-            log(f"database {db.name} reused: {res.rows:,} dossiers; ranking {month.label}")
+            log(f"database {db.name} reused: {res.rows:,} dossiers; contributions and rollups as loaded")
+            reload_rollups(db, now)
+            log(f"ranking {month.label}")
         else:
             log(f"database {db.name}: migrate, 34 provinces, catalogue")
             seed(db.url)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261214_index_fee_rollups"
-down_revision: str | None = "20261210_queue"
+down_revision: str | None = "20261213_queue_desk"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

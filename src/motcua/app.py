@@ -48,6 +48,8 @@ from motcua.kit.messages import vietnamese_message
 from motcua.kit.schemas import error_responses
 from motcua.portal import views as portal_views
 from motcua.queue import display as queue_display
+from motcua.queue import rating_views as queue_rating_views
+from motcua.queue import stats_views as queue_stats_views
 from motcua.queue import views as queue_views
 from motcua.queue.live import Hub
 from motcua.report import api as report_api
@@ -317,6 +319,8 @@ def create_app(
         ("", feedback_views.router),
         ("", queue_views.router),
         ("", queue_display.router),
+        ("", queue_rating_views.router),
+        ("", queue_stats_views.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:

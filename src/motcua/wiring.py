@@ -10,10 +10,14 @@ from __future__ import annotations
 from motcua import models  # noqa: F401 - every table in Base.metadata (foreign keys across packages resolve)
 from motcua.calendar.hooks import calendar_changed
 from motcua.dossier.actions import recompute_due_dates
-from motcua.dossier.hooks import dossiers_changed
+from motcua.dossier.hooks import dossiers_changed, intake_ticket, received_from_ticket, ticket_of
 from motcua.index.actions import queue_fold
+from motcua.queue.desk import check_intake_ticket, link_dossier, ticket_of_dossier
 
 
 def connect() -> None:
     calendar_changed.connect(recompute_due_dates)
     dossiers_changed.connect(queue_fold)
+    intake_ticket.connect(check_intake_ticket)
+    received_from_ticket.connect(link_dossier)
+    ticket_of.connect(ticket_of_dossier)

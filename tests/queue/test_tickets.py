@@ -184,6 +184,7 @@ def test_the_counter_panel_calls_for_its_own_officers_and_is_404_for_another_com
     client.cookies.clear()
     login(client, "quay.chitien")
     token = csrf_token(client, panel)
+    assert client.post(panel, data={"csrf_token": token, "lenh": "seat"}).status_code == 200
     called = client.post(panel, data={"csrf_token": token, "lenh": "call"})
     assert called.status_code == 200 and "Đã gọi số HT-001." in called.text
     empty = client.post(panel, data={"csrf_token": token, "lenh": "done"})

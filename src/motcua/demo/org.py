@@ -21,6 +21,7 @@ from motcua.auth.secrets import hash_password
 from motcua.base.principal import SYSTEM
 from motcua.base.roles import ROLE_LABELS, DepartmentKind, Role
 from motcua.demo.names import person_name
+from motcua.demo.queue import load_demo_queue
 from motcua.kit.text import slug
 from motcua.org.actions import assign_post, ensure_departments
 from motcua.org.models import Commune, Officer, OfficerRole, Post
@@ -168,6 +169,8 @@ def load_demo_org(
         if progress:
             progress(1)
     _demo_counters(session, [c for c in communes if c.code == DEMO_COUNTERS_COMMUNE], now)
+    if any(c.code == DEMO_COUNTERS_COMMUNE for c in communes):
+        load_demo_queue(session, commune_code=DEMO_COUNTERS_COMMUNE, now=now)  # a month of its front desk
     return DemoSummary(province_code, len(communes), officers)
 
 

@@ -40,6 +40,7 @@ from motcua.dossier.actions import (
 from motcua.dossier.clock import badge_of, dossier_ledger, on_time_verdicts
 from motcua.dossier.deps import get_store
 from motcua.dossier.files import FileStore
+from motcua.dossier.hooks import intake_ticket, received_from_ticket, ticket_of
 from motcua.dossier.models import DossierDraft
 from motcua.dossier.queries import (
     QUEUE_LABELS,
@@ -193,6 +194,7 @@ def _default_address(session: Session, principal: Principal) -> str:
 def intake_page(
     request: Request,
     procedure: str | None = Query(default=None, max_length=20),
+    ticket: str | None = Query(default=None, max_length=12, description="the queue ticket being served"),
     principal: Principal = Depends(require_roles(*INTAKE_ROLES)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
@@ -200,6 +202,13 @@ def intake_page(
     values: dict[str, object] = {"procedure_code": procedure or "", "channel": 1, "applicant_kind": "person",
                                  "deciding_commune_code": principal.commune_code or "",
                                  "address": _default_address(session, principal)}
+    errors: dict[str, str] = {}
+    ticket_id = form_int(ticket or "", field="ticket", label="Số thứ tự")
+    if ticket_id is not None:  # opened from the counter panel's "Tiếp nhận hồ sơ"
+        try:
+            values.update(_ticket_values(session, principal, ticket_id, now))
+        except ValidationFailed as exc:
+            errors = {"form": exc.message}
     draft = None
     if request.headers.get("HX-Request") == "true":  # the procedure changed: the page swaps its part only
         params = request.query_params
@@ -208,7 +217,13 @@ def intake_page(
         draft_id = form_int(params.get("draft_id", ""), field="draft_id", label="Tệp đã giữ lại")
         if draft_id is not None:
             draft = counter_draft_for(session, principal, draft_id)
-    return _intake_form(request, session, principal, now, values, {}, draft=draft)
+    return _intake_form(request, session, principal, now, values, errors, draft=draft)
+
+
+def _ticket_values(session: Session, principal: Principal, ticket_id: int, now: datetime) -> dict[str, object]:
+    """The queue ticket the intake is received from, checked by the front desk (``hooks.intake_ticket``)."""
+    shown = intake_ticket(session, principal, ticket_id, now)[0]
+    return {"ticket": ticket_id, "ticket_number": shown.number, "ticket_counter": shown.counter}
 
 
 def _uploads_by_paper(form: FormData) -> list[Upload]:
@@ -263,6 +278,7 @@ def intake_submit(
     draft_id: str = Form(default="", max_length=12, description="the officer's draft holding scans kept"),
     keep_files: list[str] = Form(default=[], max_length=50, description="kept scans still ticked"),
     submission: str = Form(default="", max_length=100, description="one per form load: a double submit is one"),
+    ticket: str = Form(default="", max_length=12, description="the queue ticket the dossier is received from"),
     form: FormData = Depends(read_form),
     principal: Principal = Depends(require_roles(*INTAKE_ROLES)),
     session: Session = DB_SESSION,
@@ -292,6 +308,7 @@ def intake_submit(
             errors = {**errors, "files": "; ".join(f"{name}: {why}" for name, why in not_kept.items())}
         return _intake_form(request, session, principal, now, values, errors, status_code=status, draft=draft)
 
+    ticket_id: int | None = None
     try:
         papers = _papers_given(documents_present, paper_keys, paper_forms, paper_counts)
         values["papers"] = papers
@@ -307,6 +324,9 @@ def intake_submit(
             "fee_exemption": fee_exemption or None, "event_date": values["event_date"] or None,
         })
         _check_fee_chosen(session, principal, data, now)
+        ticket_id = form_int(ticket, field="ticket", label="Số thứ tự")
+        if ticket_id is not None:
+            values.update(_ticket_values(session, principal, ticket_id, now))
     except ValidationError as exc:
         return refused(field_errors(exc), 422)
     except ValidationFailed as exc:
@@ -320,6 +340,8 @@ def intake_submit(
                                  public_base_url=settings.public_base_url)
         if draft is not None:
             close_counter_draft(session, draft=draft, dossier=result.dossier, now=now)
+        if ticket_id is not None and not result.replayed:  # the ticket records the dossier, in this transaction
+            received_from_ticket(session, principal, ticket_id, result.dossier, now)
         commit_before_answering(session)
     except MotcuaError as exc:
         session.rollback()  # nothing of a refused intake stays (its code number included)
@@ -367,7 +389,8 @@ def dossier_page(
     used = legal_grounds_used(dossier)
     legal_extensions = [x for x in legal_extensions_of(version) if x["key"] not in used]
     return render(request, "dossier.html", {
-        "d": read.shown, "events": events, "documents": documents(session, dossier) if read.documents else [],
+        "d": read.shown, "ticket": next((t for t in ticket_of(session, dossier) if t is not None), None),
+        "events": events, "documents": documents(session, dossier) if read.documents else [],
         "state": state, "verdicts": verdicts, "step_names": step_names, "actions": actions, "handlers": handlers,
         "legal_extensions": legal_extensions,
         "clock": badge_of(session, dossier, now, ledger),

@@ -142,21 +142,45 @@ def _open_case_from_rating(session: Session, dossier: Dossier, rating: DossierRa
     content = f"Người nộp hồ sơ đánh giá «Không hài lòng» về: {items}."
     if rating.comment:
         content += f"\nÝ kiến: {rating.comment}"
+    return _case_from_rating(session, dossier, subject=f"Không hài lòng về việc giải quyết hồ sơ {dossier.code}",
+                             content=content, rating_id=rating.id, note=f"Đánh giá hồ sơ {dossier.code}", now=now,
+                             actor=actor)
+
+
+def _case_from_rating(session: Session, dossier: Dossier, *, subject: str, content: str, rating_id: int | None,
+                      note: str, now: datetime, actor: Principal) -> FeedbackCase:
     values = _case_values(session, commune=session.get_one(Commune, dossier.deciding_commune_code), now=now,
-                          kind="report", source="rating",
-                          subject=f"Không hài lòng về việc giải quyết hồ sơ {dossier.code}"[:200],
-                          content=content, sender_name=dossier.applicant_name[:120], phone=dossier.phone,
-                          email=dossier.email, dossier=dossier)
-    values["rating_id"] = rating.id
+                          kind="report", source="rating", subject=subject[:200], content=content,
+                          sender_name=dossier.applicant_name[:120], phone=dossier.phone, email=dossier.email,
+                          dossier=dossier)
+    values["rating_id"] = rating_id
     case = _insert_case(session, values, now=now)
     assert case is not None  # no idempotency key: only a code collision, retried inside
     index_case(session, case)
     _event(session, case, action=CaseAction.RECEIVE.value, from_status=None, to_status=case.status, now=now,
-           actor_name="Hệ thống (từ đánh giá không hài lòng)", note=f"Đánh giá hồ sơ {dossier.code}")
+           actor_name="Hệ thống (từ đánh giá không hài lòng)", note=note)
     record(session, actor=actor, action="feedback.receive", now=now, object_kind="feedback_case", object_id=case.id,
            province_code=case.province_code, commune_code=case.commune_code,
            data={"code": case.code, "source": "rating", "dossier": dossier.code})
     return case
+
+
+def report_counter_dissatisfaction(session: Session, *, dossier: Dossier, counter_number: int, ticket_number: str,
+                                   reason: str, now: datetime, actor: Principal) -> FeedbackCase:
+    """The applicant tapped «Không hài lòng» on the counter's tablet (the front desk's one-tap rating, issue 18)
+    after their dossier was received there: the same phản ánh about that dossier as a dissatisfied rating opens
+    (source ``rating``), which the commune answers within the §7 limits and indicator 5.4 counts against the
+    dossier. It is not a ``DossierRating``: that one rates the whole handling, once, after the result."""
+    reason = reason.strip()
+    if len(reason) > COMMENT_MAX:
+        raise ValidationFailed(f"Ý kiến quá dài (tối đa {COMMENT_MAX} ký tự).", fields={"reason": "Quá dài."})
+    content = (f"Người nộp hồ sơ đánh giá «Không hài lòng» về việc tiếp nhận tại Quầy số {counter_number} "
+               f"(số thứ tự {ticket_number}).")
+    if reason:
+        content += f"\nÝ kiến: {reason}"
+    subject = f"Không hài lòng về việc tiếp nhận hồ sơ {dossier.code} tại quầy"
+    return _case_from_rating(session, dossier, subject=subject, content=content, rating_id=None,
+                             note=f"Đánh giá tại quầy, số {ticket_number}", now=now, actor=actor)
 
 
 # ------------------------------------------------------------------------------------------------ cases

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,6 +42,10 @@ class NothingWaiting(ValidationFailed):
 
 class TicketExpired(ValidationFailed):
     code = "ticket_expired"
+
+
+class CounterPaused(Conflict):
+    code = "counter_paused"
 
 
 def create_counter(session: Session, *, actor: Principal, commune: Commune, data: CounterIn,
@@ -99,10 +103,14 @@ def issue_ticket(session: Session, *, commune: Commune, field: str, priority_gro
 
 def _pick(session: Session, counter: QueueCounter, now: datetime) -> int | None:
     t = QueueTicket
+    # A ticket transferred here (to this counter, or to one of its fields) is at the front of the queue.
     query = (select(t.id)
              .where(t.commune_code == counter.commune_code, t.day == local_day(now), t.status == "waiting",
-                    t.field.in_(counter.field_codes))
-             .order_by(case((t.priority_group.is_(None), 1), else_=0), t.issued_at, t.id)
+                    or_(and_(t.target_counter_id.is_(None), func.coalesce(t.target_field, t.field)
+                             .in_(counter.field_codes)),
+                        t.target_counter_id == counter.id))
+             .order_by(case((t.transferred_at.is_(None), 1), else_=0), case((t.priority_group.is_(None), 1), else_=0),
+                       t.transferred_at, t.issued_at, t.id)
              .limit(1))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -112,7 +120,9 @@ def _pick(session: Session, counter: QueueCounter, now: datetime) -> int | None:
 def call_next(session: Session, *, actor: Principal, counter: QueueCounter, now: datetime) -> QueueTicket:
     """Gọi số tiếp theo: today's oldest waiting priority ticket of the counter's fields, else the oldest one.
 
-    Tickets of an earlier day are never called: they were for a queue that closed."""
+    Tickets of an earlier day are never called: they were for a queue that closed. A paused counter calls none."""
+    if counter.paused_at is not None:
+        raise CounterPaused(f"Quầy số {counter.number} đang tạm dừng. Bấm “Tiếp tục” để gọi số.")
     serving = current_ticket(session, counter)
     if serving is not None:
         raise Conflict(f"Quầy đang phục vụ số {serving.number}. Vui lòng bấm “Hoàn thành” hoặc “Bỏ qua” trước khi "

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from motcua.db import dialect_insert
 from motcua.queue.models import QueueEvent, QueueEventCounter, QueueTicket
 
-KINDS = ("issue", "call", "recall", "skip", "done")
+KINDS = ("issue", "call", "recall", "skip", "done", "transfer")
 #: PostgreSQL's channel that wakes the display pollers (``queue.live``) the moment an event is committed.
 CHANNEL = "motcua_queue_event"
 

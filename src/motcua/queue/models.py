@@ -29,6 +29,8 @@ class QueueCounter(Base):
     fields: Mapped[str] = mapped_column(String(200))  # field codes, comma-separated, in FIELDS order
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # "Tạm dừng": no calls until resumed
+    paused_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
 
     @property
     def field_codes(self) -> list[str]:
@@ -47,7 +49,9 @@ class QueueTicketCounter(Base):
 
 
 class QueueTicket(Base):
-    """Số thứ tự: a ticket taken at the kiosk. ``status``: waiting → called → done | no_show."""
+    """Số thứ tự: a ticket taken at the kiosk. ``status``: waiting → called → done | no_show; a called ticket
+    transferred to another counter or field is waiting again (``transferred_at``: at the front of its new queue;
+    ``target_counter_id``: only that counter calls it; ``target_field``: the counters of that field call it)."""
 
     __tablename__ = "queue_ticket"
     __table_args__ = (
@@ -74,6 +78,65 @@ class QueueTicket(Base):
     finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
     # optional, for the "your turn is near" SMS (queue.near); cleared when the ticket is closed (minimum data)
     phone: Mapped[str | None] = mapped_column(String(10))
+
+    transferred_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    target_counter_id: Mapped[int | None] = mapped_column(ForeignKey("queue_counter.id"))
+    #: Transferred to another field: the queue it waits in now (``field`` and the number stay the ones it was
+    #: issued with, so the day's numbering per field stays gap-free).
+    target_field: Mapped[str | None] = mapped_column(String(30))
+    #: The dossier received at the counter from this ticket (one at most; ``queue.desk.link_dossier``).
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"), unique=True)
+
+
+class QueueSeat(Base):
+    """Who sits at which counter today ("Nhận quầy"): one officer at one counter, one counter per officer, per day
+    (Vietnam's date). Moving to another counter moves the officer's row; the history is in the audit log."""
+
+    __tablename__ = "queue_seat"
+    __table_args__ = (UniqueConstraint("day", "counter_id"), UniqueConstraint("day", "officer_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))
+    day: Mapped[date] = mapped_column(Date)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("queue_counter.id"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officer.id"))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class QueueTransfer(Base):
+    """A called ticket sent on to another counter or field ("Chuyển"): from where, to where, by whom, when."""
+
+    __tablename__ = "queue_transfer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("queue_ticket.id"), index=True)
+    from_counter_id: Mapped[int] = mapped_column(ForeignKey("queue_counter.id"))
+    from_field: Mapped[str] = mapped_column(String(30))
+    to_counter_id: Mapped[int | None] = mapped_column(ForeignKey("queue_counter.id"))
+    to_field: Mapped[str] = mapped_column(String(30))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class QueueRating(Base):
+    """Đánh giá tại quầy: the citizen's one tap on the counter's tablet about the service just received, once per
+    ticket (the unique ``ticket_id`` decides a double tap). ``score``: 2 rất hài lòng, 1 hài lòng, 0 không hài lòng
+    (``feedback.criteria.SCALE``). A dissatisfied rating of a ticket with a dossier also opens a feedback case
+    about that dossier through the feedback layer (``feedback_case_id``)."""
+
+    __tablename__ = "queue_rating"
+    __table_args__ = (Index("ix_queue_rating_commune_rated", "commune_code", "rated_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("queue_ticket.id"), unique=True)
+    commune_code: Mapped[str] = mapped_column(ForeignKey("commune.code"))
+    counter_id: Mapped[int] = mapped_column(ForeignKey("queue_counter.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossier.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    feedback_case_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_case.id"))
+    rated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class QueueEventCounter(Base):

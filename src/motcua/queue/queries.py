@@ -105,8 +105,9 @@ class FieldQueue:
 def waiting_by_field(session: Session, commune_code: str, day: date, fields: list[str]) -> list[FieldQueue]:
     """Today's waiting tickets per field of a counter, the priority ones counted apart."""
     t = QueueTicket
-    rows = session.execute(select(t.field, func.count(), func.count(t.priority_group))
+    queue = func.coalesce(t.target_field, t.field)  # a ticket transferred to another field waits in that one
+    rows = session.execute(select(queue, func.count(), func.count(t.priority_group))
                            .where(t.commune_code == commune_code, t.day == day, t.status == "waiting",
-                                  t.field.in_(fields)).group_by(t.field)).all()
+                                  queue.in_(fields)).group_by(queue)).all()
     counts = {r[0]: (int(r[1]), int(r[2])) for r in rows}
     return [FieldQueue(f, *counts.get(f, (0, 0))) for f in fields]

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from motcua.auth.deps import DB_SESSION, client_ip, get_now, require_csrf, require_roles
+from motcua.auth.deps import DB_SESSION, client_ip, get_now, optional_principal, require_csrf, require_roles
 from motcua.base.principal import Principal
 from motcua.base.roles import Role
 from motcua.calendar.hours import to_vietnam_time
@@ -17,7 +17,7 @@ from motcua.db import commit_before_answering
 from motcua.kit.errors import MotcuaError, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
-from motcua.queue import actions
+from motcua.queue import actions, desk
 from motcua.queue.fields import FIELDS, PRIORITY_GROUPS
 from motcua.queue.models import QueueCounter, QueueTicket
 from motcua.queue.queries import (
@@ -40,6 +40,10 @@ COUNTER_ID = Path(ge=1, le=2**31 - 1)
 COMMANDS = {"call": actions.call_next, "recall": actions.recall, "skip": actions.skip, "done": actions.finish}
 DONE_MESSAGES = {"call": "Đã gọi số {number}.", "recall": "Đã gọi lại số {number}.",
                  "skip": "Đã bỏ qua số {number} (vắng mặt).", "done": "Đã hoàn thành số {number}."}
+DESK_COMMANDS = {"leave": desk.leave_seat, "pause": desk.pause, "resume": desk.resume}
+DESK_MESSAGES = {"seat": "Bạn đã nhận quầy số {number} hôm nay.", "leave": "Bạn đã rời quầy số {number}.",
+                 "pause": "Quầy số {number} tạm dừng gọi số.", "resume": "Quầy số {number} tiếp tục gọi số.",
+                 "transfer": "Đã chuyển số {number}."}
 STATUS_LABELS = {"waiting": "Đang chờ", "called": "Đang phục vụ", "done": "Đã hoàn thành", "no_show": "Vắng mặt"}
 _LABELS = {"fields": FIELDS, "field_labels": {f.code: f.label for f in FIELDS},
            "priority_groups": PRIORITY_GROUPS, "priority_labels": {g.code: g.label for g in PRIORITY_GROUPS},
@@ -54,7 +58,7 @@ def _kiosk(request: Request, commune: Commune, *, error: str | None = None, stat
                   status_code=status_code)
 
 
-@router.get("/quay/{commune_code}/lay-so", response_class=HTMLResponse)
+@router.get("/quay/{commune_code}/lay-so", response_class=HTMLResponse, dependencies=[Depends(optional_principal)])
 def kiosk_page(request: Request, commune_code: str = COMMUNE_CODE, session: Session = DB_SESSION) -> Response:
     """Public: the touch screen in the centre's hall."""
     return _kiosk(request, kiosk_commune(session, commune_code))
@@ -89,11 +93,12 @@ def kiosk_take(
 # ------------------------------------------------------------------------------------------------ counters
 
 
-def _counters_page(request: Request, session: Session, principal: Principal, commune: Commune, *,
+def _counters_page(request: Request, session: Session, principal: Principal, commune: Commune, now: datetime, *,
                    values: dict[str, object], errors: dict[str, str], message: str | None = None,
                    status_code: int = 200) -> Response:
     return render(request, "queue/counters.html", {
         "commune": commune, "counters": counters_of(session, commune.code), "values": values, "errors": errors,
+        "seats": desk.seats_today(session, commune.code, now),
         "message": message, "is_admin": principal.has_role(Role.ADMIN), **_LABELS}, status_code=status_code)
 
 
@@ -103,9 +108,10 @@ def counters_page(
     commune_code: str = COMMUNE_CODE,
     principal: Principal = Depends(require_roles(Role.ADMIN, Role.RECEPTION)),
     session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
 ) -> Response:
     commune = commune_for_admin(session, principal, commune_code)
-    return _counters_page(request, session, principal, commune, values={}, errors={})
+    return _counters_page(request, session, principal, commune, now, values={}, errors={})
 
 
 @router.post("/quay/{commune_code}/quay", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -126,13 +132,13 @@ def counter_create(
                                          "name": name, "fields": fields[:len(FIELDS)]})
         counter = actions.create_counter(session, actor=principal, commune=commune, data=data, now=now)
     except ValidationError as exc:
-        return _counters_page(request, session, principal, commune, values=values, errors=field_errors(exc),
+        return _counters_page(request, session, principal, commune, now, values=values, errors=field_errors(exc),
                               status_code=422)
     except MotcuaError as exc:
         session.rollback()
-        return _counters_page(request, session, principal, commune, values=values,
+        return _counters_page(request, session, principal, commune, now, values=values,
                               errors={**exc.fields, "form": exc.message}, status_code=exc.status_code)
-    return _counters_page(request, session, principal, commune, values={}, errors={},
+    return _counters_page(request, session, principal, commune, now, values={}, errors={},
                           message=f"Đã thêm quầy số {counter.number}.")
 
 
@@ -140,12 +146,18 @@ def counter_create(
 
 
 def _panel(request: Request, session: Session, counter: QueueCounter, now: datetime, *,
-           message: str | None = None, error: str | None = None, status_code: int = 200) -> Response:
+           message: str | None = None, error: str | None = None, status_code: int = 200,
+           principal: Principal | None = None) -> Response:
     serving: QueueTicket | None = current_ticket(session, counter)
+    seat = desk.seat_of(session, counter, now)
     return render(request, "queue/panel.html", {
         "counter": counter, "serving": serving, "message": message, "error": error,
         "queues": waiting_by_field(session, counter.commune_code, local_day(now), counter.field_codes),
-        "stale": serving is not None and serving.day != local_day(now), **_LABELS}, status_code=status_code)
+        "stale": serving is not None and serving.day != local_day(now),
+        "seat_name": desk.officer_name(session, seat.officer_id) if seat is not None else "",
+        "seated": seat is not None and principal is not None and seat.officer_id == principal.officer_id,
+        "others": [c for c in counters_of(session, counter.commune_code) if c.id != counter.id and c.active],
+        **_LABELS}, status_code=status_code)
 
 
 @router.get("/quay/{commune_code}/quay-so/{counter_id}", response_class=HTMLResponse)
@@ -157,7 +169,8 @@ def panel_page(
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
-    return _panel(request, session, counter_for(session, principal, commune_code, counter_id), now)
+    return _panel(request, session, counter_for(session, principal, commune_code, counter_id), now,
+                  principal=principal)
 
 
 @router.post("/quay/{commune_code}/quay-so/{counter_id}", response_class=HTMLResponse,
@@ -167,18 +180,36 @@ def panel_command(
     commune_code: str = COMMUNE_CODE,
     counter_id: int = COUNTER_ID,
     lenh: str = Form(default="", max_length=10),
+    den_quay: str = Form(default="", max_length=10, description="transfer: the counter (its id)"),
+    den_linh_vuc: str = Form(default="", max_length=30, description="transfer: the field (its code)"),
     principal: Principal = Depends(require_roles(Role.RECEPTION)),
     session: Session = DB_SESSION,
     now: datetime = Depends(get_now),
 ) -> Response:
     counter = counter_for(session, principal, commune_code, counter_id)
-    command = COMMANDS.get(lenh)
-    if command is None:
-        return _panel(request, session, counter, now, error="Thao tác không hợp lệ.", status_code=422)
+    if lenh not in COMMANDS and lenh not in DESK_MESSAGES:
+        return _panel(request, session, counter, now, error="Thao tác không hợp lệ.", status_code=422,
+                      principal=principal)
     try:
-        ticket = command(session, actor=principal, counter=counter, now=now)
+        if lenh == "seat":
+            desk.take_seat(session, actor=principal, counter=counter, now=now)
+            message = DESK_MESSAGES[lenh].format(number=counter.number)
+        else:
+            desk.require_seat(session, principal, counter, now)
+            if lenh in COMMANDS:
+                ticket = COMMANDS[lenh](session, actor=principal, counter=counter, now=now)
+                message = DONE_MESSAGES[lenh].format(number=ticket.number)
+            elif lenh == "transfer":
+                to_counter = form_int(den_quay, field="to", label="Quầy nhận chuyển", maximum=2**31 - 1)
+                ticket = desk.transfer(session, actor=principal, counter=counter, now=now, to_counter_id=to_counter,
+                                       to_field=den_linh_vuc or None)
+                message = DESK_MESSAGES[lenh].format(number=ticket.number)
+            else:
+                DESK_COMMANDS[lenh](session, actor=principal, counter=counter, now=now)
+                message = DESK_MESSAGES[lenh].format(number=counter.number)
     except MotcuaError as exc:
         session.rollback()
-        return _panel(request, session, counter, now, error=exc.message, status_code=exc.status_code)
+        return _panel(request, session, counter, now, error=exc.message, status_code=exc.status_code,
+                      principal=principal)
     commit_before_answering(session)  # frees the hall's event counter (queue.events) before the page is built
-    return _panel(request, session, counter, now, message=DONE_MESSAGES[lenh].format(number=ticket.number))
+    return _panel(request, session, counter, now, message=message, principal=principal)

@@ -9,27 +9,17 @@ text: a name that starts with "=" never becomes a formula.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from motcua.dossier.queries import status_label as dossier_status_label
 from motcua.index.periods import Period
 from motcua.index.reconcile import Figures, Reconciliation
-from motcua.kit.clock import VN_TZ, as_utc
 from motcua.kit.excel import workbook_bytes
+from motcua.kit.excel import write_sheet as _sheet
 from motcua.report.queries.dashboards import STATUS_LABELS, Breakdown, CommuneDashboard, ProvinceDashboard
-
-DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
-DECIMAL_FORMAT = "0.00"
-FONT = "Times New Roman"
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
 
 #: The ranking's fixed columns before and after the groups (each group adds its points and its rank).
 RANKING_HEAD = ("Hạng", "Mã xã", "Xã, phường", "Tổng (%)", "Điểm đạt", "Điểm có thể đạt")
@@ -44,62 +34,6 @@ def _number(value: Decimal | int | None) -> float | int | None:
     if isinstance(value, Decimal):
         return float(value)
     return value
-
-
-def _excel_time(instant: datetime | None) -> datetime | None:
-    """Excel has no time zones: the Vietnam wall-clock time, naive (stored instants are UTC)."""
-    if instant is None:
-        return None
-    return as_utc(instant).astimezone(VN_TZ).replace(tzinfo=None)
-
-
-def _put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-    elif isinstance(value, Decimal):
-        cell.value = float(value)
-        cell.number_format = DECIMAL_FORMAT
-    elif isinstance(value, float):
-        cell.value = value
-        cell.number_format = DECIMAL_FORMAT
-    elif isinstance(value, datetime):
-        cell.value = _excel_time(value)
-        cell.number_format = DATETIME_FORMAT
-    else:
-        cell.value = value
-    return cell
-
-
-def _sheet(ws: Worksheet, title: str, lines: Sequence[str], headers: Sequence[str],
-           rows: Sequence[Sequence[object]], widths: Sequence[float]) -> int:
-    """Title lines, the header row and the rows; returns the header row's number."""
-    for r, line in enumerate((title.upper(), *lines), start=1):
-        cell = _put(ws, r, 1, line)
-        cell.font = Font(name=FONT, size=14 if r == 1 else 11, bold=r == 1, italic=r > 2)
-    header_row = len(lines) + 3
-    for col, name in enumerate(headers, start=1):
-        cell = _put(ws, header_row, col, name)
-        cell.font = Font(name=FONT, bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = widths[col - 1] if col <= len(widths) else 14
-    body = Font(name=FONT)
-    for offset, values in enumerate(rows, start=1):
-        for col, value in enumerate(values, start=1):
-            cell = _put(ws, header_row + offset, col, value)
-            cell.font = body
-            cell.alignment = Alignment(vertical="top", wrap_text=isinstance(value, str) and len(value) > 30)
-    last = get_column_letter(len(headers))
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(len(rows), 1)}"
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToHeight = 0
-    return header_row
 
 
 def _period_line(period: Period) -> str:

@@ -1,7 +1,7 @@
 """Benchmark of the front desk's hall display and kiosk through the real server on PostgreSQL (issue 18).
 
-    .venv/bin/python bench/queue.py           # full run (about 2 minutes)
-    .venv/bin/python bench/queue.py --quick   # smoke run: 50 displays, 10 counters, about 40 seconds
+    .venv/bin/python bench/front_desk.py           # full run (about 2 minutes)
+    .venv/bin/python bench/front_desk.py --quick   # smoke run: 50 displays, 10 counters, about 40 seconds
 
 A fresh migrated PostgreSQL database with Phú Thọ's communes; 30 counters at xã Chí Tiên, each serving every field,
 and a reception officer logged in at each; the real server (``motcua.web.server.run``, what ``motcua serve
