@@ -7,13 +7,25 @@ domains themselves import only downwards (docs/architecture.md, "Layers").
 
 from __future__ import annotations
 
+from fastapi import Request
+from sqlalchemy.orm import Session
+
 from motcua import models  # noqa: F401 - every table in Base.metadata (foreign keys across packages resolve)
 from motcua.calendar.hooks import calendar_changed
 from motcua.dossier.actions import recompute_due_dates
 from motcua.dossier.hooks import dossiers_changed
 from motcua.index.actions import queue_fold
+from motcua.portal.deps import optional_citizen
+from motcua.queue.citizen import CitizenContact, citizen_lookup
+
+
+def _portal_citizen(request: Request, session: Session) -> CitizenContact | None:
+    """The front desk's booking pages prefill the name and phone of the citizen signed in to the portal."""
+    account = optional_citizen(request, session)
+    return None if account is None else CitizenContact(account.id, account.full_name, account.phone)
 
 
 def connect() -> None:
     calendar_changed.connect(recompute_due_dates)
     dossiers_changed.connect(queue_fold)
+    citizen_lookup.connect(_portal_citizen)

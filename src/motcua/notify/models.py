@@ -32,6 +32,8 @@ class NoticeKind(StrEnum):
     SUBMITTED = "submitted"  # filed online: acknowledged at once (Art. 17(2))
     STAFF_ALERT = "staff_alert"  # to the centre's reception officers: an online dossier waits (2 hours, Art. 17(2))
     OTP = "otp"  # a one-time code to sign in or to consent to assisted filing
+    BOOKING_REMINDER = "booking_reminder"  # the front desk: an appointment tomorrow (issue 18), once per booking
+    QUEUE_SMS = "queue_sms"  # the front desk: the answer to a ticket asked for by SMS (issue 18)
 
 
 #: The kinds rendered from a dossier's facts by ``templates.render``; the staff alert has its own text

@@ -16,7 +16,7 @@ from motcua.calendar.hours import to_vietnam_time
 from motcua.kit.errors import MotcuaError, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
-from motcua.queue import actions
+from motcua.queue import actions, hours
 from motcua.queue.fields import FIELDS, PRIORITY_GROUPS
 from motcua.queue.models import QueueCounter, QueueTicket
 from motcua.queue.queries import (
@@ -48,15 +48,18 @@ _LABELS = {"fields": FIELDS, "field_labels": {f.code: f.label for f in FIELDS},
 # ------------------------------------------------------------------------------------------------ the kiosk
 
 
-def _kiosk(request: Request, commune: Commune, *, error: str | None = None, status_code: int = 200) -> Response:
-    return render(request, "queue/kiosk.html", {"commune": commune, "error": error, **_LABELS},
+def _kiosk(request: Request, commune: Commune, *, error: str | None = None, status_code: int = 200,
+           closed: str | None = None) -> Response:
+    return render(request, "queue/kiosk.html", {"commune": commune, "error": error, "closed": closed, **_LABELS},
                   status_code=status_code)
 
 
 @router.get("/quay/{commune_code}/lay-so", response_class=HTMLResponse)
-def kiosk_page(request: Request, commune_code: str = COMMUNE_CODE, session: Session = DB_SESSION) -> Response:
-    """Public: the touch screen in the centre's hall."""
-    return _kiosk(request, kiosk_commune(session, commune_code))
+def kiosk_page(request: Request, commune_code: str = COMMUNE_CODE, session: Session = DB_SESSION,
+               now: datetime = Depends(get_now)) -> Response:
+    """Public: the touch screen in the centre's hall (outside opening hours it says when the centre opens next)."""
+    commune = kiosk_commune(session, commune_code)
+    return _kiosk(request, commune, closed=hours.closed_message(session, commune, now))
 
 
 @router.post("/quay/{commune_code}/lay-so", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -70,6 +73,7 @@ def kiosk_take(
 ) -> Response:
     commune = kiosk_commune(session, commune_code)
     try:
+        hours.check_open(session, commune, now)  # opening hours (queue.hours): no ticket while the centre is closed
         ticket = actions.issue_ticket(session, commune=commune, field=field, priority_group=priority_group or None,
                                       ip=client_ip(request), now=now)
     except MotcuaError as exc:
