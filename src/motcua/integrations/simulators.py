@@ -261,10 +261,12 @@ class SmsSimulator(ProviderSimulator):
         self.inbound_secret = ""
         self._inbound_seq = itertools.count(1)
 
-    def send_inbound(self, sender: str, text: str, *, message_id: str | None = None) -> tuple[int, str]:
+    def send_inbound(self, sender: str, text: str, *, message_id: str | None = None,
+                     client: httpx.Client | None = None) -> tuple[int, str]:
         """A citizen texts ``text`` from ``sender`` (0xxxxxxxxx): forward it to ``inbound_url`` as the gateway does
         (JSON, ``X-Signature`` = hex HMAC-SHA256 of the body). Returns the webhook's status and body. A repeated
-        ``message_id`` is how the gateway retries a delivery."""
+        ``message_id`` is how the gateway retries a delivery. ``client``: an HTTP client of one's own (a test's
+        in-process client of the app)."""
         if not self.inbound_url or not self.inbound_secret:
             raise RuntimeError("inbound_url and inbound_secret are not set")
         local = re.sub(r"\s", "", sender)
@@ -272,7 +274,7 @@ class SmsSimulator(ProviderSimulator):
         ref = message_id or f"MO{next(self._inbound_seq):08d}"
         raw = json.dumps({"message_id": ref, "from": msisdn, "to": "8055", "text": text},
                          ensure_ascii=False).encode("utf-8")
-        answer = httpx.post(self.inbound_url, content=raw, timeout=10, headers={
+        answer = (client or httpx).post(self.inbound_url, content=raw, timeout=10, headers={
             "Content-Type": "application/json", "X-Signature": _hmac_hex(self.inbound_secret, raw)})
         return answer.status_code, answer.text
 
