@@ -274,8 +274,9 @@ class SmsSimulator(ProviderSimulator):
         ref = message_id or f"MO{next(self._inbound_seq):08d}"
         raw = json.dumps({"message_id": ref, "from": msisdn, "to": "8055", "text": text},
                          ensure_ascii=False).encode("utf-8")
-        answer = (client or httpx).post(self.inbound_url, content=raw, timeout=10, headers={
-            "Content-Type": "application/json", "X-Signature": _hmac_hex(self.inbound_secret, raw)})
+        headers = {"Content-Type": "application/json", "X-Signature": _hmac_hex(self.inbound_secret, raw)}
+        answer = (client.post(self.inbound_url, content=raw, headers=headers) if client is not None
+                  else httpx.post(self.inbound_url, content=raw, headers=headers, timeout=10))
         return answer.status_code, answer.text
 
     def _respond(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:

@@ -133,8 +133,8 @@ def capacity_of(session: Session, commune_code: str, field: str) -> int:
 
 
 def capacities(session: Session, commune_code: str) -> dict[str, int]:
-    rows = dict(session.execute(select(QueueSlotCapacity.field, QueueSlotCapacity.capacity)
-                                .where(QueueSlotCapacity.commune_code == commune_code)).tuples().all())
+    rows: dict[str, int] = {f: c for f, c in session.execute(
+        select(QueueSlotCapacity.field, QueueSlotCapacity.capacity).where(QueueSlotCapacity.commune_code == commune_code))}
     return {f.code: rows.get(f.code, DEFAULT_CAPACITY) for f in FIELDS}
 
 
@@ -156,7 +156,7 @@ def slots_on(session: Session, commune: Commune, field: str, day: date) -> list[
     b = QueueBooking
     taken = {to_vietnam_time(s): n for s, n in session.execute(
         select(b.slot_start, func.count()).where(b.commune_code == commune.code, b.field == field, b.day == day,
-                                                 b.place.is_not(None)).group_by(b.slot_start)).tuples()}
+                                                 b.place.is_not(None)).group_by(b.slot_start))}
     return [Slot(s, e, capacity, taken.get(s, 0)) for s, e in slot_starts(session, commune, day)]
 
 
