@@ -4,7 +4,7 @@ a per-phone limit. Each rule with the Vietnamese message the citizen reads."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import func, select
@@ -88,7 +88,7 @@ def test_closed_on_the_legal_calendars_holidays_even_on_an_opening_weekday(sessi
 
 
 def test_no_ticket_by_sms_or_portal_outside_opening_hours(session):
-    with pytest.raises(CentreClosed, match="hiện ngoài giờ tiếp nhận nên chưa cấp số. Trung tâm mở cửa lại lúc "
+    with pytest.raises(CentreClosed, match=r"hiện ngoài giờ tiếp nhận nên chưa cấp số\. Trung tâm mở cửa lại lúc "
                                            "13:30 Thứ Hai, 23/11/2026"):
         booking.take_remote_ticket(session, commune=chi_tien(session), field="land", phone="0912000101",
                                    channel="portal", ip="192.0.2.1", now=vn(23, 12))

@@ -40,7 +40,8 @@ def pg_fresh_db(db: TestDatabase, request: pytest.FixtureRequest) -> Iterator[Te
     yield request.getfixturevalue("fresh_db")
 
 
-def _race(engine: Any, count: int, attempt: Callable[[Session, int], object]) -> tuple[list[object], list[BaseException]]:
+def _race(engine: Any, count: int,
+          attempt: Callable[[Session, int], object]) -> tuple[list[object], list[BaseException]]:
     """``count`` threads released at once, each running ``attempt`` in its own committed transaction."""
     start = threading.Barrier(count)
     won: list[object] = []

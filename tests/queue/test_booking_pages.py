@@ -159,7 +159,7 @@ def test_a_ticket_from_the_portal_is_limited_to_three_a_day_per_phone(client, se
 def test_the_sms_simulator_texts_layso_and_the_answer_is_queued_for_the_citizen(client, session, app):
     """The two-way gateway (simulated) forwards ``LAYSO 08218 HT`` signed to the webhook: a ticket, answered by
     SMS through the outbox; a forged signature is refused (401) and issues nothing."""
-    app.state.settings.sms_inbound_secret = "inbound-test-secret"  # noqa: S105 - a test's own secret
+    app.state.settings.sms_inbound_secret = "inbound-test-secret"
     gateway = SmsSimulator()
     gateway.inbound_url, gateway.inbound_secret = "https://testserver/api/v1/sms/den", "inbound-test-secret"
     status, body = gateway.send_inbound("0912000103", "LAYSO 08218 HT", message_id="MO42", client=client)

@@ -133,8 +133,9 @@ def capacity_of(session: Session, commune_code: str, field: str) -> int:
 
 
 def capacities(session: Session, commune_code: str) -> dict[str, int]:
-    rows: dict[str, int] = {f: c for f, c in session.execute(
-        select(QueueSlotCapacity.field, QueueSlotCapacity.capacity).where(QueueSlotCapacity.commune_code == commune_code))}
+    c = QueueSlotCapacity
+    rows: dict[str, int] = {f: n for f, n in session.execute(
+        select(c.field, c.capacity).where(c.commune_code == commune_code))}
     return {f.code: rows.get(f.code, DEFAULT_CAPACITY) for f in FIELDS}
 
 
