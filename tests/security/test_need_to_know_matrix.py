@@ -51,7 +51,9 @@ _PARAM = re.compile(r"\{(\w+)\}")
 FIXED = {"lang": "vi", "form": "receipt", "fmt": "json", "snapshot_id": "1", "draft_id": "1", "import_id": "1",
          "officer_id": None, "code": None,
          # the front desk's pages show no one's personal data (a ticket has a number, a field, a priority group)
-         "commune_code": CHI_TIEN, "counter_id": "1"}
+         "commune_code": CHI_TIEN, "counter_id": "1",
+         # a booking's page is opened with its code, the citizen's receipt (no caller's role reaches it otherwise)
+         "booking_code": "LHAAAAAAAA"}
 #: Query parameters every route receives: the register's period (ignored by routes without one).
 PERIOD = {"from": "2026-11-01", "to": "2026-11-30"}
 

@@ -248,6 +248,7 @@ def _booking_page(request: Request, session: Session, commune: Commune, now: dat
     return render(request, "queue/booking_form.html", {
         "commune": commune, "days": days, "day": chosen, "field": field if field in FIELDS_BY_CODE else "",
         "slots": slots, "values": values, "errors": errors, "contact": contact,
+        "account_phone": _mask(contact.phone) if contact is not None and contact.phone else None,
         "max_per_phone": booking.PHONE_MAX_BOOKINGS, **_LABELS}, status_code=status_code)
 
 
@@ -270,7 +271,7 @@ def booking_form(
     """Step 2: a field and a day, then a slot with free places, a name and a phone."""
     commune = kiosk_commune(session, commune_code)
     contact = optional_contact(request, session)
-    values = {"name": contact.name if contact else "", "phone": (contact.phone or "") if contact else ""}
+    values = {"name": contact.name if contact else "", "phone": ""}
     return _booking_page(request, session, commune, now, contact, field=linh_vuc, day=_day(ngay), values=values,
                          errors={})
 
@@ -300,7 +301,7 @@ def booking_create(
                              errors={"slot": "Vui lòng chọn ngày và khung giờ hẹn.",
                                      "form": "Vui lòng chọn ngày và khung giờ hẹn."}, status_code=422)
     try:
-        row = booking.book(session, commune=commune, field=field, name=name, phone=phone,
+        row = booking.book(session, commune=commune, field=field, name=name, phone=phone or _account_phone(contact),
                            slot_start=datetime.combine(chosen, start_time, tzinfo=VIETNAM_TZ),
                            citizen_id=contact.id if contact else None, now=now)
     except MotcuaError as exc:
@@ -366,10 +367,18 @@ def booking_cancel(
     return _booking_view(request, session, row, message=f"Đã hủy lịch hẹn {row.code}.", now=now)
 
 
-def _remote_page(request: Request, session: Session, commune: Commune, now: datetime, *, values: dict[str, str],
-                 errors: dict[str, str], status_code: int = 200) -> Response:
+def _account_phone(contact: CitizenContact | None) -> str:
+    """A signed-in citizen who leaves the phone empty uses the account's (the page shows it masked only: a page
+    never repeats a phone number in full, base.access)."""
+    return (contact.phone or "") if contact is not None else ""
+
+
+def _remote_page(request: Request, session: Session, commune: Commune, now: datetime,
+                 contact: CitizenContact | None, *, values: dict[str, str], errors: dict[str, str],
+                 status_code: int = 200) -> Response:
     return render(request, "queue/remote_ticket.html", {
         "commune": commune, "values": values, "errors": errors, "closed": hours.closed_message(session, commune, now),
+        "account_phone": _mask(contact.phone) if contact is not None and contact.phone else None,
         "max_per_phone": booking.PHONE_MAX_PER_DAY, **_LABELS}, status_code=status_code)
 
 
@@ -383,8 +392,7 @@ def remote_ticket_page(
     """Lấy số từ xa: a ticket for today from the citizen's phone (signed in to the portal or not)."""
     commune = kiosk_commune(session, commune_code)
     contact = optional_contact(request, session)
-    return _remote_page(request, session, commune, now, values={"phone": (contact.phone or "") if contact else ""},
-                        errors={})
+    return _remote_page(request, session, commune, now, contact, values={}, errors={})
 
 
 @router.post("/lay-so/{commune_code}", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -397,13 +405,14 @@ def remote_ticket_take(
     now: datetime = Depends(get_now),
 ) -> Response:
     commune = kiosk_commune(session, commune_code)
-    optional_contact(request, session)
+    contact = optional_contact(request, session)
     try:
-        ticket = booking.take_remote_ticket(session, commune=commune, field=field, phone=phone, channel="portal",
+        ticket = booking.take_remote_ticket(session, commune=commune, field=field, channel="portal",
+                                            phone=phone or _account_phone(contact),
                                             ip=client_ip(request), now=now)
     except MotcuaError as exc:
         session.rollback()
-        response = _remote_page(request, session, commune, now, values={"phone": phone, "field": field},
+        response = _remote_page(request, session, commune, now, contact, values={"phone": phone, "field": field},
                                 errors={**exc.fields, "form": exc.message}, status_code=exc.status_code)
         if exc.status_code == 429:
             response.headers["Retry-After"] = "3600"
