@@ -268,3 +268,19 @@ def test_an_sms_asks_for_a_ticket_and_the_answer_goes_through_the_outbox(session
     assert "ngoai gio tiep nhan" in answers["sms:MO3"] and "07:30 Thu Tu, 25/11/2026" in answers["sms:MO3"]
     assert all(body.isascii() for body in answers.values())
     assert session.scalar(select(func.count()).select_from(QueueTicket)) == 1
+
+
+def test_the_demo_keeps_the_default_week_and_chi_tien_opens_saturday_mornings(session):
+    """``motcua demo-data``: the province's default week is stored, Chí Tiên (the demo's front desk) has its own with
+    Saturday morning; loading again changes nothing."""
+    from motcua.demo.org import demo_opening_hours  # what load_demo_org runs for Chí Tiên (a minute to load all)
+
+    demo_opening_hours(session, "25", [chi_tien(session)], vn(20, 9))
+    demo_opening_hours(session, "25", [chi_tien(session)], vn(21, 9))
+    commune = chi_tien(session)
+    assert hours.province_week(session, "25").source == "province"
+    assert hours.week_of(session, commune).source == "commune"
+    assert hours.sessions_on(session, commune, date(2026, 11, 28)) == (MORNING,)
+    other = session.get(Commune, other_commune(session))
+    assert other is not None and hours.week_of(session, other).source == "province"
+    assert hours.sessions_on(session, other, date(2026, 11, 28)) == ()
