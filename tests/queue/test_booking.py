@@ -17,7 +17,7 @@ from motcua.notify.models import NoticeKind, NotificationOutbox
 from motcua.org.models import Commune
 from motcua.queue import booking, hours
 from motcua.queue.booking import CheckInRefused, OutsideHours, SlotFull
-from motcua.queue.booking_models import QueueBooking
+from motcua.queue.booking_models import QueueBooking, QueueOpeningHours
 from motcua.queue.hours import CentreClosed
 from motcua.queue.models import QueueTicket
 from tests.factories import CHI_TIEN, other_commune
@@ -284,3 +284,4 @@ def test_the_demo_keeps_the_default_week_and_chi_tien_opens_saturday_mornings(se
     other = session.get(Commune, other_commune(session))
     assert other is not None and hours.week_of(session, other).source == "province"
     assert hours.sessions_on(session, other, date(2026, 11, 28)) == ()
+    assert session.scalar(select(func.max(QueueOpeningHours.updated_at))) == vn(20, 9)  # the second load kept them
