@@ -6,7 +6,9 @@ Each round, in short transactions of its own:
    (``index.tasks``);
 2. the audit log's anchor of the day, the first round of each day (``audit.actions.record_anchor``: every chain's
    head, so that ``motcua audit verify`` detects a chain cut at its end);
-3. the notification outbox: every due message sent on the channels that have a sender (``notify.tasks.drain``);
+3. the front desk (issue 18): the appointments of tomorrow reminded by SMS, once each, and those nobody checked in
+   released as no-shows after the grace period (``queue.booking``);
+4. the notification outbox: every due message sent on the channels that have a sender (``notify.tasks.drain``);
    a sender that is down rests behind its circuit breaker and loses nothing.
 
 Officers' requests never wait for the worker; if it stops, the queues only grow and are worked off when it is back.
