@@ -1,6 +1,6 @@
 """The centre's front desk, second slice (issue 18): opening hours (a province's default week and a commune's own),
 appointment capacities per field, online appointments (bookings) and the per-phone count of tickets taken by SMS
-or from the portal.
+or from the portal; the priority groups a province adds to the four the law names.
 
 Existing data: new tables only.
 """
@@ -85,9 +85,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("commune_code", "day", "phone_digest", "n", name=op.f("pk_queue_phone_ticket")),
         sa.UniqueConstraint("source_ref", name=op.f("uq_queue_phone_ticket_source_ref")),
     )
+    op.create_table(
+        "queue_priority_group",
+        sa.Column("code", sa.String(30), nullable=False),
+        sa.Column("province_code", sa.String(2), nullable=False),
+        sa.Column("label", sa.String(100), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["province_code"], ["province.code"],
+                                name=op.f("fk_queue_priority_group_province_code_province")),
+        sa.ForeignKeyConstraint(["created_by_id"], ["officer.id"],
+                                name=op.f("fk_queue_priority_group_created_by_id_officer")),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_queue_priority_group")),
+        sa.UniqueConstraint("province_code", "label", name=op.f("uq_queue_priority_group_province_code_label")),
+    )
+    op.create_index(op.f("ix_queue_priority_group_province_code"), "queue_priority_group", ["province_code"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_queue_priority_group_province_code"), table_name="queue_priority_group")
+    op.drop_table("queue_priority_group")
     op.drop_table("queue_phone_ticket")
     op.drop_index("ix_queue_booking_phone", table_name="queue_booking")
     op.drop_index("ix_queue_booking_due", table_name="queue_booking")

@@ -185,3 +185,39 @@ def test_check_in_at_the_kiosk_refuses_yesterdays_booking_with_its_message(clien
     refused = client.post(f"{KIOSK}/lich-hen", data={"csrf_token": csrf_token(client, KIOSK), "ma": code})
     assert refused.status_code == 422
     assert f"Lịch hẹn {code} là của ngày 23/11/2026, đã qua nên không còn hiệu lực" in refused.text
+
+
+def test_a_province_adds_its_own_priority_group_shown_on_the_kiosk(client, session):
+    """The four legal groups are always offered; the province administrator adds one (a commune administrator
+    gets 403), every commune's kiosk offers it and the ticket carries its label; once withdrawn it is no longer
+    offered nor accepted, and the ticket keeps its label."""
+    make_officer(session, commune_code=None, username="qt.tinh", roles=(Role.ADMIN,))
+    make_officer(session, username="qt.chitien", roles=(Role.ADMIN,))
+    login(client, "qt.chitien")
+    assert _post(client, "/quay/tinh/uu-tien", {"lenh": "add", "label": "Trẻ em dưới 6 tuổi"}).status_code == 403
+    client.cookies.clear()
+    login(client, "qt.tinh")
+    added = _post(client, "/quay/tinh/uu-tien", {"lenh": "add", "label": "Trẻ em  dưới 6 tuổi"})
+    assert added.status_code == 200 and "Đã thêm đối tượng ưu tiên “Trẻ em dưới 6 tuổi”" in added.text
+    again = _post(client, "/quay/tinh/uu-tien", {"lenh": "add", "label": "trẻ em dưới 6 tuổi"})
+    assert again.status_code == 422 and "đã có trong danh sách" in again.text
+    legal = _post(client, "/quay/tinh/uu-tien", {"lenh": "add", "label": "Người cao tuổi"})
+    assert legal.status_code == 422
+    client.cookies.clear()
+
+    kiosk = client.get(KIOSK)
+    assert 'value="25-1"> Trẻ em dưới 6 tuổi' in kiosk.text and "Người cao tuổi" in kiosk.text
+    other = client.get(f"/quay/{other_commune(session)}/lay-so")
+    assert "Trẻ em dưới 6 tuổi" in other.text
+    token = csrf_token(client, KIOSK)
+    ticket = client.post(KIOSK, data={"csrf_token": token, "field": "civil_status", "priority_group": "25-1"})
+    assert ticket.status_code == 200 and "Ưu tiên: <strong>Trẻ em dưới 6 tuổi</strong>" in ticket.text
+
+    login(client, "qt.tinh")
+    withdrawn = _post(client, "/quay/tinh/uu-tien", {"lenh": "withdraw", "code": "25-1"})
+    assert withdrawn.status_code == 200 and "(đã bỏ)" in withdrawn.text
+    client.cookies.clear()
+    assert "Trẻ em dưới 6 tuổi" not in client.get(KIOSK).text
+    refused = client.post(KIOSK, data={"csrf_token": csrf_token(client, KIOSK), "field": "civil_status",
+                                       "priority_group": "25-1"})
+    assert refused.status_code == 422 and "Đối tượng ưu tiên không có trong danh mục." in refused.text

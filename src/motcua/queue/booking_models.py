@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from motcua.db import Base, UtcDateTime
@@ -93,3 +93,19 @@ class QueuePhoneTicket(Base):
     #: The SMS gateway's id of the message that asked (a webhook delivered twice issues one ticket).
     source_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class QueuePriorityGroup(Base):
+    """A priority group a province adds to the four the law names (``queue.fields.PRIORITY_GROUPS``), e.g. "Trẻ em
+    dưới 6 tuổi đi cùng"; ``code`` is what a ticket records (``"25-1"``). Withdrawn, not deleted: old tickets keep
+    their label."""
+
+    __tablename__ = "queue_priority_group"
+    __table_args__ = (UniqueConstraint("province_code", "label"),)
+
+    code: Mapped[str] = mapped_column(String(30), primary_key=True)
+    province_code: Mapped[str] = mapped_column(ForeignKey("province.code"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))

@@ -28,10 +28,11 @@ from motcua.kit.errors import Forbidden, MotcuaError, NotFound
 from motcua.kit.text import fold
 from motcua.org.models import Commune
 from motcua.org.queries import get_commune_for
-from motcua.queue import booking, hours
+from motcua.queue import booking, hours, priority
 from motcua.queue.citizen import CitizenContact, optional_contact
 from motcua.queue.fields import FIELDS, FIELDS_BY_CODE, PRIORITY_GROUPS
 from motcua.queue.models import QueueTicket
+from motcua.queue.priority import labels_for
 from motcua.queue.queries import kiosk_commune, local_day, waiting_before
 from motcua.web.templating import render
 
@@ -191,6 +192,59 @@ def commune_hours_set(
     return page(message=message)
 
 
+# ------------------------------------------------------------------------------------------------ priority groups
+
+
+def _priority_page(request: Request, session: Session, principal: Principal, *, values: dict[str, str] | None = None,
+                   errors: dict[str, str] | None = None, message: str | None = None,
+                   status_code: int = 200) -> Response:
+    return render(request, "queue/priority.html", {
+        "legal": PRIORITY_GROUPS, "own": priority.province_groups(session, principal.province_code, active_only=False),
+        "can_edit": principal.has_role(Role.ADMIN) and principal.is_province_level, "values": values or {},
+        "errors": errors or {}, "message": message}, status_code=status_code)
+
+
+@router.get("/quay/tinh/uu-tien", response_class=HTMLResponse)
+def priority_page(
+    request: Request,
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    session: Session = DB_SESSION,
+) -> Response:
+    """The province's priority groups: the law's four and the province's own; its administrators see them."""
+    return _priority_page(request, session, principal)
+
+
+@router.post("/quay/tinh/uu-tien", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def priority_change(
+    request: Request,
+    lenh: str = Form(default="", max_length=10),
+    label: str = Form(default="", max_length=200),
+    code: str = Form(default="", max_length=30),
+    principal: Principal = Depends(require_roles(Role.ADMIN)),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    if not principal.is_province_level:
+        raise Forbidden("Chỉ quản trị viên cấp tỉnh được thêm hoặc bỏ đối tượng ưu tiên.")
+    try:
+        if lenh == "add":
+            row = priority.add_group(session, actor=principal, province_code=principal.province_code, label=label,
+                                     now=now)
+            message = f"Đã thêm đối tượng ưu tiên “{row.label}”; máy lấy số của các xã trong tỉnh hiển thị ngay."
+        elif lenh == "withdraw":
+            priority.withdraw_group(session, actor=principal, province_code=principal.province_code, code=code,
+                                    now=now)
+            message = "Đã bỏ đối tượng ưu tiên; các số đã cấp vẫn giữ tên đối tượng."
+        else:
+            return _priority_page(request, session, principal, errors={"form": "Thao tác không hợp lệ."},
+                                  status_code=422)
+    except MotcuaError as exc:
+        session.rollback()
+        return _priority_page(request, session, principal, values={"label": label},
+                              errors={**exc.fields, "form": exc.message}, status_code=exc.status_code)
+    return _priority_page(request, session, principal, message=message)
+
+
 # ------------------------------------------------------------------------------------------------ kiosk check-in
 
 
@@ -211,12 +265,13 @@ def kiosk_check_in(
         session.rollback()
         return render(request, "queue/kiosk.html", {
             "commune": commune, "check_in_error": exc.message, "check_in_value": ma,
-            "closed": hours.closed_message(session, commune, now), **_LABELS}, status_code=exc.status_code)
+            "closed": hours.closed_message(session, commune, now), **_LABELS,
+            **labels_for(session, commune.province_code)}, status_code=exc.status_code)
     ticket = session.get(QueueTicket, found.ticket_id)
     assert ticket is not None
     return render(request, "queue/ticket.html", {
         "commune": commune, "ticket": ticket, "ahead": waiting_before(session, ticket), "booking": found,
-        "issued": to_vietnam_time(ticket.issued_at), **_LABELS})
+        "issued": to_vietnam_time(ticket.issued_at), **_LABELS, **labels_for(session, commune.province_code)})
 
 
 # ------------------------------------------------------------------------------------------------ the citizen
@@ -419,7 +474,7 @@ def remote_ticket_take(
         return response
     return render(request, "queue/ticket.html", {
         "commune": commune, "ticket": ticket, "ahead": waiting_before(session, ticket), "remote": True,
-        "issued": to_vietnam_time(ticket.issued_at), **_LABELS})
+        "issued": to_vietnam_time(ticket.issued_at), **_LABELS, **labels_for(session, commune.province_code)})
 
 
 # ------------------------------------------------------------------------------------------------ SMS webhook

@@ -19,6 +19,7 @@ from motcua.org.models import Commune
 from motcua.queue import actions, hours
 from motcua.queue.fields import FIELDS, PRIORITY_GROUPS
 from motcua.queue.models import QueueCounter, QueueTicket
+from motcua.queue.priority import labels_for
 from motcua.queue.queries import (
     commune_for_admin,
     counter_for,
@@ -48,10 +49,10 @@ _LABELS = {"fields": FIELDS, "field_labels": {f.code: f.label for f in FIELDS},
 # ------------------------------------------------------------------------------------------------ the kiosk
 
 
-def _kiosk(request: Request, commune: Commune, *, error: str | None = None, status_code: int = 200,
+def _kiosk(request: Request, session: Session, commune: Commune, *, error: str | None = None, status_code: int = 200,
            closed: str | None = None) -> Response:
-    return render(request, "queue/kiosk.html", {"commune": commune, "error": error, "closed": closed, **_LABELS},
-                  status_code=status_code)
+    return render(request, "queue/kiosk.html", {"commune": commune, "error": error, "closed": closed, **_LABELS,
+                                                **labels_for(session, commune.province_code)}, status_code=status_code)
 
 
 @router.get("/quay/{commune_code}/lay-so", response_class=HTMLResponse)
@@ -59,7 +60,7 @@ def kiosk_page(request: Request, commune_code: str = COMMUNE_CODE, session: Sess
                now: datetime = Depends(get_now)) -> Response:
     """Public: the touch screen in the centre's hall (outside opening hours it says when the centre opens next)."""
     commune = kiosk_commune(session, commune_code)
-    return _kiosk(request, commune, closed=hours.closed_message(session, commune, now))
+    return _kiosk(request, session, commune, closed=hours.closed_message(session, commune, now))
 
 
 @router.post("/quay/{commune_code}/lay-so", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -78,13 +79,13 @@ def kiosk_take(
                                       ip=client_ip(request), now=now)
     except MotcuaError as exc:
         session.rollback()
-        response = _kiosk(request, commune, error=exc.message, status_code=exc.status_code)
+        response = _kiosk(request, session, commune, error=exc.message, status_code=exc.status_code)
         if exc.status_code == 429:
             response.headers["Retry-After"] = "60"
         return response
     return render(request, "queue/ticket.html", {
         "commune": commune, "ticket": ticket, "ahead": waiting_before(session, ticket),
-        "issued": to_vietnam_time(ticket.issued_at), **_LABELS})
+        "issued": to_vietnam_time(ticket.issued_at), **_LABELS, **labels_for(session, commune.province_code)})
 
 
 # ------------------------------------------------------------------------------------------------ counters
@@ -140,13 +141,20 @@ def counter_create(
 # ------------------------------------------------------------------------------------------------ the panel
 
 
+def _province(session: Session, commune_code: str) -> str:
+    commune = session.get(Commune, commune_code)
+    return commune.province_code if commune is not None else ""
+
+
 def _panel(request: Request, session: Session, counter: QueueCounter, now: datetime, *,
            message: str | None = None, error: str | None = None, status_code: int = 200) -> Response:
     serving: QueueTicket | None = current_ticket(session, counter)
     return render(request, "queue/panel.html", {
         "counter": counter, "serving": serving, "message": message, "error": error,
         "queues": waiting_by_field(session, counter.commune_code, local_day(now), counter.field_codes),
-        "stale": serving is not None and serving.day != local_day(now), **_LABELS}, status_code=status_code)
+        "stale": serving is not None and serving.day != local_day(now), **_LABELS,
+        **labels_for(session, _province(session, counter.commune_code))},
+        status_code=status_code)
 
 
 @router.get("/quay/{commune_code}/quay-so/{counter_id}", response_class=HTMLResponse)
