@@ -221,3 +221,18 @@ def test_a_province_adds_its_own_priority_group_shown_on_the_kiosk(client, sessi
     refused = client.post(KIOSK, data={"csrf_token": csrf_token(client, KIOSK), "field": "civil_status",
                                        "priority_group": "25-1"})
     assert refused.status_code == 422 and "Đối tượng ưu tiên không có trong danh mục." in refused.text
+
+
+def test_the_kiosk_check_in_honours_the_configured_grace_period(client, session, app, clock):
+    """``MOTCUA_QUEUE_NO_SHOW_GRACE_MINUTES`` = 5: six minutes after the slot's start the check-in is refused, as the
+    worker would release it."""
+    app.state.settings.queue_no_show_grace_minutes = 5
+    token = csrf_token(client, KIOSK)
+    made = client.post(f"/lich-hen/{CHI_TIEN}", data={"csrf_token": token, "field": "land", "day": "2026-11-23",
+                                                      "slot": "10:30", "name": "Lê Văn Cường", "phone": "0912000103"},
+                       follow_redirects=False)
+    code = made.headers["location"].rsplit("/", 1)[1]
+    assert "quá 5 phút sau giờ hẹn" in client.get(made.headers["location"]).text
+    clock.advance(timedelta(minutes=36))  # 10:36
+    refused = client.post(f"{KIOSK}/lich-hen", data={"csrf_token": token, "ma": code})
+    assert refused.status_code == 422 and "lúc 10:30 đã quá 5 phút nên chỗ đã được giải phóng" in refused.text

@@ -306,7 +306,8 @@ def _find_for_check_in(session: Session, commune: Commune, key: str, now: dateti
     raise CheckInRefused("Không có lịch hẹn nào với số điện thoại này tại Trung tâm. Vui lòng lấy số tại máy.")
 
 
-def check_in(session: Session, *, commune: Commune, key: str, ip: str, now: datetime) -> QueueBooking:
+def check_in(session: Session, *, commune: Commune, key: str, ip: str, now: datetime,
+             grace: timedelta = NO_SHOW_GRACE) -> QueueBooking:
     """Xác nhận đến theo lịch hẹn: on its day, from ``CHECK_IN_EARLY`` before the slot to ``NO_SHOW_GRACE`` after its
     start; the booking becomes a ticket of its field (the kiosk's numbering)."""
     booking = _find_for_check_in(session, commune, key, now)
@@ -322,8 +323,8 @@ def check_in(session: Session, *, commune: Commune, key: str, ip: str, now: date
     if booking.day < today:
         raise CheckInRefused(f"Lịch hẹn {booking.code} là của ngày {booking.day:%d/%m/%Y}, đã qua nên không còn "
                              "hiệu lực. Vui lòng lấy số mới hoặc đặt lịch hẹn khác.")
-    if booking.status == "no_show" or now > booking.slot_start + NO_SHOW_GRACE:
-        raise CheckInRefused(f"Lịch hẹn {booking.code} lúc {slot:%H:%M} đã quá {int(NO_SHOW_GRACE.seconds / 60)} "
+    if booking.status == "no_show" or now > booking.slot_start + grace:
+        raise CheckInRefused(f"Lịch hẹn {booking.code} lúc {slot:%H:%M} đã quá {_minutes(grace)} "
                              "phút nên chỗ đã được giải phóng. Vui lòng lấy số mới tại máy.")
     if booking.day > today:
         raise CheckInRefused(f"Lịch hẹn {booking.code} là vào lúc {slot:%H:%M} ngày {booking.day:%d/%m/%Y}, không "
@@ -355,7 +356,11 @@ def _sms_prefix(commune: Commune) -> str:
     return f"UBND {commune.kind} {commune.name}: "
 
 
-def remind_due(session: Session, now: datetime) -> int:
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def remind_due(session: Session, now: datetime, grace: timedelta = NO_SHOW_GRACE) -> int:
     """The reminder SMS the day before, once per booking: ``reminded_at`` is set by a guarded UPDATE (the worker
     that changes the row queues the message) and the outbox's dedup key would absorb a second one anyway."""
     local = to_vietnam_time(now)
@@ -375,7 +380,7 @@ def remind_due(session: Session, now: datetime) -> int:
         slot = to_vietnam_time(booking.slot_start)
         text = (f"{_sms_prefix(commune)}Nhắc lịch hẹn {booking.code} lĩnh vực {FIELDS_BY_CODE[booking.field].label} "
                 f"lúc {slot:%H:%M} ngày {slot:%d/%m/%Y} tại Trung tâm Phục vụ hành chính công. Đến trước giờ hẹn, "
-                f"nhập mã tại máy lấy số. Quá {int(NO_SHOW_GRACE.seconds / 60)} phút lịch hẹn sẽ bị hủy.")
+                f"nhập mã tại máy lấy số. Quá {_minutes(grace)} phút lịch hẹn sẽ bị hủy.")
         enqueue(session, dedup_key=f"booking:{booking.id}:reminder", kind=NoticeKind.BOOKING_REMINDER,
                 channel=Channel.SMS, recipient=booking.phone, subject="Nhắc lịch hẹn", body=strip_diacritics(text),
                 now=now)

@@ -46,6 +46,11 @@ _LABELS = {"fields": FIELDS, "field_labels": {f.code: f.label for f in FIELDS},
            "weekdays": hours.WEEKDAYS, "booking_status": booking.STATUS_LABELS}
 
 
+def _grace(request: Request) -> timedelta:
+    """The grace period after an appointment's start (``MOTCUA_QUEUE_NO_SHOW_GRACE_MINUTES``), as the worker uses it."""
+    return timedelta(minutes=request.app.state.settings.queue_no_show_grace_minutes)
+
+
 def _text(form: FormData, name: str, limit: int = 10) -> str:
     value = form.get(name)
     return value[:limit] if isinstance(value, str) else ""
@@ -260,7 +265,8 @@ def kiosk_check_in(
     """Public (the kiosk): the booking code (typed, or by the hall's QR scanner) or the phone number."""
     commune = kiosk_commune(session, commune_code)
     try:
-        found = booking.check_in(session, commune=commune, key=ma, ip=client_ip(request), now=now)
+        found = booking.check_in(session, commune=commune, key=ma, ip=client_ip(request), now=now,
+                                 grace=_grace(request))
     except MotcuaError as exc:
         session.rollback()
         return render(request, "queue/kiosk.html", {
@@ -390,7 +396,7 @@ def _booking_view(request: Request, session: Session, row: Any, *, message: str 
         "qr_svg": qr.svg_inline(scale=8, border=2, title=f"Mã lịch hẹn {row.code}"),
         "can_cancel": row.status == "booked" and row.slot_start > now, "message": message, "error": error,
         "early_minutes": int(booking.CHECK_IN_EARLY.total_seconds() // 60),
-        "grace_minutes": int(booking.NO_SHOW_GRACE.total_seconds() // 60), **_LABELS}, status_code=status_code)
+        "grace_minutes": int(_grace(request).total_seconds() // 60), **_LABELS}, status_code=status_code)
 
 
 @router.get("/lich-hen/ma/{booking_code}", response_class=HTMLResponse)

@@ -76,7 +76,7 @@ class Worker:
             anchor = record_anchor(session, now=now)
             anchored = None if anchor is None else anchor.day
         with self.factory.begin() as session:  # the front desk: before the sending, so a reminder leaves this round
-            reminded = queue_booking.remind_due(session, now)
+            reminded = queue_booking.remind_due(session, now, self.no_show_grace)
             released = queue_booking.release_no_shows(session, now, self.no_show_grace)
         sent = 0
         if self.senders:
