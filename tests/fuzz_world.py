@@ -75,11 +75,20 @@ def _rows(session: Session, store: FileStore) -> dict[str, list[Any]]:
 
     counter = create_counter(session, actor=SYSTEM, commune=session.get(Commune, CHI_TIEN), now=T0,
                              data=CounterIn(number=1, fields=["civil_status", "land"]))
+    from datetime import datetime
+
+    from motcua.calendar.hours import VIETNAM_TZ
+    from motcua.queue.booking import book
+
+    appointment = book(session, commune=session.get(Commune, CHI_TIEN), field="land", name="Nguyễn Văn An",
+                       slot_start=datetime(2026, 11, 25, 8, 0, tzinfo=VIETNAM_TZ), phone="0912000101",
+                       citizen_id=None, now=T0)
     session.commit()
     assert change.announcement is not None
     return {
         "commune_code": [CHI_TIEN],
         "counter_id": [counter.id],
+        "booking_code": [appointment.code],
         "dossier_id": [received.id, transferred.id, returned.id],
         "draft_id": [draft.id],
         "case_id": [case.id],

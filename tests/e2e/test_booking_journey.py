@@ -48,6 +48,7 @@ def test_book_on_a_phone_and_check_in_at_the_kiosk_by_code(browser: Browser, liv
     phone.goto(f"{live_server}/lich-hen")
     phone.get_by_label("Tên xã, phường").fill("chi tien")
     phone.get_by_role("button", name="Tìm").click()
+    _shot(phone, "start-360")
     phone.get_by_role("link", name=re.compile("Chí Tiên")).click()
     phone.get_by_label("Lĩnh vực").select_option("civil_status")
     phone.get_by_label("Ngày").select_option(index=1)  # today, the first day offered
@@ -84,3 +85,5 @@ def test_book_on_a_phone_and_check_in_at_the_kiosk_by_code(browser: Browser, liv
     kiosk.set_viewport_size(PHONE)
     assert kiosk.evaluate("document.documentElement.scrollWidth") <= 360
     _shot(kiosk, "hours-360")
+    kiosk.goto(f"{live_server}/quay/tinh/uu-tien")
+    _shot(kiosk, "priority-360")
