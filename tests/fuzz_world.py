@@ -80,12 +80,21 @@ def _rows(session: Session, store: FileStore) -> dict[str, list[Any]]:
     ticket = issue_ticket(session, commune=session.get(Commune, CHI_TIEN), field="land", priority_group=None,
                           ip="192.0.2.9", now=T0)
     call_next(session, actor=SYSTEM, counter=counter, now=T0)
+    from datetime import datetime
+
+    from motcua.calendar.hours import VIETNAM_TZ
+    from motcua.queue.booking import book
+
+    appointment = book(session, commune=session.get(Commune, CHI_TIEN), field="land", name="Nguyễn Văn An",
+                       slot_start=datetime(2026, 11, 25, 8, 0, tzinfo=VIETNAM_TZ), phone="0912000101",
+                       citizen_id=None, now=T0)
     session.commit()
     assert change.announcement is not None
     return {
         "commune_code": [CHI_TIEN],
         "counter_id": [counter.id],
         "ticket_id": [ticket.id],
+        "booking_code": [appointment.code],
         "dossier_id": [received.id, transferred.id, returned.id],
         "draft_id": [draft.id],
         "case_id": [case.id],

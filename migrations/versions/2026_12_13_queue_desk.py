@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "20261213_queue_desk"
-down_revision: str | None = "20261211_queue_display"
+down_revision: str | None = "20261212_queue_booking"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

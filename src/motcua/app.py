@@ -47,6 +47,7 @@ from motcua.kit.logs import request_id
 from motcua.kit.messages import vietnamese_message
 from motcua.kit.schemas import error_responses
 from motcua.portal import views as portal_views
+from motcua.queue import booking_views as queue_booking_views
 from motcua.queue import display as queue_display
 from motcua.queue import rating_views as queue_rating_views
 from motcua.queue import stats_views as queue_stats_views
@@ -108,7 +109,7 @@ def _error_response(
     return response
 
 
-PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/lookup"})
+PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/lookup", queue_booking_views.SMS_WEBHOOK_PATH})  # the gateway signs
 #: Public operations on a path whose other methods need credentials (the citizen's feedback and rating).
 PUBLIC_API_OPERATIONS = frozenset({("POST", f"{API_PREFIX}/feedback"), ("POST", f"{API_PREFIX}/ratings")})
 
@@ -317,6 +318,7 @@ def create_app(
         ("", report_views.router),
         ("", portal_views.router),
         ("", feedback_views.router),
+        ("", queue_booking_views.router),
         ("", queue_views.router),
         ("", queue_display.router),
         ("", queue_rating_views.router),

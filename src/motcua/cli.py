@@ -7,7 +7,7 @@ import getpass
 import subprocess
 import sys
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -385,7 +385,8 @@ def serve(
         senders, simulators = senders_for(settings)
         for line in simulators:
             console.print(f"  {line}")
-        Worker(_session_factory(), senders).start_in_thread(SystemClock().now)
+        Worker(_session_factory(), senders, no_show_grace=timedelta(minutes=settings.queue_no_show_grace_minutes)
+               ).start_in_thread(SystemClock().now)
     run(host or settings.host, port or settings.port, workers=workers, log_level="info")
 
 
@@ -404,7 +405,8 @@ def worker_cmd(
     senders, simulators = senders_for(settings)
     for line in simulators:
         console.print(f"  {line}")
-    worker = Worker(_session_factory(), senders)
+    worker = Worker(_session_factory(), senders,
+                    no_show_grace=timedelta(minutes=settings.queue_no_show_grace_minutes))
     if once:
         report = worker.run_round(SystemClock().now())
         console.print(f"Đã quét {report.swept} hồ sơ đến hạn, tính lại chỉ số cho {report.folded} hồ sơ, "

@@ -81,6 +81,12 @@ class Settings(BaseSettings):
     zalo_access_token: str = ""
     zalo_template_id: str = ""
     notify_http_timeout: float = Field(default=5.0, gt=0, le=60)
+    sms_inbound_secret: str = Field(default="", description="Secret shared with the SMS gateway that forwards the "
+                                                            "citizens' texts (tickets by SMS, HMAC-SHA256 of the "
+                                                            "body); empty: tickets by SMS off")
+    queue_no_show_grace_minutes: int = Field(default=15, ge=0, le=120,
+                                             description="Minutes after an appointment's start before the worker "
+                                                         "releases it as a no-show")
     simulators: bool = Field(default=False, description="Start the local simulators of the SMS and Zalo providers, "
                                                         "the population database and the payment gateway with "
                                                         "`motcua serve` and use them (demo and development)")

@@ -53,7 +53,9 @@ FIXED = {"lang": "vi", "form": "receipt", "fmt": "json", "snapshot_id": "1", "dr
          # the front desk's pages show no one's personal data (a ticket has a number, a field, a priority group)
          "commune_code": CHI_TIEN, "counter_id": "1", "ticket_id": "1",
          # its statistics count tickets and name officers, never a citizen
-         "province_code": "25"}
+         "province_code": "25",
+         # a booking's page is opened with its code, the citizen's receipt (no caller's role reaches it otherwise)
+         "booking_code": "LHAAAAAAAA"}
 #: Query parameters every route receives: the register's period (ignored by routes without one).
 PERIOD = {"from": "2026-11-01", "to": "2026-11-30"}
 

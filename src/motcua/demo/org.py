@@ -25,6 +25,7 @@ from motcua.demo.queue import load_demo_queue
 from motcua.kit.text import slug
 from motcua.org.actions import assign_post, ensure_departments
 from motcua.org.models import Commune, Officer, OfficerRole, Post
+from motcua.queue import hours
 from motcua.queue.actions import create_counter
 from motcua.queue.models import QueueCounter
 from motcua.queue.schemas import CounterIn
@@ -169,6 +170,7 @@ def load_demo_org(
         if progress:
             progress(1)
     _demo_counters(session, [c for c in communes if c.code == DEMO_COUNTERS_COMMUNE], now)
+    demo_opening_hours(session, province_code, [c for c in communes if c.code == DEMO_COUNTERS_COMMUNE], now)
     if any(c.code == DEMO_COUNTERS_COMMUNE for c in communes):
         load_demo_queue(session, commune_code=DEMO_COUNTERS_COMMUNE, now=now)  # a month of its front desk
     return DemoSummary(province_code, len(communes), officers)
@@ -188,3 +190,16 @@ def _demo_counters(session: Session, communes: list[Commune], now: datetime) -> 
             continue
         for data in DEMO_COUNTERS:
             create_counter(session, actor=SYSTEM, commune=commune, data=data, now=now)
+
+
+def demo_opening_hours(session: Session, province_code: str, communes: list[Commune], now: datetime) -> None:
+    """The province's default week (Monday–Friday 07:30–11:30, 13:30–17:00) and Chí Tiên's own, which opens on
+    Saturday mornings too. Idempotent: hours already set are kept."""
+    if hours.province_week(session, province_code).source == "default":
+        hours.set_week(session, actor=SYSTEM, province_code=province_code, commune=None, week=hours.DEFAULT_WEEK,
+                       now=now)
+    for commune in communes:
+        if hours.week_of(session, commune).source != "commune":
+            week = [*hours.DEFAULT_WEEK]
+            week[5] = (hours.MORNING,)
+            hours.set_week(session, actor=SYSTEM, province_code=province_code, commune=commune, week=week, now=now)

@@ -39,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qs, parse_qsl, quote, quote_plus, unquote, urlencode, urlsplit, urlunsplit
 
+import httpx
+
 from motcua.kit.text import fold
 
 if TYPE_CHECKING:
@@ -253,16 +255,53 @@ class SmsSimulator(ProviderSimulator):
         super().__init__(host=host, port=port)
         self.api_key = api_key
         self.brandname = brandname
+        #: Two-way SMS: where the gateway forwards the texts citizens send (motcua's webhook) and the shared secret
+        #: it signs them with (``integrations.sms_inbound``); empty: no forwarding.
+        self.inbound_url = ""
+        self.inbound_secret = ""
+        self._inbound_seq = itertools.count(1)
+
+    def send_inbound(self, sender: str, text: str, *, message_id: str | None = None,
+                     client: httpx.Client | None = None) -> tuple[int, str]:
+        """A citizen texts ``text`` from ``sender`` (0xxxxxxxxx): forward it to ``inbound_url`` as the gateway does
+        (JSON, ``X-Signature`` = hex HMAC-SHA256 of the body). Returns the webhook's status and body. A repeated
+        ``message_id`` is how the gateway retries a delivery. ``client``: an HTTP client of one's own (a test's
+        in-process client of the app)."""
+        if not self.inbound_url or not self.inbound_secret:
+            raise RuntimeError("inbound_url and inbound_secret are not set")
+        local = re.sub(r"\s", "", sender)
+        msisdn = "84" + local[1:] if local.startswith("0") else local.lstrip("+")
+        ref = message_id or f"MO{next(self._inbound_seq):08d}"
+        raw = json.dumps({"message_id": ref, "from": msisdn, "to": "8055", "text": text},
+                         ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json", "X-Signature": _hmac_hex(self.inbound_secret, raw)}
+        answer = (client.post(self.inbound_url, content=raw, headers=headers) if client is not None
+                  else httpx.post(self.inbound_url, content=raw, headers=headers, timeout=10))
+        return answer.status_code, answer.text
 
     def _respond(self, method: str, path: str, headers: dict[str, str], raw: bytes) -> Reply:
         """``GET /`` is the simulator's inbox: the last messages it took, newest first — how a demo reads the
-        one-time codes the portal sends (a real gateway delivers them to the phone instead)."""
-        if method == "GET" and urlsplit(path).path == "/":
+        one-time codes the portal sends (a real gateway delivers them to the phone instead) — and a form to text
+        the commune's number as a citizen would (``POST /mo``, forwarded to motcua)."""
+        route = urlsplit(path).path
+        if method == "POST" and route == "/mo":
+            form = dict(parse_qsl(raw.decode("utf-8", "replace")))
+            try:
+                status, answer = self.send_inbound(form.get("from", ""), form.get("text", ""))
+            except (RuntimeError, httpx.HTTPError) as exc:
+                status, answer = 0, str(exc)
+            return _page(200, "Đã gửi tin nhắn đến (mô phỏng)", f"<p>Trả lời của máy chủ: {status} "
+                         f"{escape(answer[:200])}</p><p><a href=\"/\">Về hộp thư</a></p>")
+        if method == "GET" and route == "/":
             rows = "".join(f"<li><b>{escape(m.to)}</b>: {escape(m.text)}</li>" for m in reversed(self.delivered[-50:]))
+            compose = ("<h2>Nhắn tin đến tổng đài (mô phỏng)</h2><form method=\"post\" action=\"/mo\">"
+                       "<label>Số điện thoại <input name=\"from\" value=\"0912000101\"></label> "
+                       "<label>Nội dung <input name=\"text\" value=\"LAYSO 08218 HT\"></label> "
+                       "<button type=\"submit\">Gửi</button></form>") if self.inbound_url else ""
             html = ("<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                     "<title>Hộp thư SMS (mô phỏng)</title></head><body><main><h1>Hộp thư SMS (mô phỏng)</h1>"
-                    f"<ol>{rows or '<li>Chưa có tin nhắn.</li>'}</ol></main></body></html>")
+                    f"<ol>{rows or '<li>Chưa có tin nhắn.</li>'}</ol>{compose}</main></body></html>")
             return Reply(200, html.encode("utf-8"), "text/html; charset=utf-8")
         return super()._respond(method, path, headers, raw)
 

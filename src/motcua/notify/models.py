@@ -33,6 +33,8 @@ class NoticeKind(StrEnum):
     STAFF_ALERT = "staff_alert"  # to the centre's reception officers: an online dossier waits (2 hours, Art. 17(2))
     OTP = "otp"  # a one-time code to sign in or to consent to assisted filing
     QUEUE_NEAR = "queue_near"  # to a queue ticket's holder: their number is called soon (queue.near)
+    BOOKING_REMINDER = "booking_reminder"  # the front desk: an appointment tomorrow (issue 18), once per booking
+    QUEUE_SMS = "queue_sms"  # the front desk: the answer to a ticket asked for by SMS (issue 18)
 
 
 #: The kinds rendered from a dossier's facts by ``templates.render``; the staff alert has its own text

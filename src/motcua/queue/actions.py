@@ -26,9 +26,10 @@ from motcua.db import affected_rows, dialect_insert
 from motcua.kit.errors import Conflict, Forbidden, ValidationFailed
 from motcua.org.models import Commune
 from motcua.queue.events import append_event
-from motcua.queue.fields import FIELDS_BY_CODE, PRIORITY_BY_CODE, ticket_number
+from motcua.queue.fields import FIELDS_BY_CODE, ticket_number
 from motcua.queue.models import QueueCounter, QueueTicket, QueueTicketCounter
 from motcua.queue.near import kiosk_phone, notify_near
+from motcua.queue.priority import is_offered
 from motcua.queue.queries import check_kiosk_rate, current_ticket, ip_digest, local_day
 from motcua.queue.schemas import CounterIn
 
@@ -85,7 +86,7 @@ def issue_ticket(session: Session, *, commune: Commune, field: str, priority_gro
     number for the "your turn is near" SMS (``queue.near``)."""
     if field not in FIELDS_BY_CODE:
         raise ValidationFailed("Vui lòng chọn lĩnh vực cần giải quyết.", fields={"field": "Chưa chọn lĩnh vực."})
-    if priority_group is not None and priority_group not in PRIORITY_BY_CODE:
+    if priority_group is not None and not is_offered(session, commune.province_code, priority_group):
         raise ValidationFailed("Đối tượng ưu tiên không có trong danh mục.",
                                fields={"priority_group": "Không hợp lệ."})
     mobile = kiosk_phone(phone)

@@ -2,7 +2,7 @@
 
 A field's ``prefix`` heads its tickets' numbers ("HT-012"). The priority groups are those the law names for
 priority service at the one-stop centre (the elderly, persons with disabilities, pregnant women, people with
-meritorious service); a province's additions are for a later slice (issue 18).
+meritorious service); a province adds its own as data (``queue.priority``).
 """
 
 from __future__ import annotations

@@ -17,9 +17,10 @@ from motcua.db import commit_before_answering
 from motcua.kit.errors import MotcuaError, field_errors
 from motcua.kit.numbers import form_int
 from motcua.org.models import Commune
-from motcua.queue import actions, desk
+from motcua.queue import actions, desk, hours
 from motcua.queue.fields import FIELDS, PRIORITY_GROUPS
 from motcua.queue.models import QueueCounter, QueueTicket
+from motcua.queue.priority import labels_for
 from motcua.queue.queries import (
     commune_for_admin,
     counter_for,
@@ -53,15 +54,18 @@ _LABELS = {"fields": FIELDS, "field_labels": {f.code: f.label for f in FIELDS},
 # ------------------------------------------------------------------------------------------------ the kiosk
 
 
-def _kiosk(request: Request, commune: Commune, *, error: str | None = None, status_code: int = 200) -> Response:
-    return render(request, "queue/kiosk.html", {"commune": commune, "error": error, **_LABELS},
-                  status_code=status_code)
+def _kiosk(request: Request, session: Session, commune: Commune, *, error: str | None = None, status_code: int = 200,
+           closed: str | None = None) -> Response:
+    return render(request, "queue/kiosk.html", {"commune": commune, "error": error, "closed": closed, **_LABELS,
+                                                **labels_for(session, commune.province_code)}, status_code=status_code)
 
 
 @router.get("/quay/{commune_code}/lay-so", response_class=HTMLResponse, dependencies=[Depends(optional_principal)])
-def kiosk_page(request: Request, commune_code: str = COMMUNE_CODE, session: Session = DB_SESSION) -> Response:
-    """Public: the touch screen in the centre's hall."""
-    return _kiosk(request, kiosk_commune(session, commune_code))
+def kiosk_page(request: Request, commune_code: str = COMMUNE_CODE, session: Session = DB_SESSION,
+               now: datetime = Depends(get_now)) -> Response:
+    """Public: the touch screen in the centre's hall (outside opening hours it says when the centre opens next)."""
+    commune = kiosk_commune(session, commune_code)
+    return _kiosk(request, session, commune, closed=hours.closed_message(session, commune, now))
 
 
 @router.post("/quay/{commune_code}/lay-so", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
@@ -76,18 +80,19 @@ def kiosk_take(
 ) -> Response:
     commune = kiosk_commune(session, commune_code)
     try:
+        hours.check_open(session, commune, now)  # opening hours (queue.hours): no ticket while the centre is closed
         ticket = actions.issue_ticket(session, commune=commune, field=field, priority_group=priority_group or None,
                                       ip=client_ip(request), now=now, phone=phone)
     except MotcuaError as exc:
         session.rollback()
-        response = _kiosk(request, commune, error=exc.message, status_code=exc.status_code)
+        response = _kiosk(request, session, commune, error=exc.message, status_code=exc.status_code)
         if exc.status_code == 429:
             response.headers["Retry-After"] = "60"
         return response
     commit_before_answering(session)  # frees the day's number and the hall's event counter before the page is built
     return render(request, "queue/ticket.html", {
         "commune": commune, "ticket": ticket, "ahead": waiting_before(session, ticket),
-        "issued": to_vietnam_time(ticket.issued_at), **_LABELS})
+        "issued": to_vietnam_time(ticket.issued_at), **_LABELS, **labels_for(session, commune.province_code)})
 
 
 # ------------------------------------------------------------------------------------------------ counters
@@ -145,6 +150,11 @@ def counter_create(
 # ------------------------------------------------------------------------------------------------ the panel
 
 
+def _province(session: Session, commune_code: str) -> str:
+    commune = session.get(Commune, commune_code)
+    return commune.province_code if commune is not None else ""
+
+
 def _panel(request: Request, session: Session, counter: QueueCounter, now: datetime, *,
            message: str | None = None, error: str | None = None, status_code: int = 200,
            principal: Principal | None = None) -> Response:
@@ -157,7 +167,8 @@ def _panel(request: Request, session: Session, counter: QueueCounter, now: datet
         "seat_name": desk.officer_name(session, seat.officer_id) if seat is not None else "",
         "seated": seat is not None and principal is not None and seat.officer_id == principal.officer_id,
         "others": [c for c in counters_of(session, counter.commune_code) if c.id != counter.id and c.active],
-        **_LABELS}, status_code=status_code)
+        **_LABELS, **labels_for(session, _province(session, counter.commune_code))},
+        status_code=status_code)
 
 
 @router.get("/quay/{commune_code}/quay-so/{counter_id}", response_class=HTMLResponse)
