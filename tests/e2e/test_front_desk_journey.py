@@ -32,7 +32,7 @@ from motcua.queue.actions import create_counter
 from motcua.queue.schemas import CounterIn
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.pages import log_in
+from tests.e2e.pages import log_in, open_around_the_clock
 from tests.factories import CHI_TIEN, T0, make_officer
 
 pytestmark = pytest.mark.e2e
@@ -75,6 +75,7 @@ def test_kiosk_panel_and_display_priority_first_live_call_and_reconnection(fresh
     base = live_server
     with Session(fresh_db.engine) as session:
         make_officer(session, username=RECEPTION, roles=(Role.RECEPTION,), full_name="Nguyễn Thị Hoa")
+        open_around_the_clock(session, CHI_TIEN)
         commune = session.get(Commune, CHI_TIEN)
         assert commune is not None
         desk = create_counter(session, actor=SYSTEM, commune=commune, now=T0,
@@ -106,6 +107,8 @@ def test_kiosk_panel_and_display_priority_first_live_call_and_reconnection(fresh
 
         log_in(panel, base, RECEPTION)
         panel.goto(f"{base}/quay/{CHI_TIEN}/quay-so/{desk_id}")
+        panel.get_by_role("button", name="Nhận quầy").click()  # the officer takes the counter for the day
+        panel.get_by_text("Bạn đang phụ trách quầy này hôm nay.").wait_for()
 
         clicked = time.perf_counter()
         panel.get_by_role("button", name="Gọi số tiếp theo").click()
