@@ -91,6 +91,7 @@ from motcua.report.queries.dashboards import province_dashboard
 from motcua.report.queries.periods import recent_periods
 from motcua.report.queries.rankings import province_ranking, ranking_table, sort_value
 from motcua.report.schemas import province_charts
+from motcua.web.server import tune_garbage_collector
 from motcua.web.templating import render
 
 PROVINCE = "25"  # Phú Thọ, 148 communes
@@ -565,7 +566,7 @@ def run(sizes: Sizes, keep: bool, reuse: str | None = None) -> Results:
             measure_render(res, session, month, sizes.samples)
 
             # 4. the fold on a sample spread over the whole year and country, its rows kept to compare
-            every = max(1, sizes.rows // sizes.fold_sample)
+            every = max(1, res.rows // sizes.fold_sample)
             sample = session.scalars(select(Dossier.id).where(Dossier.id % every == 0).order_by(Dossier.id)
                                      .limit(sizes.fold_sample)).all()
             log(f"folding {len(sample):,} dossiers with the real fold")
@@ -610,7 +611,7 @@ def run(sizes: Sizes, keep: bool, reuse: str | None = None) -> Results:
                     http.get(path).raise_for_status()
                 res.page_ms = timed(lambda: http.get(path).raise_for_status(), sizes.samples)
                 engine.dispose()
-        log(f"the set-based rebuild of all {sizes.rows:,} dossiers (index.rebuild)")
+        log(f"the set-based rebuild of all {res.rows:,} dossiers (index.rebuild)")
         engine = make_engine(db.url)
         factory = make_session_factory(engine)
         start = time.perf_counter()
@@ -702,6 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else FULL
     if args.rows:
         sizes = Sizes(args.rows, sizes.samples, sizes.fold_sample)
+    tune_garbage_collector()  # as every server process does (motcua.asgi): the in-process timings are the server's
     started = time.perf_counter()
     try:
         results = run(sizes, args.keep_db, args.reuse_db)
