@@ -41,7 +41,14 @@ SHOTS: list[tuple[str, str | None, str]] = [
     ("index-commune", "tinh25.theodoi", "first-commune"),
     ("index-fair-play", "tinh25.theodoi", "/index/fair-play"),
     ("reconciliation", "tinh25.theodoi", "/index/reconciliation"),
+    ("kiosk", None, "/quay/08218/lay-so"),
+    ("hall-display", None, "/quay/08218/man-hinh"),
+    ("booking", None, "/lich-hen/08218"),
+    ("counter-panel", "chitien.tiepnhan", "first-counter"),
+    ("queue-stats", "chitien.lanhdao", "/quay/08218/thong-ke"),
 ]
+#: Pages holding a live stream open (server-sent events): never "network idle", so taken once loaded
+STREAMING = {"hall-display"}
 
 
 def chromium_path() -> str:
@@ -64,6 +71,9 @@ def resolve(page: Page, base: str, target: str) -> str:
         page.goto(f"{base}/dossiers")
         link = page.locator("a[href^='/dossiers/']").filter(has_text=re.compile(r"\d")).first
         return str(link.get_attribute("href"))
+    if target == "first-counter":
+        page.goto(f"{base}/quay/08218/quay")
+        return str(page.locator("a[href*='/quay-so/']").first.get_attribute("href"))
     if target == "first-commune":
         page.goto(f"{base}/index")
         return str(page.locator("a[href^='/index/communes/']").first.get_attribute("href"))
@@ -83,7 +93,11 @@ def take(browser: Browser, base: str, out: Path, only: set[str]) -> list[Path]:
                 log_in(page, base, user)
             path = resolve(page, base, target)
             page.goto(f"{base}{path}")
-            page.wait_for_load_state("networkidle")
+            if stem in STREAMING:
+                page.wait_for_load_state("load")
+                page.wait_for_timeout(1500)  # the stream's first state drawn
+            else:
+                page.wait_for_load_state("networkidle")
             file = out / f"{stem}-{kind}.png"
             height = int(page.evaluate("document.documentElement.scrollHeight"))
             page.screenshot(path=str(file), full_page=True,  # the top of a long list says what it is
