@@ -9,7 +9,7 @@ import asyncio
 import json
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -291,3 +291,15 @@ def test_the_kiosk_refuses_a_phone_that_is_not_a_vietnamese_mobile_number(client
     assert answer.status_code == 422
     assert "Số điện thoại di động không hợp lệ" in answer.text
     assert kinds(session) == []
+
+
+def test_the_hall_says_when_the_centre_is_closed_and_when_it_opens(session):
+    """The display honours the centre's opening hours (issue 18, part 1): outside them the state carries the
+    kiosk's sentence with the next opening; inside them, nothing. Default week: Monday–Friday 07:30–11:30 and
+    13:30–17:00 (queue.hours)."""
+    commune = session.get(Commune, CHI_TIEN)
+    monday_morning = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # Mon 23/11 09:00 in Hà Nội
+    sunday = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)  # Sun 22/11 09:00
+    assert snapshot(session, commune, monday_morning)["closed"] is None
+    closed = snapshot(session, commune, sunday)["closed"]
+    assert closed is not None and "ngoài giờ tiếp nhận" in closed and "07:30" in closed and "23/11/2026" in closed

@@ -1,5 +1,6 @@
 """What the hall display shows, as one snapshot: the number each counter serves, the next numbers of each field,
-the latest calls and the codes of the results ready to collect (the liveboard).
+the latest calls, the codes of the results ready to collect (the liveboard) and, outside the opening hours, when the
+centre opens next.
 
 Public (a TV in the hall has no login): numbers, counters and dossier codes only, never a name, a phone or an
 address (Decree 13/2023: minimum data). ``tests/queue/test_display.py`` holds the snapshot to that.
@@ -18,6 +19,7 @@ from motcua.dossier.queries import result_ready_codes
 from motcua.org.models import Commune
 from motcua.queue.events import last_seq
 from motcua.queue.fields import FIELDS
+from motcua.queue.hours import closed_message
 from motcua.queue.models import QueueTicket
 from motcua.queue.queries import counters_of, local_day
 
@@ -66,4 +68,6 @@ def snapshot(session: Session, commune: Commune, now: datetime) -> dict[str, Any
                    for f in fields],
         "recent": recent,
         "results": result_ready_codes(session, commune.code, limit=RESULT_CODES),
+        # outside the centre's opening hours (queue.hours) the hall says so, and when it opens next
+        "closed": closed_message(session, commune, now),
     }

@@ -36,6 +36,9 @@
     if (typeof state.seq === "number" && state.seq < stateSeq) { return; } // an older answer arriving late
     stateSeq = Math.max(stateSeq, state.seq || 0);
     document.getElementById("hall-date").textContent = state.day;
+    var closed = document.getElementById("hall-closed");
+    closed.textContent = state.closed || "";
+    closed.hidden = !state.closed;
     var counters = state.counters.map(function (c) {
       var li = el("li", "hall-counter" + (c.priority ? " priority" : ""));
       li.setAttribute("data-counter", String(c.number));
