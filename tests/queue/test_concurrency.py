@@ -171,3 +171,22 @@ def test_eight_officers_taking_one_counter_at_once_seat_exactly_one(pg_fresh_db:
     assert len(seated) == THREADS and len(winners) == 1
     with Session(engine) as session:
         assert [(s.counter_id, s.officer_id) for s in session.scalars(select(QueueSeat))] == [(desks[0], winners[0])]
+
+
+def test_two_calls_at_once_on_one_counter_call_one_ticket(pg_fresh_db: TestDatabase) -> None:
+    """A double click, or two officers on one panel: 8 "Gọi số tiếp theo" at the same instant on one counter call
+    exactly one ticket; the others are told the counter is serving it (a counter serves one ticket at a time)."""
+    engine = pg_fresh_db.engine
+    desks, actors = setup_desks(engine, THREADS, THREADS)
+
+    def call_once(session: Session, desk: QueueCounter, actor: Principal, n: int) -> int:
+        try:
+            return actions.call_next(session, actor=actor, counter=desk, now=T0).id
+        except Conflict:
+            return 0
+
+    called = race(engine, [desks[0]] * THREADS, actors, 1, call_once)
+    assert len([c for c in called if c]) == 1
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(QueueTicket)
+                              .where(QueueTicket.status == "called")) == 1

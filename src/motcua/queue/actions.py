@@ -121,7 +121,11 @@ def _pick(session: Session, counter: QueueCounter, now: datetime) -> int | None:
 def call_next(session: Session, *, actor: Principal, counter: QueueCounter, now: datetime) -> QueueTicket:
     """Gọi số tiếp theo: today's oldest waiting priority ticket of the counter's fields, else the oldest one.
 
-    Tickets of an earlier day are never called: they were for a queue that closed. A paused counter calls none."""
+    Tickets of an earlier day are never called: they were for a queue that closed. A paused counter calls none.
+    One call at a time per counter: the counter's row is locked first (PostgreSQL; SQLite serialises writers), so two
+    clicks at once on one panel never leave two tickets called at one counter — the second sees the first's."""
+    session.execute(select(QueueCounter.id).where(QueueCounter.id == counter.id).with_for_update())
+    session.refresh(counter)  # its pause as committed, read after the lock
     if counter.paused_at is not None:
         raise CounterPaused(f"Quầy số {counter.number} đang tạm dừng. Bấm “Tiếp tục” để gọi số.")
     serving = current_ticket(session, counter)
@@ -158,9 +162,15 @@ def _serving(session: Session, counter: QueueCounter, now: datetime, *, closing:
 def recall(session: Session, *, actor: Principal, counter: QueueCounter, now: datetime) -> QueueTicket:
     """Gọi lại: announce the counter's current ticket again (today's only)."""
     ticket = _serving(session, counter, now, closing=False)
-    ticket.recalls += 1
-    ticket.called_at = now
-    session.flush()
+    # counted in the database (two recalls at once both count), and only while the ticket is still called here
+    recalled = affected_rows(session, (
+        update(QueueTicket).where(QueueTicket.id == ticket.id, QueueTicket.status == "called",
+                                  QueueTicket.counter_id == counter.id)
+        .values(recalls=QueueTicket.recalls + 1, called_at=now)
+        .execution_options(synchronize_session=False)))
+    if recalled != 1:
+        raise Conflict(f"Số {ticket.number} vừa được cán bộ khác xử lý. Vui lòng tải lại trang.")
+    session.refresh(ticket)
     append_event(session, kind="recall", ticket=ticket, counter_number=counter.number, now=now)
     return ticket
 
