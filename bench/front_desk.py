@@ -47,6 +47,7 @@ import threading  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
+from datetime import time as dt_time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from urllib.parse import urlsplit  # noqa: E402
 
@@ -63,6 +64,7 @@ from motcua.db import make_engine  # noqa: E402
 from motcua.migrate import upgrade  # noqa: E402
 from motcua.org.actions import load_units_file, sync_units  # noqa: E402
 from motcua.org.models import Commune  # noqa: E402
+from motcua.queue import hours  # noqa: E402
 from motcua.queue.actions import create_counter  # noqa: E402
 from motcua.queue.fields import FIELDS, PRIORITY_GROUPS  # noqa: E402
 from motcua.queue.schemas import CounterIn  # noqa: E402
@@ -107,6 +109,9 @@ def seed(url: str, counters: int) -> list[tuple[int, str]]:
         sync_units(session, data=subset)
         commune = session.get(Commune, COMMUNE)
         assert commune is not None and session.get(Commune, BASELINE_COMMUNE) is not None
+        # the kiosk honours the centre's opening hours: open around the clock, so the bench runs at any hour
+        hours.set_week(session, actor=SYSTEM, province_code=PROVINCE, commune=commune, now=now,
+                       week=[((dt_time(0, 0), dt_time(23, 59)),)] * 7)
         for n in range(1, counters + 1):
             counter = create_counter(session, actor=SYSTEM, commune=commune, now=now,
                                      data=CounterIn(number=n, fields=[f.code for f in FIELDS]))
@@ -216,6 +221,9 @@ async def counter_loop(base: str, counter_id: int, username: str, sizes: Sizes, 
             await ready.wait()
             return
         form = {"csrf_token": token.group(1)}
+        seated = await http.post(f"/quay/{COMMUNE}/quay-so/{counter_id}", data={**form, "lenh": "seat"})
+        if seated.status_code != 200:  # the officer takes the counter for the day before calling
+            failures.append(f"seat {seated.status_code}")
         await ready.wait()
         await asyncio.sleep(random.random() * sizes.pause)  # the counters do not all call in the same instant
         for _ in range(sizes.rounds):
