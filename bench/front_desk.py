@@ -25,49 +25,41 @@ Every call must reach every display; exits non-zero on an error (a failed reques
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
 import os
+import random
+import re
+import statistics
 import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from datetime import time as dt_time
+from pathlib import Path
+from urllib.parse import urlsplit
 
-# This file is named like the standard library's ``queue`` module, which asyncio and httpx import: the bench
-# directory (the script's, first on the path) must not shadow it. It goes back at the end for ``intake``.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-import queue as _stdlib_queue  # noqa: E402, F401  (the standard library's, now in sys.modules)
+import httpx
+import psycopg
+from sqlalchemy.orm import Session
 
-sys.path.append(_HERE)
-
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
-from datetime import time as dt_time  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlsplit  # noqa: E402
-
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from intake import BenchDatabase, BenchError, log, pct, serve  # noqa: E402
-from motcua.admin.actions import create_officer  # noqa: E402
-from motcua.admin.schemas import OfficerCreate  # noqa: E402
-from motcua.base.principal import SYSTEM  # noqa: E402
-from motcua.base.roles import Role  # noqa: E402
-from motcua.db import make_engine  # noqa: E402
-from motcua.migrate import upgrade  # noqa: E402
-from motcua.org.actions import load_units_file, sync_units  # noqa: E402
-from motcua.org.models import Commune  # noqa: E402
-from motcua.queue import hours  # noqa: E402
-from motcua.queue.actions import create_counter  # noqa: E402
-from motcua.queue.fields import FIELDS, PRIORITY_GROUPS  # noqa: E402
-from motcua.queue.schemas import CounterIn  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parent))
+from intake import BenchDatabase, BenchError, log, pct, serve
+from motcua.admin.actions import create_officer
+from motcua.admin.schemas import OfficerCreate
+from motcua.base.principal import SYSTEM
+from motcua.base.roles import Role
+from motcua.db import make_engine
+from motcua.migrate import upgrade
+from motcua.org.actions import load_units_file, sync_units
+from motcua.org.models import Commune
+from motcua.queue import hours
+from motcua.queue.actions import create_counter
+from motcua.queue.fields import FIELDS, PRIORITY_GROUPS
+from motcua.queue.schemas import CounterIn
 
 PROVINCE = "25"
 COMMUNE = "08218"  # xã Chí Tiên
