@@ -59,7 +59,9 @@ def province_dashboard(session: Session, principal: Principal, period: Period) -
         return replace(counters, fee_procedures_paid_online=distinct.get("fee_procedures_paid_online", 0),
                        fee_procedures_with_fee_dossiers=distinct.get("fee_procedures_with_fee_dossiers", 0))
 
-    key = ("province_counters", province_code, period.start, period.end, tuple(r.commune_code for r in ranking.rows))
+    # the catalogue in the key: B and C count the procedures it makes fee-bearing
+    key = ("province_counters", province_code, period.start, period.end, ranking.catalogue,
+           tuple(r.commune_code for r in ranking.rows))
     counters = SCORES.get(session, key, summed, scope=(province_code, tuple(period.months)))
     card = scorecard(ranking.metric_set, counters, ranking.catalogue, level="province")
     trend = province_trend(session, principal, province_code, period)

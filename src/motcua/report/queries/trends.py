@@ -55,8 +55,9 @@ def province_trend(session: Session, principal: Principal, province_code: str, p
 
 def _province_month(session: Session, province_code: str, month: date) -> DossierCounters:
     one = Period("month", month, add_months(month, 1), "")
+    # the month's catalogue in the key: 3.5–3.6's B and C count the procedures it makes fee-bearing
     return SCORES.get(
-        session, ("province_month", province_code, month),
+        session, ("province_month", province_code, month, catalogue_counters(session, month)),
         lambda: rollup_counters(session, province_code, one, by="month").get(month, DossierCounters.zero()),
         scope=(province_code, (month,)))
 
