@@ -22,7 +22,7 @@ from motcua.dossier.actions import Upload, add_document, receive_dossier
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier, DossierDocument
 from motcua.dossier.workflow import Action, Status
-from motcua.kit.errors import Forbidden
+from motcua.kit.errors import Forbidden, ValidationFailed
 from motcua.org.models import Officer
 from tests.factories import (
     T0,
@@ -113,3 +113,19 @@ def test_finding_07_the_page_offers_the_upload_only_to_who_may(client, session, 
     login(client, team["specialist"].name)
     page = client.get(f"/dossiers/{dossier.id}")
     assert page.status_code == 200 and form not in page.text
+
+
+def test_how_a_result_was_signed_is_kept_and_only_results_have_a_signature(session, store, filed_elsewhere):
+    """4.1 of Decision 766 counts electronic results: the result domain attaches a digitally signed result as
+    ``digital`` and a hand-signed scan as ``paper``; an input never carries a signature, nor an unknown kind."""
+    dossier, theirs = filed_elsewhere
+    add_document(session, actor=theirs["approver"], dossier_id=dossier.id, kind="result", signature="paper",
+                 upload=Upload(None, "ket-qua.pdf", pdf_bytes()), store=store, now=T0 + timedelta(hours=4))
+    doc = session.scalars(select(DossierDocument).where(DossierDocument.dossier_id == dossier.id,
+                                                        DossierDocument.kind == "result")).one()
+    assert doc.signature == "paper"
+    for kind, signature in (("input", "digital"), ("result", "stamped")):
+        with pytest.raises(ValidationFailed) as refused:
+            add_document(session, actor=theirs["specialist"], dossier_id=dossier.id, kind=kind, signature=signature,
+                         upload=Upload(None, "khac.pdf", pdf_bytes()), store=store, now=T0 + timedelta(hours=5))
+        assert refused.value.fields == {"signature": "Không hợp lệ."}

@@ -1079,6 +1079,8 @@ def recompute_due_dates(session: Session, province_code: str | None, now: dateti
 
 
 DOCUMENT_KINDS = ("input", "supplement", "result")
+#: How a result document was signed (``DossierDocument.signature``).
+RESULT_SIGNATURES = ("digital", "paper")
 #: States in which each kind of document may be attached: the electronic result (Art. 22) once the decision is taken.
 _ATTACHABLE: dict[str, frozenset[Status]] = {
     "input": OPEN_STATES | {Status.RESULT_READY, Status.IN_CORRECTION},
@@ -1114,12 +1116,17 @@ def may_attach_result(actor: Principal, dossier: Dossier) -> bool:
 
 
 def add_document(session: Session, *, actor: Principal, dossier_id: int, upload: Upload, store: FileStore,
-                 now: datetime, max_upload_bytes: int = 10 * 1024 * 1024, kind: str = "input") -> Dossier:
+                 now: datetime, max_upload_bytes: int = 10 * 1024 * 1024, kind: str = "input",
+                 signature: str | None = None) -> Dossier:
     """Attach one scan to an open dossier (số hóa hồ sơ), a citizen's supplement, or the electronic result (kết quả
-    điện tử, Art. 22) the citizen downloads. The same file for the same item twice is one document."""
+    điện tử, Art. 22) the citizen downloads — with ``signature`` ``digital`` or ``paper`` when the result domain
+    issues it signed. The same file for the same item twice is one document."""
     dossier = get_dossier_for(session, actor, dossier_id)
     if kind not in _ATTACHABLE:
         raise ValidationFailed("Loại tài liệu không hợp lệ.", fields={"kind": "Không hợp lệ."})
+    if signature is not None and (kind != "result" or signature not in RESULT_SIGNATURES):
+        raise ValidationFailed("Chỉ kết quả giải quyết mới có chữ ký; loại chữ ký không hợp lệ.",
+                               fields={"signature": "Không hợp lệ."})
     if actor.kind == "citizen":
         if kind != "supplement":
             raise Forbidden("Công dân chỉ nộp được tài liệu bổ sung khi được yêu cầu.")
@@ -1150,12 +1157,14 @@ def add_document(session: Session, *, actor: Principal, dossier_id: int, upload:
             else "Kết quả giải quyết (bản điện tử)" if kind == "result" else info.safe_name)
     session.add(DossierDocument(dossier_id=dossier.id, requirement_key=upload.requirement_key, name=name,
                                 file_key=key, file_name=info.safe_name, content_type=info.content_type, kind=kind,
-                                size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor)))
+                                size=info.size, uploaded_at=now, uploaded_by_id=_actor_officer_id(actor),
+                                signature=signature))
     dossiers_changed(session, [dossier.id])  # the index counts stored inputs and results (Decision 766, 4.1–4.2)
     record(session, actor=actor, action="dossier.document_added", now=now, object_kind="dossier",
            object_id=dossier.id, province_code=dossier.province_code,
            commune_code=actor.commune_code or dossier.deciding_commune_code,
-           data={"code": dossier.code, "file": key, "item": upload.requirement_key, "kind": kind})
+           data={"code": dossier.code, "file": key, "item": upload.requirement_key, "kind": kind,
+                 **({"signature": signature} if signature else {})})
     return dossier
 
 

@@ -145,6 +145,14 @@ class DossierDocument(Base):
     size: Mapped[int] = mapped_column(Integer)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime())
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    #: How a result was signed (kind ``result`` only): ``digital`` — issued signed electronically by motcua (a
+    #: PAdES signature whose hash is registered at signing); ``paper`` — signed by hand, scanned and uploaded (the
+    #: wet-signature fallback of a leader without a certificate). NULL: a result file uploaded as it came. Decision
+    #: 766, 4.1 counts the electronic results.
+    signature: Mapped[str | None] = mapped_column(String(10))
+    #: The earlier document of the citizen's electronic store (kho dữ liệu điện tử) reused for this item instead of
+    #: a new scan (Decision 766, 4.3): the reused document's row, kept whatever happens to its dossier.
+    reused_from_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_document.id"))
 
     dossier: Mapped[Dossier] = relationship(back_populates="documents", lazy="raise")
 
