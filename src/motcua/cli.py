@@ -49,6 +49,7 @@ from motcua.kit.messages import vietnamese_message
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, set_single_officer_approval, sync_units
 from motcua.org.models import Commune
+from motcua.results.actions import load_shipped_templates
 from motcua.web.server import run
 from motcua.wiring import connect
 from motcua.worker import Worker, senders_for
@@ -97,6 +98,9 @@ def migrate() -> None:
                                     source="shipped")
     console.print(f"Danh mục thủ tục: {imported.created} thủ tục mới, {imported.versioned} phiên bản mới, "
                   f"{imported.unchanged} không đổi, {imported.amended} ghi bổ sung gia hạn theo luật.")
+    with factory.begin() as session:  # the shipped result templates, national versions, like the catalogue
+        templates = load_shipped_templates(session, now=SystemClock().now())
+    console.print(f"Mẫu kết quả: {templates['created']} phiên bản mới, {templates['unchanged']} không đổi.")
 
 
 @app.command("demo-data")
