@@ -27,7 +27,7 @@ from motcua.results.actions import (
 from motcua.results.models import ResultDraft, ResultRegisterCounter
 from motcua.results.signing import SigningContext
 from motcua.results.workflow import DraftStatus
-from tests.factories import CHI_TIEN, T0, pdf_bytes, staff, other_commune
+from tests.factories import CHI_TIEN, T0, other_commune, pdf_bytes, staff
 from tests.results.helpers import HKD_VALUES, awaiting_approval, submitted_draft
 
 LATER = T0 + timedelta(hours=5)
@@ -105,10 +105,9 @@ def test_a_double_click_issues_once(session: Session, team: dict[str, Principal]
     seen = draft.version
     issue_on_paper(session, actor=team["approver"], draft_id=draft.id, seen=seen, scan=pdf_bytes(), filename="a.pdf",
                    now=LATER, store=store)
-    with pytest.raises(Conflict, match="cán bộ khác vừa xử lý"):
-        with session.begin_nested():
-            issue_on_paper(session, actor=team["approver"], draft_id=draft.id, seen=seen, scan=pdf_bytes(),
-                           filename="a.pdf", now=LATER, store=store)
+    with pytest.raises(Conflict, match="cán bộ khác vừa xử lý"), session.begin_nested():
+        issue_on_paper(session, actor=team["approver"], draft_id=draft.id, seen=seen, scan=pdf_bytes(),
+                       filename="a.pdf", now=LATER, store=store)
     assert _counter(session) == 1
     assert len(_results(session, dossier.id)) == 1
 
@@ -138,10 +137,9 @@ def test_a_failed_signing_leaves_no_result_no_number_no_half_state(session: Sess
                        reference=str(tmp_path / "missing.p12"), subject="CN=Lê Minh Quân", serial="01", not_after=far,
                        now=T0)
     seen = draft.version
-    with pytest.raises(MotcuaError):
-        with session.begin_nested():
-            sign_draft(session, actor=team["approver"], draft_id=draft.id, seen=seen, now=LATER, store=store,
-                       context=SigningContext(pki_dir=tmp_path), base_url="http://motcua.test")
+    with pytest.raises(MotcuaError), session.begin_nested():
+        sign_draft(session, actor=team["approver"], draft_id=draft.id, seen=seen, now=LATER, store=store,
+                   context=SigningContext(pki_dir=tmp_path), base_url="http://motcua.test")
     session.expire_all()
     assert session.get_one(ResultDraft, draft.id).status == DraftStatus.SUBMITTED
     assert _results(session, dossier.id) == []

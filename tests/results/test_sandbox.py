@@ -48,7 +48,8 @@ def test_a_loop_without_end_is_refused_at_save() -> None:
     """Recursive loops and loops nested deeper than the limit never reach a dossier."""
     with pytest.raises(TemplateRefused, match="đệ quy"):
         check_template("{% for x in noi_dung recursive %}{{ loop(noi_dung) }}{% endfor %}", FIELDS)
-    nested = "{% for a in noi_dung %}{% for b in noi_dung %}{% for c in noi_dung %}.{% endfor %}{% endfor %}{% endfor %}"
+    nested = ("{% for a in noi_dung %}{% for b in noi_dung %}{% for c in noi_dung %}.{% endfor %}{% endfor %}"
+              "{% endfor %}")
     with pytest.raises(TemplateRefused, match="lồng nhau"):
         check_template(nested, FIELDS)
 

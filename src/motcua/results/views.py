@@ -257,7 +257,7 @@ def _draft_and_dossier(session: Session, principal: Principal, draft_id: int) ->
     return draft, get_dossier_for(session, principal, draft.dossier_id)
 
 
-FORM_LIMITS = {"max_fields": 80, "max_files": 1, "max_part_size": 64 * 1024}
+FORM_LIMITS: Any = {"max_fields": 80, "max_files": 1, "max_part_size": 64 * 1024}
 
 
 @router.post("/ket-qua/{draft_id}/luu", response_class=HTMLResponse, dependencies=[Depends(require_csrf)],
