@@ -24,7 +24,7 @@ from motcua.base.principal import Principal
 from motcua.dossier.deps import get_store
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
-from motcua.dossier.queries import get_dossier_for
+from motcua.dossier.queries import get_dossier_for, read_dossier_for
 from motcua.kit.clock import to_local
 from motcua.kit.disposition import disposition_headers
 from motcua.kit.errors import MotcuaError, NotFound, ValidationFailed, field_errors
@@ -232,14 +232,14 @@ def _result_page(request: Request, session: Session, principal: Principal, dossi
         "offered": offered, "may_draft": may_draft, "labels": ACTION_LABELS, "status_labels": STATUS_LABELS,
         "A": DraftAction, "values": values if values is not None else (current.values if current else {}),
         "error": error, "errors": errors or {}, "personal": personal, "seal": seal,
-        "done": request.query_params.get("done", ""), "standard": actions.standard_values(session, dossier),
+        "done": request.query_params.get("done", ""), "standard": actions.standard_values(session, dossier) if current and DraftAction.EDIT in offered else {},
     }, status_code=status_code)
 
 
 @router.get("/ket-qua/ho-so/{dossier_id}", response_class=HTMLResponse)
 def result_page(request: Request, dossier_id: int = DOSSIER_ID, principal: Principal = Depends(current_officer),
                 session: Session = DB_SESSION, now: datetime = Depends(get_now)) -> Response:
-    dossier = get_dossier_for(session, principal, dossier_id)
+    dossier = read_dossier_for(session, principal, dossier_id, now).dossier  # the read of personal data recorded
     return _result_page(request, session, principal, dossier, now)
 
 
