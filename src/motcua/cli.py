@@ -39,6 +39,7 @@ from motcua.demo import background as demo_background
 from motcua.demo.activity import load_demo_activity
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
+from motcua.demo.results import load_demo_results
 from motcua.dossier.files import FileStore
 from motcua.index import cli as index_cli
 from motcua.index.rebuild import rebuild_index, validate_after_rebuild
@@ -136,6 +137,11 @@ def demo_data(
         _demo_recent_then_background(factory, province, now, months, scale)
     else:
         _demo_all(factory, province, now, months, total, scale)
+    with factory.begin() as session:  # results of Chí Tiên at every step (docs/results.md)
+        results = load_demo_results(session, now=now, store=FileStore(get_settings().files_dir))
+    if not results.skipped:
+        console.print(f"Kết quả mẫu ở xã Chí Tiên: {results.drafted} đang soạn, {results.submitted} chờ ký, "
+                      f"{results.issued} đã ban hành.")
     with factory() as session:
         logins = demo_logins(session, province)
     table = Table(title=f"Tài khoản dùng thử — mật khẩu chung: {DEMO_PASSWORD}")

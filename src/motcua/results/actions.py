@@ -327,7 +327,7 @@ def number_text(number: int | None, doc_type: str) -> str:
 def letterhead(session: Session, draft: ResultDraft, template: ResultTemplate, *, signer_name: str,
                number: str, verification_code: str = "", base_url: str = "", paper_note: str = "") -> Letterhead:
     commune = session.get_one(Commune, draft.commune_code)
-    return Letterhead(superior="ỦY BAN NHÂN DÂN", body_name=f"{commune.kind} {commune.name}".upper(),
+    return Letterhead(superior="", body_name=f"ỦY BAN NHÂN DÂN\n{commune.kind} {commune.name}".upper(),
                       place=commune.name, title=template.title, number=number, signer_title=template.signer_title,
                       signer_name=signer_name, recipients=(*template.recipients,),
                       verification_code=verification_code,

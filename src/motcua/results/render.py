@@ -39,6 +39,7 @@ PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels (1/96 in); PDF points are 1
 
 LAYOUT_CSS = """
 .result-body { margin-top: 6pt; }
+p.subtitle { text-align: center; font-weight: bold; margin: -4pt 0 2pt 0; }
 .result-body p { text-indent: 1cm; margin: 0 0 6pt 0; text-align: justify; }
 .result-body table { width: 100%; border-collapse: collapse; margin: 6pt 0; }
 .result-body td, .result-body th { border: 0.5pt solid #000; padding: 2pt 4pt; vertical-align: top; }
@@ -66,8 +67,8 @@ LAYOUT = """<!DOCTYPE html>
 <table class="doc-header">
   <tr>
     <td class="issuer">
-      <div class="superior">{{ superior }}</div>
-      <div class="body">{{ body_name }}</div>
+      {% if superior %}<div class="superior">{{ superior }}</div>{% endif %}
+      {% for line in body_name.splitlines() %}<div class="body">{{ line }}</div>{% endfor %}
       <div class="rule"></div>
     </td>
     <td class="nation">
@@ -80,7 +81,9 @@ LAYOUT = """<!DOCTYPE html>
     <td class="place-date">{{ place }}, {{ date_line }}</td>
   </tr>
 </table>
-<h1>{{ title | upper }}</h1>
+{% set lines = title.splitlines() %}
+<h1>{{ lines[0] | upper }}</h1>
+{% for line in lines[1:] %}<p class="subtitle">{{ line }}</p>{% endfor %}
 <div class="result-body">{{ body }}</div>
 <table class="closing">
   <tr>

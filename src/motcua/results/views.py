@@ -105,7 +105,7 @@ def template_save(
     procedure_code: str = Form(default="", max_length=20),
     effective_from: str = Form(default="", max_length=10),
     name: str = Form(default="", max_length=300),
-    title: str = Form(default="", max_length=300),
+    title: str = Form(default="", max_length=320),
     doc_type: str = Form(default="", max_length=10),
     signer_title: str = Form(default="", max_length=200),
     recipients: str = Form(default="", max_length=4000),
@@ -117,7 +117,7 @@ def template_save(
 ) -> Response:
     check_template_admin(principal)
     values = {"procedure_code": procedure_code.strip(), "effective_from": effective_from, "name": name,
-              "title": title, "doc_type": doc_type.strip(), "signer_title": signer_title.replace("\r", ""),
+              "title": title.replace("\r", ""), "doc_type": doc_type.strip(), "signer_title": signer_title.replace("\r", ""),
               "recipients": recipients, "fields": fields, "body": body.replace("\r\n", "\n")}
     try:
         parsed_fields = safe_loads((fields or "[]").encode("utf-8"))
@@ -196,7 +196,7 @@ def template_preview(template_id: int = TEMPLATE_ID, code: str = Query(default="
         actions.record_preview(session, actor=principal, template=template, dossier=dossier, now=now)
     for field in template.fields:
         values[field["key"]] = [f"[{field['label']}]"] if field.get("kind") == "list" else f"[{field['label']}]"
-    head = Letterhead(superior="ỦY BAN NHÂN DÂN", body_name="XÃ …", place="…", title=template.title,
+    head = Letterhead(superior="", body_name="ỦY BAN NHÂN DÂN\nXÃ …", place="…", title=template.title,
                       number=actions.number_text(None, template.doc_type), signer_title=template.signer_title,
                       signer_name="(Họ và tên người ký)", recipients=(*template.recipients,),
                       paper_note="BẢN XEM THỬ — KHÔNG CÓ GIÁ TRỊ PHÁP LÝ")
