@@ -112,3 +112,22 @@ def test_a_result_from_draft_to_the_hand_signed_scan_in_the_browser(client: Test
     page = client.post(f"/ket-qua/{draft.id}/ky-tay", data={"csrf_token": token, "version": draft.version},
                        files={"file": ("scan.pdf", pdf_bytes(), "application/pdf")})
     assert page.status_code == 200 and "01/GCN-UBND" in page.text and "Ký tay, bản quét" in page.text
+
+
+def test_the_preview_against_a_dossier_of_the_province_masks_the_id(client: TestClient, session: Session,
+                                                                    team: dict, store: FileStore) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    from motcua.audit.models import AuditEvent
+    from tests.factories import VALID_ID
+
+    dossier = awaiting_approval(session, team, store)
+    _admin(client, session)
+    template = session.scalar(select(ResultTemplate).where(ResultTemplate.procedure_code == "1.004873"))
+    pdf = client.get(f"/mau-ket-qua/{template.id}/xem-thu.pdf", params={"ho_so": dossier.code})
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert dossier.applicant_name.upper() in text and VALID_ID not in text and VALID_ID[-4:] in text
+    assert session.scalar(select(AuditEvent.id).where(AuditEvent.action == "results.template_previewed"))
+    assert client.get(f"/mau-ket-qua/{template.id}/xem-thu.pdf", params={"ho_so": "KHONG-CO"}).status_code == 404

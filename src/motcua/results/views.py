@@ -117,7 +117,8 @@ def template_save(
 ) -> Response:
     check_template_admin(principal)
     values = {"procedure_code": procedure_code.strip(), "effective_from": effective_from, "name": name,
-              "title": title.replace("\r", ""), "doc_type": doc_type.strip(), "signer_title": signer_title.replace("\r", ""),
+              "title": title.replace("\r", ""), "doc_type": doc_type.strip(),
+              "signer_title": signer_title.replace("\r", ""),
               "recipients": recipients, "fields": fields, "body": body.replace("\r\n", "\n")}
     try:
         parsed_fields = safe_loads((fields or "[]").encode("utf-8"))
@@ -232,7 +233,8 @@ def _result_page(request: Request, session: Session, principal: Principal, dossi
         "offered": offered, "may_draft": may_draft, "labels": ACTION_LABELS, "status_labels": STATUS_LABELS,
         "A": DraftAction, "values": values if values is not None else (current.values if current else {}),
         "error": error, "errors": errors or {}, "personal": personal, "seal": seal,
-        "done": request.query_params.get("done", ""), "standard": actions.standard_values(session, dossier) if current and DraftAction.EDIT in offered else {},
+        "done": request.query_params.get("done", ""),
+        "standard": actions.standard_values(session, dossier) if current and DraftAction.EDIT in offered else {},
     }, status_code=status_code)
 
 
