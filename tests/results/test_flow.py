@@ -139,7 +139,7 @@ def test_a_failed_signing_leaves_no_result_no_number_no_half_state(session: Sess
     seen = draft.version
     with pytest.raises(MotcuaError), session.begin_nested():
         sign_draft(session, actor=team["approver"], draft_id=draft.id, seen=seen, now=LATER, store=store,
-                   context=SigningContext(pki_dir=tmp_path), base_url="http://motcua.test")
+                   context=SigningContext(timestamp_url="http://127.0.0.1:9/tsa"), base_url="http://motcua.test")
     session.expire_all()
     assert session.get_one(ResultDraft, draft.id).status == DraftStatus.SUBMITTED
     assert _results(session, dossier.id) == []

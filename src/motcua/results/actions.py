@@ -44,10 +44,19 @@ from motcua.results.models import (
     ResultTemplate,
     SigningCredential,
 )
-from motcua.results.render import Letterhead, Rendered, render_pdf
+from motcua.results.render import Box, Letterhead, Rendered, render_pdf
 from motcua.results.sandbox import check_template
 from motcua.results.schemas import TemplateFile, TemplateIn, template_dict
-from motcua.results.signing import SigningContext, Stamp, sign_with
+from motcua.results.signing import (
+    RemotePending,
+    RemotePendingYet,
+    SigningContext,
+    SigningRefused,
+    Stamp,
+    finish_remote_signature,
+    sign_with,
+    start_remote_signature,
+)
 from motcua.results.workflow import DraftAction, DraftStatus, Party
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "templates.json"
@@ -407,6 +416,36 @@ def _officer_name(session: Session, actor: Principal) -> str:
     return officer.full_name if officer is not None else actor.full_name or actor.name
 
 
+def _check_credentials(personal: SigningCredential | None, seal: SigningCredential | None, now: datetime) -> tuple[
+        SigningCredential, SigningCredential]:
+    if personal is None:
+        raise ValidationFailed("Bạn chưa được cấp chứng thư số: in dự thảo, ký tay, quét và tải lên (ký tay).")
+    if seal is None:
+        raise ValidationFailed("Xã chưa có chứng thư số của cơ quan (con dấu) để đóng dấu sau chữ ký.")
+    for cred, who in ((personal, "của bạn"), (seal, "của cơ quan")):
+        if cred.not_after <= now:
+            raise ValidationFailed(f"Chứng thư số {who} đã hết hạn ngày {to_local(cred.not_after):%d/%m/%Y}; "
+                                   "không ký được. Liên hệ tổ chức cung cấp dịch vụ chứng thực để gia hạn.")
+    return personal, seal
+
+
+def _number_for(session: Session, draft: ResultDraft, commune: Commune, now: datetime) -> tuple[int, int]:
+    """(year, number): the one the draft already holds (a remote signing that was refused keeps it for the next
+    try), else the register's next."""
+    if draft.number is not None and draft.year is not None:
+        return draft.year, draft.number
+    year = to_local(now).year
+    return year, next_number(session, agency_id_of(commune), year)
+
+
+def _stamps(session: Session, actor: Principal, commune: Commune, template: ResultTemplate) -> tuple[Stamp, Stamp]:
+    committee = f"Ủy ban nhân dân {commune.kind} {commune.name}"
+    lines = template.signer_title.splitlines()
+    personal = Stamp(name=_officer_name(session, actor), title=lines[-1].capitalize() if lines else "",
+                     organisation=committee, field_name="LanhDao")
+    return personal, Stamp(name=committee, title="Con dấu cơ quan", organisation=committee, field_name="ConDau")
+
+
 def sign_draft(session: Session, *, actor: Principal, draft_id: int, seen: int, now: datetime, store: FileStore,
                context: SigningContext, base_url: str, pin: str | None = None,
                max_upload_bytes: int = 10 * 1024 * 1024) -> ResultDraft:
@@ -414,36 +453,84 @@ def sign_draft(session: Session, *, actor: Principal, draft_id: int, seen: int, 
     from the claimed draft to the registered result."""
     draft, dossier = _dossier_of(session, actor, draft_id)
     _plan(actor, dossier, draft.status, DraftAction.SIGN)
-    personal, seal = credentials_of(session, actor)
-    if personal is None:
-        raise ValidationFailed("Bạn chưa được cấp chứng thư số: in dự thảo, ký tay, quét và tải lên (ký tay).")
+    personal, seal = _check_credentials(*credentials_of(session, actor), now)
     if personal.kind == "remote":
         raise ValidationFailed("Chứng thư số của bạn ký từ xa: chọn «Ký số từ xa».")
-    if seal is None:
-        raise ValidationFailed("Xã chưa có chứng thư số của cơ quan (con dấu) để đóng dấu sau chữ ký.")
-    for cred, who in ((personal, "của bạn"), (seal, "của cơ quan")):
-        if cred.not_after <= now:
-            raise ValidationFailed(f"Chứng thư số {who} đã hết hạn ngày {to_local(cred.not_after):%d/%m/%Y}; "
-                                   "không ký được. Liên hệ tổ chức cung cấp dịch vụ chứng thực để gia hạn.")
     if personal.kind == "pkcs11" and not (pin or "").strip():
         raise ValidationFailed("Nhập mã PIN của thiết bị ký số (USB token).", fields={"pin": "Bắt buộc."})
     commune = session.get_one(Commune, draft.commune_code)
-    year = to_local(now).year
-    number = next_number(session, agency_id_of(commune), year)
-    code = new_verification_code()
-    name = _officer_name(session, actor)
-    rendered = render_draft(session, draft, dossier, now, signer_name=name, number=number, verification_code=code,
-                            base_url=base_url)
     template = session.get_one(ResultTemplate, draft.template_id)
-    signed = sign_with(personal, rendered.pdf, rendered.signer_box,
-                       Stamp(name=name, title=template.signer_title.splitlines()[-1], field_name="ChuKyLanhDao"),
-                       now=now, context=context, pin=pin)
-    sealed = sign_with(seal, signed, rendered.seal_box,
-                       Stamp(name=f"Ủy ban nhân dân {commune.kind} {commune.name}", title="Con dấu cơ quan",
-                             field_name="ConDauCoQuan"), now=now, context=context, pin=pin)
+    year, number = _number_for(session, draft, commune, now)
+    code = draft.verification_code or new_verification_code()
+    stamp, seal_stamp = _stamps(session, actor, commune, template)
+    rendered = render_draft(session, draft, dossier, now, signer_name=stamp.name, number=number,
+                            verification_code=code, base_url=base_url)
+    signed = sign_with(personal, rendered.pdf, rendered.signer_box, stamp, now=now, context=context, pin=pin)
+    sealed = sign_with(seal, signed, rendered.seal_box, seal_stamp, now=now, context=context)
     return _issue(session, actor=actor, draft=draft, dossier=dossier, seen=seen, pdf=sealed, number=number,
                   year=year, code=code, signature="digital", signers=[personal.subject, seal.subject],
                   store=store, now=now, max_upload_bytes=max_upload_bytes)
+
+
+def start_remote_signing(session: Session, *, actor: Principal, draft_id: int, seen: int, now: datetime,
+                         context: SigningContext, base_url: str) -> ResultDraft:
+    """The leader signs on the phone: the final PDF (numbered — the number is held by the draft from now on, so the
+    printed number and the register agree whatever the phone answers) goes to the remote signing service, and the
+    draft waits for the answer (``poll_remote_signing``)."""
+    draft, dossier = _dossier_of(session, actor, draft_id)
+    _plan(actor, dossier, draft.status, DraftAction.START_REMOTE)
+    personal, _seal = _check_credentials(*credentials_of(session, actor), now)
+    if personal.kind != "remote":
+        raise ValidationFailed("Chứng thư số của bạn không phải loại ký số từ xa.")
+    commune = session.get_one(Commune, draft.commune_code)
+    template = session.get_one(ResultTemplate, draft.template_id)
+    year, number = _number_for(session, draft, commune, now)
+    code = draft.verification_code or new_verification_code()
+    stamp, _seal_stamp = _stamps(session, actor, commune, template)
+    rendered = render_draft(session, draft, dossier, now, signer_name=stamp.name, number=number,
+                            verification_code=code, base_url=base_url)
+    pending = start_remote_signature(personal, rendered.pdf, rendered.signer_box, stamp, now=now, context=context,
+                                     description=f"{template.name} — hồ sơ {dossier.code}")
+    seal_box = rendered.seal_box
+    _move(session, draft, seen, now, status=DraftStatus.AWAITING_REMOTE.value, year=year, number=number,
+          number_text=number_text(number, template.doc_type), verification_code=code, signer_id=actor.officer_id,
+          message=None, remote={"pending": pending.to_json(), "started_at": now.isoformat(),
+                                "seal_box": None if seal_box is None else [seal_box.page, seal_box.x1, seal_box.y1,
+                                                                           seal_box.x2, seal_box.y2]})
+    _audit(session, actor, draft, dossier, "remote_started", now, number=number_text(number, template.doc_type))
+    return draft
+
+
+def poll_remote_signing(session: Session, *, actor: Principal, draft_id: int, now: datetime, store: FileStore,
+                        context: SigningContext, max_upload_bytes: int = 10 * 1024 * 1024) -> str:
+    """Ask the remote service for the leader's answer: ``pending``; ``issued`` (the seal signed after, attached and
+    registered as ``sign_draft`` does); ``failed`` (refused or timed out: the draft is back waiting for a leader,
+    with the service's message, and keeps its number)."""
+    draft, dossier = _dossier_of(session, actor, draft_id)
+    _plan(actor, dossier, draft.status, DraftAction.FINISH_REMOTE)
+    remote = draft.remote or {}
+    try:
+        signed = finish_remote_signature(RemotePending.from_json(str(remote.get("pending", ""))), context=context)
+    except RemotePendingYet:
+        return "pending"
+    except SigningRefused as exc:
+        _move(session, draft, draft.version, now, status=DraftStatus.SUBMITTED.value, remote=None,
+              message=exc.message)
+        _audit(session, actor, draft, dossier, "remote_failed", now, reason=exc.message[:200])
+        return "failed"
+    personal, seal = _check_credentials(*credentials_of(session, actor), now)
+    commune = session.get_one(Commune, draft.commune_code)
+    template = session.get_one(ResultTemplate, draft.template_id)
+    _stamp, seal_stamp = _stamps(session, actor, commune, template)
+    where = remote.get("seal_box")
+    box = None if not where else Box(int(where[0]), *(float(v) for v in where[1:]))
+    sealed = sign_with(seal, signed, box, seal_stamp, now=now, context=context)
+    if draft.number is None or draft.year is None or draft.verification_code is None:
+        raise RuntimeError("a remote signing without its reserved number")
+    _issue(session, actor=actor, draft=draft, dossier=dossier, seen=draft.version, pdf=sealed, number=draft.number,
+           year=draft.year, code=draft.verification_code, signature="digital",
+           signers=[personal.subject, seal.subject], store=store, now=now, max_upload_bytes=max_upload_bytes)
+    return "issued"
 
 
 def issue_on_paper(session: Session, *, actor: Principal, draft_id: int, seen: int, scan: bytes, filename: str,
@@ -455,11 +542,10 @@ def issue_on_paper(session: Session, *, actor: Principal, draft_id: int, seen: i
     if not scan:
         raise ValidationFailed("Chọn tệp bản quét đã ký tay.", fields={"file": "Bắt buộc."})
     commune = session.get_one(Commune, draft.commune_code)
-    year = to_local(now).year
-    number = next_number(session, agency_id_of(commune), year)
+    year, number = _number_for(session, draft, commune, now)
     return _issue(session, actor=actor, draft=draft, dossier=dossier, seen=seen, pdf=scan, number=number, year=year,
-                  code=new_verification_code(), signature="paper", signers=[_officer_name(session, actor)],
-                  store=store, now=now, max_upload_bytes=max_upload_bytes)
+                  code=draft.verification_code or new_verification_code(), signature="paper",
+                  signers=[_officer_name(session, actor)], store=store, now=now, max_upload_bytes=max_upload_bytes)
 
 
 # --------------------------------------------------------------------------------------------------- credentials

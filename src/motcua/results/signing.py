@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from motcua.kit.errors import MotcuaError
 from motcua.results.models import SigningCredential
@@ -25,11 +24,12 @@ class SigningUnavailable(MotcuaError):
 
 @dataclass(frozen=True)
 class SigningContext:
-    """What the server's settings say about signing: where the demo PKI lives, the timestamp authority."""
+    """What the server's settings say about signing (``Settings.esign_*``)."""
 
-    pki_dir: Path | None = None
-    timestamp_url: str | None = None
-    remote_url: str | None = None
+    timestamp_url: str = ""
+    remote_url: str = ""
+    trust_roots: tuple[bytes, ...] = ()
+    http_timeout: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,40 @@ class Stamp:
 
     name: str
     title: str
+    organisation: str
     field_name: str
 
 
 def sign_with(credential: SigningCredential, pdf: bytes, box: Box | None, stamp: Stamp, *, now: datetime,
               context: SigningContext, pin: str | None = None) -> bytes:
     """Sign ``pdf`` once with ``credential`` (PAdES, timestamped, revocation embedded) and return the new bytes."""
+    raise SigningUnavailable()
+
+
+class SigningRefused(MotcuaError):
+    status_code = 409
+
+
+class RemotePendingYet(SigningRefused):
+    status_code = 202
+
+
+@dataclass(frozen=True)
+class RemotePending:
+    request_id: str
+
+    def to_json(self) -> str:
+        return self.request_id
+
+    @classmethod
+    def from_json(cls, text: str) -> RemotePending:
+        return cls(text)
+
+
+def start_remote_signature(credential: SigningCredential, pdf: bytes, box: Box | None, stamp: Stamp, *,
+                           now: datetime, context: SigningContext, description: str) -> RemotePending:
+    raise SigningUnavailable()
+
+
+def finish_remote_signature(pending: RemotePending, *, context: SigningContext) -> bytes:
     raise SigningUnavailable()

@@ -209,9 +209,9 @@ def template_preview(template_id: int = TEMPLATE_ID, code: str = Query(default="
 
 def _signing_context(request: Request) -> SigningContext:
     settings = request.app.state.settings
-    return SigningContext(pki_dir=getattr(settings, "pki_dir", None),
-                          timestamp_url=getattr(settings, "timestamp_url", None),
-                          remote_url=getattr(settings, "remote_signing_url", None))
+    return SigningContext(timestamp_url=str(getattr(settings, "esign_tsa_url", "") or ""),
+                          remote_url=str(getattr(settings, "esign_remote_url", "") or ""),
+                          http_timeout=float(getattr(settings, "integration_http_timeout", 10.0)))
 
 
 def _result_page(request: Request, session: Session, principal: Principal, dossier: Dossier, now: datetime, *,
@@ -324,6 +324,45 @@ def result_sign(request: Request, draft_id: int = DRAFT_ID, version: int = Form(
         session, actor=principal, draft_id=d.id, seen=version, now=now, store=store,
         context=_signing_context(request), base_url=settings.public_base_url, pin=pin or None,
         max_upload_bytes=settings.max_upload_bytes), "sign")
+
+
+@router.post("/ket-qua/{draft_id}/ky-tu-xa", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def result_remote_start(request: Request, draft_id: int = DRAFT_ID, version: int = Form(ge=1, le=2**31 - 1),
+                        principal: Principal = Depends(current_officer), session: Session = DB_SESSION,
+                        now: datetime = Depends(get_now)) -> Response:
+    """The leader signs on the phone: the request goes to the remote service and the page waits (htmx polls)."""
+    settings = request.app.state.settings
+    return _leader_step(request, session, principal, draft_id, now, lambda d: actions.start_remote_signing(
+        session, actor=principal, draft_id=d.id, seen=version, now=now, context=_signing_context(request),
+        base_url=settings.public_base_url), "remote")
+
+
+@router.post("/ket-qua/{draft_id}/tu-xa", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
+def result_remote_poll(request: Request, draft_id: int = DRAFT_ID, principal: Principal = Depends(current_officer),
+                       session: Session = DB_SESSION, store: FileStore = Depends(get_store),
+                       now: datetime = Depends(get_now)) -> Response:
+    """Polled by the waiting page every few seconds (htmx): still waiting → the same fragment; answered → the page
+    again (``HX-Redirect``; a browser without script follows the 303)."""
+    settings = request.app.state.settings
+    draft, dossier = _draft_and_dossier(session, principal, draft_id)
+    page = f"/ket-qua/ho-so/{dossier.id}"
+    try:
+        with session.begin_nested():
+            outcome = actions.poll_remote_signing(session, actor=principal, draft_id=draft.id, now=now, store=store,
+                                                  context=_signing_context(request),
+                                                  max_upload_bytes=settings.max_upload_bytes)
+    except MotcuaError as exc:
+        session.expire_all()
+        if request.headers.get("HX-Request"):
+            return render(request, "results/_remote.html", {"draft": draft, "error": exc.message})
+        return _result_page(request, session, principal, dossier, now, error=exc.message,
+                            status_code=exc.status_code)
+    if outcome == "pending" and request.headers.get("HX-Request"):
+        return render(request, "results/_remote.html", {"draft": draft, "error": ""})
+    target = f"{page}?done={'sign' if outcome == 'issued' else 'remote_' + outcome}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/ket-qua/{draft_id}/ky-tay", response_class=HTMLResponse, dependencies=[Depends(require_csrf)])
