@@ -39,7 +39,7 @@ PX_TO_PT = 0.75  # WeasyPrint lays out in CSS pixels (1/96 in); PDF points are 1
 
 LAYOUT_CSS = """
 .result-body { margin-top: 6pt; }
-p.subtitle { text-align: center; font-weight: bold; margin: -4pt 0 2pt 0; }
+p.subtitle { text-align: center; font-weight: bold; font-style: normal; margin: -4pt 0 2pt 0; }
 .result-body p { text-indent: 1cm; margin: 0 0 6pt 0; text-align: justify; }
 .result-body table { width: 100%; border-collapse: collapse; margin: 6pt 0; }
 .result-body td, .result-body th { border: 0.5pt solid #000; padding: 2pt 4pt; vertical-align: top; }
