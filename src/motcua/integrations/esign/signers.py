@@ -168,10 +168,10 @@ class Pkcs11Signer:
             raise TokenAbsent() from exc
         try:
             try:
+                chain = _token_ca_certificates(session)
                 signer = PKCS11Signer(session, cert_label=self.cert_label or self.key_label,
-                                      key_label=self.key_label)
+                                      key_label=self.key_label, ca_chain=chain)
                 cert = signer.signing_cert
-                chain = [c for c in signer.cert_registry if c.dump() != cert.dump()]
             except p11.PKCS11Error as exc:
                 raise TokenAbsent() from exc
             except Exception as exc:  # pyHanko: no such key or certificate on the token
@@ -181,6 +181,19 @@ class Pkcs11Signer:
         finally:
             with contextlib.suppress(Exception):  # a session already gone with its token
                 session.close()
+
+
+def _token_ca_certificates(session: Any) -> list[asn1_x509.Certificate]:
+    """The CA certificates stored on the token (the chain above the signer's). Other people's certificates that
+    share the token are left out: they would be embedded in every signature."""
+    from pkcs11 import Attribute, ObjectClass
+
+    found = []
+    for obj in session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
+        cert = asn1_x509.Certificate.load(obj[Attribute.VALUE])
+        if cert.ca:
+            found.append(cert)
+    return found
 
 
 @dataclass(frozen=True)
