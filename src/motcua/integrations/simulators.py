@@ -663,8 +663,9 @@ class PaymentSimulator(ProviderSimulator):
 
 def start_national_simulators(settings: Settings) -> list[str]:
     """Start the population database and payment gateway simulators, and the signatures' trust services
-    (``motcua serve`` with ``MOTCUA_SIMULATORS``) and point ``settings`` at them — in place, for this process, and in the environment, which uvicorn's worker
-    processes read their settings from. Returns a line per simulator for the console."""
+    (``motcua serve`` with ``MOTCUA_SIMULATORS``) and point ``settings`` at them — in place, for this process, and in
+    the environment, which uvicorn's worker processes read their settings from. Returns a line per simulator for
+    the console."""
     identity, payment = PopulationDbSimulator().start(), PaymentSimulator().start()
     values = {"identity_url": identity.base_url, "identity_api_key": identity.api_key,
               "payment_url": payment.base_url, "payment_merchant": payment.merchant_id,
