@@ -20,6 +20,7 @@ import base64
 import functools
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.layout import AxisAlignment, InnerScaling, Margins, SimpleBoxLayoutRule
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
@@ -71,6 +73,20 @@ FONT_PATH = Path(__file__).parent / "fonts" / "LiberationSerif-Regular.ttf"
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 MD_ALGORITHM = "sha256"
 _T = TypeVar("_T")
+
+
+class _ExpectedNotes(logging.Filter):
+    """Two warnings every signature would log, both expected here: pyHanko notes that it embeds revocation data
+    without fetching (we fetched it ourselves, before signing), fontTools that it drops the font's FFTM table
+    (FontForge's timestamps) from the subset."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return "fetching is not allowed" not in message and "FFTM NOT subset" not in message
+
+
+for _name in ("pyhanko.sign.signers.pdf_signer", "fontTools.subset"):
+    logging.getLogger(_name).addFilter(_ExpectedNotes())
 
 
 @dataclass(frozen=True)
@@ -246,8 +262,13 @@ def _pdf_signer(writer: IncrementalPdfFileWriter, opened: OpenSigner, appearance
         dss_settings=DSSContentSettings(placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
                                         include_vri=False))
     font = _FontFactory(str(FONT_PATH), font_size=appearance.font_size)
+    # Left-aligned, shrunk to fit the box when a title is long (never clipped).
     style = TextStampStyle(stamp_text="%(body)s", border_width=1,
-                           text_box_style=TextBoxStyle(font=font, font_size=appearance.font_size))
+                           text_box_style=TextBoxStyle(font=font, font_size=appearance.font_size, leading=
+                                                       round(appearance.font_size * 1.3)),
+                           inner_content_layout=SimpleBoxLayoutRule(
+                               x_align=AxisAlignment.ALIGN_MIN, y_align=AxisAlignment.ALIGN_MID,
+                               margins=Margins.uniform(6), inner_content_scaling=InnerScaling.SHRINK_TO_FIT))
     spec = fields.SigFieldSpec(sig_field_name=field_name, on_page=_page_index(writer, appearance.page),
                                box=tuple(round(v) for v in appearance.box))  # type: ignore[arg-type]
     return signers.PdfSigner(meta, signer=opened.hanko, timestamper=HttpTimeStamper(timestamp_url,
