@@ -112,3 +112,16 @@ def test_a_revocation_after_signing_does_not_undo_the_signature(esign: EsignWorl
     esign.pki.revoke(issued.serial, at=datetime.now(UTC) + timedelta(seconds=1))
     result = verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC) + timedelta(days=1))
     assert result.valid and result.signatures[0].revoked is False
+
+
+def test_fetching_asks_the_ca_for_the_current_status(esign: EsignWorld, base_pdf: bytes) -> None:
+    """``allow_fetching``: the status now, from the CA's OCSP responder, instead of the embedded answer at signing
+    time — a certificate revoked since is reported revoked."""
+    issued = esign.pki.issue_certificate("fetched", common_name=LEADER, organisation=COMMITTEE)
+    signed = sign_pdf(base_pdf, Pkcs12Signer(issued.p12_path, issued.passphrase), LEADER_BOX, field_name="LanhDao",
+                      now=datetime.now(UTC), timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+    assert verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC), allow_fetching=True).valid
+    esign.pki.revoke(issued.serial)
+    check = verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC), allow_fetching=True).signatures[0]
+    assert check.revoked is True and not check.valid
+    assert check.modification == "intact"  # revoked is not "modified": the bytes are as signed

@@ -40,20 +40,61 @@ def demo_pki_dir(settings: Settings) -> Path:
     return settings.esign_directory / DEMO_CA
 
 
+class EsignServices:
+    """The three trust services of the demo, started together on 127.0.0.1 over the demo CA in ``directory``."""
+
+    def __init__(self, directory: Path, *, remote_timeout_seconds: float = 300.0) -> None:
+        self.directory = directory
+        self.remote_timeout_seconds = remote_timeout_seconds
+        self.revocation: RevocationSimulator | None = None
+        self.tsa: TimestampSimulator | None = None
+        self.remote: RemoteSigningSimulator | None = None
+        self.pki: DemoPki | None = None
+
+    def start(self) -> EsignServices:
+        self.revocation = _start_on_previous_port(self.directory)
+        self.tsa = TimestampSimulator(self.directory).start()
+        self.remote = RemoteSigningSimulator(self.directory, timeout_seconds=self.remote_timeout_seconds).start()
+        self.pki = ensure_demo_pki(self.directory, ocsp_url=self.revocation.ocsp_url,
+                                   crl_url=self.revocation.crl_url)
+        return self
+
+    def stop(self) -> None:
+        for simulator in (self.remote, self.tsa, self.revocation):
+            if simulator is not None:
+                simulator.stop()
+
+    def __enter__(self) -> EsignServices:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def configure(self, settings: Settings) -> None:
+        """Point ``esign_tsa_url`` and ``esign_remote_url`` at the simulators, in place and in the environment
+        (which uvicorn's worker processes read their settings from)."""
+        assert self.tsa is not None and self.remote is not None
+        for name, value in (("esign_tsa_url", self.tsa.url), ("esign_remote_url", self.remote.base_url)):
+            setattr(settings, name, value)
+            os.environ[f"MOTCUA_{name.upper()}"] = value
+
+    def lines(self) -> list[str]:
+        assert self.revocation is not None and self.tsa is not None and self.remote is not None
+        return [f"Dịch vụ OCSP/CRL của CA thử nghiệm (mô phỏng) {self.revocation.base_url}",
+                f"Máy chủ cấp dấu thời gian TSA (mô phỏng) {self.tsa.url}",
+                f"Ứng dụng ký số từ xa (mô phỏng) {self.remote.base_url}"]
+
+
+_RUNNING: list[EsignServices] = []  # ``motcua serve``'s services live as long as the process
+
+
 def start_esign_simulators(settings: Settings) -> list[str]:
     """Start the three trust services' simulators, make sure the demo CA exists and set ``esign_tsa_url`` and
-    ``esign_remote_url`` (in place and in the environment, for uvicorn's workers). Returns console lines."""
-    directory = demo_pki_dir(settings)
-    revocation = _start_on_previous_port(directory)
-    tsa = TimestampSimulator(directory).start()
-    remote = RemoteSigningSimulator(directory).start()
-    ensure_demo_pki(directory, ocsp_url=revocation.ocsp_url, crl_url=revocation.crl_url)
-    for name, value in (("esign_tsa_url", tsa.url), ("esign_remote_url", remote.base_url)):
-        setattr(settings, name, value)
-        os.environ[f"MOTCUA_{name.upper()}"] = value
-    return [f"Dịch vụ OCSP/CRL của CA thử nghiệm (mô phỏng) {revocation.base_url}",
-            f"Máy chủ cấp dấu thời gian TSA (mô phỏng) {tsa.url}",
-            f"Ứng dụng ký số từ xa (mô phỏng) {remote.base_url}"]
+    ``esign_remote_url``. Returns console lines."""
+    services = EsignServices(demo_pki_dir(settings)).start()
+    services.configure(settings)
+    _RUNNING.append(services)
+    return services.lines()
 
 
 def _start_on_previous_port(directory: Path) -> RevocationSimulator:
@@ -95,7 +136,7 @@ def demo_pkcs11_signer(settings: Settings, *, key_label: str, person: str, title
     ``pin`` is what the leader typed: the token checks it when ``sign_pdf`` opens it."""
     pki = demo_pki(settings)
     token = init_softhsm_token(settings.esign_directory / "softhsm", label=DEMO_TOKEN_LABEL, pin=DEMO_TOKEN_PIN)
-    marker = settings.esign_directory / "softhsm" / f"{key_label}.imported"
+    marker = token.conf_path.parent / f"{key_label}.imported"  # beside the tokens the key went into
     issued = pki.load_issued(f"token-{key_label}")
     if issued is None or not marker.exists():
         issued = pki.ensure_certificate(f"token-{key_label}", common_name=person, organisation=committee,
