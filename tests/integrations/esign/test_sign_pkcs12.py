@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from motcua.integrations.esign.errors import (
     CertificateExpired,
     CertificateRevoked,
+    DocumentUnsignable,
     RevocationUnavailable,
     TimestampUnavailable,
     WrongPin,
@@ -163,3 +164,16 @@ def test_the_signature_dictionary_is_pades(leader_signed: bytes) -> None:
     sig = reader.embedded_signatures[0]
     assert sig.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     assert "/DSS" in reader.root and reader.root["/DSS"]["/OCSPs"]
+
+
+def test_a_field_already_signed_is_not_signed_over(esign: EsignWorld, leader_signed: bytes) -> None:
+    with pytest.raises(DocumentUnsignable) as refused:
+        sign_pdf(leader_signed, esign.seal_signer(), LEADER_BOX, field_name="LanhDao", now=datetime.now(UTC),
+                 timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+    assert "đã có chữ ký" in refused.value.message
+
+
+def test_a_file_that_is_not_a_pdf_is_refused(esign: EsignWorld) -> None:
+    with pytest.raises(DocumentUnsignable):
+        sign_pdf(b"%PDF-1.7 but nothing after", esign.leader_signer(), LEADER_BOX, field_name="LanhDao",
+                 now=datetime.now(UTC), timestamp_url=esign.tsa.url, trust_roots=esign.roots)

@@ -26,6 +26,7 @@ def test_a_signed_result_is_valid_with_who_and_when(esign: EsignWorld, double_si
         "LanhDao", LEADER, "Chủ tịch", COMMITTEE)
     assert leader.serial == esign.leader.serial
     assert leader.modification == "signed_later"  # the seal came after: fine
+    assert "ConDau" in leader.change_detail
     assert seal.signer_name == COMMITTEE and seal.modification == "intact"
     for check in result.signatures:
         assert check.intact and check.trusted and check.revoked is False and check.revocation_embedded
@@ -77,7 +78,7 @@ def test_an_incremental_update_after_signing_is_modified_after_signing(esign: Es
     result = verify_pdf(out.getvalue(), trust_roots=esign.roots, now=datetime.now(UTC))
     check = result.signatures[0]
     assert check.intact and check.trusted
-    assert check.modification == "modified_after_signing"
+    assert check.modification == "modified_after_signing" and check.change_detail
     assert result.modified and not result.valid
 
 

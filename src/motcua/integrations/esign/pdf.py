@@ -209,7 +209,7 @@ def sign_pdf(pdf: bytes, signer: Signer | RemoteSigner, appearance: Appearance, 
 async def _sign(pdf: bytes, signer: Signer, appearance: Appearance, *, field_name: str, now: datetime,
                 timestamp_url: str, embed_revocation: bool, trust_roots: Sequence[bytes] | None,
                 http_timeout: float) -> bytes:
-    writer = _writer(pdf)
+    writer = _writer(pdf, field_name)
     with signer.open() as opened:
         evidence = _precheck(opened.certificate, opened.chain, now, http_timeout)
         pdf_signer = _pdf_signer(writer, opened, appearance, field_name=field_name, evidence=evidence,
@@ -227,11 +227,15 @@ def _precheck(cert: asn1_x509.Certificate, chain: list[asn1_x509.Certificate], n
     return check_revocation(cert, chain, timeout=timeout)
 
 
-def _writer(pdf: bytes) -> IncrementalPdfFileWriter:
+def _writer(pdf: bytes, field_name: str) -> IncrementalPdfFileWriter:
     try:
-        return IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        signed = list(fields.enumerate_sig_fields(writer.prev, filled_status=True, with_name=field_name))
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         raise DocumentUnsignable() from exc
+    if signed:
+        raise DocumentUnsignable(f"Văn bản đã có chữ ký ở ô ký \"{field_name}\": không ký đè lên chữ ký đã có.")
+    return writer
 
 
 def _page_index(writer: IncrementalPdfFileWriter, page: int) -> int:
@@ -335,7 +339,7 @@ async def _start_remote(pdf: bytes, signer: RemoteSigner, appearance: Appearance
     evidence = _precheck(cert, chain, now, http_timeout)
     placeholder = signers.ExternalSigner(signing_cert=cert, cert_registry=SimpleCertificateStore.from_certs(chain),
                                          signature_value=bytes(_signature_size(cert)))
-    writer = _writer(pdf)
+    writer = _writer(pdf, field_name)
     pdf_signer = _pdf_signer(writer, OpenSigner(placeholder, cert, chain), appearance, field_name=field_name,
                              evidence=evidence, timestamp_url=timestamp_url, embed_revocation=embed_revocation,
                              trust_roots=trust_roots, http_timeout=http_timeout)

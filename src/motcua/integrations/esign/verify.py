@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.diff_analysis.policy_api import DiffResult
+from pyhanko.sign.diff_analysis.policy_api import DiffResult, SuspiciousModification
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -60,6 +60,7 @@ class SignatureCheck:
     revocation_embedded: bool  # the document carries OCSP/CRL data for it (DSS, PAdES B-LT)
     modification: Modification
     detail: str  # pyHanko's own summary, for the logs and the curious
+    change_detail: str = ""  # what changed after signing, as far as pyHanko tells (fields, or the suspicious change)
 
     @property
     def valid(self) -> bool:
@@ -154,7 +155,17 @@ def _check(pdf: bytes, sig: EmbeddedPdfSignature, later_fields: list[str], dss: 
         timestamp_valid=bool(timestamp is not None and timestamp.intact and timestamp.valid and timestamp.trusted),
         intact=intact, trusted=bool(status.trusted), revoked=revoked,
         revocation_embedded=dss is not None and bool(dss.ocsps or dss.crls),
-        modification=modification, detail=status.summary())
+        modification=modification, detail=status.summary(), change_detail=_change_detail(status.diff_result))
+
+
+def _change_detail(diff: object) -> str:
+    if isinstance(diff, DiffResult):
+        level = diff.modification_level.name
+        changed = ", ".join(sorted(diff.changed_form_fields))
+        return f"{level}: {changed}" if changed else level
+    if isinstance(diff, SuspiciousModification):
+        return f"suspicious: {diff}"
+    return ""
 
 
 def _trailing(pdf: bytes, byte_range: object) -> bytes:
