@@ -16,6 +16,7 @@ import base64
 import contextlib
 import functools
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -222,6 +223,9 @@ def softhsm_conf(directory: Path) -> Path:
     return conf
 
 
+_READY_TOKENS: set[tuple[Path, str]] = set()  # tokens known to exist, in this process
+
+
 def init_softhsm_token(directory: Path, *, label: str, pin: str, so_pin: str = "12345678") -> SoftHsmToken:
     """Create (or reuse) a SoftHSM2 token called ``label`` with its tokens under ``directory``, for tests and the
     demo. Points this process's ``SOFTHSM2_CONF`` at it."""
@@ -230,18 +234,21 @@ def init_softhsm_token(directory: Path, *, label: str, pin: str, so_pin: str = "
     # directory then holds this token too).
     conf = Path(current) if current and Path(current).exists() else softhsm_conf(directory)
     os.environ["SOFTHSM2_CONF"] = str(conf)
+    if (conf, label) in _READY_TOKENS:
+        return SoftHsmToken(conf, label, pin, so_pin)
     util = shutil.which("softhsm2-util")
     if util is None:
         raise RuntimeError("softhsm2-util is missing: run `make sysdeps` (Debian's softhsm2)")
     env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
     listing = subprocess.run([util, "--show-slots"], env=env, capture_output=True, text=True, check=True)  # noqa: S603
-    if f"Label:            {label}" not in listing.stdout and f"Label: {label}" not in listing.stdout:
+    if not re.search(rf"^\s*Label:\s+{re.escape(label)}\s*$", listing.stdout, re.MULTILINE):
         subprocess.run([util, "--init-token", "--free", "--label", label, "--so-pin", so_pin, "--pin", pin],  # noqa: S603
                        env=env, capture_output=True, text=True, check=True)
         import pkcs11
 
         with _P11_LOCK:
             pkcs11.lib(SOFTHSM_MODULE).reinitialize()  # a module loaded earlier sees the new token
+    _READY_TOKENS.add((conf, label))
     return SoftHsmToken(conf, label, pin, so_pin)
 
 
