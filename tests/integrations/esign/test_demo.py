@@ -20,7 +20,14 @@ from motcua.integrations.esign.demo import (
 )
 from motcua.integrations.esign.pdf import finish_remote, sign_pdf, start_remote
 from motcua.integrations.esign.verify import verify_pdf
-from tests.integrations.esign.conftest import COMMITTEE, LEADER, LEADER_BOX, SEAL_BOX, make_pdf
+from tests.integrations.esign.conftest import (
+    COMMITTEE,
+    LEADER,
+    LEADER_BOX,
+    SEAL_BOX,
+    assert_independently_valid,
+    make_pdf,
+)
 
 
 def test_the_demo_signs_with_its_token_seal_and_phone_and_survives_a_restart(tmp_path: Path,
@@ -39,13 +46,16 @@ def test_the_demo_signs_with_its_token_seal_and_phone_and_survives_a_restart(tmp
         sealed = sign_pdf(signed, demo_seal_signer(settings, committee=COMMITTEE), SEAL_BOX, field_name="ConDau",
                           now=datetime.now(UTC), timestamp_url=settings.esign_tsa_url, trust_roots=first_root)
         assert verify_pdf(sealed, trust_roots=first_root, now=datetime.now(UTC)).valid
+        assert_independently_valid(sealed, first_root, signatures=2)
         phone = demo_remote_signer(settings, user="pct.chitien", person=LEADER, title="Phó Chủ tịch",
                                    committee=COMMITTEE)
         pending = start_remote(make_pdf(), phone, LEADER_BOX, field_name="LanhDao", now=datetime.now(UTC),
                                timestamp_url=settings.esign_tsa_url, trust_roots=first_root)
         assert services.remote is not None
         services.remote.approve(pending.request_id)
-        assert verify_pdf(finish_remote(pending), trust_roots=first_root, now=datetime.now(UTC)).valid
+        approved = finish_remote(pending)
+        assert verify_pdf(approved, trust_roots=first_root, now=datetime.now(UTC)).valid
+        assert_independently_valid(approved, first_root, signatures=1)
         port = services.revocation.base_url if services.revocation else ""
     with EsignServices(directory) as again:
         assert again.revocation is not None and again.revocation.base_url == port

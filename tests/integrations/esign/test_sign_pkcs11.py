@@ -83,8 +83,9 @@ def test_a_token_pulled_out_mid_signing_is_refused_with_nothing_signed(esign: Es
     # the signature was never completed: no timestamp was asked for the (non-existent) signature value
     assert esign.tsa.requests_by_key["timestamp"] <= before + 1
     # and the token still works once plugged back in
-    assert sign_pdf(base_pdf, esign.token.signer("leader"), LEADER_BOX, field_name="LanhDao", now=datetime.now(UTC),
-                    timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+    again = sign_pdf(base_pdf, esign.token.signer("leader"), LEADER_BOX, field_name="LanhDao", now=datetime.now(UTC),
+                     timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+    assert_independently_valid(again, esign.roots, signatures=1)
 
 
 def test_an_expired_certificate_on_the_token_is_refused(esign: EsignWorld, base_pdf: bytes) -> None:

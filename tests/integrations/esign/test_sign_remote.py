@@ -61,7 +61,9 @@ def test_the_phone_approves_over_http(esign: EsignWorld, base_pdf: bytes) -> Non
     assert "Đồng ý ký" in page.text and pending.request_id in page.text
     answer = httpx.post(f"{esign.remote.base_url}/sign-requests/{pending.request_id}/approve")
     assert answer.status_code == 200 and answer.json()["done"] is True
-    assert verify_pdf(finish_remote(pending), trust_roots=esign.roots, now=datetime.now(UTC)).valid
+    signed = finish_remote(pending)
+    assert verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC)).valid
+    assert_independently_valid(signed, esign.roots, signatures=1)
 
 
 def test_a_refused_remote_request_is_refused_with_nothing_signed(esign: EsignWorld, base_pdf: bytes) -> None:
@@ -105,6 +107,7 @@ def test_sign_pdf_with_a_remote_signer_waits_for_the_answer(esign: EsignWorld, b
     finally:
         esign.remote.auto_approve = False
     assert verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC)).valid
+    assert_independently_valid(signed, esign.roots, signatures=1)
 
 
 def test_a_user_not_enrolled_at_the_service_is_refused(esign: EsignWorld, base_pdf: bytes) -> None:

@@ -14,7 +14,14 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from motcua.integrations.esign.pdf import sign_pdf
 from motcua.integrations.esign.signers import Pkcs12Signer
 from motcua.integrations.esign.verify import verify_pdf
-from tests.integrations.esign.conftest import COMMITTEE, LEADER, LEADER_BOX, EsignWorld, make_pdf
+from tests.integrations.esign.conftest import (
+    COMMITTEE,
+    LEADER,
+    LEADER_BOX,
+    EsignWorld,
+    assert_independently_valid,
+    make_pdf,
+)
 
 
 def test_a_signed_result_is_valid_with_who_and_when(esign: EsignWorld, double_signed: bytes) -> None:
@@ -110,6 +117,7 @@ def test_a_revocation_after_signing_does_not_undo_the_signature(esign: EsignWorl
     issued = esign.pki.issue_certificate("later-revoked", common_name=LEADER, organisation=COMMITTEE)
     signed = sign_pdf(base_pdf, Pkcs12Signer(issued.p12_path, issued.passphrase), LEADER_BOX, field_name="LanhDao",
                       now=datetime.now(UTC), timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+    assert_independently_valid(signed, esign.roots, signatures=1)
     esign.pki.revoke(issued.serial, at=datetime.now(UTC) + timedelta(seconds=1))
     result = verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC) + timedelta(days=1))
     assert result.valid and result.signatures[0].revoked is False
@@ -121,6 +129,7 @@ def test_fetching_asks_the_ca_for_the_current_status(esign: EsignWorld, base_pdf
     issued = esign.pki.issue_certificate("fetched", common_name=LEADER, organisation=COMMITTEE)
     signed = sign_pdf(base_pdf, Pkcs12Signer(issued.p12_path, issued.passphrase), LEADER_BOX, field_name="LanhDao",
                       now=datetime.now(UTC), timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+    assert_independently_valid(signed, esign.roots, signatures=1)
     assert verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC), allow_fetching=True).valid
     esign.pki.revoke(issued.serial)
     check = verify_pdf(signed, trust_roots=esign.roots, now=datetime.now(UTC), allow_fetching=True).signatures[0]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any, Literal
 
@@ -103,6 +103,7 @@ def verify_pdf(pdf: bytes, *, trust_roots: Sequence[bytes], now: datetime,
     file; ``allow_fetching`` also asks the CA's OCSP/CRL servers, at ``now``.
     """
     digest = hashlib.sha256(pdf).hexdigest()
+    now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         embedded = list(reader.embedded_signatures)
