@@ -184,6 +184,8 @@ def _key_hash(cert: x509.Certificate, algorithm: hashes.HashAlgorithm) -> bytes:
 
 
 RemoteState = Literal["pending", "approved", "refused", "expired"]
+_STATE_VI = {"pending": "đang chờ xác nhận", "approved": "đã đồng ý ký", "refused": "đã từ chối",
+             "expired": "đã hết hạn"}
 
 
 @dataclass
@@ -336,7 +338,7 @@ class RemoteSigningSimulator(_PkiSimulator):
                     f"style=\"display:inline\"><button type=\"submit\">{label}</button></form> "
                     for verb, label in (("approve", "Đồng ý ký"), ("refuse", "Từ chối")))
             rows.append(f"<li><b>{escape(request.user)}</b>: {escape(request.description)} "
-                        f"<i>({escape(request.state)})</i> {buttons}</li>")
+                        f"<i>({_STATE_VI[request.state]})</i> {buttons}</li>")
         html = ("<!doctype html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                 "<title>Ứng dụng ký số từ xa (mô phỏng)</title></head><body><main>"
