@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -105,3 +106,15 @@ def test_a_revoked_certificate_on_the_token_is_refused(esign: EsignWorld, base_p
     with pytest.raises(CertificateRevoked):
         sign_pdf(base_pdf, esign.token.signer("revoked"), LEADER_BOX, field_name="LanhDao", now=datetime.now(UTC),
                  timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+
+
+def test_two_signatures_on_one_token_at_once_both_complete(esign: EsignWorld, base_pdf: bytes) -> None:
+    """Two leaders' requests reach the same token together (one HSM for the commune): PKCS#11 logs in per
+    application, so the second login would collide with the first session; signatures take turns instead."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(sign_pdf, base_pdf, esign.token.signer("leader"), LEADER_BOX, field_name="LanhDao",
+                               now=datetime.now(UTC), timestamp_url=esign.tsa.url, trust_roots=esign.roots)
+                   for _ in range(2)]
+        results = [future.result() for future in futures]
+    for signed in results:
+        assert_independently_valid(signed, esign.roots, signatures=1)

@@ -127,6 +127,12 @@ class _LoadedKeySigner(hanko_signers.SimpleSigner):
 # ------------------------------------------------------------------------------------------------ PKCS#11
 
 _P11_LOCK = threading.Lock()
+_TOKEN_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+
+
+def _token_lock(module_path: str, token_label: str) -> threading.Lock:
+    with _P11_LOCK:
+        return _TOKEN_LOCKS.setdefault((module_path, token_label), threading.Lock())
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,13 @@ class Pkcs11Signer:
 
     @contextlib.contextmanager
     def open(self) -> Iterator[OpenSigner]:
+        # One signature at a time per token in this process: PKCS#11 logs in per application, not per session, so
+        # a second login while the first session is open would fail (or, worse, not check the second PIN).
+        with _token_lock(self.module_path, self.token_label), self._open() as opened:
+            yield opened
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[OpenSigner]:
         import pkcs11
         from pkcs11 import exceptions as p11
         from pyhanko.sign.pkcs11 import PKCS11Signer
@@ -264,7 +277,7 @@ def import_to_token(token: SoftHsmToken, *, label: str, key: Any, certificate: x
     der_key = key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption())
     object_id = label.encode("utf-8")[:32]
-    with _P11_LOCK:
+    with _token_lock(token.module_path, token.label):
         lib = pkcs11.lib(token.module_path)
         session = lib.get_token(token_label=token.label).open(user_pin=token.pin, rw=True)
         try:
