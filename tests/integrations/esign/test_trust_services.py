@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 
-from motcua.integrations.esign.pki import ensure_demo_pki, load_demo_pki
+from motcua.integrations.esign.pki import ensure_demo_identities, ensure_demo_pki, load_demo_pki
 from tests.integrations.esign.conftest import COMMITTEE, LEADER, EsignWorld
 
 
@@ -73,3 +73,14 @@ def test_the_tsa_answers_an_rfc3161_query_over_http(esign: EsignWorld) -> None:
     assert info["message_imprint"]["hashed_message"].native == query["message_imprint"]["hashed_message"].native
     wrong = httpx.post(esign.tsa.url, content=b"junk", headers={"Content-Type": "application/json"})
     assert wrong.status_code == 415
+
+
+def test_the_demo_gives_each_leader_and_each_committee_seal_a_certificate_once(esign: EsignWorld) -> None:
+    people = [("chutich.chitien", LEADER, "Chủ tịch", COMMITTEE),
+              ("pct.chitien", "Trần Thị Bình", "Phó Chủ tịch", COMMITTEE)]
+    first = ensure_demo_identities(esign.pki, people)
+    assert sorted(first) == sorted(["chutich.chitien", "pct.chitien", f"seal-{COMMITTEE}"])
+    seal = first[f"seal-{COMMITTEE}"].certificate
+    assert seal.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == COMMITTEE
+    again = ensure_demo_identities(esign.pki, people)
+    assert {k: v.serial for k, v in again.items()} == {k: v.serial for k, v in first.items()}
