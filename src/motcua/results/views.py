@@ -44,7 +44,7 @@ from motcua.results.queries import (
 from motcua.results.render import Letterhead, render_pdf
 from motcua.results.sandbox import FIELD_KINDS
 from motcua.results.schemas import EXCHANGE_FORMAT, STANDARD_FIELDS, TemplateFile, TemplateIn, template_dict
-from motcua.results.signing import SigningContext
+from motcua.results.signing import SigningContext, signing_context
 from motcua.results.workflow import ACTION_LABELS, STATUS_LABELS, DraftAction, DraftStatus
 from motcua.web.templating import render
 
@@ -208,10 +208,7 @@ def template_preview(template_id: int = TEMPLATE_ID, code: str = Query(default="
 
 
 def _signing_context(request: Request) -> SigningContext:
-    settings = request.app.state.settings
-    return SigningContext(timestamp_url=str(getattr(settings, "esign_tsa_url", "") or ""),
-                          remote_url=str(getattr(settings, "esign_remote_url", "") or ""),
-                          http_timeout=float(getattr(settings, "integration_http_timeout", 10.0)))
+    return signing_context(request.app.state.settings)
 
 
 def _result_page(request: Request, session: Session, principal: Principal, dossier: Dossier, now: datetime, *,
