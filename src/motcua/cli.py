@@ -39,7 +39,7 @@ from motcua.demo import background as demo_background
 from motcua.demo.activity import load_demo_activity
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
-from motcua.demo.results import load_demo_results
+from motcua.demo.results import load_demo_signed_results
 from motcua.dossier.files import FileStore
 from motcua.index import cli as index_cli
 from motcua.index.rebuild import rebuild_index, validate_after_rebuild
@@ -137,8 +137,8 @@ def demo_data(
         _demo_recent_then_background(factory, province, now, months, scale)
     else:
         _demo_all(factory, province, now, months, total, scale)
-    with factory.begin() as session:  # results of Chí Tiên at every step (docs/results.md)
-        results = load_demo_results(session, now=now, store=FileStore(get_settings().files_dir))
+    # Chí Tiên's leaders' signing credentials and results at every step, signed with them (docs/results.md)
+    results = load_demo_signed_results(factory, get_settings(), now=now, store=FileStore(get_settings().files_dir))
     if not results.skipped:
         console.print(f"Kết quả mẫu ở xã Chí Tiên: {results.drafted} đang soạn, {results.submitted} chờ ký, "
                       f"{results.issued} đã ban hành.")

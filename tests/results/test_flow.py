@@ -75,6 +75,8 @@ def test_the_handler_drafts_the_leader_returns_then_signs_by_hand(session: Sessi
     [document] = _results(session, dossier.id)
     assert (document.id, document.signature) == (draft.document_id, "paper")
     assert _counter(session) == 1
+    with pytest.raises(ValidationFailed, match="Điều 23"):  # one result; a new one only for a correction
+        start_draft(session, actor=team["specialist"], dossier_id=dossier.id, now=LATER)
 
 
 def test_who_may_draft_and_sign(session: Session, team: dict[str, Principal], store: FileStore) -> None:

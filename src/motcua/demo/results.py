@@ -1,5 +1,9 @@
-"""Results in the demo commune Chí Tiên: drafts at every step, so the handler, the leader and the citizen each have
-something to see after ``make run`` (docs/results.md).
+"""Results in the demo commune Chí Tiên: signing credentials from the demo CA and drafts at every step, so the
+handler, the leader and the citizen each have something to see after ``make run`` (docs/results.md).
+
+Credentials (``demo_credentials``): ``chitien.lanhdao`` signs with a key on the demo SoftHSM2 token (PIN 123456),
+``chitien.lanhdao2`` with a PKCS#12 file, ``chitien.lanhdao3`` on the phone (the remote signing simulator); the
+committee's seal is a PKCS#12 file on the server; ``chitien.giamdoc`` has none and shows the wet-signature fallback.
 
 Among Chí Tiên's dossiers waiting for their leader whose procedure has a result template: one is drafted, two are
 sent for signing (the leader's "Kết quả chờ ký"), and the rest of the first few are issued — signed with the
@@ -10,28 +14,44 @@ a handful of renders, so the demo's build time hardly moves.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from motcua.base.principal import Principal
+from motcua.base.principal import SYSTEM, Principal
 from motcua.base.roles import Role
+from motcua.config import Settings
 from motcua.demo.org import SHOWCASE_COMMUNE
 from motcua.dossier.files import FileStore
 from motcua.dossier.models import Dossier
 from motcua.dossier.workflow import Status
-from motcua.org.models import Officer, OfficerRole
+from motcua.integrations.esign.demo import (
+    DEMO_TOKEN_PIN,
+    EsignServices,
+    demo_pkcs11_signer,
+    demo_pki,
+    demo_pki_dir,
+    demo_remote_signer,
+    demo_seal_signer,
+)
+from motcua.org.models import Commune, Officer, OfficerRole
 from motcua.results.actions import (
+    add_credential,
     issue_on_paper,
     load_shipped_templates,
     render_draft,
     save_draft,
+    sign_draft,
     start_draft,
 )
-from motcua.results.models import ResultDraft, ResultTemplate
+from motcua.results.models import ResultDraft, ResultTemplate, SigningCredential
+from motcua.results.signing import signing_context
 
 #: The variable parts of each shipped template, as a handler would type them.
 VALUES: dict[str, dict[str, Any]] = {
@@ -113,3 +133,91 @@ def load_demo_results(session: Session, *, now: datetime, store: FileStore, issu
                            filename="ban-ky-tay.pdf", now=at, store=store)
         issued += 1
     return DemoResults(drafted, submitted, issued)
+
+
+#: Which of Chí Tiên's leaders signs how (the others, ``chitien.giamdoc``, sign on paper).
+DEMO_SIGNERS = {"chitien.lanhdao": "pkcs11", "chitien.lanhdao2": "pkcs12", "chitien.lanhdao3": "remote"}
+
+
+def _pass_file(p12: Path, passphrase: str) -> None:
+    """The passphrase beside the demo's PKCS#12 file (``results.signing`` reads it there; never the database)."""
+    secret = Path(f"{p12}.pass")
+    secret.write_text(passphrase, encoding="utf-8")
+    secret.chmod(0o600)
+
+
+def demo_credentials(session: Session, settings: Settings, *, now: datetime,
+                     commune_code: str = SHOWCASE_COMMUNE) -> int:
+    """Credentials from the demo CA (the module's docstring) for the commune's leaders and its seal; idempotent.
+    Needs the demo CA (``esign.demo.EsignServices`` started). Returns how many were recorded."""
+    if session.scalar(select(SigningCredential.id).where(SigningCredential.commune_code == commune_code)
+                      .limit(1)) is not None:
+        return 0
+    commune = session.get_one(Commune, commune_code)
+    committee = f"Ủy ban nhân dân {commune.kind} {commune.name}"
+    pki = demo_pki(settings)
+    added = 0
+    for username, kind in DEMO_SIGNERS.items():
+        officer = session.scalar(select(Officer).where(Officer.username == username))
+        if officer is None or officer.commune_code != commune_code:
+            continue
+        title = "Chủ tịch" if kind == "pkcs11" else "Phó Chủ tịch"
+        if kind == "pkcs11":
+            token = demo_pkcs11_signer(settings, key_label=username, person=officer.full_name, title=title,
+                                       committee=committee)
+            issued = pki.load_issued(f"token-{username}")
+            reference = json.dumps({"token": token.token_label, "key": token.key_label, "module": token.module_path,
+                                    "conf": os.environ.get("SOFTHSM2_CONF", "")})
+        elif kind == "pkcs12":
+            issued = pki.ensure_certificate(f"leader-{username}", common_name=officer.full_name,
+                                            organisation=committee, title=title)
+            _pass_file(issued.p12_path, issued.passphrase)
+            reference = str(issued.p12_path)
+        else:
+            demo_remote_signer(settings, user=username, person=officer.full_name, title=title, committee=committee)
+            issued = pki.remote_credential(username)
+            reference = username
+        if issued is None:
+            continue
+        cert = issued.certificate
+        add_credential(session, actor=SYSTEM, commune_code=commune_code, officer_id=officer.id, kind=kind,
+                       reference=reference, subject=f"{officer.full_name} — {title}, {committee}",
+                       serial=format(cert.serial_number, "x"), not_after=cert.not_valid_after_utc, now=now)
+        added += 1
+    seal = demo_seal_signer(settings, committee=committee)
+    _pass_file(Path(seal.path), seal.passphrase)
+    sealed = pki.load_issued(f"seal-{committee}")
+    if sealed is not None:
+        add_credential(session, actor=SYSTEM, commune_code=commune_code, officer_id=None, kind="pkcs12",
+                       reference=str(seal.path), subject=committee,
+                       serial=format(sealed.certificate.serial_number, "x"),
+                       not_after=sealed.certificate.not_valid_after_utc, now=now)
+        added += 1
+    return added
+
+
+def load_demo_signed_results(factory: sessionmaker[Session], settings: Settings, *, now: datetime,
+                             store: FileStore) -> DemoResults:
+    """``make run``'s step: the demo CA's trust services started for the while (the timestamp authority and OCSP
+    every signature needs; ``motcua serve`` starts its own later, on the same revocation address), the credentials,
+    and the drafts — the issued ones signed by ``chitien.lanhdao`` on the token and sealed. Without SoftHSM2 or the
+    simulators (a machine without ``make sysdeps``) the issued ones are signed on paper instead."""
+    try:
+        services = EsignServices(demo_pki_dir(settings)).start()
+    except OSError:
+        with factory.begin() as session:
+            return load_demo_results(session, now=now, store=store)
+    try:
+        services.configure(settings)
+        context = signing_context(settings)
+
+        def issue(session: Session, leader: Principal, draft: ResultDraft, at: datetime) -> None:
+            sign_draft(session, actor=leader, draft_id=draft.id, seen=draft.version, now=at, store=store,
+                       context=context, base_url=settings.public_base_url, pin=DEMO_TOKEN_PIN,
+                       max_upload_bytes=settings.max_upload_bytes)
+
+        with factory.begin() as session:
+            demo_credentials(session, settings, now=now)
+            return load_demo_results(session, now=now, store=store, issue=issue)
+    finally:
+        services.stop()

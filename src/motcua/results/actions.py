@@ -261,6 +261,15 @@ def open_draft(session: Session, dossier_id: int) -> ResultDraft | None:
                           .order_by(ResultDraft.id.desc()).limit(1))
 
 
+def issued_before(session: Session, dossier: Dossier) -> ResultDraft | None:
+    """The result already issued for the dossier that bars a new draft: any, unless the dossier is being corrected
+    (Art. 23: the corrected result is a new document; the earlier one is revoked by the correction)."""
+    if Status(dossier.status) is Status.IN_CORRECTION:
+        return None
+    return session.scalar(select(ResultDraft).where(ResultDraft.dossier_id == dossier.id,
+                                                    ResultDraft.status == DraftStatus.ISSUED.value).limit(1))
+
+
 def start_draft(session: Session, *, actor: Principal, dossier_id: int, now: datetime) -> ResultDraft:
     """Draft the dossier's result from its procedure's template in force (or return the draft already open)."""
     dossier = read_dossier_for(session, actor, dossier_id, now).dossier  # the fields read are personal data
@@ -268,6 +277,10 @@ def start_draft(session: Session, *, actor: Principal, dossier_id: int, now: dat
     existing = open_draft(session, dossier.id)
     if existing is not None:
         return existing
+    issued = issued_before(session, dossier)
+    if issued is not None:
+        raise ValidationFailed(f"Hồ sơ đã có kết quả số {issued.number_text}; chỉ soạn kết quả mới khi đính chính kết "
+                               "quả (Điều 23 Nghị định 118/2025/NĐ-CP).")
     template = template_in_force(session, dossier.procedure_code, to_local(now).date(), dossier.province_code)
     if template is None:
         raise ValidationFailed("Thủ tục này chưa có mẫu kết quả; quản trị viên cấp tỉnh tạo mẫu tại «Mẫu kết quả», "

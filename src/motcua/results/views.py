@@ -220,7 +220,8 @@ def _result_page(request: Request, session: Session, principal: Principal, dossi
     held, sit = actions.situation(principal, dossier)
     offered = {row.action for row in actions.workflow.allowed(current.status if current else DraftStatus.NEW, held,
                                                               sit)} if current else set()
-    may_draft = current is None and bool(held & {actions.workflow.Party.DRAFTER}) and sit.dossier_open
+    may_draft = (current is None and bool(held & {actions.workflow.Party.DRAFTER}) and sit.dossier_open
+                 and actions.issued_before(session, dossier) is None)
     template = session.get(ResultTemplate, current.template_id) if current else None
     in_force = None if current else actions.template_in_force(session, dossier.procedure_code,
                                                                to_local(now).date(), dossier.province_code)
