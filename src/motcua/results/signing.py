@@ -24,6 +24,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
 from motcua.config import Settings
 from motcua.integrations.esign.demo import trust_roots
 from motcua.integrations.esign.errors import CertificateUnusable, RemotePendingYet, SigningRefused
@@ -33,8 +37,21 @@ from motcua.kit.errors import MotcuaError
 from motcua.results.models import SigningCredential
 from motcua.results.render import Box
 
-__all__ = ["RemotePending", "RemotePendingYet", "SigningContext", "SigningRefused", "SigningUnavailable", "Stamp",
-           "finish_remote_signature", "sign_with", "signer_for", "signing_context", "start_remote_signature"]
+__all__ = [
+    "CertificateFacts",
+    "RemotePending",
+    "RemotePendingYet",
+    "SigningContext",
+    "SigningRefused",
+    "SigningUnavailable",
+    "Stamp",
+    "certificate_facts",
+    "finish_remote_signature",
+    "sign_with",
+    "signer_for",
+    "signing_context",
+    "start_remote_signature",
+]
 
 
 class SigningUnavailable(MotcuaError):
@@ -133,3 +150,33 @@ def finish_remote_signature(pending: RemotePending, *, context: SigningContext) 
     """The signed PDF once the leader approved; ``RemotePendingYet`` while waiting; refused or timed out: their
     errors."""
     return finish_remote(pending, http_timeout=context.http_timeout)
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    subject: str
+    serial: str
+    not_after: datetime
+
+
+def certificate_facts(kind: str, reference: str, certificate: bytes | None = None) -> CertificateFacts:
+    """What a credential row records of its certificate: from ``certificate`` (PEM or DER), else — for a PKCS#12
+    file — from the file itself (its passphrase read from ``<path>.pass``)."""
+    if certificate is not None:
+        cert = (x509.load_pem_x509_certificate(certificate) if b"-----BEGIN" in certificate
+                else x509.load_der_x509_certificate(certificate))
+    elif kind == "pkcs12":
+        path = Path(reference)
+        try:
+            passphrase = Path(f"{path}.pass").read_text(encoding="utf-8").strip().encode("utf-8")
+            _key, loaded, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), passphrase)
+        except (OSError, ValueError) as exc:
+            raise CertificateUnusable("Không đọc được tệp PKCS#12 hoặc mật khẩu của nó (tệp .pass bên cạnh).") from exc
+        if loaded is None:
+            raise CertificateUnusable()
+        cert = loaded
+    else:
+        raise CertificateUnusable("Cần tệp chứng thư số (PEM hoặc DER) của thiết bị ký hoặc tài khoản ký từ xa.")
+    names = [a.value for a in cert.subject if a.oid in (NameOID.COMMON_NAME, NameOID.TITLE, NameOID.ORGANIZATION_NAME)]
+    return CertificateFacts(subject=", ".join(str(n) for n in names), serial=format(cert.serial_number, "x"),
+                            not_after=cert.not_valid_after_utc)
