@@ -163,3 +163,37 @@ def test_remote_signing_waits_then_a_refusal_brings_the_draft_back(session: Sess
     assert checked.valid and len(checked.signatures) == 2
     assert_independently_valid(store.read(document.file_key), trust.services.pki.trust_roots, signatures=2)
     assert os.environ.get("SOFTHSM2_CONF")  # set by the token's set-up; signing reads it
+
+
+def test_the_waiting_page_polls_until_the_phone_answers(client, app, clock, session: Session,
+                                                        team: dict[str, Principal], store: FileStore, trust: Trust,
+                                                        tmp_path: Path) -> None:
+    """``/ket-qua/{id}/tu-xa`` (htmx, every 3 s): the waiting fragment while the phone has not answered, then
+    ``HX-Redirect`` to the result's page once the leader approved."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from tests.factories import csrf_token, login
+
+    root = tmp_path / "root.pem"
+    assert trust.services.pki is not None
+    root.write_bytes(trust.services.pki.root_cert.public_bytes(Encoding.PEM))
+    settings = app.state.settings
+    settings.esign_tsa_url, settings.esign_remote_url = trust.context.timestamp_url, trust.context.remote_url
+    settings.esign_trust_roots = str(root)
+    clock.instant = datetime.now(UTC)  # the demo CA's certificates are valid from yesterday
+    dossier = awaiting_approval(session, team, store)
+    draft = submitted_draft(session, team, dossier)
+    _credentials(session, team["approver"], trust, "remote")
+    session.commit()
+    login(client, team["approver"].name)
+    token = csrf_token(client, f"/ket-qua/ho-so/{dossier.id}")
+    page = client.post(f"/ket-qua/{draft.id}/ky-tu-xa", data={"csrf_token": token, "version": draft.version})
+    assert "Chờ xác nhận ký số từ xa" in page.text and 'hx-post="/ket-qua/' in page.text
+    waiting = client.post(f"/ket-qua/{draft.id}/tu-xa", headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert waiting.status_code == 200 and 'id="remote-wait"' in waiting.text
+    remote = trust.services.remote
+    assert remote is not None
+    remote.approve(remote.sign_requests[-1].id)
+    done = client.post(f"/ket-qua/{draft.id}/tu-xa", headers={"HX-Request": "true", "X-CSRF-Token": token})
+    assert done.headers["HX-Redirect"] == f"/ket-qua/ho-so/{dossier.id}?done=sign"
+    assert "01/GCN-UBND" in client.get(f"/ket-qua/ho-so/{dossier.id}").text
