@@ -397,6 +397,12 @@ def _issue(session: Session, *, actor: Principal, draft: ResultDraft, dossier: D
     add_document(session, actor=actor, dossier_id=dossier.id, store=store, now=now,
                  upload=Upload(None, f"ket-qua-{text.replace('/', '-')}.{extension}", pdf),
                  max_upload_bytes=max_upload_bytes, kind="result", signature=signature)
+    if Status(dossier.status) is Status.IN_CORRECTION and session.scalar(select(ResultDraft.id).where(
+            ResultDraft.dossier_id == dossier.id, ResultDraft.status == DraftStatus.ISSUED.value,
+            ResultDraft.id != draft.id).limit(1)) is not None:
+        # Art. 23(1): the corrected result replaces the one issued before, which /xac-minh then reports as revoked
+        revoke_with_docstore(session, actor=actor, dossier_id=dossier.id, now=now,
+                             reason=f"Được thay thế bằng kết quả đính chính số {text}.")
     digest = hashlib.sha256(pdf).hexdigest()
     document_id = session.scalar(select(DossierDocument.id).where(
         DossierDocument.dossier_id == dossier.id, DossierDocument.kind == "result",
@@ -416,6 +422,12 @@ def register_with_docstore(session: Session, **kwargs: Any) -> None:
     """The registry of issued documents (``docstore.actions.register_issued``): the hash of the final file, its
     number and signers, for ``/xac-minh``. Until ``docstore`` is on this branch the code and the hash are kept on
     the draft only; at the merge this body becomes ``register_issued(session, **kwargs)``."""
+
+
+def revoke_with_docstore(session: Session, **kwargs: Any) -> None:
+    """The registry's revocation of a dossier's results in force (``docstore.actions.revoke_issued``) when a corrected
+    one is issued (Decree 118 Art. 23). Connected at the merge as ``register_with_docstore``:
+    ``revoke_issued(session, **kwargs)``."""
 
 
 def new_verification_code() -> str:
