@@ -110,6 +110,8 @@ TABLE: tuple[Transition, ...] = (
                roles=L, label="Ký số và ban hành", guards=("dossier_open",)),
     Transition(action=DraftAction.START_REMOTE, sources=frozenset({DraftStatus.SUBMITTED}),
                target=DraftStatus.AWAITING_REMOTE, roles=L, label="Ký số từ xa", guards=("dossier_open",)),
+    # the phone's answer decides where it goes: issued when approved, back to SUBMITTED (number kept) when refused
+    # or expired, unchanged while waiting (``actions.poll_remote_signing``)
     Transition(action=DraftAction.FINISH_REMOTE, sources=frozenset({DraftStatus.AWAITING_REMOTE}), target=None,
                roles=L, label="Kiểm tra ký số từ xa"),
     Transition(action=DraftAction.UPLOAD_PAPER, sources=frozenset({DraftStatus.SUBMITTED}),
