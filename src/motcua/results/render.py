@@ -43,6 +43,7 @@ p.subtitle { text-align: center; font-weight: bold; font-style: normal; margin: 
 .result-body p { text-indent: 1cm; margin: 0 0 6pt 0; text-align: justify; }
 .result-body table { width: 100%; border-collapse: collapse; margin: 6pt 0; }
 .result-body td, .result-body th { border: 0.5pt solid #000; padding: 2pt 4pt; vertical-align: top; }
+.result-body td:first-child { width: 32%; }
 .result-body h2, .result-body h3 { font-size: 13pt; font-weight: bold; text-align: center; margin: 6pt 0; }
 table.closing { width: 100%; margin-top: 14pt; border-collapse: collapse; page-break-inside: avoid; }
 table.closing td { vertical-align: top; padding: 0; }
