@@ -55,6 +55,7 @@ from motcua.queue import views as queue_views
 from motcua.queue.live import Hub
 from motcua.report import api as report_api
 from motcua.report import views as report_views
+from motcua.results import views as results_views
 from motcua.web.middleware import (
     BodyLimitMiddleware,
     JsonDepthMiddleware,
@@ -323,6 +324,7 @@ def create_app(
         ("", queue_display.router),
         ("", queue_rating_views.router),
         ("", queue_stats_views.router),
+        ("", results_views.router),
     ]
     for prefix, router in routers:
         if prefix == API_PREFIX:

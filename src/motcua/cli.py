@@ -39,16 +39,19 @@ from motcua.demo import background as demo_background
 from motcua.demo.activity import load_demo_activity
 from motcua.demo.dossiers import load_demo_dossiers
 from motcua.demo.org import DEMO_PASSWORD, demo_logins, load_demo_org
+from motcua.demo.results import load_demo_signed_results
 from motcua.dossier.files import FileStore
 from motcua.index import cli as index_cli
 from motcua.index.rebuild import rebuild_index, validate_after_rebuild
 from motcua.kit.clock import SystemClock
-from motcua.kit.errors import MotcuaError
+from motcua.kit.errors import MotcuaError, NotFound
 from motcua.kit.logs import configure_logging
 from motcua.kit.messages import vietnamese_message
 from motcua.migrate import upgrade
 from motcua.org.actions import load_units_file, set_single_officer_approval, sync_units
-from motcua.org.models import Commune
+from motcua.org.models import Commune, Officer
+from motcua.results.actions import add_credential, load_shipped_templates
+from motcua.results.signing import certificate_facts
 from motcua.web.server import run
 from motcua.wiring import connect
 from motcua.worker import Worker, senders_for
@@ -64,6 +67,8 @@ index_app = typer.Typer(help="The service index (Decision 766/QĐ-TTg)", no_args
 app.add_typer(index_app, name="index")
 catalog_app = typer.Typer(help="The procedure catalogue", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+results_app = typer.Typer(help="Electronic results: signing credentials of leaders and seals", no_args_is_help=True)
+app.add_typer(results_app, name="results")
 console = Console()
 
 
@@ -97,6 +102,9 @@ def migrate() -> None:
                                     source="shipped")
     console.print(f"Danh mục thủ tục: {imported.created} thủ tục mới, {imported.versioned} phiên bản mới, "
                   f"{imported.unchanged} không đổi, {imported.amended} ghi bổ sung gia hạn theo luật.")
+    with factory.begin() as session:  # the shipped result templates, national versions, like the catalogue
+        templates = load_shipped_templates(session, now=SystemClock().now())
+    console.print(f"Mẫu kết quả: {templates['created']} phiên bản mới, {templates['unchanged']} không đổi.")
 
 
 @app.command("demo-data")
@@ -132,6 +140,11 @@ def demo_data(
         _demo_recent_then_background(factory, province, now, months, scale)
     else:
         _demo_all(factory, province, now, months, total, scale)
+    # Chí Tiên's leaders' signing credentials and results at every step, signed with them (docs/results.md)
+    results = load_demo_signed_results(factory, get_settings(), now=now, store=FileStore(get_settings().files_dir))
+    if not results.skipped:
+        console.print(f"Kết quả mẫu ở xã Chí Tiên: {results.drafted} đang soạn, {results.submitted} chờ ký, "
+                      f"{results.issued} đã ban hành.")
     with factory() as session:
         logins = demo_logins(session, province)
     table = Table(title=f"Tài khoản dùng thử — mật khẩu chung: {DEMO_PASSWORD}")
@@ -343,6 +356,35 @@ def catalog_export(path: Annotated[str, typer.Argument(help="Write to this .json
     data = exchange.to_xlsx(catalogue) if path.lower().endswith(".xlsx") else exchange.to_json(catalogue)
     Path(path).write_bytes(data)
     console.print(f"Đã ghi {len(catalogue.procedures)} thủ tục vào {path}.")
+
+
+@results_app.command("credential")
+def results_credential(
+    commune: Annotated[str, typer.Option(help="The commune's code (5 digits)")],
+    kind: Annotated[str, typer.Option(help="pkcs12 | pkcs11 | remote")],
+    reference: Annotated[str, typer.Option(help="pkcs12: the .p12 path (its passphrase in <path>.pass); pkcs11: JSON "
+                                                "{\"token\", \"key\", \"module\"}; remote: the user id")],
+    officer: Annotated[str, typer.Option(help="The leader's username; omit for the commune's seal")] = "",
+    certificate: Annotated[str, typer.Option(help="The certificate (PEM/DER); read from the file for pkcs12")] = "",
+) -> None:
+    """Record how a leader (or the commune's seal) signs; the secrets stay outside the database (docs/results.md)."""
+    try:
+        facts = certificate_facts(kind, reference, Path(certificate).read_bytes() if certificate else None)
+        with _session_factory().begin() as session:
+            officer_id = None
+            if officer:
+                found = session.scalar(select(Officer).where(Officer.username == officer))
+                if found is None or found.commune_code != commune:
+                    raise NotFound(f"Không có cán bộ {officer} của xã {commune}.")
+                officer_id = found.id
+            add_credential(session, actor=SYSTEM, commune_code=commune, officer_id=officer_id, kind=kind,
+                           reference=reference, subject=facts.subject, serial=facts.serial,
+                           not_after=facts.not_after, now=SystemClock().now())
+    except (MotcuaError, OSError) as exc:
+        console.print(f"[red]{getattr(exc, 'message', exc)}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"Đã ghi chứng thư số {kind} ({facts.subject}, hết hạn {facts.not_after:%d/%m/%Y}) cho "
+                  f"{officer or 'con dấu của xã'} {commune}.")
 
 
 @app.command()

@@ -14,9 +14,10 @@ from motcua.org import models as org_models
 from motcua.portal import models as portal_models
 from motcua.queue import booking_models as queue_booking_models
 from motcua.queue import models as queue_models
+from motcua.results import models as results_models
 
 metadata = Base.metadata
 
 __all__ = ["audit_models", "auth_models", "calendar_models", "catalog_models", "dossier_models", "feedback_models",
            "index_models", "index_portal_models", "metadata", "notify_models", "org_models", "portal_models",
-           "queue_booking_models", "queue_models"]
+           "queue_booking_models", "queue_models", "results_models"]

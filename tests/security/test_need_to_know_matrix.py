@@ -55,7 +55,9 @@ FIXED = {"lang": "vi", "form": "receipt", "fmt": "json", "snapshot_id": "1", "dr
          # its statistics count tickets and name officers, never a citizen
          "province_code": "25",
          # a booking's page is opened with its code, the citizen's receipt (no caller's role reaches it otherwise)
-         "booking_code": "LHAAAAAAAA"}
+         "booking_code": "LHAAAAAAAA",
+         # a result template is the province's text, with no citizen in it (its preview masks the ID number)
+         "template_id": "1"}
 #: Query parameters every route receives: the register's period (ignored by routes without one).
 PERIOD = {"from": "2026-11-01", "to": "2026-11-30"}
 
