@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from motcua.audit.actions import record_personal_data_read
 from motcua.base.access import mask, need_to_know
 from motcua.base.principal import Principal
+from motcua.base.roles import INTAKE_ROLES
 from motcua.calendar import to_vietnam_time
 from motcua.docstore.kinds import DocumentKind, kind_of_result, kinds_for_item, valid_until
 from motcua.docstore.models import IssuedDocument
@@ -162,8 +163,8 @@ def reusable_for(session: Session, actor: Principal, id_number: str | None, citi
     """The still-valid results of the citizen's store that stand for checklist items of ``procedure_code``: what
     the intake form offers instead of a new scan (the receiver of ``dossier.hooks.reusable_documents``).
 
-    Only for a principal who may read scans (``NeedToKnow.documents``) and find a citizen by ID number
-    (``search_by_id``) — the counter — or the citizen themselves; the offer names the paper, its number and date
+    Only for the counter that receives the dossier (``INTAKE_ROLES``, who may read scans and find a citizen by ID
+    number in ``base.access``) or the citizen themselves — not the division, which works on the dossier in hand; the offer names the paper, its number and date
     and the dossier it came from, never the rest of the store; an officer's read is recorded."""
     wanted = {key: kinds_for_item(procedure_code, key) for key in item_keys}
     wanted = {key: kinds for key, kinds in wanted.items() if kinds}
@@ -174,7 +175,7 @@ def reusable_for(session: Session, actor: Principal, id_number: str | None, citi
             return []
     else:
         sight = need_to_know(actor)
-        if not (sight.documents and sight.search_by_id) or not id_number:
+        if not (actor.has_role(*INTAKE_ROLES) and sight.documents and sight.search_by_id) or not id_number:
             return []
         citizen_id = None  # an officer finds the applicant by the ID number typed, not by an account
     items = [i for i in store_items(session, id_number=id_number, citizen_id=citizen_id, now=now,
