@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "20261216_docstore_registry"
 down_revision: str | None = "20261215_document_signature"
 branch_labels: str | Sequence[str] | None = None

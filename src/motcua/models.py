@@ -18,6 +18,6 @@ from motcua.queue import models as queue_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "auth_models", "calendar_models", "catalog_models", "docstore_models", "dossier_models", "feedback_models",
-           "index_models", "index_portal_models", "metadata", "notify_models", "org_models", "portal_models",
-           "queue_booking_models", "queue_models"]
+__all__ = ["audit_models", "auth_models", "calendar_models", "catalog_models", "docstore_models", "dossier_models",
+           "feedback_models", "index_models", "index_portal_models", "metadata", "notify_models", "org_models",
+           "portal_models", "queue_booking_models", "queue_models"]

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from motcua import models  # noqa: F401 - every table in Base.metadata (foreign keys across packages resolve)
 from motcua.calendar.hooks import calendar_changed
-from motcua.dossier.actions import recompute_due_dates
 from motcua.docstore.queries import reusable_for
+from motcua.dossier.actions import recompute_due_dates
 from motcua.dossier.hooks import (
     dossiers_changed,
     intake_ticket,

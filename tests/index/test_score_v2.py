@@ -203,12 +203,13 @@ def test_province_only_indicators_leave_a_communes_maximum() -> None:
 
 def test_what_motcua_scores_today_under_version_2() -> None:
     """With the sources motcua fills for version 2 (dossiers, catalogue, fees owed, ratings, feedback cases, stored
-    files, population data, the citizen's store), only the indicator of the national-portal sync stays "no data": 1.4,
-    with the source named. 100 received and handled, 90 on time for the index → 2.1 = 20 × 0.9 = 18; 3.1 = 16 of 20 offered
-    online → 6 × min(1, 0.8 ÷ 0.8) = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6; 3.5–3.6 with 10
-    fee-bearing procedures and nothing owed: A = 0, B = 0, C = 0 → 0 of 10; 4.1 and 4.6: no result issued → N/A;
-    4.2: 0 digitised of 100 → 0 of 4; 4.3: 0 reused of 100 → 0 of 2; 4.4: 0 linked of 100 → 0 of 4; 4.5a: 0 of 20 procedures → 0 of 2; 4.5b: 0 of 100 → 0 of 2; 5.2, 5.3: no
-    feedback case → 6 each; 5.4: 0 unsatisfactory of 100 handled → rate 1, min(6, 6 × 1 ÷ 0.9) = 6.
+    files, population data, the citizen's store), only the indicator of the national-portal sync stays "no data":
+    1.4, with the source named. 100 received and handled, 90 on time for the index → 2.1 = 20 × 0.9 = 18; 3.1 = 16
+    of 20 offered online → 6 × min(1, 0.8 ÷ 0.8) = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6; 3.5–3.6
+    with 10 fee-bearing procedures and nothing owed: A = 0, B = 0, C = 0 → 0 of 10; 4.1 and 4.6: no result issued →
+    N/A; 4.2: 0 digitised of 100 → 0 of 4; 4.3: 0 reused of 100 → 0 of 2; 4.4: 0 linked of 100 → 0 of 4; 4.5a: 0 of
+    20 procedures → 0 of 2; 4.5b: 0 of 100 → 0 of 2; 5.2, 5.3: no feedback case → 6 each; 5.4: 0 unsatisfactory of
+    100 handled → rate 1, min(6, 6 × 1 ÷ 0.9) = 6.
     Total 18 + 6 + 6 + 0 + 0 + 0 + 0 + 0 + 0 + 6 + 6 + 6 = 48 of 20 + 6 + 6 + 10 + 4 + 2 + 4 + 2 + 2 + 6 + 6 + 6
     = 74."""
     commune = scorecard(V2, dossiers(on_time_index=90, online_by_citizen=20, online_assisted=30), CATALOGUE)

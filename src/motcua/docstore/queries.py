@@ -164,8 +164,9 @@ def reusable_for(session: Session, actor: Principal, id_number: str | None, citi
     the intake form offers instead of a new scan (the receiver of ``dossier.hooks.reusable_documents``).
 
     Only for the counter that receives the dossier (``INTAKE_ROLES``, who may read scans and find a citizen by ID
-    number in ``base.access``) or the citizen themselves — not the division, which works on the dossier in hand; the offer names the paper, its number and date
-    and the dossier it came from, never the rest of the store; an officer's read is recorded."""
+    number in ``base.access``) or the citizen themselves — not the division, which works on the dossier in hand; the
+    offer names the paper, its number and date and the dossier it came from, never the rest of the store; an
+    officer's read is recorded."""
     wanted = {key: kinds_for_item(procedure_code, key) for key in item_keys}
     wanted = {key: kinds for key, kinds in wanted.items() if kinds}
     if not wanted:
