@@ -28,8 +28,11 @@ from motcua.index.rollups import for_commune, rollup_counters, scorecard
 from motcua.index.score import CatalogueCounters
 from motcua.index.tasks import fold_dossiers
 from motcua.kit.errors import ValidationFailed
+from motcua.portal.actions.accounts import citizen_principal
+from motcua.portal.actions.filing import attach_to_draft, save_draft, start_draft, submit_draft
+from motcua.portal.models import CitizenAccount
 from tests.docstore.helpers import ADOPTION, ADOPTION_ITEMS, MARITAL, MARRIAGE, issued_result
-from tests.factories import CHI_TIEN, T0, VALID_ID, intake_data
+from tests.factories import CHI_TIEN, T0, VALID_ID, intake_data, pdf_bytes
 
 NOV = parse_period("2026-11", T0.date())
 LATER = T0 + timedelta(days=2)  # Wed 25/11/2026
@@ -124,3 +127,48 @@ def test_officers_without_the_scans_need_are_offered_nothing(session: Session, t
     issued_result(session, team, store)
     assert reusable_for(session, team["specialist"], VALID_ID, None, ADOPTION, ADOPTION_ITEMS, LATER) == []
     assert reusable_for(session, team["reception"], VALID_ID, None, ADOPTION, ADOPTION_ITEMS, LATER) != []
+
+
+def test_a_citizen_reuses_their_birth_certificate_when_filing_online(session: Session, team: dict[str, Principal],
+                                                                     store: FileStore) -> None:
+    """Online, the store is the account's: the ID number the population database confirmed (and the dossiers the
+    account follows). The draft's choice (``reuse_<item>``) becomes the dossier's item with ``reused_from_id``."""
+    _, result, _ = issued_result(session, team, store)
+    citizen = CitizenAccount(phone="0912345678", full_name="Đặng Văn Đức", created_at=T0, vneid_level=2,
+                             id_number=VALID_ID, identity_checked_at=T0)
+    session.add(citizen)
+    session.flush()
+    draft = start_draft(session, citizen=citizen, procedure_code=ADOPTION, commune_code=CHI_TIEN, now=LATER)
+    offered = reusable_for(session, citizen_principal(citizen), VALID_ID, citizen.id, ADOPTION, ADOPTION_ITEMS, LATER)
+    assert [(o.requirement_key, o.document_id) for o in offered] == [("ho_so_tre", result.id)]
+    for key in ADOPTION_ITEMS:
+        if key != "ho_so_tre":
+            attach_to_draft(session, citizen=citizen, draft_id=draft.id, requirement_key=key, filename=f"{key}.pdf",
+                            data=pdf_bytes(), store=store, now=LATER, max_upload_bytes=10 * 1024 * 1024)
+    save_draft(session, citizen=citizen, draft_id=draft.id, now=LATER, fields={
+        "applicant_name": "Đặng Văn Đức", "id_number": VALID_ID, "phone": "0912345678",
+        "address": "Khu 3, xã Chí Tiên, tỉnh Phú Thọ", "reuse_ho_so_tre": str(result.id)})
+    dossier = submit_draft(session, citizen=citizen, actor=citizen_principal(citizen), draft_id=draft.id, now=LATER)
+    reused = session.scalars(select(DossierDocument).where(DossierDocument.dossier_id == dossier.id,
+                                                           DossierDocument.reused_from_id.is_not(None))).one()
+    assert (reused.requirement_key, reused.reused_from_id) == ("ho_so_tre", result.id)
+
+
+def test_a_citizen_cannot_reuse_a_document_of_another_store(session: Session, team: dict[str, Principal],
+                                                            store: FileStore) -> None:
+    """An account without that ID number confirmed is offered nothing, and a forged choice is refused."""
+    _, result, _ = issued_result(session, team, store)
+    other = CitizenAccount(phone="0987654321", full_name="Người Khác", created_at=T0, vneid_level=0)
+    session.add(other)
+    session.flush()
+    assert reusable_for(session, citizen_principal(other), None, other.id, ADOPTION, ADOPTION_ITEMS, LATER) == []
+    draft = start_draft(session, citizen=other, procedure_code=ADOPTION, commune_code=CHI_TIEN, now=LATER)
+    for key in ADOPTION_ITEMS:
+        if key != "ho_so_tre":
+            attach_to_draft(session, citizen=other, draft_id=draft.id, requirement_key=key, filename=f"{key}.pdf",
+                            data=pdf_bytes(), store=store, now=LATER, max_upload_bytes=10 * 1024 * 1024)
+    save_draft(session, citizen=other, draft_id=draft.id, now=LATER, fields={
+        "applicant_name": "Người Khác", "id_number": VALID_ID, "phone": "0987654321",
+        "address": "Khu 3, xã Chí Tiên, tỉnh Phú Thọ", "reuse_ho_so_tre": str(result.id)})
+    with pytest.raises(ValidationFailed, match="không còn hiệu lực"):
+        submit_draft(session, citizen=other, actor=citizen_principal(other), draft_id=draft.id, now=LATER)

@@ -565,8 +565,8 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     action = {"received": Action.RECEIVE, "incomplete": Action.REQUEST_INTAKE_SUPPLEMENT,
               "refused": Action.REFUSE_INTAKE}[data.outcome]
     plan(action, Status.NEW, actor.roles)  # before any file is stored
-    reused = reused_documents(session, actor=actor, data=data, citizen_id=None, procedure_code=procedure.code,
-                              required=required, now=now)
+    reused = reused_documents(session, actor=actor, data=data, citizen_id=None, id_number=data.id_number,
+                              procedure_code=procedure.code, required=required, now=now)
     documents = reused + [StoredFile(upload.requirement_key,
                             required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name,
                             store.put(info, upload.data), info.safe_name, info.content_type, info.size)
@@ -590,13 +590,14 @@ def with_reused_present(data: IntakeIn) -> IntakeIn:
 
 
 def reused_documents(session: Session, *, actor: Principal, data: IntakeIn, citizen_id: int | None,
-                     procedure_code: str, required: Mapping[str, Mapping[str, Any]],
+                     id_number: str | None, procedure_code: str, required: Mapping[str, Mapping[str, Any]],
                      now: datetime) -> list[StoredFile]:
     """The items of a new dossier that reuse documents of the citizen's electronic store (kho dữ liệu điện tử)
     instead of a new scan (Decree 45/2020 Art. 14: a result already issued electronically is not asked for again;
     Decision 766, 4.3). Each choice must be one the store offers now for that item and that applicant
     (``hooks.reusable_documents``: still valid, the applicant's, of the kind the item asks for); the new item is the
-    same file, with ``reused_from_id`` pointing to the earlier document."""
+    same file, with ``reused_from_id`` pointing to the earlier document. ``id_number`` is whose store: the ID number
+    the counter typed, or the one the population database confirmed for the citizen's account online."""
     if not data.reused:
         return []
     unknown = [key for key in data.reused if key not in required]
@@ -604,7 +605,7 @@ def reused_documents(session: Session, *, actor: Principal, data: IntakeIn, citi
         raise ValidationFailed("Giấy tờ tái sử dụng không thuộc thành phần hồ sơ của thủ tục.",
                                fields={"reused": ", ".join(unknown)})
     offered = {(o.requirement_key, o.document_id)
-               for answer in reusable_documents(session, actor, data.id_number, citizen_id, procedure_code,
+               for answer in reusable_documents(session, actor, id_number, citizen_id, procedure_code,
                                                 list(data.reused), now) for o in answer}
     refused = [key for key, document_id in data.reused.items() if (key, document_id) not in offered]
     if refused:

@@ -19,7 +19,7 @@ from motcua.base.principal import Principal
 from motcua.base.roles import ASSISTED_FILING_ROLES
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.queries import version_in_force
-from motcua.docstore.queries import store_document, store_items
+from motcua.docstore.queries import reusable_for, store_document, store_items
 from motcua.dossier import printing
 from motcua.dossier.actions import Upload
 from motcua.dossier.deps import client_ip, get_store
@@ -248,7 +248,13 @@ def _draft_page(request: Request, session: Session, citizen: CitizenAccount, dra
     commune = session.get_one(Commune, draft.commune_code)
     procedure, version = version_in_force(session, draft.procedure_code, to_vietnam_time(now).date(),
                                           commune.province_code)
+    offers: dict[str, list[Any]] = {}
+    keys = [str(d["key"]) for d in version.data.get("documents", [])]
+    for offer in reusable_for(session, citizen_principal(citizen), citizen.id_number, citizen.id, procedure.code,
+                              keys, now):  # the citizen's own store (issue 17): no new scan for these items
+        offers.setdefault(offer.requirement_key, []).append(offer)
     return render(request, "portal/draft.html", {
+        "offers": offers, "reused": draft.fields.get("reused") or {},
         "draft": draft, "procedure": procedure, "version": version.data, "files": draft_files(session, draft),
         "commune": commune, "errors": errors or {},
         "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024)}, status_code=status_code)
