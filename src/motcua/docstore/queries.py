@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.audit.actions import record_personal_data_read
-from motcua.base.access import mask, need_to_know
+from motcua.base.access import need_to_know
 from motcua.base.principal import Principal
 from motcua.base.roles import INTAKE_ROLES
 from motcua.calendar import to_vietnam_time
@@ -65,11 +65,17 @@ class PublicEntry:
     revoked_reason: str | None
 
 
+def initials(name: str) -> str:
+    """``Đ••• V••• Đ•••`` for Đặng Văn Đức: enough for the holder of the paper to recognise it is theirs, nothing to
+    identify a stranger by (the public answer's need to know)."""
+    return " ".join(word[0] + "•••" for word in name.split())
+
+
 def public_entry(session: Session, issued: IssuedDocument) -> PublicEntry:
     dossier = session.get_one(Dossier, issued.dossier_id)
     return PublicEntry(issued.code, dossier.code, issued.number, issued.issuing_body, issued.procedure_name,
                        issued.issued_at, issued.signature, tuple(issued.signers),
-                       " ".join(mask(word) or "" for word in dossier.applicant_name.split()[-1:]) or "",
+                       initials(dossier.applicant_name),
                        issued.sha256, issued.revoked_at, issued.revoked_reason)
 
 
