@@ -29,6 +29,9 @@ sysdeps:
 	@command -v espeak-ng >/dev/null 2>&1 || { \
 	  echo "Installing Debian's espeak-ng: the hall display speaks each call in Vietnamese (offline)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng >/dev/null; }
+	@command -v softhsm2-util >/dev/null 2>&1 || { \
+	  echo "Installing Debian's softhsm2: it stands in for the leaders' USB signing tokens (PKCS#11) in tests and the demo"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq softhsm2 >/dev/null; }
 
 ## make run: migrate, load Phú Thọ's 148 communes, officers and a year of dossiers (index folded), serve on
 ## http://$(HOST):$(PORT) with the worker and the local SMS/Zalo simulators

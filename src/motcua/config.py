@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     payment_merchant: str = Field(default="", description="Merchant id of the commune's account at the gateway")
     payment_secret: str = Field(default="", description="Secret shared with the payment gateway: signs our requests "
                                                         "and verifies its redirects back (HMAC-SHA256)")
+    # Digital signatures of electronic results (integrations/esign, docs/esign.md).
+    esign_dir: Path | None = Field(default=None, description="Where the demo certificate authority, the SoftHSM2 "
+                                                             "tokens of the demo and their files are kept; empty: "
+                                                             "<files_dir>/esign")
+    esign_tsa_url: str = Field(default="", description="RFC 3161 timestamp authority every signature is timestamped "
+                                                       "by; empty: digital signing off")
+    esign_remote_url: str = Field(default="", description="Remote signing service (officials approve on their "
+                                                          "phone); empty: remote signing off")
+    esign_trust_roots: str = Field(default="", description="Comma-separated PEM or DER files of the root CAs "
+                                                           "signatures are verified against; empty: the demo CA's "
+                                                           "root (demo only)")
     integration_http_timeout: float = Field(default=10.0, gt=0, le=60,
                                             description="Seconds to wait for the population database or the payment "
                                                         "gateway before giving up (retryable)")
@@ -130,6 +141,11 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             return Path(url.removeprefix("sqlite:///").split("?", 1)[0]).parent
         return self.files_dir.parent
+
+    @property
+    def esign_directory(self) -> Path:
+        """``esign_dir``, or ``esign`` under the files directory."""
+        return self.esign_dir if self.esign_dir is not None else self.files_dir / "esign"
 
     @property
     def demo_load_status(self) -> Path:

@@ -662,9 +662,10 @@ class PaymentSimulator(ProviderSimulator):
 
 
 def start_national_simulators(settings: Settings) -> list[str]:
-    """Start the population database and payment gateway simulators (``motcua serve`` with ``MOTCUA_SIMULATORS``)
-    and point ``settings`` at them — in place, for this process, and in the environment, which uvicorn's worker
-    processes read their settings from. Returns a line per simulator for the console."""
+    """Start the population database and payment gateway simulators, and the signatures' trust services
+    (``motcua serve`` with ``MOTCUA_SIMULATORS``) and point ``settings`` at them — in place, for this process, and in
+    the environment, which uvicorn's worker processes read their settings from. Returns a line per simulator for
+    the console."""
     identity, payment = PopulationDbSimulator().start(), PaymentSimulator().start()
     values = {"identity_url": identity.base_url, "identity_api_key": identity.api_key,
               "payment_url": payment.base_url, "payment_merchant": payment.merchant_id,
@@ -672,7 +673,10 @@ def start_national_simulators(settings: Settings) -> list[str]:
     for name, value in values.items():
         setattr(settings, name, value)
         os.environ[f"MOTCUA_{name.upper()}"] = value
-    return [f"CSDLQG về dân cư (mô phỏng) {identity.base_url}", f"Cổng thanh toán (mô phỏng) {payment.base_url}"]
+    from motcua.integrations.esign.demo import start_esign_simulators  # esign's simulators build on this module
+
+    return [f"CSDLQG về dân cư (mô phỏng) {identity.base_url}", f"Cổng thanh toán (mô phỏng) {payment.base_url}",
+            *start_esign_simulators(settings)]
 
 
 MAX_PAYMENT_VND = 500_000_000  # the simulated gateway's limit for one online payment
