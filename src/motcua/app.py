@@ -35,6 +35,8 @@ from motcua.catalog import api as catalog_api
 from motcua.catalog import views as catalog_views
 from motcua.config import Settings, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.docstore import api as docstore_api
+from motcua.docstore import views as docstore_views
 from motcua.dossier import api as dossier_api
 from motcua.dossier import views as dossier_views
 from motcua.dossier.files import FileStore
@@ -309,6 +311,7 @@ def create_app(
         (API_PREFIX, dossier_api.router),
         (API_PREFIX, report_api.router),
         (API_PREFIX, feedback_api.router),
+        (API_PREFIX, docstore_api.router),
         ("", auth_views.router),
         ("", org_views.router),
         ("", calendar_views.router),
@@ -318,6 +321,7 @@ def create_app(
         ("", report_views.router),
         ("", portal_views.router),
         ("", feedback_views.router),
+        ("", docstore_views.router),
         ("", queue_booking_views.router),
         ("", queue_views.router),
         ("", queue_display.router),
@@ -345,7 +349,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        upload_max_bytes=settings.max_upload_body_bytes,
                        upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue", "/cong-dan",
-                                     "/ho-tro-nop", "/index/reconciliation"))
+                                     "/ho-tro-nop", "/index/reconciliation", "/xac-minh",
+                                     f"{API_PREFIX}/verifications"))
     # Every layer below sees the client's address and scheme as the trusted proxies tell them.
     app.add_middleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
     # Outermost: every answer, a refusal of the layers above included, has its id and its access line.

@@ -45,7 +45,8 @@ def result_pdf(label: str) -> bytes:
 
 def issued_result(session: Session, team: dict[str, Principal], store: FileStore, *, procedure_code: str = BIRTH,
                   documents_present: list[str] | None = None, at: datetime = T0, signature: str = "digital",
-                  id_number: str | None = None, label: str = "khai-sinh") -> tuple[Dossier, DossierDocument, str]:
+                  id_number: str | None = None, label: str = "khai-sinh", data: bytes | None = None,
+                  signers: tuple[str, ...] = ("Lê Minh Quân",)) -> tuple[Dossier, DossierDocument, str]:
     """A dossier received at ``at``, approved, its result attached signed and registered: (dossier, result, code)."""
     present = documents_present or ["to_khai", "giay_chung_sinh", "giay_to_tuy_than"]
     overrides: dict[str, object] = {"procedure_code": procedure_code, "documents_present": present}
@@ -57,7 +58,7 @@ def issued_result(session: Session, team: dict[str, Principal], store: FileStore
     d = act(session, team["approver"], d, Action.ASSIGN, at + timedelta(minutes=20), handler_id=team["specialist"].id)
     d = act(session, team["specialist"], d, Action.SUBMIT_FOR_APPROVAL, at + timedelta(minutes=40))
     d = act(session, team["approver"], d, Action.APPROVE, at + timedelta(minutes=50), note="Giấy khai sinh số 12")
-    data = result_pdf(label)
+    data = data if data is not None else result_pdf(label)
     add_document(session, actor=team["approver"], dossier_id=d.id, kind="result", signature=signature, store=store,
                  upload=Upload(None, "ket-qua.pdf", data), now=at + timedelta(minutes=55))
     doc = session.scalars(select(DossierDocument).where(DossierDocument.dossier_id == d.id,
@@ -65,7 +66,7 @@ def issued_result(session: Session, team: dict[str, Principal], store: FileStore
     code = new_verification_code()
     register_issued(session, actor=team["approver"], code=code, dossier_id=d.id, document_id=doc.id,
                     sha256=hashlib.sha256(data).hexdigest(), number="12/GKS-UBND", signature=signature,
-                    signers=["Lê Minh Quân"], now=at + timedelta(minutes=55))
+                    signers=list(signers), now=at + timedelta(minutes=55))
     return d, doc, code
 
 
