@@ -102,9 +102,12 @@ class Verdict:
 
 def _line(s: SignatureFacts) -> SignatureLine:
     problems = []
-    if s.modification == "broken" or not s.intact:
+    if s.modification == "broken" or not s.intact:  # nothing else can be judged of a signature that does not match
         problems.append("Chữ ký không khớp với nội dung: văn bản đã bị thay đổi.")
-    elif s.modification == "modified_after_signing":
+        stamped = s.timestamp_time is not None and s.timestamp_valid
+        return SignatureLine(s.signer_name, s.title, s.organisation, s.timestamp_time if stamped else s.signing_time,
+                             stamped, False, tuple(problems))
+    if s.modification == "modified_after_signing":
         problems.append("Văn bản bị sửa đổi sau khi ký (có phần cập nhật được thêm vào sau chữ ký).")
     if not s.trusted:
         problems.append("Chứng thư số không do tổ chức cung cấp dịch vụ chứng thực được tin cậy cấp, hoặc không còn "
