@@ -114,6 +114,8 @@ def _error_response(
 PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/lookup", queue_booking_views.SMS_WEBHOOK_PATH})  # the gateway signs
 #: Public operations on a path whose other methods need credentials (the citizen's feedback and rating).
 PUBLIC_API_OPERATIONS = frozenset({("POST", f"{API_PREFIX}/feedback"), ("POST", f"{API_PREFIX}/ratings")})
+#: Public paths with a parameter: the verification of results (issue 17: /verifications and /verifications/{code}).
+PUBLIC_API_PREFIXES = (f"{API_PREFIX}/verifications",)
 
 
 def _is_authenticated(request: Request) -> bool:
@@ -129,6 +131,8 @@ async def _refused_unless_authenticated(request: Request) -> Response | None:
     """FastAPI parses the body before it resolves dependencies, so a malformed body would be answered 422 before
     the missing credentials were noticed; an unauthenticated caller must learn only that it needs to log in."""
     if not _is_api(request) or request.url.path in PUBLIC_API_PATHS:
+        return None
+    if any(request.url.path == p or request.url.path.startswith(p + "/") for p in PUBLIC_API_PREFIXES):
         return None
     if (request.method, request.url.path) in PUBLIC_API_OPERATIONS:
         return None

@@ -21,7 +21,7 @@ NOT_FOUND = "Không tìm thấy kết quả với mã xác minh này."
 
 
 @router.post("/verifications", response_model=VerificationOut, summary="Verify a signed PDF (public)",
-             responses=error_responses(413, 429),
+             responses=error_responses(413, 429), openapi_extra={"security": []},
              description="Each signature (valid, who, when), whether the document changed since signing (a byte "
                          "changed, or an incremental update appended after a signature), whether it is a result "
                          "this system issued (its SHA-256 is registered) and whether that result was revoked "
@@ -39,7 +39,8 @@ def verify_file(
 
 
 @router.get("/verifications/{code}", response_model=VerificationOut,
-            summary="The registered result a verification code names (public)", responses=error_responses(404, 429))
+            summary="The registered result a verification code names (public)", responses=error_responses(404, 429),
+            openapi_extra={"security": []})
 def verification_by_code(
     request: Request,
     code: str = Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$",
