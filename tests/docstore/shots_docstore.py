@@ -17,7 +17,8 @@ from sqlalchemy import update
 from motcua.portal.models import CitizenAccount
 from tests.docstore.helpers import issued_result
 from tests.docstore.test_verify import _incremental_update
-from tests.factories import T0, VALID_ID, staff
+from motcua.base.roles import Role
+from tests.factories import T0, VALID_ID, login, make_officer, staff
 from tests.integrations.esign.conftest import COMMITTEE, LEADER
 from tests.portal.test_portal import sign_in
 
@@ -25,7 +26,7 @@ OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = {"phone": 360, "desktop": 1366}
 
 
-def _shoot(client, name: str, path: str, upload: bytes | None = None) -> None:
+def _shoot(client, name: str, path: str, upload: bytes | None = None, id_number: str | None = None) -> None:
     def answer(route: Route) -> None:
         request = route.request
         url = urlsplit(request.url)
@@ -34,7 +35,8 @@ def _shoot(client, name: str, path: str, upload: bytes | None = None) -> None:
             response = client.post(target, content=request.post_data_buffer,
                                    headers={"content-type": request.headers["content-type"]})
         else:
-            response = client.get(target)
+            response = client.get(target, headers={k: v for k, v in request.headers.items()
+                                                   if k.lower().startswith("hx-")})
         route.fulfill(status=response.status_code, body=response.content,
                       headers={k: v for k, v in response.headers.items() if k.lower() != "content-length"})
 
@@ -49,6 +51,11 @@ def _shoot(client, name: str, path: str, upload: bytes | None = None) -> None:
                                                       "buffer": upload}])
                 page.click("#verify-form button[type=submit]")
                 page.wait_for_selector("#verdict")
+            if id_number is not None:
+                page.fill("#id_number", id_number)
+                page.dispatch_event("#id_number", "change")
+                page.wait_for_selector("#reuse-offers fieldset")
+                page.locator("#reuse-offers").scroll_into_view_if_needed()
             page.screenshot(path=str(OUT / f"{name}-{suffix}.png"), full_page=True)
             page.close()
         browser.close()
@@ -72,6 +79,11 @@ def test_screenshots(app, client, session, store, clock, esign, double_signed, t
     position = double_signed.index(b"QUYET DINH")
     _shoot(client, "verify-changed", "/xac-minh", upload=double_signed[:position] + b"X" + double_signed[position + 1:])
     _shoot(client, "verify-modified", "/xac-minh", upload=_incremental_update(double_signed))
+    make_officer(session, username="quay.anh", roles=(Role.RECEPTION,), full_name="Nguyễn Thị Hoa")
+    session.commit()
+    login(client, "quay.anh")
+    _shoot(client, "intake-reuse", "/dossiers/new?procedure=2.001263", id_number=VALID_ID)
+    client.cookies.clear()
     sign_in(client, session)
     session.execute(update(CitizenAccount).where(CitizenAccount.phone == "0912345678")
                     .values(id_number=VALID_ID, vneid_level=2, identity_checked_at=T0))
