@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Route, sync_playwright
 from sqlalchemy import update
 
+from motcua.base.roles import Role
 from motcua.portal.models import CitizenAccount
 from tests.docstore.helpers import issued_result
 from tests.docstore.test_verify import _incremental_update
-from motcua.base.roles import Role
 from tests.factories import T0, VALID_ID, login, make_officer, staff
 from tests.integrations.esign.conftest import COMMITTEE, LEADER
 from tests.portal.test_portal import sign_in
