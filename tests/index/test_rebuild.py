@@ -159,10 +159,11 @@ def test_real_actions_give_the_same_index(session: Session, store: FileStore) ->
     # Issue 17: the result signed digitally (4.1 counts only those), an item reusing the citizen's store (4.3) and
     # the dossiers of a person with an ID number holding documents (4.4).
     stored = []
-    for dossier, kind in ((on_time, "result"), (on_time, "input"), (index_late, "input")):
+    for dossier, kind, signature in ((on_time, "result", "digital"), (on_time, "input", None),
+                                     (index_late, "input", None), (index_late, "result", "paper")):
         stored.append(DossierDocument(dossier_id=dossier.id, kind=kind, name=kind, file_key=f"k-{dossier.id}-{kind}",
                                       file_name=f"{kind}.pdf", content_type="application/pdf", size=1, uploaded_at=T0,
-                                      signature="digital" if kind == "result" else None))
+                                      signature=signature))
     session.add_all(stored)
     session.flush()
     session.add(DossierDocument(dossier_id=paid.id, kind="input", name="reused", file_key=stored[0].file_key,
