@@ -35,6 +35,8 @@ from motcua.catalog import api as catalog_api
 from motcua.catalog import views as catalog_views
 from motcua.config import Settings, check_secrets, get_settings
 from motcua.db import make_engine, make_session_factory
+from motcua.docstore import api as docstore_api
+from motcua.docstore import views as docstore_views
 from motcua.dossier import api as dossier_api
 from motcua.dossier import views as dossier_views
 from motcua.dossier.files import FileStore
@@ -113,6 +115,8 @@ def _error_response(
 PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/lookup", queue_booking_views.SMS_WEBHOOK_PATH})  # the gateway signs
 #: Public operations on a path whose other methods need credentials (the citizen's feedback and rating).
 PUBLIC_API_OPERATIONS = frozenset({("POST", f"{API_PREFIX}/feedback"), ("POST", f"{API_PREFIX}/ratings")})
+#: Public paths with a parameter: the verification of results (issue 17: /verifications and /verifications/{code}).
+PUBLIC_API_PREFIXES = (f"{API_PREFIX}/verifications",)
 
 
 def _is_authenticated(request: Request) -> bool:
@@ -128,6 +132,8 @@ async def _refused_unless_authenticated(request: Request) -> Response | None:
     """FastAPI parses the body before it resolves dependencies, so a malformed body would be answered 422 before
     the missing credentials were noticed; an unauthenticated caller must learn only that it needs to log in."""
     if not _is_api(request) or request.url.path in PUBLIC_API_PATHS:
+        return None
+    if any(request.url.path == p or request.url.path.startswith(p + "/") for p in PUBLIC_API_PREFIXES):
         return None
     if (request.method, request.url.path) in PUBLIC_API_OPERATIONS:
         return None
@@ -310,6 +316,7 @@ def create_app(
         (API_PREFIX, dossier_api.router),
         (API_PREFIX, report_api.router),
         (API_PREFIX, feedback_api.router),
+        (API_PREFIX, docstore_api.router),
         ("", auth_views.router),
         ("", org_views.router),
         ("", calendar_views.router),
@@ -319,6 +326,7 @@ def create_app(
         ("", report_views.router),
         ("", portal_views.router),
         ("", feedback_views.router),
+        ("", docstore_views.router),
         ("", queue_booking_views.router),
         ("", queue_views.router),
         ("", queue_display.router),
@@ -347,7 +355,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                        upload_max_bytes=settings.max_upload_body_bytes,
                        upload_paths=("/dossiers", f"{API_PREFIX}/dossiers", "/admin/catalogue", "/cong-dan",
-                                     "/ho-tro-nop", "/index/reconciliation"))
+                                     "/ho-tro-nop", "/index/reconciliation", "/xac-minh",
+                                     f"{API_PREFIX}/verifications"))
     # Every layer below sees the client's address and scheme as the trusted proxies tell them.
     app.add_middleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
     # Outermost: every answer, a refusal of the layers above included, has its id and its access line.

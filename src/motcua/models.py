@@ -5,6 +5,7 @@ from motcua.auth import models as auth_models
 from motcua.calendar import models as calendar_models
 from motcua.catalog import models as catalog_models
 from motcua.db import Base
+from motcua.docstore import models as docstore_models
 from motcua.dossier import models as dossier_models
 from motcua.feedback import models as feedback_models
 from motcua.index import models as index_models
@@ -18,6 +19,6 @@ from motcua.results import models as results_models
 
 metadata = Base.metadata
 
-__all__ = ["audit_models", "auth_models", "calendar_models", "catalog_models", "dossier_models", "feedback_models",
-           "index_models", "index_portal_models", "metadata", "notify_models", "org_models", "portal_models",
-           "queue_booking_models", "queue_models", "results_models"]
+__all__ = ["audit_models", "auth_models", "calendar_models", "catalog_models", "docstore_models", "dossier_models",
+           "feedback_models", "index_models", "index_portal_models", "metadata", "notify_models", "org_models",
+           "portal_models", "queue_booking_models", "queue_models", "results_models"]

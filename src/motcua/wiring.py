@@ -12,8 +12,15 @@ from sqlalchemy.orm import Session
 
 from motcua import models  # noqa: F401 - every table in Base.metadata (foreign keys across packages resolve)
 from motcua.calendar.hooks import calendar_changed
+from motcua.docstore.queries import reusable_for
 from motcua.dossier.actions import recompute_due_dates
-from motcua.dossier.hooks import dossiers_changed, intake_ticket, received_from_ticket, ticket_of
+from motcua.dossier.hooks import (
+    dossiers_changed,
+    intake_ticket,
+    received_from_ticket,
+    reusable_documents,
+    ticket_of,
+)
 from motcua.index.actions import queue_fold
 from motcua.portal.deps import optional_citizen
 from motcua.queue.citizen import CitizenContact, citizen_lookup
@@ -33,3 +40,4 @@ def connect() -> None:
     received_from_ticket.connect(link_dossier)
     ticket_of.connect(ticket_of_dossier)
     citizen_lookup.connect(_portal_citizen)
+    reusable_documents.connect(reusable_for)

@@ -47,7 +47,7 @@ def test_every_other_page_passes_axe_on_a_phone_and_an_office_screen(fresh_db, l
     _load(fresh_db.engine)
     base, kind = live_server_files, fresh_db.kind
     pages: dict[str | None, list[str]] = {
-        None: ["/phan-anh", "/danh-gia", "/cong-dan/dang-nhap"],
+        None: ["/phan-anh", "/danh-gia", "/cong-dan/dang-nhap", "/xac-minh"],
         RECEPTION: ["/dossiers/new", "/dossiers/new?procedure=1.001193", "/calendar", "/procedures"],
         MONITOR: ["/home", f"/index/communes/{CHI_TIEN}?period=2026-10", "/index/fair-play",
                   "/index/reconciliation"],

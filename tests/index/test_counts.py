@@ -172,28 +172,32 @@ def test_a_procedure_counts_once_in_b_and_c_however_many_dossiers(session: Sessi
 
 def test_stored_inputs_and_results_feed_4_1_4_2_and_4_6(session: Session, team: dict[str, Principal],
                                                         store: FileStore) -> None:
-    """Three dossiers finished in November: a household business scanned at intake whose result was attached (an
-    electronic result, digitised); one with neither (a result issued on paper only, not digitised); a
-    certification of a copy from its original, scanned, its result attached (an electronic certified copy).
-    4.1 = 2 e-results of 3 results → 6 × 2/3 = 4; 4.2 = 2 digitised of 3 received → 4 × 2/3 = 2.67;
-    4.6 = 1 electronic of 1 certified copy → 2 × 1 = 2."""
+    """Four dossiers finished in November: a household business scanned at intake whose result was issued signed
+    digitally (an electronic result, digitised); one scanned whose leader signed by hand, the signed paper scanned
+    and attached (``paper``: digitised, not an electronic result — issue 17's wet-signature fallback); one with
+    neither (a result on paper only); a certification of a copy from its original, scanned, its result signed
+    digitally (an electronic certified copy).
+    4.1 = 2 e-results of 4 results → 6 × 2/4 = 3; 4.2 = 3 digitised of 4 received → 4 × 3/4 = 3;
+    4.6 = 1 electronic of 1 certified copy → 2 × 1 = 2 (docs/legal.md §7, version 2)."""
     scan = Upload("giay_de_nghi", "de-nghi.pdf", pdf_bytes())
     electronic = _receive(session, team, store, uploads=(scan,))
+    wet = _receive(session, team, store, uploads=(Upload("giay_de_nghi", "de-nghi-2.pdf", pdf_bytes()),))
     paper = _receive(session, team, store)
     copy = _receive(session, team, store, uploads=(Upload("ban_chinh", "ban-chinh.pdf", pdf_bytes()),),
                     procedure_code="2.000815", documents_present=["ban_chinh"])
     done = T0 + timedelta(hours=4)
-    for d in (electronic, paper, copy):
+    for d in (electronic, wet, paper, copy):
         _approve(session, team, d, done)
-    for d in (electronic, copy):
+    for d, signature in ((electronic, "digital"), (wet, "paper"), (copy, "digital")):
         add_document(session, actor=team["approver"], dossier_id=d.id, kind="result", store=store,
-                     upload=Upload(None, "ket-qua.pdf", pdf_bytes()), now=done + timedelta(minutes=5))
-    c = _counters(session, [electronic.id, paper.id, copy.id], done + timedelta(hours=1))
-    assert (c.results_issued, c.e_results, c.digitised, c.received) == (3, 2, 2, 3)
+                     signature=signature, upload=Upload(None, "ket-qua.pdf", pdf_bytes()),
+                     now=done + timedelta(minutes=5))
+    c = _counters(session, [electronic.id, wet.id, paper.id, copy.id], done + timedelta(hours=1))
+    assert (c.results_issued, c.e_results, c.digitised, c.received) == (4, 2, 3, 4)
     assert (c.certified_copies, c.e_certified_copies) == (1, 1)
     card = scorecard(V2, c, CATALOGUE)
-    assert card.indicator("4.1").points_shown == Decimal("4.00")
-    assert card.indicator("4.2").points_shown == Decimal("2.67")
+    assert card.indicator("4.1").points_shown == Decimal("3.00")
+    assert card.indicator("4.2").points_shown == Decimal("3.00")
     assert card.indicator("4.6").points_shown == Decimal("2.00")
 
 

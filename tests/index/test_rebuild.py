@@ -156,16 +156,27 @@ def test_real_actions_give_the_same_index(session: Session, store: FileStore) ->
     supplemented_late_for_the_index(session, team, store)
     # Version 2's facts (index.facts.version_2_flags): a stored result and scanned inputs (4.1, 4.2), a fee owed and
     # paid online (3.5–3.6), an identity checked at intake (4.5b), a dissatisfied rating and a feedback case (5.4).
-    for dossier, kind in ((on_time, "result"), (on_time, "input"), (index_late, "input")):
-        session.add(DossierDocument(dossier_id=dossier.id, kind=kind, name=kind, file_key=f"k-{dossier.id}-{kind}",
-                                    file_name=f"{kind}.pdf", content_type="application/pdf", size=1, uploaded_at=T0))
+    # Issue 17: the result signed digitally (4.1 counts only those), an item reusing the citizen's store (4.3) and
+    # the dossiers of a person with an ID number holding documents (4.4).
+    stored = []
+    for dossier, kind, signature in ((on_time, "result", "digital"), (on_time, "input", None),
+                                     (index_late, "input", None), (index_late, "result", "paper")):
+        stored.append(DossierDocument(dossier_id=dossier.id, kind=kind, name=kind, file_key=f"k-{dossier.id}-{kind}",
+                                      file_name=f"{kind}.pdf", content_type="application/pdf", size=1, uploaded_at=T0,
+                                      signature=signature))
+    session.add_all(stored)
+    session.flush()
+    session.add(DossierDocument(dossier_id=paid.id, kind="input", name="reused", file_key=stored[0].file_key,
+                                file_name="result.pdf", content_type="application/pdf", size=1, uploaded_at=T0,
+                                reused_from_id=stored[0].id))
     session.execute(update(Dossier).where(Dossier.id == paid.id).values(owed_fee_vnd=100_000, identity_verified=True))
     record_rating(session, dossier_id=on_time.id, satisfied=False, at=T0 + timedelta(days=2))
     record_rating(session, dossier_id=index_on_time.id, satisfied=True, at=T0 + timedelta(days=8))
     session.flush()
     report = _assert_equivalent(session, datetime(2026, 12, 9, 3, 0, tzinfo=UTC))
     counted = {c: sum(bool(getattr(r, c)) for r in session.scalars(select(IndexContribution)))
-               for c in ("e_results", "digitised", "owed_fee_paid_online", "vneid_verified", "unsatisfactory_dossiers")}
+               for c in ("e_results", "digitised", "owed_fee_paid_online", "vneid_verified", "unsatisfactory_dossiers",
+                         "reused_from_store", "linked_to_store")}
     assert all(counted.values()), counted  # every kind of fact was exercised, not only zeros
     assert report.dossiers_sql >= 2 and report.dossiers_python >= 4  # both paths were taken
     verdicts = {(c.dossier_id, c.on_time, c.on_time_index) for c in session.scalars(select(IndexContribution))}

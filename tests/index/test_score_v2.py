@@ -22,13 +22,14 @@ V2 = metric_set_for(date(2026, 12, 1))
 CATALOGUE = CatalogueCounters(procedures=20, online_offered=16, fee_bearing=10, fee_payable_online=4,
                               complete_parts=15)
 EVERY_SOURCE = frozenset({"dossiers", "catalogue", "ratings", "feedback", "fee_obligations", "portal_sync",
-                          "e_result", "population_data"})
+                          "e_result", "population_data", "data_store"})
 NOTHING_EXTERNAL = {
     # zero everywhere unless a test sets it: each source declared available must bring its counters
     "owed_fee": 0, "owed_fee_paid_online": 0, "fee_procedures_paid_online": 0, "fee_procedures_with_fee_dossiers": 0,
     "synced": 0, "reused_data": 0, "linked_to_data_store": 0, "published_on_time": 0, "procedures_published": 0,
     "public_within_5wd": 0, "procedures_decided": 0, "results_issued": 0, "e_results": 0, "digitised": 0,
     "certified_copies": 0, "e_certified_copies": 0, "procedures_using_population_data": 0, "vneid_verified": 0,
+    "reused_from_store": 0, "linked_to_store": 0,
 }
 
 
@@ -142,13 +143,14 @@ def test_digitisation_formulas() -> None:
     """§7 digitisation, 100 dossiers received:
     4.1: 30 e-results of 40 results = 0.75 → 6 × 0.75 = 4.5;
     4.2: 60 digitised of 100 = 0.6 → 4 × 0.6 = 2.4 (no threshold: version 1 gave 4 × 0.6 ÷ 0.8 = 3);
-    4.3: 60 re-using data of 100 = 0.6 → min(2, 2 × 0.6 ÷ 0.8 = 1.5) = 1.5; 90 of 100 → min(2, 2.25) = 2;
+    4.3: 60 re-using the citizen's store of 100 = 0.6 → min(2, 2 × 0.6 ÷ 0.8 = 1.5) = 1.5; 90 of 100 → min(2, 2.25) = 2;
+    4.4: 70 linked to the citizen's store of 100 = 0.7 → 4 × 0.7 = 2.8;
     4.6: 3 electronic copies of 4 certified copies = 0.75 → 2 × 0.75 = 1.5."""
-    result = card(results_issued=40, e_results=30, digitised=60, reused_data=60, certified_copies=4,
-                  e_certified_copies=3)
-    assert [result.indicator(c).points_shown for c in ("4.1", "4.2", "4.3", "4.6")] == [
-        Decimal("4.50"), Decimal("2.40"), Decimal("1.50"), Decimal("1.50")]
-    assert card(reused_data=90).indicator("4.3").exact_points == 2
+    result = card(results_issued=40, e_results=30, digitised=60, reused_from_store=60, linked_to_store=70,
+                  certified_copies=4, e_certified_copies=3)
+    assert [result.indicator(c).points_shown for c in ("4.1", "4.2", "4.3", "4.4", "4.6")] == [
+        Decimal("4.50"), Decimal("2.40"), Decimal("1.50"), Decimal("2.80"), Decimal("1.50")]
+    assert card(reused_from_store=90).indicator("4.3").exact_points == 2
 
 
 # --------------------------------------------------------------------------------------------- satisfaction
@@ -201,18 +203,20 @@ def test_province_only_indicators_leave_a_communes_maximum() -> None:
 
 def test_what_motcua_scores_today_under_version_2() -> None:
     """With the sources motcua fills for version 2 (dossiers, catalogue, fees owed, ratings, feedback cases, stored
-    files, population data), only the indicators of the national-portal sync stay "no data": 1.4, 4.3, 4.4, with the
-    source named. 100 received and handled, 90 on time for the index → 2.1 = 20 × 0.9 = 18; 3.1 = 16 of 20 offered
-    online → 6 × min(1, 0.8 ÷ 0.8) = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6; 3.5–3.6 with 10
-    fee-bearing procedures and nothing owed: A = 0, B = 0, C = 0 → 0 of 10; 4.1 and 4.6: no result issued → N/A;
-    4.2: 0 digitised of 100 → 0 of 4; 4.5a: 0 of 20 procedures → 0 of 2; 4.5b: 0 of 100 → 0 of 2; 5.2, 5.3: no
-    feedback case → 6 each; 5.4: 0 unsatisfactory of 100 handled → rate 1, min(6, 6 × 1 ÷ 0.9) = 6.
-    Total 18 + 6 + 6 + 0 + 0 + 0 + 0 + 6 + 6 + 6 = 48 of 20 + 6 + 6 + 10 + 4 + 2 + 2 + 6 + 6 + 6 = 68."""
+    files, population data, the citizen's store), only the indicator of the national-portal sync stays "no data":
+    1.4, with the source named. 100 received and handled, 90 on time for the index → 2.1 = 20 × 0.9 = 18; 3.1 = 16
+    of 20 offered online → 6 × min(1, 0.8 ÷ 0.8) = 6; 3.3 = 50 online of 100 → 6 × min(1, 0.5 ÷ 0.5) = 6; 3.5–3.6
+    with 10 fee-bearing procedures and nothing owed: A = 0, B = 0, C = 0 → 0 of 10; 4.1 and 4.6: no result issued →
+    N/A; 4.2: 0 digitised of 100 → 0 of 4; 4.3: 0 reused of 100 → 0 of 2; 4.4: 0 linked of 100 → 0 of 4; 4.5a: 0 of
+    20 procedures → 0 of 2; 4.5b: 0 of 100 → 0 of 2; 5.2, 5.3: no feedback case → 6 each; 5.4: 0 unsatisfactory of
+    100 handled → rate 1, min(6, 6 × 1 ÷ 0.9) = 6.
+    Total 18 + 6 + 6 + 0 + 0 + 0 + 0 + 0 + 0 + 6 + 6 + 6 = 48 of 20 + 6 + 6 + 10 + 4 + 2 + 4 + 2 + 2 + 6 + 6 + 6
+    = 74."""
     commune = scorecard(V2, dossiers(on_time_index=90, online_by_citizen=20, online_assisted=30), CATALOGUE)
-    assert {r.code for r in commune.indicators if r.status == "no_data"} == {"1.4", "4.3", "4.4"}
-    assert commune.indicator("4.3").note == "Chưa có nguồn dữ liệu: đồng bộ với Cổng Dịch vụ công quốc gia"
+    assert {r.code for r in commune.indicators if r.status == "no_data"} == {"1.4"}
+    assert (commune.indicator("4.3").points_shown, commune.indicator("4.4").points_shown) == (0, 0)
     assert {r.code for r in commune.indicators if r.status == "not_applicable"} == {"1.1", "1.2", "1.3", "4.1", "4.6"}
-    assert (commune.points, commune.attainable) == (Decimal("48.00"), Decimal(68))
+    assert (commune.points, commune.attainable) == (Decimal("48.00"), Decimal(74))
     province = scorecard(V2, dossiers(), CATALOGUE, level="province")
     assert "1.3" in {r.code for r in province.indicators if r.status == "ok"}
 

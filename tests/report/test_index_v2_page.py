@@ -43,5 +43,5 @@ def test_the_province_scorecard_of_december_2026_has_six_groups_live(client, ses
     metric_set = metric_set_for(DEC_1.date())
     for group in metric_set.groups:
         assert live & {i.code for i in metric_set.indicators_of(group.code)}, f"group {group.code} is not live"
-    assert {"1.3", "2.1", "3.5-3.6", "4.1", "4.2", "4.5b", "5.2", "5.3", "5.4"} <= live
-    assert re.search(r'<tr class="st-no_data" data-indicator="4.3"', card)  # the portal sync: still no data
+    assert {"1.3", "2.1", "3.5-3.6", "4.1", "4.2", "4.3", "4.4", "4.5b", "5.2", "5.3", "5.4"} <= live  # 4.3, 4.4: store
+    assert re.search(r'<tr class="st-no_data" data-indicator="1.4"', card)  # the portal sync: still no data

@@ -72,8 +72,8 @@ def _file(commune_b: str, a_on_time: int = 3, a_score: str = "10.00", a_ratio: s
         child(CHI_TIEN, "Xã Chí Tiên", [
             # planted: the portal counts a_on_time of 6 on time; 20 × 3/6 = 10.00
             metric("2.1", 20, a_score, a_ratio, numerator=a_on_time, denominator=6),
-            # 4 × 45/60 = 3.00; motcua has no source for the citizen's data store (4.4) yet
-            metric("4.4", 4, "3.00", "75.00", numerator=45, denominator=60),
+            # 6 × 45/60 = 4.50; motcua has no source for the sync to the national portal (1.4) yet
+            metric("1.4", 6, "4.50", "75.00", numerator=45, denominator=60),
         ]),
         # the same counts as motcua: 20 × 2/2 = 20.00
         child(commune_b, "Xã B", [metric("2.1", 20, "20.00", "100.00", numerator=2, denominator=2)]),
@@ -116,8 +116,8 @@ def test_the_page_lists_the_planted_difference_with_the_dossiers_behind_it(monit
     assert f'href="/index/communes/{CHI_TIEN}?period={DEC}"' in html
     # the same counts give the same score: no difference for commune B's 2.1
     assert f'data-difference="{december["b"]}-2.1"' not in html
-    # motcua has no source for 4.4 (dossiers linked to the citizen's data store): "thiếu dữ liệu", with the reason
-    assert "Thiếu dữ liệu trên motcua" in _difference(html, f"{CHI_TIEN}-4.4")
+    # motcua has no source for 1.4 (dossiers synced to the national portal): "thiếu dữ liệu", with the reason
+    assert "Thiếu dữ liệu trên motcua" in _difference(html, f"{CHI_TIEN}-1.4")
     # the province's 1.1 needs the national-portal sync, which motcua does not have yet: said so
     assert "chưa có chức năng đồng bộ" in _difference(html, "25-1.1")
 
@@ -198,7 +198,7 @@ def _bad_files(commune_b: str) -> dict[str, tuple[bytes, str, str]]:
         "other province": (as_json(other), "b.json", "tỉnh mã 01"),
         "unknown unit": (as_json(unknown), "c.json", "children[2] (đơn vị 99999)"),
         "non-numeric score": (as_json(non_numeric), "d.json", f"children[1].metrics[0] (đơn vị {commune_b})"),
-        # Excel: header row 1, the province's 1.1–1.3 rows 2–4, Chí Tiên's 2.1 and 4.4 rows 5–6, B's 2.1 row 7
+        # Excel: header row 1, the province's 1.1–1.3 rows 2–4, Chí Tiên's 2.1 and 1.4 rows 5–6, B's 2.1 row 7
         "non-numeric score, Excel": (as_xlsx(non_numeric), "d.xlsx", f"Dòng 7 (đơn vị {commune_b})"),
     }
 

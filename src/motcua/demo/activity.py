@@ -3,7 +3,9 @@ of the index (docs/legal.md §7) with plausible values: stored files (intake sca
 4.6), ratings of the handling (5.4) and the feedback cases dissatisfied ratings open (5.2, 5.3).
 
 Shares (reproducible from the seed): an intake scan for 4 dossiers in 5 received at the counter and for every online
-one; an electronic result for 7 in 10 processed; a rating for 3 in 10 returned, 1 in 15 of them dissatisfied, each
+one; a result for 7 in 10 processed, 6 in 7 of them recorded as signed digitally and the rest as signed by hand
+(4.1 counts the first; the file is the placeholder, not a signed PDF: the demo's really signed results are Chí
+Tiên's, ``demo.results``); a rating for 3 in 10 returned, 1 in 15 of them dissatisfied, each
 of which opens a feedback case — answered and published in time 8 times in 10, answered late otherwise, still open
 when it is recent. The ratings and cases go to the index through ``feedback.actions`` (``index_case``) and
 ``index.actions`` as live ones do. Every file row points at one stored placeholder PDF. Runs in the caller's
@@ -77,12 +79,13 @@ def load_demo_activity(session: Session, *, province_code: str, now: datetime, s
     rated: list[tuple[Any, datetime, bool]] = []
     for r in rows:
         common = {"dossier_id": r.id, "file_key": key, "file_name": "ho-so-mau.pdf",
-                  "content_type": "application/pdf", "size": len(data), "uploaded_by_id": None}
+                  "content_type": "application/pdf", "size": len(data), "uploaded_by_id": None, "signature": None}
         if r.status not in _NOT_STARTED and (r.channel == 2 or rng.random() < 0.8):
             documents.append({**common, "requirement_key": None, "kind": "input", "name": "Bản quét hồ sơ",
                               "uploaded_at": r.received_at})
         if r.processed_at is not None and rng.random() < 0.7:
             documents.append({**common, "requirement_key": None, "kind": "result",
+                              "signature": "digital" if rng.random() < 6 / 7 else "paper",
                               "name": "Kết quả giải quyết (bản điện tử)", "uploaded_at": r.processed_at})
         if r.returned_at is not None and rng.random() < 0.3:
             at = as_utc(r.returned_at) + timedelta(hours=1 + rng.random() * 47)

@@ -57,7 +57,7 @@ from motcua.db import affected_rows, dialect_insert
 from motcua.dossier.clock import dossier_ledger, event_to_json, intake_supplement_expires_at, ledger_of
 from motcua.dossier.codes import PLACEHOLDER_PREFIX, assign_code
 from motcua.dossier.files import FileStore, inspect_upload, refuse_path_tricks
-from motcua.dossier.hooks import dossiers_changed
+from motcua.dossier.hooks import dossiers_changed, reusable_documents
 from motcua.dossier.models import (
     Dossier,
     DossierCodeCounter,
@@ -67,7 +67,7 @@ from motcua.dossier.models import (
     DraftFile,
 )
 from motcua.dossier.queries import get_dossier_for
-from motcua.dossier.schemas import ActionIn, IntakeIn
+from motcua.dossier.schemas import ActionIn, IntakeIn, PaperIn
 from motcua.dossier.workflow import (
     CREATING,
     END_STATES,
@@ -286,6 +286,9 @@ class StoredFile:
     file_name: str
     content_type: str
     size: int
+    reused_from_id: int | None = None
+    """The document of the citizen's store this item reuses instead of a new scan (Decision 766, 4.3): the same
+    file, already in the file store."""
 
 
 @dataclass(frozen=True)
@@ -462,7 +465,7 @@ def create_dossier(session: Session, *, actor: Principal, new: NewDossier, now: 
         session.add(DossierDocument(dossier_id=dossier.id, requirement_key=doc.requirement_key, name=doc.name,
                                     file_key=doc.file_key, file_name=doc.file_name, content_type=doc.content_type,
                                     kind="input", size=doc.size, uploaded_at=now,
-                                    uploaded_by_id=_actor_officer_id(actor)))
+                                    uploaded_by_id=_actor_officer_id(actor), reused_from_id=doc.reused_from_id))
     event_data = dict(new.event_data)
     event_data["papers"] = received_papers(version.data, data)
     event_data["fees"] = [{"name": name, "amount_vnd": amount} for name, amount in owed.applying]
@@ -538,6 +541,7 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     day = to_vietnam_time(now).date()
     procedure, version = version_in_force(session, data.procedure_code, day, receiving.province_code)
     required = {d["key"]: d for d in version.data.get("documents", [])}
+    data = with_reused_present(data)
     unknown = [k for k in data.documents_present if k not in required]
     if unknown:
         raise ValidationFailed("Giấy tờ không thuộc thành phần hồ sơ của thủ tục.",
@@ -561,7 +565,9 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
     action = {"received": Action.RECEIVE, "incomplete": Action.REQUEST_INTAKE_SUPPLEMENT,
               "refused": Action.REFUSE_INTAKE}[data.outcome]
     plan(action, Status.NEW, actor.roles)  # before any file is stored
-    documents = [StoredFile(upload.requirement_key,
+    reused = reused_documents(session, actor=actor, data=data, citizen_id=None, id_number=data.id_number,
+                              procedure_code=procedure.code, required=required, now=now)
+    documents = reused + [StoredFile(upload.requirement_key,
                             required[upload.requirement_key]["name"] if upload.requirement_key else info.safe_name,
                             store.put(info, upload.data), info.safe_name, info.content_type, info.size)
                  for upload, info in checked]
@@ -572,6 +578,45 @@ def receive_dossier(session: Session, *, actor: Principal, data: IntakeIn, uploa
         filed_by="officer" if data.channel == 2 else "citizen", documents=documents, note=data.reasons,
         event_data={"missing": missing} if missing else {}, idempotency=key, legal_extension=legal_extension,
         legal_extension_note=data.legal_extension_note))
+
+
+def with_reused_present(data: IntakeIn) -> IntakeIn:
+    """An item reused from the citizen's store is received (electronically): ticked, whatever the form said."""
+    if not data.reused:
+        return data
+    papers = {**data.papers, **{key: PaperIn(form="electronic", count=1) for key in data.reused}}
+    return data.model_copy(update={"documents_present": list(dict.fromkeys([*data.documents_present, *data.reused])),
+                                   "papers": papers})
+
+
+def reused_documents(session: Session, *, actor: Principal, data: IntakeIn, citizen_id: int | None,
+                     id_number: str | None, procedure_code: str, required: Mapping[str, Mapping[str, Any]],
+                     now: datetime) -> list[StoredFile]:
+    """The items of a new dossier that reuse documents of the citizen's electronic store (kho dữ liệu điện tử)
+    instead of a new scan (Decree 45/2020 Art. 14: a result already issued electronically is not asked for again;
+    Decision 766, 4.3). Each choice must be one the store offers now for that item and that applicant
+    (``hooks.reusable_documents``: still valid, the applicant's, of the kind the item asks for); the new item is the
+    same file, with ``reused_from_id`` pointing to the earlier document. ``id_number`` is whose store: the ID number
+    the counter typed, or the one the population database confirmed for the citizen's account online."""
+    if not data.reused:
+        return []
+    unknown = [key for key in data.reused if key not in required]
+    if unknown:
+        raise ValidationFailed("Giấy tờ tái sử dụng không thuộc thành phần hồ sơ của thủ tục.",
+                               fields={"reused": ", ".join(unknown)})
+    offered = {(o.requirement_key, o.document_id)
+               for answer in reusable_documents(session, actor, id_number, citizen_id, procedure_code,
+                                                list(data.reused), now) for o in answer}
+    refused = [key for key, document_id in data.reused.items() if (key, document_id) not in offered]
+    if refused:
+        raise ValidationFailed("Giấy tờ chọn từ kho dữ liệu không còn hiệu lực hoặc không phải của người nộp hồ sơ; "
+                               "hãy tiếp nhận bản giấy.", fields={"reused": ", ".join(refused)})
+    out = []
+    for key, document_id in data.reused.items():
+        earlier = session.get_one(DossierDocument, document_id)
+        out.append(StoredFile(key, str(required[key]["name"]), earlier.file_key, earlier.file_name,
+                              earlier.content_type, earlier.size, reused_from_id=earlier.id))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ drafts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -40,3 +40,26 @@ received_from_ticket: Hook[[Session, Principal, int, Dossier, datetime], None] =
 
 ticket_of: Hook[[Session, Dossier], CounterTicket | None] = Hook("dossier.ticket_of")
 """The queue ticket a dossier was received from, for its page (None: it came some other way)."""
+
+
+@dataclass(frozen=True)
+class ReusableDocument:
+    """A still-valid document of the citizen's electronic store (kho dữ liệu điện tử) that stands for one checklist
+    item of a new dossier: the intake offers it instead of a new scan (Decision 766, 4.3). ``document_id`` is the
+    earlier dossier's document (``DossierDocument.reused_from_id`` of the new item)."""
+
+    document_id: int
+    requirement_key: str
+    name: str
+    dossier_code: str
+    number: str | None
+    issued_on: date
+    valid_until: date | None  # None: no expiry
+
+
+reusable_documents: Hook[[Session, Principal, str | None, int | None, str, Sequence[str], datetime],
+                         list[ReusableDocument]] = Hook("dossier.reusable_documents")
+"""(actor, the applicant's ID number, the citizen account, the procedure's code, its checklist items, now): the
+documents of the citizen's store the intake may reuse for those items, as the actor may be shown them (the store
+answers, ``docstore.queries.reusable_for``; the need to know is its). The intake form asks it to offer them, and
+``dossier.actions`` asks it again to check what was chosen — a document not offered is refused."""

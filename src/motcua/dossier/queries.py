@@ -34,7 +34,7 @@ from motcua.dossier.workflow import (
 from motcua.kit.errors import Forbidden, NotFound, ValidationFailed
 from motcua.kit.numbers import ascii_digits
 from motcua.kit.text import fold
-from motcua.org.models import Commune
+from motcua.org.models import Commune, Officer
 
 #: The applicant's identity on a dossier: what ``NeedToKnow.identity`` shows in full, masked or not at all.
 IDENTITY_FIELDS = ("id_number", "tax_code", "phone", "email", "address")
@@ -160,6 +160,29 @@ def timeline(session: Session, dossier: Dossier) -> list[DossierEvent]:
 def documents(session: Session, dossier: Dossier) -> list[DossierDocument]:
     return list(session.scalars(select(DossierDocument).where(DossierDocument.dossier_id == dossier.id)
                                 .order_by(DossierDocument.id)))
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """How a document came into the dossier (số hóa, issue 17): who digitised it and when (the officer at the counter,
+    or the citizen online), the SHA-256 of the file (its key in the content-addressed store), or the earlier
+    dossier whose document it reuses from the citizen's store."""
+
+    by: str | None
+    sha256: str
+    reused_from_code: str | None
+
+
+def provenance(session: Session, docs: list[DossierDocument]) -> dict[int, Provenance]:
+    officers = {i for d in docs if (i := d.uploaded_by_id) is not None}
+    names: dict[int, str] = {i: n for i, n in session.execute(
+        select(Officer.id, Officer.full_name).where(Officer.id.in_(officers)))} if officers else {}
+    earlier = {i for d in docs if (i := d.reused_from_id) is not None}
+    codes: dict[int, str] = {i: c for i, c in session.execute(
+        select(DossierDocument.id, Dossier.code).join(Dossier, Dossier.id == DossierDocument.dossier_id)
+        .where(DossierDocument.id.in_(earlier)))} if earlier else {}
+    return {d.id: Provenance(names.get(d.uploaded_by_id) if d.uploaded_by_id else None, d.file_key.replace("/", ""),
+                             codes.get(d.reused_from_id) if d.reused_from_id else None) for d in docs}
 
 
 #: Open dossiers whose clock runs (not waiting for the citizen): their stored due instant is current, so "past it"

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from motcua.dossier.workflow import Action
 from motcua.kit.schemas import UtcInstant
+
+#: A checklist item's key, and a row id: what a reuse of the citizen's store names.
+ItemKey = Annotated[str, Field(pattern=r"^[a-z0-9_]{1,40}$")]
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 #: Province-of-birth codes used in the 12-digit personal identification number (the 63 pre-2025 provinces).
 ID_PROVINCE_CODES = frozenset((
@@ -99,6 +103,11 @@ class IntakeIn(BaseModel):
                                                "apply; none given: the first of each set")
     fee_exemption: str | None = Field(default=None, pattern=r"^[a-z0-9_]{1,40}$",
                                       description="key of the procedure's fee exemption claimed (its ground)")
+    reused: dict[ItemKey, RowId] = Field(
+        default_factory=dict, max_length=50,
+        description="checklist item key → id of a still-valid document of the citizen's electronic store reused for "
+                    "it instead of a new scan (Decision 766, 4.3); only documents the store offers for the item are "
+                    "accepted")
 
     @field_validator("id_number")
     @classmethod

@@ -40,7 +40,13 @@ from motcua.dossier.actions import (
 from motcua.dossier.clock import badge_of, dossier_ledger, on_time_verdicts
 from motcua.dossier.deps import get_store
 from motcua.dossier.files import FileStore
-from motcua.dossier.hooks import intake_ticket, received_from_ticket, ticket_of
+from motcua.dossier.hooks import (
+    ReusableDocument,
+    intake_ticket,
+    received_from_ticket,
+    reusable_documents,
+    ticket_of,
+)
 from motcua.dossier.models import DossierDraft
 from motcua.dossier.queries import (
     QUEUE_LABELS,
@@ -49,6 +55,7 @@ from motcua.dossier.queries import (
     documents,
     inbox,
     inbox_rows,
+    provenance,
     queue_counts,
     read_document_for,
     read_dossier_for,
@@ -170,11 +177,17 @@ def _intake_form(request: Request, session: Session, principal: Principal, now: 
                      "paper_count": given.get("count") or d.get("count", 1)})
     kept = draft_files(session, draft) if draft is not None else []
     known = {str(d["key"]) for d in checklist}
+    offers: dict[str, list[ReusableDocument]] = {}
+    id_number = str(values.get("id_number") or "")
+    if code and checklist and len(id_number) == 12 and id_number.isdigit():  # the citizen's store (issue 17)
+        for answer in reusable_documents(session, principal, id_number, None, code, sorted(known), now):
+            for offer in answer:
+                offers.setdefault(offer.requirement_key, []).append(offer)
     return render(request, "intake.html", {
         "procedures": [(p, fold(f"{p.name} {p.code} {p.field}")) for p in procedures], "values": values,
         "errors": errors, "checklist": rows, "procedure": version_data,
         "communes": list_communes_for(session, principal),
-        "paper_forms": PAPER_FORMS, "draft": draft, "kept": kept,
+        "paper_forms": PAPER_FORMS, "draft": draft, "kept": kept, "offers": offers,
         "kept_elsewhere": [f for f in kept if f.requirement_key not in known],
         "fees": _fee_choices(version_data, values, to_vietnam_time(now).date()) if version_data else None,
         "today": to_vietnam_time(now).date().isoformat(),
@@ -214,6 +227,7 @@ def intake_page(
         params = request.query_params
         values["procedure_code"] = params.get("procedure_code", "")[:20]
         values["event_date"] = params.get("event_date", "")[:10]
+        values["id_number"] = params.get("id_number", "").strip()[:12]
         draft_id = form_int(params.get("draft_id", ""), field="draft_id", label="Tệp đã giữ lại")
         if draft_id is not None:
             draft = counter_draft_for(session, principal, draft_id)
@@ -273,6 +287,7 @@ def intake_submit(
     fee_options: list[str] = Form(default=[], max_length=20),
     fee_exemption: str = Form(default="", max_length=40),
     event_date: str = Form(default="", max_length=10),
+    reused: list[str] = Form(default=[], max_length=50, description="item:document of the citizen's store reused"),
     file_keys: list[str] = Form(default=[], max_length=50),
     files: list[UploadFile] = File(default=[], max_length=50),
     draft_id: str = Form(default="", max_length=12, description="the officer's draft holding scans kept"),
@@ -293,6 +308,7 @@ def intake_submit(
         "deciding_commune_code": deciding_commune_code, "documents_present": documents_present, "reasons": reasons,
         "legal_extension": legal_extension, "legal_extension_note": legal_extension_note,
         "fee_options": fee_options, "fee_exemption": fee_exemption, "event_date": event_date.strip(),
+        "reused": reused,
     }
     uploads = _uploads_by_paper(form)
     settings = request.app.state.settings
@@ -322,6 +338,7 @@ def intake_submit(
                             if (n := form_int(o, field="fee_options", label="Khoản phí, lệ phí", maximum=99))
                             is not None],
             "fee_exemption": fee_exemption or None, "event_date": values["event_date"] or None,
+            "reused": _reused_choices(reused),
         })
         _check_fee_chosen(session, principal, data, now)
         ticket_id = form_int(ticket, field="ticket", label="Số thứ tự")
@@ -348,6 +365,17 @@ def intake_submit(
         errors = {"files": exc.message} if exc.code == "upload_rejected" else dict(exc.fields)
         return refused({**errors, "form": exc.message}, exc.status_code)
     return RedirectResponse(f"/dossiers/{result.dossier.id}?received=1", status_code=303)
+
+
+def _reused_choices(chosen: list[str]) -> dict[str, object]:
+    """``item:document`` of each store document the officer chose to reuse (issue 17) → {item: document}; a
+    malformed value is left for the schema to refuse."""
+    out: dict[str, object] = {}
+    for value in chosen:
+        key, _, document = value.partition(":")
+        number = form_int(document, field="reused", label="Giấy tờ dùng lại")
+        out[key] = number if number is not None else document
+    return out
 
 
 def _check_fee_chosen(session: Session, principal: Principal, data: IntakeIn, now: datetime) -> None:
@@ -377,6 +405,7 @@ def dossier_page(
 ) -> Response:
     read = read_dossier_for(session, principal, dossier_id, now)
     dossier = read.dossier
+    docs = documents(session, dossier) if read.documents else []
     ledger = dossier_ledger(session, dossier) if dossier.clock_events else None
     state = ledger.state(now) if ledger is not None else None
     verdicts = on_time_verdicts(dossier, ledger, now) if ledger is not None else None
@@ -390,7 +419,7 @@ def dossier_page(
     legal_extensions = [x for x in legal_extensions_of(version) if x["key"] not in used]
     return render(request, "dossier.html", {
         "d": read.shown, "ticket": next((t for t in ticket_of(session, dossier) if t is not None), None),
-        "events": events, "documents": documents(session, dossier) if read.documents else [],
+        "events": events, "documents": docs, "provenance": provenance(session, docs),
         "state": state, "verdicts": verdicts, "step_names": step_names, "actions": actions, "handlers": handlers,
         "legal_extensions": legal_extensions,
         "clock": badge_of(session, dossier, now, ledger),

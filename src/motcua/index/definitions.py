@@ -55,7 +55,7 @@ publication of procedures, which a commune does not do)."""
 _NEEDS_THRESHOLD = frozenset({"full_at_threshold", "satisfaction_5_4", "satisfaction_by_dossier"})
 
 Source = Literal["dossiers", "catalogue", "ratings", "feedback", "fee_obligations", "portal_sync", "e_result",
-                 "population_data", "none"]
+                 "population_data", "data_store", "none"]
 
 SOURCES: Mapping[str, str] = {
     "dossiers": "hồ sơ trên hệ thống một cửa",
@@ -66,6 +66,7 @@ SOURCES: Mapping[str, str] = {
     "portal_sync": "đồng bộ với Cổng Dịch vụ công quốc gia",
     "e_result": "tệp hồ sơ và kết quả điện tử lưu trên hệ thống",
     "population_data": "Cơ sở dữ liệu quốc gia về dân cư (VNeID)",
+    "data_store": "kho dữ liệu điện tử của công dân trên hệ thống (kết quả, giấy tờ đã số hóa và tái sử dụng)",
     "none": "chưa có nguồn dữ liệu",
 }
 """Where an indicator's counters come from, with the Vietnamese label a scorecard shows. "none" is never
@@ -98,6 +99,9 @@ _COUNTERS_BY_SOURCE: Mapping[str, tuple[str, ...]] = {
     ),
     "e_result": ("results_issued", "e_results", "digitised", "certified_copies", "e_certified_copies"),
     "population_data": ("procedures_using_population_data", "vneid_verified"),
+    # the citizen's electronic store motcua keeps (issue 17, ``docstore``): items reused instead of a new scan (4.3),
+    # dossiers whose documents are in a citizen's store (4.4) — version 2; version 1 keeps the portal sync's names
+    "data_store": ("reused_from_store", "linked_to_store"),
 }
 
 COUNTER_SOURCES: Mapping[str, str] = {name: source for source, names in _COUNTERS_BY_SOURCE.items() for name in names}

@@ -28,9 +28,10 @@ month):
   the instant the fold runs (a published snapshot uses those recorded by its publication).
 * ``results_issued`` = ended AND ``dossier.processed_at IS NOT NULL`` — a result was issued (4.1's denominator);
   counted in the month its processing ended, so once in any period.
-* ``e_results`` = ``results_issued`` AND the dossier has a document of kind ``result`` (the result stored
-  electronically, Decree 118 Art. 22). Assumed: the attached result is the electronic result; a signed e-result
-  (issue 17) will narrow this.
+* ``e_results`` = ``results_issued`` AND the dossier has a document of kind ``result`` signed digitally
+  (``signature = 'digital'``: the electronic result, Decree 118 Art. 22, signed with a digital signature as Decree
+  45/2020 Art. 11 requires). A result signed by hand and scanned (``paper``), or uploaded as it came (NULL), is
+  digitised (4.2) but is not an electronic result.
 * ``certified_copies`` = ``results_issued`` AND the procedure is a certification of copies from originals
   (``VersionFacts.certified_copy``: its name contains "bản sao từ bản chính"); ``e_certified_copies`` =
   ``certified_copies`` AND ``e_results`` — 4.6.
@@ -38,6 +39,12 @@ month):
   (``dossier.processed_at IS NULL`` OR it has a document of kind ``result``) — 4.2: the inputs scanned or attached
   and, once finished, the result attached.
 * ``vneid_verified`` = first AND ``dossier.identity_verified`` — 4.5b, recorded at intake.
+* ``reused_from_store`` = first AND the dossier has a document that reuses one of the citizen's store
+  (``dossier_document.reused_from_id IS NOT NULL``: chosen at intake instead of a new scan) — 4.3.
+* ``linked_to_store`` = first AND the dossier belongs to a citizen's store — a person's with an ID number
+  (``applicant_kind = 'person' AND id_number IS NOT NULL``) or followed by a citizen account (``citizen_id``) —
+  AND it holds a document that is, or comes from, that store (an input or supplement, scanned or reused, or a
+  result) — 4.4: its documents are in the citizen's store (``docstore.queries``), keyed to the citizen.
 """
 
 from __future__ import annotations
@@ -76,6 +83,12 @@ class DossierRow:
     """A document of kind input or supplement is stored."""
     has_result: bool = False
     """A document of kind result is stored."""
+    has_digital_result: bool = False
+    """A document of kind result signed digitally is stored (``signature = 'digital'``)."""
+    has_reused: bool = False
+    """A document reuses one of the citizen's store (``reused_from_id``)."""
+    store_owner: bool = False
+    """The dossier is a citizen's: a person's with an ID number, or followed by a citizen account."""
     dissatisfied: bool = False
     """A dissatisfied rating is on record (``index_dossier_fact.dissatisfied_at``)."""
     feedback_case: bool = False
@@ -120,7 +133,7 @@ def version_2_flags(row: DossierRow, version: VersionFacts, first: bool, open_at
     """The flags of one contribution that version 2 counts (the rules in this module's docstring)."""
     owed = first and row.owed_fee_vnd > 0
     issued = not open_at_end and row.processed_at is not None
-    electronic = issued and row.has_result
+    electronic = issued and row.has_digital_result
     copies = issued and version.certified_copy
     return {
         "owed_fee": owed, "owed_fee_paid_online": owed and row.paid_online,
@@ -129,6 +142,8 @@ def version_2_flags(row: DossierRow, version: VersionFacts, first: bool, open_at
         "certified_copies": copies, "e_certified_copies": copies and electronic,
         "digitised": first and row.has_inputs and (row.processed_at is None or row.has_result),
         "vneid_verified": first and row.identity_verified,
+        "reused_from_store": first and row.has_reused,
+        "linked_to_store": first and row.store_owner and (row.has_inputs or row.has_result),
     }
 
 

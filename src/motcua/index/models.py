@@ -24,7 +24,7 @@ from motcua.db import Base, UtcDateTime
 ROLLUP_COUNTERS = ("received", "counted", "on_time", "online_by_citizen", "online_assisted", "with_fee", "paid_online",
                    "on_time_index", *("owed_fee", "owed_fee_paid_online", "unsatisfactory_dossiers", "results_issued",
                                       "e_results", "digitised", "certified_copies", "e_certified_copies",
-                                      "vneid_verified"))
+                                      "vneid_verified", "reused_from_store", "linked_to_store"))
 #: The counters of version 2's groups 3.5–3.6, 4 and 5 (``index.facts`` states the rule of each flag).
 VERSION_2_COUNTERS = ROLLUP_COUNTERS[8:]
 #: Two more per month, for periods of several months: the contributions whose processing ended within the month
@@ -89,6 +89,8 @@ class IndexContribution(Base):
     certified_copies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     e_certified_copies: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     vneid_verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    reused_from_store: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    linked_to_store: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class RollupCounters:
@@ -115,6 +117,8 @@ class RollupCounters:
     certified_copies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     e_certified_copies: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     vneid_verified: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reused_from_store: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    linked_to_store: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IndexRollup(RollupCounters, Base):

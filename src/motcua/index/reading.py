@@ -38,10 +38,19 @@ def _utc(instant: datetime | None) -> datetime | None:
 
 
 def _document_kinds(session: Session, ids: Sequence[int]) -> dict[int, set[str]]:
+    """Per dossier: the kinds of its documents, with ``result:digital`` for a digitally signed result and
+    ``reused`` for an item reusing the citizen's store."""
     kinds: dict[int, set[str]] = {}
-    for dossier_id, kind in session.execute(select(DossierDocument.dossier_id, DossierDocument.kind)
-                                            .where(DossierDocument.dossier_id.in_(ids)).distinct()):
-        kinds.setdefault(dossier_id, set()).add(kind)
+    for dossier_id, kind, signature, reused in session.execute(
+            select(DossierDocument.dossier_id, DossierDocument.kind, DossierDocument.signature,
+                   DossierDocument.reused_from_id.is_not(None)).where(DossierDocument.dossier_id.in_(ids))
+            .distinct()):
+        mine = kinds.setdefault(dossier_id, set())
+        mine.add(kind)
+        if kind == "result" and signature == "digital":
+            mine.add("result:digital")
+        if reused:
+            mine.add("reused")
     return kinds
 
 
@@ -62,7 +71,8 @@ def read_dossiers(session: Session, where: Sequence[ColumnElement[bool]], facts_
     d = Dossier
     query = (select(d.id, d.code, d.province_code, d.deciding_commune_code, d.procedure_code, d.channel, d.filed_by,
                     d.paid_online, d.received_at, d.processed_at, d.returned_at, d.ended_at, d.clock_events,
-                    d.original_due_at, d.procedure_version_id, d.owed_fee_vnd, d.identity_verified)
+                    d.original_due_at, d.procedure_version_id, d.owed_fee_vnd, d.identity_verified,
+                    d.applicant_kind, d.id_number, d.citizen_id)
              .where(*where).order_by(d.id))
     versions: dict[int, VersionFacts] = {}
     calendars: dict[str, tuple[WorkCalendar, WorkingHours]] = {}
@@ -89,5 +99,8 @@ def read_dossiers(session: Session, where: Sequence[ColumnElement[bool]], facts_
                              _utc(r.ended_at), r.clock_events, _utc(r.original_due_at),
                              owed_fee_vnd=int(r.owed_fee_vnd or 0), identity_verified=bool(r.identity_verified),
                              has_inputs=bool(mine & set(_INPUT_KINDS)), has_result="result" in mine,
+                             has_digital_result="result:digital" in mine, has_reused="reused" in mine,
+                             store_owner=bool((r.applicant_kind == "person" and r.id_number)
+                                              or r.citizen_id is not None),
                              dissatisfied=dissatisfied, feedback_case=case)
             yield ReadDossier(row, r.code, version, ledger_of(r.clock_events, calendar, hours, dict(version.data)))

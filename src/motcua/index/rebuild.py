@@ -77,12 +77,20 @@ RECEIVED_MONTH_FLAGS: dict[str, str] = {
     "owed_fee_paid_online": "d.owed_fee_vnd > 0 AND d.paid_online",
     "digitised": "{has_inputs} AND (d.processed_at IS NULL OR {has_result})",
     "vneid_verified": "d.identity_verified",
+    "reused_from_store": "{has_reused}",
+    "linked_to_store": ("((d.applicant_kind = 'person' AND d.id_number IS NOT NULL) OR d.citizen_id IS NOT NULL) "
+                        "AND ({has_inputs} OR {has_result})"),
 }
 """Columns counted in the month of receipt only (``index.facts.contribution_rows``, ``version_2_flags``), as SQL
 over the dossier ``d`` and its procedure version ``v``; ``{has_fee}`` is the version's fee (sum of its fees > 0),
-computed in Python; ``{has_inputs}`` and ``{has_result}`` whether the dossier stores scanned inputs and a result."""
+computed in Python; ``{has_inputs}`` and ``{has_result}`` whether the dossier stores scanned inputs and a result,
+``{has_reused}`` whether an item reuses a document of the citizen's store."""
 
 _HAS_RESULT = "EXISTS (SELECT 1 FROM dossier_document x WHERE x.dossier_id = d.id AND x.kind = 'result')"
+_HAS_DIGITAL_RESULT = ("EXISTS (SELECT 1 FROM dossier_document x WHERE x.dossier_id = d.id AND x.kind = 'result' "
+                       "AND x.signature = 'digital')")
+_HAS_REUSED = ("EXISTS (SELECT 1 FROM dossier_document x WHERE x.dossier_id = d.id "
+               "AND x.reused_from_id IS NOT NULL)")
 _HAS_INPUTS = ("EXISTS (SELECT 1 FROM dossier_document x WHERE x.dossier_id = d.id "
                "AND x.kind IN ('input', 'supplement'))")
 _UNHAPPY = ("EXISTS (SELECT 1 FROM index_dossier_fact f WHERE f.dossier_id = d.id "
@@ -247,16 +255,16 @@ def _contribution_sql(sql: _Dialect, k: int | None, has_fee: str, certified: str
     counted = (f"(CASE WHEN s.p_at IS NOT NULL AND s.p_at <= {judged} "
                f"THEN {judged} - ({sql.least('s.r_at', judged)} - s.p_at) ELSE {judged} END)")
     first = f"({offset} = 0)"
-    known = {"has_fee": has_fee, "has_inputs": _HAS_INPUTS, "has_result": _HAS_RESULT}
+    known = {"has_fee": has_fee, "has_inputs": _HAS_INPUTS, "has_result": _HAS_RESULT, "has_reused": _HAS_REUSED}
     flags = {column: f"({first} AND {expression.format(**known)})"
              for column, expression in RECEIVED_MONTH_FLAGS.items()}
     # version 2's flags judged in the month processing ended (``index.facts.version_2_flags``)
     issued = f"({finished} AND d.processed_at IS NOT NULL)"
     on_time_index = f"({counted} <= d.original_due_at)"
     flags |= {
-        "results_issued": issued, "e_results": f"({issued} AND {_HAS_RESULT})",
+        "results_issued": issued, "e_results": f"({issued} AND {_HAS_DIGITAL_RESULT})",
         "certified_copies": f"({issued} AND {certified})",
-        "e_certified_copies": f"({issued} AND {certified} AND {_HAS_RESULT})",
+        "e_certified_copies": f"({issued} AND {certified} AND {_HAS_DIGITAL_RESULT})",
         "unsatisfactory_dossiers": f"(NOT {on_time_index} OR {_UNHAPPY})",
     }
     explanation = (f"CASE WHEN {waiting} THEN 'Chờ bổ sung hồ sơ: tính tại thời điểm yêu cầu bổ sung ' || "

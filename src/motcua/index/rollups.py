@@ -25,9 +25,10 @@ from motcua.kit.clock import as_utc
 
 #: What motcua counts itself today (for the metric sets after version 1): its dossiers and catalogue; the fee each
 #: dossier owed (3.5–3.6); ratings and feedback cases (group 5, through the index's own fact tables); stored result and
-#: input files (4.1, 4.2, 4.6); identities verified against the population database (4.5). Not the national-portal
-#: sync (1.1, 1.2, 1.4, 4.3, 4.4), which does not exist yet.
-SOURCES = frozenset({"dossiers", "catalogue", "fee_obligations", "ratings", "feedback", "e_result", "population_data"})
+#: input files (4.1, 4.2, 4.6); identities verified against the population database (4.5); the citizen's electronic
+#: store (4.3, 4.4 of version 2, issue 17). Not the national-portal sync (1.1, 1.2, 1.4), which does not exist yet.
+SOURCES = frozenset({"dossiers", "catalogue", "fee_obligations", "ratings", "feedback", "e_result", "population_data",
+                     "data_store"})
 #: Version 1 keeps the sources it had when its months were published — its dossiers and catalogue only. Its ratings
 #: and feedback indicators (5.2–5.4) read counters of its own (``ratings``, ``dissatisfied``, ``feedback``, …) that
 #: motcua never filled, and a month already published under it must score the same forever (docs/legal.md §7), so

@@ -42,6 +42,8 @@ _ORDERED_PAIRS = (
     ("certified_copies", "results_issued"),
     ("e_certified_copies", "certified_copies"),
     ("vneid_verified", "received"),
+    ("reused_from_store", "received"),
+    ("linked_to_store", "received"),
 )
 
 
@@ -110,6 +112,8 @@ class DossierCounters:
     certified_copies: int = 0  # 4.6
     e_certified_copies: int = 0
     vneid_verified: int = 0  # 4.5b of received
+    reused_from_store: int = 0  # 4.3 of received (version 2: the citizen's store, ``index.facts``)
+    linked_to_store: int = 0  # 4.4 of received
 
     def __post_init__(self) -> None:
         _check_counts(self, _ORDERED_PAIRS)

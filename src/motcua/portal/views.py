@@ -19,6 +19,7 @@ from motcua.base.principal import Principal
 from motcua.base.roles import ASSISTED_FILING_ROLES
 from motcua.calendar import to_vietnam_time
 from motcua.catalog.queries import version_in_force
+from motcua.docstore.queries import reusable_for, store_document, store_items
 from motcua.dossier import printing
 from motcua.dossier.actions import Upload
 from motcua.dossier.deps import client_ip, get_store
@@ -247,7 +248,13 @@ def _draft_page(request: Request, session: Session, citizen: CitizenAccount, dra
     commune = session.get_one(Commune, draft.commune_code)
     procedure, version = version_in_force(session, draft.procedure_code, to_vietnam_time(now).date(),
                                           commune.province_code)
+    offers: dict[str, list[Any]] = {}
+    keys = [str(d["key"]) for d in version.data.get("documents", [])]
+    for offer in reusable_for(session, citizen_principal(citizen), citizen.id_number, citizen.id, procedure.code,
+                              keys, now):  # the citizen's own store (issue 17): no new scan for these items
+        offers.setdefault(offer.requirement_key, []).append(offer)
     return render(request, "portal/draft.html", {
+        "offers": offers, "reused": draft.fields.get("reused") or {},
         "draft": draft, "procedure": procedure, "version": version.data, "files": draft_files(session, draft),
         "commune": commune, "errors": errors or {},
         "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024)}, status_code=status_code)
@@ -430,6 +437,33 @@ def citizen_result(
         raise NotFound("Không tìm thấy kết quả.")
     return Response(store.read(doc.file_key), media_type=doc.content_type,
                     headers=disposition_headers(f"{dossier.code}-ket-qua-{doc.file_name}"))
+
+
+@router.get("/cong-dan/kho-du-lieu", response_class=HTMLResponse)
+def store_page(
+    request: Request,
+    citizen: CitizenAccount = Depends(current_citizen),
+    session: Session = DB_SESSION,
+    now: datetime = Depends(get_now),
+) -> Response:
+    """Kho dữ liệu điện tử: the citizen's results and digitised papers with their validity (issue 17). Keyed by
+    the ID number only once the population database confirmed it, and by the dossiers the account follows."""
+    items = store_items(session, id_number=citizen.id_number, citizen_id=citizen.id, now=now)
+    return render(request, "portal/store.html", {"citizen": citizen, "items": items})
+
+
+@router.get("/cong-dan/kho-du-lieu/{document_id}")
+def store_download(
+    document_id: int = DOCUMENT_ID,
+    citizen: CitizenAccount = Depends(current_citizen),
+    session: Session = DB_SESSION,
+    store: FileStore = Depends(get_store),
+) -> Response:
+    doc = store_document(session, id_number=citizen.id_number, citizen_id=citizen.id, document_id=document_id)
+    if doc is None:
+        raise NotFound("Không tìm thấy giấy tờ.")
+    return Response(store.read(doc.file_key), media_type=doc.content_type,
+                    headers=disposition_headers(doc.file_name))
 
 
 @router.post("/cong-dan/ho-so/{dossier_id}/thanh-toan", dependencies=[Depends(require_csrf)])

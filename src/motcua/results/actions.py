@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from motcua.base.principal import SYSTEM, Principal
 from motcua.base.roles import Role
 from motcua.catalog.models import Procedure
 from motcua.db import dialect_insert
+from motcua.docstore.actions import new_verification_code, register_issued, revoke_issued
 from motcua.dossier.actions import Upload, add_document, check_may_attach_result, may_attach_result
 from motcua.dossier.codes import agency_id_of
 from motcua.dossier.files import FileStore, content_key
@@ -401,7 +401,7 @@ def _issue(session: Session, *, actor: Principal, draft: ResultDraft, dossier: D
             ResultDraft.dossier_id == dossier.id, ResultDraft.status == DraftStatus.ISSUED.value,
             ResultDraft.id != draft.id).limit(1)) is not None:
         # Art. 23(1): the corrected result replaces the one issued before, which /xac-minh then reports as revoked
-        revoke_with_docstore(session, actor=actor, dossier_id=dossier.id, now=now,
+        revoke_issued(session, actor=actor, dossier_id=dossier.id, now=now,
                              reason=f"Được thay thế bằng kết quả đính chính số {text}.")
     digest = hashlib.sha256(pdf).hexdigest()
     document_id = session.scalar(select(DossierDocument.id).where(
@@ -412,28 +412,10 @@ def _issue(session: Session, *, actor: Principal, draft: ResultDraft, dossier: D
     session.execute(update(ResultDraft).where(ResultDraft.id == draft.id).values(document_id=document_id)
                     .execution_options(synchronize_session=False))
     session.expire(draft)
-    register_with_docstore(session, actor=actor, code=code, dossier_id=dossier.id, document_id=document_id,
+    register_issued(session, actor=actor, code=code, dossier_id=dossier.id, document_id=document_id,
                            sha256=digest, number=text, signature=signature, signers=signers, now=now)
     _audit(session, actor, draft, dossier, "issued", now, number=text, signature=signature, sha256=digest)
     return draft
-
-
-def register_with_docstore(session: Session, **kwargs: Any) -> None:
-    """The registry of issued documents (``docstore.actions.register_issued``): the hash of the final file, its
-    number and signers, for ``/xac-minh``. Until ``docstore`` is on this branch the code and the hash are kept on
-    the draft only; at the merge this body becomes ``register_issued(session, **kwargs)``."""
-
-
-def revoke_with_docstore(session: Session, **kwargs: Any) -> None:
-    """The registry's revocation of a dossier's results in force (``docstore.actions.revoke_issued``) when a corrected
-    one is issued (Decree 118 Art. 23). Connected at the merge as ``register_with_docstore``:
-    ``revoke_issued(session, **kwargs)``."""
-
-
-def new_verification_code() -> str:
-    """The public verification code printed as a QR (``docstore.actions.new_verification_code`` at the merge: 16
-    URL-safe characters from 12 random bytes)."""
-    return secrets.token_urlsafe(12)
 
 
 def _officer_name(session: Session, actor: Principal) -> str:

@@ -34,6 +34,7 @@ from motcua.dossier.actions import (
     create_dossier,
     draft_files,
     perform,
+    reused_documents,
 )
 from motcua.dossier.files import FileStore, UploadRejected, content_key, inspect_upload, refuse_path_tricks
 from motcua.dossier.models import Dossier, DossierDocument, FilingConsent
@@ -113,9 +114,20 @@ def save_draft(session: Session, *, citizen: CitizenAccount, draft_id: int, fiel
     draft = get_draft_for(session, citizen, draft_id)
     if draft.submitted_at is not None:
         raise Conflict("Hồ sơ này đã được nộp; không sửa bản nháp được nữa.")
-    draft.fields = {**draft.fields, **_clean_fields(fields)}
+    draft.fields = {**draft.fields, **_clean_fields(fields), "reused": _reuse_choices(fields)}
     draft.updated_at = now
     return draft
+
+
+def _reuse_choices(raw: dict[str, Any]) -> dict[str, int]:
+    """The documents of the citizen's store chosen for checklist items (``reuse_<item>`` = document id, issue 17):
+    the form sends every choice each time, so an unticked one is dropped. Checked again on submission."""
+    out: dict[str, int] = {}
+    for name, value in raw.items():
+        key, text = name.removeprefix("reuse_"), str(value)
+        if name.startswith("reuse_") and 0 < len(key) <= 40 and text.isascii() and text.isdigit() and len(text) <= 9:
+            out[key] = int(text)
+    return out
 
 
 def attach_to_draft(session: Session, *, citizen: CitizenAccount, draft_id: int, requirement_key: str,
@@ -197,7 +209,13 @@ def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal,
         return session.get_one(Dossier, draft.dossier_id)
     procedure, version = _online_version(session, draft.procedure_code, now, draft.commune_code)
     files = draft_files(session, draft)
-    data = _intake_data(draft.fields, draft.procedure_code, sorted({f.requirement_key for f in files}))
+    reused = {str(k): int(v) for k, v in (draft.fields.get("reused") or {}).items()}
+    data = _intake_data(draft.fields, draft.procedure_code, sorted({f.requirement_key for f in files} | set(reused)))
+    data = data.model_copy(update={"reused": reused})
+    checklist = {d["key"]: d for d in version.data.get("documents", [])}
+    # the citizen's own store: the ID number the population database confirmed, and the dossiers the account follows
+    from_store = reused_documents(session, actor=actor, data=data, citizen_id=citizen.id, id_number=citizen.id_number,
+                                  procedure_code=procedure.code, required=checklist, now=now)
     _check_complete(version, data.documents_present)  # before the draft is marked submitted
     won = affected_rows(session, update(DossierDraft).where(DossierDraft.id == draft.id,
                                                             DossierDraft.submitted_at.is_(None))
@@ -210,7 +228,7 @@ def submit_draft(session: Session, *, citizen: CitizenAccount, actor: Principal,
     commune = session.get_one(Commune, draft.commune_code)
     required = {d["key"]: d["name"] for d in version.data.get("documents", [])}
     stored = [StoredFile(f.requirement_key, required[f.requirement_key], f.file_key, f.file_name, f.content_type,
-                         f.size) for f in files]
+                         f.size) for f in files] + from_store
     dossier = _file_online(session, actor=actor, data=data, commune=commune, procedure=procedure, version=version,
                            files=stored, filed_by="citizen", citizen_id=citizen.id, now=now,
                            public_base_url=public_base_url, identity_verified=vneid_verified(citizen))

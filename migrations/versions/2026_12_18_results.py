@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "20261217_results"
-down_revision: str | None = "20261215_document_signature"
+revision: str = "20261218_results"
+down_revision: str | None = "20261217_index_store_counters"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
