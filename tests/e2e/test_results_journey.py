@@ -13,19 +13,25 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from motcua.base.principal import SYSTEM
 from motcua.base.roles import Role
 from motcua.dossier.files import FileStore
-from motcua.integrations.esign.demo import EsignServices
+from motcua.dossier.models import Dossier
+from motcua.integrations.esign.demo import DEMO_CA, EsignServices
 from motcua.integrations.esign.signers import import_to_token, init_softhsm_token
+from motcua.portal.actions.accounts import parse_destination, sign_in
+from motcua.portal.deps import CITIZEN_COOKIE
+from motcua.portal.models import CitizenAccount
 from motcua.results.actions import add_credential
 from motcua.results.models import ResultDraft
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.pages import log_in
 from tests.factories import CHI_TIEN, make_officer, pdf_bytes, principal_of
 from tests.integrations.esign.conftest import assert_independently_valid
+from tests.docstore.test_verify import _incremental_update
 from tests.results.helpers import HKD_VALUES, awaiting_approval, submitted_draft
 
 pytestmark = pytest.mark.e2e
@@ -99,19 +105,19 @@ def test_draft_send_and_issue_in_the_browser(fresh_db, live_server_files, browse
 def trust_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EsignServices]:
     """The demo CA's TSA, OCSP and remote signing simulators, started before the server so that its settings
     (``MOTCUA_ESIGN_*`` in the environment) point at them."""
-    with EsignServices(tmp_path / "ca") as services:
+    with EsignServices(tmp_path / DEMO_CA) as services:
         assert services.tsa is not None and services.remote is not None
         monkeypatch.setenv("MOTCUA_ESIGN_TSA_URL", services.tsa.url)
         monkeypatch.setenv("MOTCUA_ESIGN_REMOTE_URL", services.remote.base_url)
-        monkeypatch.setenv("MOTCUA_ESIGN_DIR", str(tmp_path))  # the demo CA's root is the trust root
+        monkeypatch.setenv("MOTCUA_ESIGN_DIR", str(tmp_path))  # so the server trusts this demo CA's root
         yield services
 
 
 def test_the_leader_signs_with_the_token_in_the_browser(trust_services: EsignServices, fresh_db, live_server_files,
                                                         browser: Browser, tmp_path: Path):
-    """Issue 17's journey up to the signed file: drafted and sent, then the leader types the token's PIN (SoftHSM2
-    standing in for the USB token) — a wrong one first — and the result is signed, sealed, numbered and attached; the
-    file is valid for pyHanko and pdfsig."""
+    """Issue 17's journey: drafted and sent, then the leader types the token's PIN (SoftHSM2 standing in for the USB
+    token) — a wrong one first — and the result is signed, sealed, numbered and attached; the file is valid for
+    pyHanko and pdfsig; the citizen downloads it on a phone and ``/xac-minh`` shows it valid, then changed."""
     pki = trust_services.pki
     assert pki is not None
     committee = "Ủy ban nhân dân xã Chí Tiên"
@@ -163,3 +169,49 @@ def test_the_leader_signs_with_the_token_in_the_browser(trust_services: EsignSer
         pool.submit(assert_independently_valid, signed, pki.trust_roots, signatures=2).result()
     with Session(fresh_db.engine) as session:
         assert session.get_one(ResultDraft, draft_id).signature == "digital"
+    _the_citizen_downloads_it_and_verifies_it(fresh_db.engine, base, browser, dossier_id, signed)
+
+
+def _the_citizen_downloads_it_and_verifies_it(engine, base: str, browser: Browser, dossier_id: int,
+                                              signed: bytes) -> None:
+    """The rest of issue 17's journey: the applicant, signed in on a phone with the identity the population database
+    confirmed, finds the result in their store (kho dữ liệu điện tử) and downloads it — the very bytes the leader
+    issued — then ``/xac-minh`` says it is the valid document motcua issued; the same file with one byte changed is
+    shown as changed, and with an incremental update appended after the signatures as modified after signing."""
+    with Session(engine) as session:
+        dossier = session.get_one(Dossier, dossier_id)
+        account, token = sign_in(session, destination=parse_destination("0912345678"),
+                                 full_name=dossier.applicant_name, now=datetime.now(UTC))
+        session.execute(update(CitizenAccount).where(CitizenAccount.id == account.id)
+                        .values(id_number=dossier.id_number, vneid_level=2, identity_checked_at=datetime.now(UTC)))
+        code = dossier.code
+        session.commit()
+    context = browser.new_context(viewport=WIDTHS["360"], locale="vi-VN", is_mobile=True, has_touch=True)
+    context.set_default_timeout(30_000)
+    context.add_cookies([{"name": CITIZEN_COOKIE, "value": token, "url": base}])
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/cong-dan/kho-du-lieu")
+        link = page.locator("a[href^='/cong-dan/kho-du-lieu/']").first  # the one result of their store
+        with page.expect_download() as download:
+            link.click()
+        downloaded = Path(download.value.path()).read_bytes()
+        assert downloaded == signed, f"the store of {code} served other bytes than the leader issued"
+        for data, verdict in ((downloaded, "Văn bản hợp lệ: đúng văn bản đã cấp"),
+                              (_one_byte_changed(downloaded), "Văn bản đã bị thay đổi"),
+                              (_incremental_update(downloaded), "Văn bản bị sửa đổi sau khi ký")):
+            page.goto(f"{base}/xac-minh")
+            page.get_by_label("Tệp PDF cần xác minh").set_input_files(
+                {"name": "ket-qua.pdf", "mimeType": "application/pdf", "buffer": data})
+            page.get_by_role("button", name="Xác minh", exact=True).click()
+            page.locator("#verdict-head").wait_for()
+            assert verdict in page.locator("#verdict-head").inner_text(), page.locator("main").inner_text()
+        _check(page, "verify-modified-360")
+    finally:
+        context.close()
+
+
+def _one_byte_changed(signed: bytes) -> bytes:
+    """One byte of the page's content stream changed, inside what the signatures cover."""
+    at = signed.index(b"stream\n") + 40
+    return signed[:at] + bytes([signed[at] ^ 0x01]) + signed[at + 1:]
