@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import re
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from motcua.app import route_table
+from motcua.base.principal import Principal
 from motcua.base.roles import Role
+from motcua.dossier.workflow import Action
 from tests.factories import (
     CHI_TIEN,
+    HKD,
     T0,
+    act_at,
     csrf_token,
     intake_data,
     login,
@@ -32,7 +36,7 @@ from tests.factories import (
 PARAMS = {"code": "commune_code", "officer_id": "officer_id", "token_id": "token_id", "dossier_id": "dossier_id",
           "document_id": "document_id", "announcement_id": "announcement_id", "snapshot_id": "snapshot_id",
           "case_id": "case_id", "import_id": "import_id", "commune_code": "commune_code", "counter_id": "counter_id",
-          "province_code": "province_code"}
+          "province_code": "province_code", "template_id": "template_id", "draft_id": "draft_id"}
 #: Valid form fields, so that a POST passes validation and reaches the access gate.
 FORM_VALUES = {"active": "false", "name": "Cổng thử nghiệm", "version": "1", "note": "Kiểm tra quyền truy cập",
                "reason": "Kiểm tra quyền truy cập"}
@@ -72,6 +76,8 @@ def _dossier_objects_of(session, commune_b):
     from motcua.org.models import Commune
     from motcua.queue.actions import create_counter
     from motcua.queue.schemas import CounterIn
+    from motcua.results.actions import load_shipped_templates, save_template, start_draft
+    from motcua.results.schemas import TemplateIn
 
     store = FileStore(Path(tempfile.mkdtemp()))
     dossier = receive_dossier(session, actor=staff(session, commune_b)["reception"], data=intake_data(),
@@ -91,11 +97,25 @@ def _dossier_objects_of(session, commune_b):
         sender_name="Phạm Thị Bích", phone="0912000111")).case
     counter = create_counter(session, actor=SYSTEM, commune=session.get(Commune, commune_b), now=T0,
                              data=CounterIn(number=1, fields=["civil_status"]))
+    # the result of commune B's dossier drafted by its handler, and a result template of commune B's province
+    team_b = staff(session, commune_b)
+    in_handling = act_at(session, team_b["reception"], dossier, Action.TRANSFER, 1)
+    in_handling = act_at(session, team_b["approver"], in_handling, Action.ASSIGN, 2,
+                         handler_id=team_b["specialist"].officer_id)
+    in_handling = act_at(session, team_b["specialist"], in_handling, Action.SUBMIT_FOR_APPROVAL, 3)
+    load_shipped_templates(session, now=T0)
+    draft = start_draft(session, actor=team_b["specialist"], dossier_id=in_handling.id, now=T0 + timedelta(hours=4))
+    province_admin_b = Principal(kind="officer", id=None, name="tinh.b", province_code="01", commune_code=None,
+                                 roles=frozenset({Role.ADMIN}))
+    template = save_template(session, actor=province_admin_b, now=T0, data=TemplateIn.model_validate({
+        "procedure_code": HKD, "effective_from": "2027-01-01", "name": "Giấy chứng nhận của tỉnh B",
+        "title": "Giấy chứng nhận", "doc_type": "GCN", "signer_title": "CHỦ TỊCH", "recipients": ["Lưu: VT"],
+        "fields": [], "body": "<p>{{ nguoi_nop }}</p>"}))
     session.commit()
     assert change.announcement is not None
     return {"counter_id": counter.id, "dossier_id": dossier.id, "document_id": documents(session, dossier)[0].id,
             "announcement_id": change.announcement.id, "snapshot_id": snapshot.id, "case_id": case.id,
-            "import_id": portal_import.id}
+            "import_id": portal_import.id, "draft_id": draft.id, "template_id": template.id}
 
 
 def _token_of(client, session, username, officer_id):
@@ -143,8 +163,8 @@ def test_every_route_with_an_object_of_commune_b_is_404_for_an_officer_of_commun
             headers = {"X-CSRF-Token": token}
             if method == "GET":
                 response = client.request(method, path, params=QUERY)
-            elif (path.startswith("/api/") and path.endswith("/documents")) or path.endswith("/result"):
-                response = client.request(method, path, headers=headers,
+            elif (path.startswith("/api/") and path.endswith("/documents")) or path.endswith(("/result", "/ky-tay")):
+                response = client.request(method, path, headers=headers, data=FORM_VALUES,
                                           files={"file": ("a.pdf", pdf_bytes(), "application/pdf")})
             elif path.startswith("/api/"):
                 response = client.request(method, path, headers=headers, params=QUERY, json=JSON_VALUES)

@@ -18,10 +18,11 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import PdfFileWriter
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
+from motcua.integrations.esign.aio import run_coroutine
 from motcua.integrations.esign.pdf import Appearance, sign_pdf
 from motcua.integrations.esign.pki import DemoPki, IssuedCertificate, ensure_demo_pki
 from motcua.integrations.esign.signers import Pkcs12Signer, SoftHsmToken, import_to_token, init_softhsm_token
@@ -126,9 +127,11 @@ def assert_independently_valid(pdf: bytes, roots: list[bytes], *, signatures: in
     for sig in reader.embedded_signatures:
         kwargs = {"trust_roots": [asn1_x509.Certificate.load(r) for r in roots], "allow_fetching": False,
                   "revocation_mode": "hard-fail"}
-        status = validate_pdf_signature(sig, signer_validation_context=dss.as_validation_context(kwargs),
-                                        ts_validation_context=ValidationContext(**{**kwargs,
-                                                                                   "revocation_mode": "soft-fail"}))
+        # pyHanko's own validator (its coroutine: the sync wrapper's asyncio.run refuses a thread where Playwright's
+        # sync API already runs a loop, as in a worker that ran a browser journey before)
+        status = run_coroutine(async_validate_pdf_signature(
+            sig, signer_validation_context=dss.as_validation_context(kwargs),
+            ts_validation_context=ValidationContext(**{**kwargs, "revocation_mode": "soft-fail"})))
         assert status.bottom_line, status.pretty_print_details()
         assert status.intact and status.valid and status.trusted and not status.revoked
         assert status.timestamp_validity is not None and status.timestamp_validity.trusted

@@ -15,7 +15,6 @@ request, ``finish_remote`` (called once the user answered) embeds the signature.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import hashlib
@@ -55,6 +54,7 @@ from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from motcua.integrations.esign.aio import run_coroutine
 from motcua.integrations.esign.errors import (
     DocumentUnsignable,
     RemotePendingYet,
@@ -409,7 +409,7 @@ def _guarded(coroutine: Awaitable[_T]) -> _T:
     """Run one signing step; whatever goes wrong comes out as a ``SigningRefused`` (the cause kept), so a caller
     never sees a library's exception nor a half-signed file."""
     try:
-        return _run(coroutine)
+        return run_coroutine(coroutine)
     except MotcuaError:
         raise
     except Exception as exc:
@@ -437,23 +437,3 @@ def _classify(exc: BaseException) -> MotcuaError:
     return SigningRefused()
 
 
-def _run(coroutine: Awaitable[_T]) -> _T:
-    """``asyncio.run`` — in a thread of its own when the caller already runs an event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(coroutine)  # type: ignore[arg-type]
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    return box["value"]

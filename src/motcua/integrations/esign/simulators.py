@@ -9,7 +9,6 @@ operator is reported revoked by the next OCSP answer.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 import json
@@ -31,6 +30,7 @@ from cryptography.x509 import ocsp
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from motcua.integrations.esign.aio import run_coroutine
 from motcua.integrations.esign.pki import DemoPki, load_demo_pki
 from motcua.integrations.simulators import ProviderSimulator, Reply
 
@@ -90,7 +90,7 @@ class TimestampSimulator(_PkiSimulator):
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
             certs_to_embed=SimpleCertificateStore.from_certs([_asn1_cert(pki.issuing_cert)]),
             fixed_dt=datetime.now(UTC))
-        response = asyncio.run(stamper.async_request_tsa_response(request))
+        response = run_coroutine(stamper.async_request_tsa_response(request))
         with self._lock:
             self.requests_by_key["timestamp"] += 1
         return Reply(200, response.dump(), "application/timestamp-reply")

@@ -33,11 +33,13 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.diff_analysis.policy_api import DiffResult, SuspiciousModification
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+
+from motcua.integrations.esign.aio import run_coroutine
 
 Modification = Literal["intact", "signed_later", "modified_after_signing", "broken"]
 
@@ -134,7 +136,8 @@ def _check(pdf: bytes, sig: EmbeddedPdfSignature, later_fields: list[str], dss: 
     try:
         context = dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
         ts_context = (dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs))
-        status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=ts_context)
+        status = run_coroutine(async_validate_pdf_signature(sig, signer_validation_context=context,
+                                                             ts_validation_context=ts_context))
     except Exception as exc:
         return _broken(field_name, f"validation failed: {type(exc).__name__}", cert)
     timestamp = status.timestamp_validity
