@@ -27,11 +27,11 @@ from motcua.portal.deps import CITIZEN_COOKIE
 from motcua.portal.models import CitizenAccount
 from motcua.results.actions import add_credential
 from motcua.results.models import ResultDraft
+from tests.docstore.test_verify import _incremental_update
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.pages import log_in
 from tests.factories import CHI_TIEN, make_officer, pdf_bytes, principal_of
 from tests.integrations.esign.conftest import assert_independently_valid
-from tests.docstore.test_verify import _incremental_update
 from tests.results.helpers import HKD_VALUES, awaiting_approval, submitted_draft
 
 pytestmark = pytest.mark.e2e
