@@ -34,7 +34,7 @@ from motcua.org.models import Commune
 from motcua.queue.actions import create_counter
 from motcua.queue.schemas import CounterIn
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, RECORD_PRINT
 from tests.e2e.pages import log_in, open_around_the_clock
 from tests.e2e.test_queue_desk_journey import MARRIAGE
 from tests.factories import CHI_TIEN, T0, VALID_ID, make_officer
@@ -94,6 +94,8 @@ def test_kiosk_panel_and_display_priority_first_live_call_and_reconnection(fresh
     try:
         for context in contexts.values():
             context.set_default_timeout(10_000)
+            context.add_init_script(RECORD_PRINT)  # "Lưu và in phiếu" prints the receipt: a real print preview
+            # takes headless Chromium's page down
         kiosk, panel, display = (contexts[n].new_page() for n in ("kiosk", "panel", "display"))
 
         display.goto(f"{base}/quay/{CHI_TIEN}/man-hinh")

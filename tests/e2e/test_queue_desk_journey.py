@@ -24,6 +24,7 @@ from motcua.org.models import Commune
 from motcua.queue import actions
 from motcua.queue.schemas import CounterIn
 from tests.e2e.a11y import assert_accessible
+from tests.e2e.conftest import RECORD_PRINT
 from tests.e2e.pages import log_in
 from tests.factories import CHI_TIEN, VALID_ID, make_officer
 
@@ -64,6 +65,8 @@ def test_a_dossier_received_from_a_called_ticket_shows_the_waiting_time(fresh_db
         tablet = f"{base}/quay/{CHI_TIEN}/danh-gia/{desk.id}"
     context = browser.new_context(viewport=WIDE, locale="vi-VN")
     context.set_default_timeout(10_000)
+    # "Lưu và in phiếu" prints the receipt: recorded, since a real print preview takes headless Chromium's page down
+    context.add_init_script(RECORD_PRINT)
     page = context.new_page()
     try:
         log_in(page, base, "chitien.tiepnhan")
@@ -92,6 +95,7 @@ def test_a_dossier_received_from_a_called_ticket_shows_the_waiting_time(fresh_db
         waited = page.locator("#queue-waited").inner_text()
         assert re.fullmatch(r"1[45] phút \d+ giây", waited), waited
         assert page.locator("#queue-ticket").inner_text() == "HT-001 (Quầy số 1)"
+        page.wait_for_function("(window.__printed || []).length > 0")  # the receipt printed before leaving
         # back at the panel: "Hoàn thành" closes the ticket, and the counter's tablet offers it for rating
         page.goto(panel)
         page.get_by_role("button", name="Hoàn thành").click()
