@@ -40,15 +40,7 @@ def verify_submit(
     check: Callable[[bytes], PdfFacts] = Depends(pdf_checker),
     now: datetime = Depends(get_now),
 ) -> Response:
-    try:
-        verdict = verify_upload(session, filename=file.filename or "", data=file.file.read(), check=check,
-                                ip=client_ip(request), now=now,
-                                max_bytes=request.app.state.settings.max_upload_bytes)
-    except MotcuaError as exc:
-        if exc.status_code == 429:
-            raise
-        return _page(request, error=exc.message, status_code=exc.status_code)
-    return _page(request, verdict=verdict)
+    return _verified(request, session, file, check, now)
 
 
 @router.get("/xac-minh/{code}", response_class=HTMLResponse)
@@ -73,6 +65,14 @@ def verify_code_submit(
     check: Callable[[bytes], PdfFacts] = Depends(pdf_checker),
     now: datetime = Depends(get_now),
 ) -> Response:
+    return _verified(request, session, file, check, now, code=code)
+
+
+def _verified(request: Request, session: Session, file: UploadFile, check: Callable[[bytes], PdfFacts],
+              now: datetime, code: str | None = None) -> Response:
+    """The answer to an uploaded PDF, alone or compared with the result registered under ``code``. A refused file
+    is shown on the page with its message (with the registered result again when there is one); a spent budget
+    (429) is the error page."""
     try:
         verdict = verify_upload(session, filename=file.filename or "", data=file.file.read(), check=check,
                                 ip=client_ip(request), now=now,
@@ -80,7 +80,8 @@ def verify_code_submit(
     except MotcuaError as exc:
         if exc.status_code == 429:
             raise
-        again = verify_code(session, code=code, ip=client_ip(request), now=now) if exc.status_code != 404 else None
+        again = (verify_code(session, code=code, ip=client_ip(request), now=now)
+                 if code is not None and exc.status_code != 404 else None)
         return _page(request, verdict=again, code=code if again else None, error=exc.message,
                      status_code=exc.status_code)
     return _page(request, verdict=verdict, code=code)
